@@ -1,0 +1,55 @@
+# IPFin: `make run` starts everything on this machine; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast lint migrate seed bench lock e2e clean messages vendor
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+## make run: web + worker + beat, on SQLite and the embedded broker unless DATABASE_URL / REDIS_URL are set.
+run: seed
+	HOST=$(HOST) PORT=$(PORT) ./scripts/run-all.sh
+
+## make test: the whole suite (PostgreSQL/Redis tests skip unless DATABASE_URL / REDIS_URL point at them).
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: venv
+	$(PY) -m bench.run
+
+messages: venv
+	$(PY) manage.py makemessages -l ko --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+## make lock: re-pin requirements.lock from pyproject.toml's ranges.
+lock:
+	rm -rf /tmp/ipfin-lock && $(PYTHON) -m venv /tmp/ipfin-lock
+	/tmp/ipfin-lock/bin/pip install --quiet ".[dev]"
+	/tmp/ipfin-lock/bin/pip freeze --exclude-editable | grep -v '^ipfin' > requirements.lock
+
+## make vendor: refresh Bootstrap in static/vendor from the npm registry (package.json pins it).
+vendor:
+	npm ci --ignore-scripts
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+
+clean:
+	rm -rf var/broker var/test-documents .pytest_cache

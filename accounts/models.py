@@ -1,0 +1,119 @@
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .roles import ROLES_BY_ORGANIZATION_KIND, STAFF_ROLES, OrganizationKind, Role
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Logs in with the email address; what they may do comes from memberships."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text=_("May open the Django admin."))
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @cached_property
+    def active_memberships(self):
+        return list(self.memberships.select_related("organization").filter(organization__is_active=True))
+
+    @cached_property
+    def roles(self):
+        return frozenset(Role(m.role) for m in self.active_memberships)
+
+    @property
+    def organization(self):
+        """The user's organisation (the first one, for the rare person in several)."""
+        memberships = self.active_memberships
+        return memberships[0].organization if memberships else None
+
+    def organizations_for(self, *roles):
+        return [m.organization for m in self.active_memberships if m.role in roles]
+
+    def has_role(self, *roles):
+        return bool(self.roles & set(roles))
+
+    @property
+    def needs_mfa(self):
+        return bool(self.roles & STAFF_ROLES)
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
+    country = models.CharField(_("country"), max_length=2, default="KR", help_text=_("ISO 3166-1 alpha-2"))
+    short_code = models.SlugField(
+        _("short code"), max_length=20, unique=True, help_text=_("Used in case references, e.g. KIPO")
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+    def clean(self):
+        allowed = ROLES_BY_ORGANIZATION_KIND.get(self.organization.kind, set())
+        if self.role not in allowed:
+            raise ValidationError({"role": _("This role does not exist in this kind of organisation.")})

@@ -1,0 +1,55 @@
+"""The one way anything writes to the audit log."""
+
+from django.contrib.contenttypes.models import ContentType
+
+from core.middleware import current_ip
+
+from .models import AuditEvent
+
+
+def _plain(value):
+    """JSON-safe copy of ``details`` (Decimals, dates and money as strings)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def audit_record(
+    *,
+    actor,
+    action,
+    target,
+    case=None,
+    old_state="",
+    new_state="",
+    details=None,
+    organization=None,
+    applicant_visible=False,
+    ip_address=None,
+):
+    """Append one event: who (``actor``, None for the system), did what, to which row, in which case.
+
+    The organisation defaults to the actor's; the IP to the current request's.
+    """
+    case = case if case is not None else target
+    if organization is None and actor is not None and getattr(actor, "is_authenticated", False):
+        organization = actor.organization
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=(actor.email if actor is not None and actor.is_authenticated else "system"),
+        organization=organization,
+        action=action,
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=str(target.pk),
+        case_type=ContentType.objects.get_for_model(case),
+        case_id=str(case.pk),
+        old_state=old_state or "",
+        new_state=new_state or "",
+        details=_plain(details or {}),
+        ip_address=ip_address or current_ip.get(),
+        applicant_visible=applicant_visible,
+    )

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from core import views as core_views
+from core.health import health
+
+APPS = ["accounts", "audit", "programs", "applications", "valuations", "facilities", "recoveries", "funds"]
+
+api_v1 = [path("", include(f"{app}.api_urls")) for app in APPS]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health/", health, name="health"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    *[path(f"{app}/", include(f"{app}.urls")) for app in APPS],
+]
+
+admin.site.site_header = "IPFin administration"
+admin.site.site_title = "IPFin"

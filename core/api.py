@@ -1,0 +1,45 @@
+"""API plumbing shared by every app: pagination and the one exception handler."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _error(status, code, message, details=None):
+    return Response({"code": code, "message": str(message), "details": details or {}}, status=status)
+
+
+def exception_handler(exc, context):
+    """Every API error as ``{"code", "message", "details"}``."""
+    if isinstance(exc, DomainError):
+        return _error(exc.status_code, exc.code, exc.message, exc.details)
+    if isinstance(exc, DjangoValidationError):
+        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return _error(400, "invalid", "The request is not valid.", details)
+    if isinstance(exc, Http404 | drf_exceptions.NotFound):
+        return _error(404, "not_found", "Not found.")
+    if isinstance(exc, PermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, drf_exceptions.ValidationError):
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = {"code": "invalid", "message": "The request is not valid.", "details": details}
+    else:
+        detail = getattr(exc, "detail", "")
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        response.data = {"code": code, "message": str(detail), "details": {}}
+    return response

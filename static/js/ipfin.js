@@ -1,0 +1,6 @@
+// Small behaviours kept out of inline scripts (the CSP allows scripts from our own origin only).
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[data-autosubmit]")) {
+    event.target.form.submit();
+  }
+});

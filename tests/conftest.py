@@ -1,0 +1,142 @@
+"""Fixtures shared by the whole suite, and the rule for tests that need real services.
+
+Tests marked ``postgres`` or ``redis`` skip (with the reason) when the suite
+runs on SQLite or without Redis. With ``IPFIN_REQUIRE_SERVICES=1`` (set by
+.ci/run) such a test fails instead of skipping, so CI cannot go green
+without having exercised the real database and broker.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from accounts.roles import Role
+
+from .factories import OrganizationFactory, make_user
+
+REQUIRE_SERVICES = os.environ.get("IPFIN_REQUIRE_SERVICES") == "1"
+
+
+def _postgres_available():
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _redis_available():
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        return False
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+        return True
+    except Exception:
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    available = {"postgres": _postgres_available(), "redis": None}
+    for item in items:
+        for marker in ("postgres", "redis"):
+            if marker not in item.keywords:
+                continue
+            if available[marker] is None:
+                available[marker] = _redis_available()
+            if available[marker]:
+                continue
+            reason = f"needs {marker} (set DATABASE_URL / REDIS_URL to the real service)"
+            if REQUIRE_SERVICES:
+                item.user_properties.append(("service_missing", marker))
+            else:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_runtest_setup(item):
+    if REQUIRE_SERVICES and any(name == "service_missing" for name, _ in item.user_properties):
+        pytest.fail(f"{item.nodeid}: needs {dict(item.user_properties)['service_missing']}, which is not available")
+
+
+# --- the fixed cast -----------------------------------------------------------
+
+
+@pytest.fixture
+def agency(db):
+    return OrganizationFactory(kind="agency", name="Agency A", short_code="AGA")
+
+
+@pytest.fixture
+def other_agency(db):
+    return OrganizationFactory(kind="agency", name="Agency B", short_code="AGB")
+
+
+@pytest.fixture
+def company(db):
+    return OrganizationFactory(kind="company", name="Company A")
+
+
+@pytest.fixture
+def other_company(db):
+    return OrganizationFactory(kind="company", name="Company B")
+
+
+@pytest.fixture
+def applicant(company):
+    return make_user(Role.APPLICANT, company, email="applicant@a.example")
+
+
+@pytest.fixture
+def outsider_applicant(other_company):
+    return make_user(Role.APPLICANT, other_company, email="applicant@b.example")
+
+
+@pytest.fixture
+def officer(agency):
+    return make_user(Role.CASE_OFFICER, agency, email="officer@agency.example")
+
+
+@pytest.fixture
+def second_officer(agency):
+    return make_user(Role.CASE_OFFICER, agency, email="officer2@agency.example")
+
+
+@pytest.fixture
+def approver(agency):
+    return make_user(Role.APPROVER, agency, email="approver@agency.example")
+
+
+@pytest.fixture
+def administrator(agency):
+    return make_user(Role.ADMINISTRATOR, agency, email="admin@agency.example")
+
+
+@pytest.fixture
+def official(db):
+    return make_user(Role.OFFICIAL, email="official@ministry.example")
+
+
+@pytest.fixture
+def valuer(db):
+    return make_user(Role.VALUER, email="valuer@firm.example")
+
+
+@pytest.fixture
+def lender(db):
+    return make_user(Role.LENDER_OFFICER, email="lender@bank.example")
+
+
+@pytest.fixture
+def fund_manager(db):
+    return make_user(Role.FUND_MANAGER, email="manager@gp.example")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "documents"
