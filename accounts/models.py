@@ -117,3 +117,21 @@ class Membership(models.Model):
         allowed = ROLES_BY_ORGANIZATION_KIND.get(self.organization.kind, set())
         if self.role not in allowed:
             raise ValidationError({"role": _("This role does not exist in this kind of organisation.")})
+
+
+class Notification(models.Model):
+    """An in-app notice to one user; the same text goes out by email (queued on commit)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self):
+        return self.subject

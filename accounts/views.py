@@ -21,3 +21,16 @@ def api_token(request):
         messages.success(request, _("A new API token was created. The old one no longer works."))
         return redirect("accounts:api_token")
     return render(request, "accounts/api_token.html", {"token": token})
+
+
+@login_required
+def notification_list(request):
+    """The user's notifications, newest first; opening the list marks them read."""
+    from django.core.paginator import Paginator
+    from django.utils import timezone
+
+    items = request.user.notifications.all()
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    response = render(request, "accounts/notification_list.html", {"page": page})
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return response

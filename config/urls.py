@@ -6,7 +6,21 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core import views as core_views
 from core.health import health
 
-APPS = ["accounts", "audit", "programs", "applications", "valuations", "facilities", "recoveries", "funds"]
+# Each app has urls.py (pages under /<app>/) and api_urls.py (under /api/v1/),
+# and may have nav.py (menu items), panels.py (case-page panels) and demo.py
+# (demo data, seeded in this order).
+APPS = [
+    "accounts",
+    "audit",
+    "programs",
+    "applications",
+    "casework",
+    "valuations",
+    "facilities",
+    "recoveries",
+    "funds",
+    "reporting",
+]
 
 api_v1 = [path("", include(f"{app}.api_urls")) for app in APPS]
 

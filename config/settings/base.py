@@ -48,10 +48,12 @@ INSTALLED_APPS = [
     "audit",
     "programs",
     "applications",
+    "casework",
     "valuations",
     "facilities",
     "recoveries",
     "funds",
+    "reporting",
 ]
 
 MIDDLEWARE = [

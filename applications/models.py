@@ -1,0 +1,206 @@
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import MONEY, IPType
+
+
+class CreditGrade(models.TextChoices):
+    """Company credit grades, best first. BB and below count as low credit."""
+
+    AAA = "AAA", "AAA"
+    AA = "AA", "AA"
+    A = "A", "A"
+    BBB = "BBB", "BBB"
+    BB = "BB", "BB"
+    B = "B", "B"
+    CCC = "CCC", "CCC"
+    CC = "CC", "CC"
+    C = "C", "C"
+    D = "D", "D"
+
+
+LOW_CREDIT_GRADES = frozenset({"BB", "B", "CCC", "CC", "C", "D"})
+
+
+class Company(models.Model):
+    """An SME's profile. Its users are the members of ``organization``."""
+
+    organization = models.OneToOneField("accounts.Organization", on_delete=models.PROTECT, related_name="company")
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    registration_number = models.CharField(_("registration number"), max_length=40)
+    country = models.CharField(_("country"), max_length=2, default="KR")
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    sector = models.CharField(_("sector"), max_length=100)
+    employees = models.PositiveIntegerField(_("employees"))
+    credit_grade = models.CharField(_("credit grade"), max_length=3, choices=CreditGrade.choices, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        constraints = [
+            models.UniqueConstraint(fields=["country", "registration_number"], name="company_registration_unique"),
+        ]
+
+    def __str__(self):
+        return self.legal_name
+
+
+class CompanyFinancialYear(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="financial_years")
+    year = models.PositiveSmallIntegerField(_("year"))
+    currency = models.CharField(_("currency"), max_length=3, default="KRW")
+    revenue = models.DecimalField(_("revenue"), **MONEY)
+
+    class Meta:
+        ordering = ["company", "-year"]
+        constraints = [models.UniqueConstraint(fields=["company", "year"], name="company_year_unique")]
+
+    def __str__(self):
+        return f"{self.company} {self.year}: {self.revenue} {self.currency}"
+
+
+class Encumbrance(models.TextChoices):
+    FREE = "free", _("Free")
+    PLEDGED = "pledged", _("Pledged")
+    TAKEN_OVER = "taken_over", _("Taken over")
+    DISPOSED = "disposed", _("Disposed")
+
+
+class IPAssetStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    REGISTERED = "registered", _("Registered / granted")
+    LAPSED = "lapsed", _("Lapsed")
+    EXPIRED = "expired", _("Expired")
+
+
+class IPAsset(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="ip_assets")
+    ip_type = models.CharField(_("type"), max_length=30, choices=IPType.choices)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, help_text=_("IP office: KR, CN, GB, EP, US, ..."))
+    registry_number = models.CharField(_("registry number"), max_length=40)
+    title = models.CharField(_("title"), max_length=300)
+    filing_date = models.DateField(_("filing date"), null=True, blank=True)
+    grant_date = models.DateField(_("grant / registration date"), null=True, blank=True)
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=IPAssetStatus.choices, default=IPAssetStatus.REGISTERED)
+    owner_name = models.CharField(_("owner name"), max_length=200)
+    # Changed only by services (pledge, takeover, disposal); never by the applicant.
+    encumbrance = models.CharField(
+        _("encumbrance"), max_length=20, choices=Encumbrance.choices, default=Encumbrance.FREE, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["company", "ip_type", "registry_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "ip_type", "registry_number"], name="ipasset_registry_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_ip_type_display()} {self.jurisdiction} {self.registry_number}"
+
+    def remaining_life_years(self, on=None):
+        """Years (with fraction) until expiry; 0 when expired, None when no expiry is known."""
+        if self.expiry_date is None:
+            return None
+        on = on or date.today()
+        return max(0.0, round((self.expiry_date - on).days / 365.25, 2))
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    SCREENING = "screening", _("Screening")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    VALUATION = "valuation", _("Valuation")
+    CREDIT_REVIEW = "credit_review", _("Credit review")
+    RECOMMENDED = "recommended", _("Recommended")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+S = Status
+# The whole lifecycle on one screen: (from, action) -> to. Only services move a
+# case, and only along these lines. "return_for_rework" is the documented way
+# back from a recommendation; "withdraw" is the applicant's, before a decision.
+TRANSITIONS = {
+    (S.DRAFT, "submit"): S.SUBMITTED,
+    (S.SUBMITTED, "start_screening"): S.SCREENING,
+    (S.SCREENING, "request_info"): S.INFO_REQUESTED,
+    (S.INFO_REQUESTED, "answer_info"): S.SCREENING,
+    (S.SCREENING, "send_to_valuation"): S.VALUATION,
+    (S.SCREENING, "reject"): S.REJECTED,
+    (S.VALUATION, "request_info"): S.INFO_REQUESTED,
+    (S.VALUATION, "start_credit_review"): S.CREDIT_REVIEW,
+    (S.CREDIT_REVIEW, "request_info"): S.INFO_REQUESTED,
+    (S.CREDIT_REVIEW, "recommend"): S.RECOMMENDED,
+    (S.RECOMMENDED, "approve"): S.APPROVED,
+    (S.RECOMMENDED, "reject"): S.REJECTED,
+    (S.RECOMMENDED, "return_for_rework"): S.CREDIT_REVIEW,
+    **{
+        (status, "withdraw"): S.WITHDRAWN
+        for status in (S.DRAFT, S.SUBMITTED, S.SCREENING, S.INFO_REQUESTED, S.VALUATION, S.CREDIT_REVIEW, S.RECOMMENDED)
+    },
+}
+OPEN_STATUSES = frozenset({S.SUBMITTED, S.SCREENING, S.INFO_REQUESTED, S.VALUATION, S.CREDIT_REVIEW, S.RECOMMENDED})
+DECIDED_STATUSES = frozenset({S.APPROVED, S.REJECTED})
+FINAL_STATUSES = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN})
+
+
+class Application(models.Model):
+    """The case: an SME's application to a program, from draft to decision."""
+
+    reference = models.CharField(_("reference"), max_length=40, unique=True, null=True, blank=True)
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="applications")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="applications")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    requested_amount = models.DecimalField(_("requested amount"), null=True, blank=True, **MONEY)
+    purpose = models.TextField(_("purpose of the financing"), blank=True)
+    ip_assets = models.ManyToManyField(IPAsset, blank=True, related_name="applications")
+    wizard_step = models.CharField(max_length=30, default="program", editable=False)
+    declaration_accepted_at = models.DateTimeField(null=True, blank=True)
+    eligibility_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Case work (staff); set only by services.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+    )
+    stage_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    approved_amount = models.DecimalField(_("approved amount"), null=True, blank=True, **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-created_at"]
+        indexes = [models.Index(fields=["program", "status"], name="application_program_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(reference__isnull=False), name="application_submitted_has_reference"
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_amount__isnull=True) | Q(requested_amount__gt=0),
+                name="application_requested_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference or f"Draft #{self.pk}"
+
+    @property
+    def currency(self):
+        return self.program.currency
+
+    def allowed_actions(self):
+        return [action for (source, action) in TRANSITIONS if source == self.status]

@@ -1,0 +1,45 @@
+"""Panels on the staff case page, contributed by the apps that own them.
+
+An app declares ``PANELS`` in its ``panels.py``: ``CasePanel`` objects whose
+``context(request, application)`` returns the template context, or None to
+leave the panel out. The case page renders them in ``order``; valuations,
+facilities and recoveries add their part of the case without the case page
+importing them.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+
+from django.apps import apps
+from django.template.loader import render_to_string
+
+
+@dataclass(frozen=True)
+class CasePanel:
+    order: int
+    template: str
+    context: object  # callable(request, application) -> dict | None
+
+
+@cache
+def all_panels():
+    panels = []
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.panels")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.panels":
+                raise
+            continue
+        panels.extend(module.PANELS)
+    return sorted(panels, key=lambda panel: panel.order)
+
+
+def render_case_panels(request, application):
+    rendered = []
+    for panel in all_panels():
+        context = panel.context(request, application)
+        if context is not None:
+            rendered.append(render_to_string(panel.template, {**context, "application": application}, request=request))
+    return rendered

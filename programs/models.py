@@ -1,0 +1,115 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+CURRENCY_CHOICES = [(c, c) for c in settings.CURRENCIES]
+MONEY = {"max_digits": 20, "decimal_places": 2}
+RATE = {"max_digits": 7, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
+
+
+class ProgramKind(models.TextChoices):
+    IP_COLLATERAL_LOAN = "ip_collateral_loan", _("IP-collateral loan")
+    IP_GUARANTEED_LOAN = "ip_guaranteed_loan", _("IP-guaranteed loan")
+
+
+class IPType(models.TextChoices):
+    PATENT = "patent", _("Patent")
+    UTILITY_MODEL = "utility_model", _("Utility model")
+    DESIGN = "design", _("Design")
+    TRADEMARK = "trademark", _("Trademark")
+    COPYRIGHT = "copyright", _("Copyright")
+    SOFTWARE = "software", _("Software")
+    GEOGRAPHICAL_INDICATION = "geographical_indication", _("Geographical indication")
+    KNOW_HOW = "know_how", _("Know-how")
+
+
+class Stage(models.TextChoices):
+    """Stages that carry a service level (days), configured per program in ``Program.service_levels``."""
+
+    SCREENING = "screening", _("Screening")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    VALUATION = "valuation", _("Valuation")
+    CREDIT_REVIEW = "credit_review", _("Credit review")
+    RECOMMENDED = "recommended", _("Decision")
+
+
+class Program(models.Model):
+    """A government IP-finance program: configured data, never code.
+
+    Amounts are in ``currency``. Rates and shares are fractions (0.5 = 50%).
+    """
+
+    agency = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="programs", limit_choices_to={"kind": "agency"}
+    )
+    code = models.SlugField(_("code"), max_length=20, unique=True, help_text=_("Prefix of case references, e.g. KIPO"))
+    name = models.CharField(_("name"), max_length=200)
+    purpose = models.TextField(_("purpose"), blank=True)
+    who_can_apply = models.TextField(_("who can apply"), blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=ProgramKind.choices)
+    country = models.CharField(_("country"), max_length=2, default="KR")
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    min_amount = models.DecimalField(_("minimum amount"), **MONEY)
+    max_amount = models.DecimalField(_("maximum amount"), **MONEY)
+    max_advance_rate = models.DecimalField(_("maximum advance rate on appraised IP value"), **RATE)
+    base_interest_rate = models.DecimalField(_("base interest rate"), **RATE)
+    subsidised_interest_rate = models.DecimalField(_("subsidised interest rate"), **RATE)
+    guarantee_coverage_min = models.DecimalField(_("guarantee coverage, lowest tier"), default=0, **RATE)
+    guarantee_coverage_max = models.DecimalField(_("guarantee coverage, highest tier"), default=0, **RATE)
+    guarantee_fee_min = models.DecimalField(_("annual guarantee fee, lowest"), default=0, **RATE)
+    guarantee_fee_max = models.DecimalField(_("annual guarantee fee, highest"), default=0, **RATE)
+    valuation_subsidy_share = models.DecimalField(_("valuation fee subsidy share"), default=0, **RATE)
+    valuation_subsidy_cap = models.DecimalField(_("valuation fee subsidy cap per order"), default=0, **MONEY)
+    service_levels = models.JSONField(
+        _("service level in days per stage"), default=dict, blank=True, help_text=_('e.g. {"screening": 5, "valuation": 7}')
+    )
+    default_threshold_days = models.PositiveIntegerField(_("days past due that mean default"), default=90)
+    accepted_ip_types = models.JSONField(_("accepted IP types"), default=list, blank=True)
+    required_documents = models.JSONField(_("required documents"), default=list, blank=True)
+    opens_on = models.DateField(_("application window opens"), null=True, blank=True)
+    closes_on = models.DateField(_("application window closes"), null=True, blank=True)
+    budget_envelope = models.DecimalField(_("budget envelope"), **MONEY)
+    budget_committed = models.DecimalField(_("budget committed"), default=Decimal("0"), **MONEY)
+    budget_used = models.DecimalField(_("budget used"), default=Decimal("0"), **MONEY)
+    valuation_budget = models.DecimalField(_("valuation subsidy budget"), default=Decimal("0"), **MONEY)
+    valuation_budget_used = models.DecimalField(_("valuation subsidy budget used"), default=Decimal("0"), **MONEY)
+    company_exposure_ceiling = models.DecimalField(_("exposure ceiling per company, all programs"), **MONEY)
+    annual_volume_target = models.DecimalField(_("annual volume target"), default=Decimal("0"), **MONEY)
+    partner_lenders = models.ManyToManyField(
+        "accounts.Organization", blank=True, related_name="lender_programs", limit_choices_to={"kind": "lender"}
+    )
+    valuer_panel = models.ManyToManyField(
+        "accounts.Organization", blank=True, related_name="valuer_programs", limit_choices_to={"kind": "valuer"}
+    )
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="officer_programs", help_text=_("Round-robin assignment pool")
+    )
+    is_published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget_committed__gte=0) & Q(budget_used__gte=0)
+                & Q(budget_committed__lte=F("budget_envelope") - F("budget_used")),
+                name="program_budget_within_envelope",
+            ),
+            models.CheckConstraint(
+                condition=Q(valuation_budget_used__gte=0) & Q(valuation_budget_used__lte=F("valuation_budget")),
+                name="program_valuation_budget_within_envelope",
+            ),
+            models.CheckConstraint(condition=Q(min_amount__lte=F("max_amount")), name="program_min_le_max"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def service_level_days(self, stage):
+        """Days allowed for ``stage`` (None when the program sets no service level for it)."""
+        value = (self.service_levels or {}).get(str(stage))
+        return int(value) if value is not None else None
