@@ -1,6 +1,7 @@
 """Panels on the staff case page, contributed by the apps that own them.
 
-An app declares ``PANELS`` in its ``panels.py``: ``CasePanel`` objects whose
+An app declares ``PANELS`` (staff case page) and/or ``APPLICANT_PANELS`` (the
+applicant's own case page) in its ``panels.py``: ``CasePanel`` objects whose
 ``context(request, application)`` returns the template context, or None to
 leave the panel out. The case page renders them in ``order``; valuations,
 facilities and recoveries add their part of the case without the case page
@@ -23,7 +24,7 @@ class CasePanel:
 
 
 @cache
-def all_panels():
+def all_panels(kind="PANELS"):
     panels = []
     for config in apps.get_app_configs():
         try:
@@ -32,13 +33,13 @@ def all_panels():
             if exc.name != f"{config.name}.panels":
                 raise
             continue
-        panels.extend(module.PANELS)
+        panels.extend(getattr(module, kind, []))
     return sorted(panels, key=lambda panel: panel.order)
 
 
-def render_case_panels(request, application):
+def render_case_panels(request, application, *, applicant_view=False):
     rendered = []
-    for panel in all_panels():
+    for panel in all_panels("APPLICANT_PANELS" if applicant_view else "PANELS"):
         context = panel.context(request, application)
         if context is not None:
             rendered.append(render_to_string(panel.template, {**context, "application": application}, request=request))

@@ -1,0 +1,63 @@
+"""Reads of companies, IP assets and applications, scoped to the user."""
+
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from accounts.roles import AGENCY_ROLES, Role
+
+from .models import OPEN_STATUSES, Application, Company, IPAsset, Status
+
+
+def company_for(*, user):
+    """The company the applicant belongs to, or None."""
+    organizations = user.organizations_for(Role.APPLICANT)
+    if not organizations:
+        return None
+    return Company.objects.filter(organization__in=organizations).first()
+
+
+def application_visible_to(*, user):
+    """Applications the user may see: an applicant its company's; agency staff their agency's programs'."""
+    qs = Application.objects.select_related("program", "company")
+    condition = Q(pk__in=[])
+    applicant_orgs = user.organizations_for(Role.APPLICANT)
+    if applicant_orgs:
+        condition |= Q(company__organization__in=applicant_orgs)
+    agency_orgs = user.organizations_for(*AGENCY_ROLES)
+    if agency_orgs:
+        condition |= Q(program__agency__in=agency_orgs) & ~Q(status=Status.DRAFT)
+    return qs.filter(condition)
+
+
+def application_get_for(*, user, pk):
+    application = application_visible_to(user=user).filter(pk=pk).first()
+    if application is None:
+        raise Http404
+    return application
+
+
+def ip_asset_visible_to(*, user):
+    return IPAsset.objects.filter(company__organization__in=user.organizations_for(Role.APPLICANT))
+
+
+def company_exposure(*, company, exclude=None):
+    """What the company already owes or may owe across all programs, in amounts as requested/approved.
+
+    Counts open cases at their requested amount and approved cases at their
+    approved amount. ``exclude``: an application not to count (the one being checked).
+    Amounts of different currencies are summed only per program currency by callers
+    that need it; programs with an exposure ceiling compare within their currency.
+    """
+    qs = Application.objects.filter(company=company)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    open_amount = qs.filter(status__in=OPEN_STATUSES).aggregate(
+        total=Coalesce(Sum("requested_amount"), Decimal("0"))
+    )["total"]
+    approved_amount = qs.filter(status=Status.APPROVED).aggregate(
+        total=Coalesce(Sum(Coalesce("approved_amount", "requested_amount")), Decimal("0"))
+    )["total"]
+    return open_amount + approved_amount
