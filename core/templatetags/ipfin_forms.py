@@ -1,0 +1,47 @@
+"""Bootstrap-styled, accessible form fields without a form library.
+
+``{% form_field field %}`` renders the label, the widget (with Bootstrap
+classes, ``aria-invalid`` and ``aria-describedby`` pointing at the errors and
+help text), the help text and the errors. ``{% form_fields form %}`` renders
+every visible field plus the hidden ones and the non-field errors.
+"""
+
+from django import forms, template
+
+register = template.Library()
+
+CHECK_WIDGETS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
+
+
+def _widget_class(field):
+    widget = field.field.widget
+    if isinstance(widget, CHECK_WIDGETS):
+        return "form-check-input"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        return "form-select"
+    return "form-control"
+
+
+@register.inclusion_tag("_partials/form_field.html")
+def form_field(field):
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}-help")
+    if field.errors:
+        described.append(f"{field.auto_id}-errors")
+    css = _widget_class(field) + (" is-invalid" if field.errors else "")
+    attrs = {"class": f"{field.field.widget.attrs.get('class', '')} {css}".strip()}
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return {
+        "field": field,
+        "widget": field.as_widget(attrs=attrs),
+        "is_check": isinstance(field.field.widget, forms.CheckboxInput),
+    }
+
+
+@register.inclusion_tag("_partials/form_fields.html")
+def form_fields(form):
+    return {"form": form}
