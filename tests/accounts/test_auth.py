@@ -125,3 +125,21 @@ def test_the_navigation_depends_on_the_role(client):
     client.force_login(admin)
     labels = [item["url_name"] for item in client.get(reverse("home")).context["nav_items"]]
     assert "admin:index" in labels and "accounts:api_token" not in labels
+
+
+def test_a_password_reset_mails_a_link_and_says_nothing_about_unknown_addresses(client, applicant, mailoutbox):
+    known = client.post(reverse("account_reset_password"), {"email": applicant.email})
+    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@nowhere.example"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    assert [m.to for m in mailoutbox if "password" in m.subject.lower() or "Password" in m.body][0] == [applicant.email]
+
+
+def test_a_user_creates_and_rotates_an_api_token(client, lender):
+    client.force_login(lender)
+    client.post(reverse("accounts:api_token"))
+    first = lender.auth_token.key
+    client.post(reverse("accounts:api_token"))
+    lender.refresh_from_db()
+    assert lender.auth_token.key != first
+    assert client.get(reverse("accounts:api_token")).status_code == 200
