@@ -204,3 +204,22 @@ class Application(models.Model):
 
     def allowed_actions(self):
         return [action for (source, action) in TRANSITIONS if source == self.status]
+
+
+class Document(models.Model):
+    """A file attached to an application. Stored under MEDIA_ROOT by a generated name; served only by an access-checked view."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="documents")
+    document_type = models.CharField(_("document type"), max_length=100)
+    original_name = models.CharField(max_length=200)
+    storage_name = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=10)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["application", "document_type", "uploaded_at"]
+
+    def __str__(self):
+        return f"{self.document_type}: {self.original_name}"

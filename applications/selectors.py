@@ -43,15 +43,16 @@ def ip_asset_visible_to(*, user):
     return IPAsset.objects.filter(company__organization__in=user.organizations_for(Role.APPLICANT))
 
 
-def company_exposure(*, company, exclude=None):
+def company_exposure(*, company, exclude=None, currency=None):
     """What the company already owes or may owe across all programs, in amounts as requested/approved.
 
     Counts open cases at their requested amount and approved cases at their
     approved amount. ``exclude``: an application not to count (the one being checked).
-    Amounts of different currencies are summed only per program currency by callers
-    that need it; programs with an exposure ceiling compare within their currency.
+    ``currency``: count only programs in that currency (a ceiling compares like with like).
     """
     qs = Application.objects.filter(company=company)
+    if currency is not None:
+        qs = qs.filter(program__currency=currency)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     open_amount = qs.filter(status__in=OPEN_STATUSES).aggregate(

@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "applications"
-urlpatterns = []
+urlpatterns = [
+    path("", views.application_list, name="list"),
+    path("company/", views.company_edit, name="company"),
+    path("assets/", views.asset_list, name="asset_list"),
+    path("assets/new/", views.asset_edit, name="asset_new"),
+    path("assets/<int:pk>/edit/", views.asset_edit, name="asset_edit"),
+    path("start/", views.application_start, name="start"),
+    path("<int:pk>/", views.application_detail, name="detail"),
+    path("<int:pk>/step/<slug:step>/", views.application_wizard, name="wizard"),
+    path("<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),
+    path("documents/<int:pk>/", views.document_download, name="document"),
+]

@@ -113,3 +113,59 @@ class Program(models.Model):
         """Days allowed for ``stage`` (None when the program sets no service level for it)."""
         value = (self.service_levels or {}).get(str(stage))
         return int(value) if value is not None else None
+
+
+class RuleKind(models.TextChoices):
+    COMPANY_SIZE = "company_size", _("Company size (employees, revenue)")
+    CREDIT_GRADE = "credit_grade", _("Credit grade allowed")
+    SECTOR = "sector", _("Sectors")
+    IP_REMAINING_LIFE = "ip_remaining_life", _("Minimum remaining life of the pledged IP")
+    REVENUE_GROWTH = "revenue_growth", _("Revenue growth")
+    TECHNOLOGY_GRADE = "technology_grade", _("Minimum technology grade")
+    IP_TYPES = "ip_types", _("IP types")
+    EXPOSURE_CEILING = "exposure_ceiling", _("Exposure ceiling across programs")
+
+
+class EligibilityRule(models.Model):
+    """One eligibility condition of a program, as data, with the explanation shown to applicants.
+
+    ``parameters`` by kind (all optional keys):
+    - company_size: ``max_employees``, ``max_revenue``, ``min_employees``
+    - credit_grade: ``allowed`` (list of grades)
+    - sector: ``allowed`` (list of sector names)
+    - ip_remaining_life: ``min_years``
+    - revenue_growth: ``min_rate`` (0.2 = 20% a year), ``years`` (consecutive years)
+    - technology_grade: ``min_grade`` (AAA … C)
+    - ip_types: ``allowed`` (defaults to the program's accepted IP types)
+    - exposure_ceiling: none (uses the program's ``company_exposure_ceiling``)
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="eligibility_rules")
+    kind = models.CharField(_("kind"), max_length=30, choices=RuleKind.choices)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    explanation = models.CharField(_("explanation shown to applicants"), max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["program", "order", "id"]
+
+    def __str__(self):
+        return f"{self.program.code}: {self.get_kind_display()}"
+
+
+class ReferenceCounter(models.Model):
+    """The last case number used per program and year (row-locked when a case is submitted)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "year"], name="reference_counter_unique")]
+
+    def __str__(self):
+        return f"{self.program.code}-{self.year}: {self.last_number}"
+
+
+# The 9-step technology grade scale, best first (valuation reports grade IP on it).
+TECHNOLOGY_GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "programs"
-urlpatterns = []
+urlpatterns = [
+    path("", views.program_list, name="list"),
+    path("<slug:code>/", views.program_detail, name="detail"),
+]

@@ -1,0 +1,224 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import AGENCY_ROLES, Role
+from audit.selectors import case_timeline
+from core.errors import DomainError
+from core.panels import render_case_panels
+from core.web import form_error_from, role_required
+from programs.models import Program
+
+from . import services
+from .forms import (
+    AmountForm,
+    AssetsForm,
+    CompanyForm,
+    DeclarationForm,
+    DocumentForm,
+    IPAssetForm,
+    WithdrawForm,
+    revenue_years,
+)
+from .models import Document, Status
+from .selectors import application_get_for, application_visible_to, company_for, ip_asset_visible_to
+
+STEPS = ["amount", "assets", "documents", "eligibility", "declaration"]
+STEP_LABELS = {"amount": _("Amount and purpose"), "assets": _("IP assets"), "documents": _("Documents"),
+               "eligibility": _("Eligibility"), "declaration": _("Declaration and submit")}
+
+
+def _company_or_redirect(request):
+    company = company_for(user=request.user)
+    if company is None:
+        messages.info(request, _("Register your company first."))
+    return company
+
+
+@login_required
+def company_edit(request):
+    """Register the company (a new SME user) or edit its profile."""
+    company = company_for(user=request.user)
+    if company is None and request.user.roles:
+        raise Http404  # staff, banks, valuers... do not register companies
+    initial = {}
+    if company:
+        initial = {f: getattr(company, f) for f in ["legal_name", "country", "registration_number", "sector", "region",
+                                                     "employees", "credit_grade", "contact_name", "contact_email",
+                                                     "contact_phone"]}
+        years = {fy.year: fy for fy in company.financial_years.all()}
+        for year in revenue_years():
+            if year in years:
+                initial[f"revenue_{year}"] = years[year].revenue
+                initial["currency"] = years[year].currency
+    form = CompanyForm(request.POST or None, initial=initial, editing=company is not None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if company is None:
+                services.company_register(actor=request.user, data=data, revenues=form.revenues(), currency=data["currency"])
+                messages.success(request, _("Your company is registered. Now add its IP assets."))
+                return redirect("applications:asset_list")
+            services.company_update(company=company, actor=request.user, data=data, revenues=form.revenues(),
+                                    currency=data["currency"])
+            messages.success(request, _("Company profile saved."))
+            return redirect("applications:company")
+        except DomainError as exc:
+            form_error_from(form, exc)
+    return render(request, "applications/company_form.html", {"form": form, "company": company})
+
+
+@role_required(Role.APPLICANT)
+def asset_list(request):
+    assets = ip_asset_visible_to(user=request.user).order_by("ip_type", "registry_number")
+    return render(request, "applications/ipasset_list.html", {"assets": assets})
+
+
+@role_required(Role.APPLICANT)
+def asset_edit(request, pk=None):
+    company = _company_or_redirect(request)
+    asset = get_object_or_404(ip_asset_visible_to(user=request.user), pk=pk) if pk else None
+    form = IPAssetForm(request.POST or None, instance=asset)
+    if request.method == "POST" and form.is_valid():
+        data = {f: form.cleaned_data.get(f) for f in form.Meta.fields}
+        try:
+            if asset:
+                services.ip_asset_update(asset=asset, actor=request.user, data=data)
+            else:
+                services.ip_asset_create(company=company, actor=request.user, data=data)
+            messages.success(request, _("IP asset saved."))
+            return redirect("applications:asset_list")
+        except DomainError as exc:
+            form_error_from(form, exc)
+    return render(request, "applications/ipasset_form.html", {"form": form, "asset": asset})
+
+
+@role_required(Role.APPLICANT)
+def application_list(request):
+    applications = (application_visible_to(user=request.user)
+                    .annotate(asset_count=Count("ip_assets", distinct=True)).order_by("-created_at"))
+    return render(request, "applications/application_list.html", {"applications": applications})
+
+
+@role_required(Role.APPLICANT)
+@require_POST
+def application_start(request):
+    company = _company_or_redirect(request)
+    if company is None:
+        return redirect("applications:company")
+    program = get_object_or_404(Program, pk=request.POST.get("program"), is_published=True)
+    try:
+        application = services.application_create_draft(company=company, program=program, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("programs:detail", code=program.code)
+    return redirect("applications:wizard", pk=application.pk, step="amount")
+
+
+def _wizard_form(step, application, data=None, files=None):
+    if step == "amount":
+        return AmountForm(data, initial={"requested_amount": application.requested_amount, "purpose": application.purpose})
+    if step == "assets":
+        return AssetsForm(data, company=application.company, initial={"ip_assets": list(application.ip_assets.all())})
+    if step == "documents":
+        return DocumentForm(data, files, program=application.program)
+    if step == "declaration":
+        return DeclarationForm(data)
+    return None
+
+
+def _wizard_save(step, form, application, request):
+    if step == "amount":
+        services.application_update_draft(application=application, actor=request.user, step="assets",
+                                          requested_amount=form.cleaned_data["requested_amount"],
+                                          purpose=form.cleaned_data["purpose"])
+        return "assets"
+    if step == "assets":
+        services.application_update_draft(application=application, actor=request.user, step="documents",
+                                          ip_assets=list(form.cleaned_data["ip_assets"]))
+        return "documents"
+    if step == "documents":
+        services.document_upload(application=application, actor=request.user,
+                                 document_type=form.cleaned_data["document_type"], upload=form.cleaned_data["file"])
+        messages.success(request, _("Document uploaded."))
+        return "documents"
+    services.application_submit(application=application, actor=request.user, declaration_accepted=True)
+    return None
+
+
+@role_required(Role.APPLICANT)
+def application_wizard(request, pk, step):
+    application = application_get_for(user=request.user, pk=pk)
+    if step not in STEPS:
+        raise Http404
+    if application.status != Status.DRAFT:
+        return redirect("applications:detail", pk=application.pk)
+    form = _wizard_form(step, application, request.POST or None, request.FILES or None)
+    if request.method == "POST" and step == "eligibility":
+        services.application_update_draft(application=application, actor=request.user, step="declaration")
+        return redirect("applications:wizard", pk=pk, step="declaration")
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            next_step = _wizard_save(step, form, application, request)
+        except DomainError as exc:
+            form_error_from(form, exc)
+        else:
+            if next_step is None:
+                messages.success(request, _("Application %(ref)s submitted.") % {"ref": application.reference})
+                return redirect("applications:detail", pk=application.pk)
+            return redirect("applications:wizard", pk=pk, step=next_step)
+    results, problems = services.application_check(application=application)
+    return render(request, "applications/application_wizard.html", {
+        "application": application, "step": step, "form": form, "results": results, "problems": problems,
+        "steps": [(s, STEP_LABELS[s]) for s in STEPS], "documents": application.documents.all(),
+    })
+
+
+@login_required
+def application_detail(request, pk):
+    application = application_get_for(user=request.user, pk=pk)
+    applicant_view = not request.user.has_role(*AGENCY_ROLES)
+    return render(request, "applications/application_detail.html", _detail_context(request, application, applicant_view))
+
+
+def _detail_context(request, application, applicant_view):
+    return {
+        "application": application,
+        "events": case_timeline(case=application, applicant_view=applicant_view).select_related("actor"),
+        "documents": application.documents.select_related("uploaded_by"),
+        "assets": application.ip_assets.all(),
+        "panels": render_case_panels(request, application, applicant_view=applicant_view),
+        "withdraw_form": WithdrawForm(),
+        "can_withdraw": ("withdraw" in application.allowed_actions()) and applicant_view,
+    }
+
+
+@role_required(Role.APPLICANT)
+@require_POST
+def application_withdraw(request, pk):
+    application = application_get_for(user=request.user, pk=pk)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.application_withdraw(application=application, actor=request.user, reason=reason)
+        messages.success(request, _("The application was withdrawn."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("applications:detail", pk=pk)
+
+
+@login_required
+def document_download(request, pk):
+    document = get_object_or_404(Document.objects.select_related("application"), pk=pk)
+    application_get_for(user=request.user, pk=document.application_id)  # 404 unless the user may see the case
+    path = services.document_path(document)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(open(path, "rb"), as_attachment=True, filename=document.original_name,
+                            content_type=services.CONTENT_TYPES[document.kind])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,172 @@
+"""The eligibility engine: a program's rules (data) applied to a draft or submitted application.
+
+For every rule it answers passed / failed / not yet known, and why, in words
+an applicant understands. Rules never raise: missing data is "not yet known".
+"""
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from .models import TECHNOLOGY_GRADES, RuleKind
+
+PASSED, FAILED, UNKNOWN = "passed", "failed", "unknown"
+CREDIT_ORDER = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"]
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    kind: str
+    label: str
+    outcome: str
+    explanation: str
+    reason: str
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def _company_size(rule, application, facts):
+    company, p = application.company, rule.parameters
+    if p.get("max_employees") is not None and company.employees > int(p["max_employees"]):
+        return FAILED, _("%(n)s employees is more than %(max)s.") % {"n": company.employees, "max": p["max_employees"]}
+    if p.get("min_employees") is not None and company.employees < int(p["min_employees"]):
+        return FAILED, _("%(n)s employees is fewer than %(min)s.") % {"n": company.employees, "min": p["min_employees"]}
+    if p.get("max_revenue") is not None:
+        latest = facts["revenues"][-1] if facts["revenues"] else None
+        if latest is None:
+            return UNKNOWN, _("The company's latest revenue is not recorded yet.")
+        if latest[1] > Decimal(str(p["max_revenue"])):
+            return FAILED, _("Revenue %(rev)s is above the limit of %(max)s.") % {"rev": latest[1], "max": p["max_revenue"]}
+    return PASSED, _("%(n)s employees, within the program's size limits.") % {"n": company.employees}
+
+
+def _credit_grade(rule, application, facts):
+    grade = application.company.credit_grade
+    allowed = rule.parameters.get("allowed") or []
+    if not grade:
+        return UNKNOWN, _("The company's credit grade is not recorded yet.")
+    if grade in allowed:
+        return PASSED, _("Credit grade %(g)s is accepted.") % {"g": grade}
+    return FAILED, _("Credit grade %(g)s is not among the accepted grades (%(a)s).") % {"g": grade, "a": ", ".join(allowed)}
+
+
+def _sector(rule, application, facts):
+    allowed = [s.lower() for s in rule.parameters.get("allowed") or []]
+    sector = application.company.sector
+    if sector.lower() in allowed:
+        return PASSED, _("Sector “%(s)s” is eligible.") % {"s": sector}
+    return FAILED, _("Sector “%(s)s” is not eligible for this program.") % {"s": sector}
+
+
+def _ip_remaining_life(rule, application, facts):
+    assets = facts["assets"]
+    if not assets:
+        return UNKNOWN, _("No IP asset is selected yet.")
+    minimum = float(rule.parameters.get("min_years", 0))
+    unknown, short = [], []
+    for asset in assets:
+        life = asset.remaining_life_years(facts["today"])
+        if life is None:
+            unknown.append(asset.registry_number)
+        elif life < minimum:
+            short.append(f"{asset.registry_number} ({life:.1f})")
+    if short:
+        return FAILED, _("Remaining life below %(min)s years: %(list)s.") % {"min": minimum, "list": ", ".join(short)}
+    if unknown:
+        return UNKNOWN, _("The expiry date is missing for: %(list)s.") % {"list": ", ".join(unknown)}
+    return PASSED, _("Every selected IP asset has at least %(min)s years of life left.") % {"min": minimum}
+
+
+def _revenue_growth(rule, application, facts):
+    min_rate = Decimal(str(rule.parameters.get("min_rate", "0.2")))
+    years = int(rule.parameters.get("years", 3))
+    revenues = facts["revenues"]  # [(year, revenue)] oldest first
+    if len(revenues) < years + 1:
+        return UNKNOWN, _("Growth over %(n)s years needs %(m)s years of revenue; %(have)s recorded.") % {
+            "n": years, "m": years + 1, "have": len(revenues)}
+    window = revenues[-(years + 1):]
+    for (y0, r0), (y1, r1) in zip(window, window[1:], strict=False):
+        if y1 != y0 + 1:
+            return UNKNOWN, _("Revenue for %(y)s is missing.") % {"y": y0 + 1}
+        if r0 <= 0:
+            return FAILED, _("Revenue in %(y)s was zero, so growth cannot be shown.") % {"y": y0}
+        growth = (r1 - r0) / r0
+        if growth < min_rate:
+            return FAILED, _("Revenue grew %(g).1f%% in %(y)s, below the required %(min).0f%%.") % {
+                "g": growth * 100, "y": y1, "min": min_rate * 100}
+    return PASSED, _("Revenue grew at least %(min).0f%% in each of the last %(n)s years.") % {"min": min_rate * 100, "n": years}
+
+
+def _technology_grade(rule, application, facts):
+    minimum = rule.parameters.get("min_grade", "BBB")
+    grade = facts.get("technology_grade")
+    if grade is None:
+        return UNKNOWN, _("The technology grade comes with the valuation (at least %(g)s needed).") % {"g": minimum}
+    if TECHNOLOGY_GRADES.index(grade) <= TECHNOLOGY_GRADES.index(minimum):
+        return PASSED, _("Technology grade %(g)s meets the minimum %(min)s.") % {"g": grade, "min": minimum}
+    return FAILED, _("Technology grade %(g)s is below the minimum %(min)s.") % {"g": grade, "min": minimum}
+
+
+def _ip_types(rule, application, facts):
+    allowed = rule.parameters.get("allowed") or application.program.accepted_ip_types
+    assets = facts["assets"]
+    if not assets:
+        return UNKNOWN, _("No IP asset is selected yet.")
+    wrong = [a.registry_number for a in assets if a.ip_type not in allowed]
+    if wrong:
+        return FAILED, _("Not an accepted IP type for this program: %(list)s.") % {"list": ", ".join(wrong)}
+    return PASSED, _("Every selected IP asset is of an accepted type.")
+
+
+def _exposure_ceiling(rule, application, facts):
+    from applications.selectors import company_exposure
+
+    if application.requested_amount is None:
+        return UNKNOWN, _("The requested amount is not filled in yet.")
+    ceiling = application.program.company_exposure_ceiling
+    existing = company_exposure(company=application.company, exclude=application, currency=application.program.currency)
+    total = existing + application.requested_amount
+    if total > ceiling:
+        return FAILED, _("With this request the company would owe %(t)s %(c)s across programs; the ceiling is %(max)s.") % {
+            "t": f"{total:,.0f}", "c": application.program.currency, "max": f"{ceiling:,.0f}"}
+    return PASSED, _("Total exposure %(t)s %(c)s stays within the ceiling of %(max)s.") % {
+        "t": f"{total:,.0f}", "c": application.program.currency, "max": f"{ceiling:,.0f}"}
+
+
+CHECKS = {
+    RuleKind.COMPANY_SIZE: _company_size,
+    RuleKind.CREDIT_GRADE: _credit_grade,
+    RuleKind.SECTOR: _sector,
+    RuleKind.IP_REMAINING_LIFE: _ip_remaining_life,
+    RuleKind.REVENUE_GROWTH: _revenue_growth,
+    RuleKind.TECHNOLOGY_GRADE: _technology_grade,
+    RuleKind.IP_TYPES: _ip_types,
+    RuleKind.EXPOSURE_CEILING: _exposure_ceiling,
+}
+
+
+def evaluate(application, *, today=None, technology_grade=None):
+    """Every rule of the application's program applied to it, in the program's order."""
+    company = application.company
+    facts = {
+        "today": today or date.today(),
+        "assets": list(application.ip_assets.all()) if application.pk else [],
+        "revenues": sorted((fy.year, fy.revenue) for fy in company.financial_years.all()),
+        "technology_grade": technology_grade,
+    }
+    results = []
+    for rule in application.program.eligibility_rules.all():
+        outcome, reason = CHECKS[rule.kind](rule, application, facts)
+        results.append(RuleResult(rule.kind, rule.get_kind_display(), outcome, rule.explanation, str(reason)))
+    return results
+
+
+def failing(results):
+    return [r for r in results if r.outcome == FAILED]
+
+
+def snapshot(results):
+    return {"evaluated_at": date.today().isoformat(), "rules": [r.as_dict() for r in results]}
