@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from .api import ApplicationViewSet, CompanyApi, DocumentDownloadApi, IPAssetViewSet
+
+router = SimpleRouter()
+router.register("ip-assets", IPAssetViewSet, basename="ip-asset")
+router.register("applications", ApplicationViewSet, basename="application")
+urlpatterns = [
+    path("company/", CompanyApi.as_view(), name="api-company"),
+    path("documents/<int:pk>/download/", DocumentDownloadApi.as_view(), name="api-document-download"),
+    *router.urls,
+]

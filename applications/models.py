@@ -108,6 +108,10 @@ class IPAsset(models.Model):
     def __str__(self):
         return f"{self.get_ip_type_display()} {self.jurisdiction} {self.registry_number}"
 
+    @property
+    def remaining_life_years_now(self):
+        return self.remaining_life_years()
+
     def remaining_life_years(self, on=None):
         """Years (with fraction) until expiry; 0 when expired, None when no expiry is known."""
         if self.expiry_date is None:

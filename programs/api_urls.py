@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from .api import ProgramViewSet
+
+router = SimpleRouter()
+router.register("programs", ProgramViewSet, basename="program")
+urlpatterns = router.urls

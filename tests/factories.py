@@ -65,3 +65,89 @@ def make_user(role, organization=None, *, with_totp=None, **kwargs):
 
 def has_totp(user):
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+# --- programs and applications --------------------------------------------------
+
+from datetime import date  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from applications.models import Application, Company, CompanyFinancialYear, IPAsset  # noqa: E402
+from programs.models import Program  # noqa: E402
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    agency = factory.SubFactory(OrganizationFactory, kind=OrganizationKind.AGENCY)
+    code = factory.Sequence(lambda n: f"PRG{n}")
+    name = factory.Sequence(lambda n: f"Program {n}")
+    kind = "ip_collateral_loan"
+    currency = "KRW"
+    min_amount = Decimal("1000000")
+    max_amount = Decimal("1000000000")
+    max_advance_rate = Decimal("0.5")
+    base_interest_rate = Decimal("0.035")
+    subsidised_interest_rate = Decimal("0.02")
+    budget_envelope = Decimal("10000000000")
+    company_exposure_ceiling = Decimal("5000000000")
+    accepted_ip_types = ["patent", "trademark"]
+    required_documents = []
+    service_levels = {"screening": 5, "info_requested": 10, "valuation": 7, "credit_review": 10, "recommended": 5}
+    is_published = True
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    organization = factory.SubFactory(OrganizationFactory, kind=OrganizationKind.COMPANY)
+    legal_name = factory.SelfAttribute("organization.name")
+    registration_number = factory.Sequence(lambda n: f"{100 + n % 900:03d}-{n % 100:02d}-{n:05d}")
+    country = "KR"
+    sector = "Biotechnology"
+    employees = 40
+    credit_grade = "BB"
+
+
+def add_revenues(company, revenues, currency="KRW"):
+    for year, revenue in revenues.items():
+        CompanyFinancialYear.objects.create(company=company, year=year, revenue=Decimal(revenue), currency=currency)
+
+
+class IPAssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IPAsset
+
+    company = factory.SubFactory(CompanyFactory)
+    ip_type = "patent"
+    jurisdiction = "KR"
+    registry_number = factory.Sequence(lambda n: f"10-2020-{n:07d}")
+    title = factory.Sequence(lambda n: f"Invention {n}")
+    filing_date = date(2020, 1, 1)
+    grant_date = date(2021, 1, 1)
+    expiry_date = date(2040, 1, 1)
+    owner_name = factory.SelfAttribute("company.legal_name")
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application at rest. For later states, call the services."""
+
+    class Meta:
+        model = Application
+
+    program = factory.SubFactory(ProgramFactory)
+    company = factory.SubFactory(CompanyFactory)
+    created_by = factory.LazyAttribute(lambda o: make_user(Role.APPLICANT, o.company.organization))
+    requested_amount = Decimal("100000000")
+    purpose = "Working capital"
+    wizard_step = "amount"
+
+
+def company_for_user(user, **kwargs):
+    """The Company profile of the applicant's organisation (created if missing)."""
+    return Company.objects.filter(organization=user.organization).first() or CompanyFactory(
+        organization=user.organization, **kwargs)

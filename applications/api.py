@@ -1,0 +1,259 @@
+"""The applicant's API: company, IP assets, applications, documents. Everything scoped to the user's company."""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.roles import Role
+from core.errors import Conflict, InvalidInput
+from programs.models import Program
+
+from . import services
+from .forms import MAX_AMOUNT
+from .models import Application, Company, Document, IPAsset
+from .selectors import application_get_for, application_visible_to, company_for, ip_asset_visible_to
+
+
+class IsApplicant(IsAuthenticated):
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.has_role(Role.APPLICANT)
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    revenues = serializers.DictField(child=serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0),
+                                     required=False, write_only=True, help_text="{year: revenue}")
+    currency = serializers.CharField(required=False, write_only=True, default="KRW")
+    financial_years = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Company
+        fields = ["id", "legal_name", "registration_number", "country", "region", "sector", "employees", "credit_grade",
+                  "contact_name", "contact_email", "contact_phone", "revenues", "currency", "financial_years"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"employees": {"max_value": 10_000_000}}
+
+    def get_financial_years(self, company) -> list[dict]:
+        return [{"year": fy.year, "revenue": str(fy.revenue), "currency": fy.currency} for fy in company.financial_years.all()]
+
+    def validate_revenues(self, value):
+        try:
+            return {int(year): amount for year, amount in value.items()}
+        except (TypeError, ValueError):
+            raise serializers.ValidationError("Years must be numbers.")
+
+
+class CompanyApi(APIView):
+    """The user's own company: read, register (POST, once), update (PATCH)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=CompanySerializer)
+    def get(self, request):
+        company = company_for(user=request.user)
+        if company is None:
+            raise Http404
+        return Response(CompanySerializer(company).data)
+
+    @extend_schema(request=CompanySerializer, responses={201: CompanySerializer})
+    def post(self, request):
+        if request.user.roles - {Role.APPLICANT}:
+            raise Http404
+        serializer = CompanySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        company = services.company_register(actor=request.user, data=data, revenues=data.get("revenues"),
+                                            currency=data.get("currency", "KRW"))
+        return Response(CompanySerializer(company).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CompanySerializer, responses=CompanySerializer)
+    def patch(self, request):
+        company = company_for(user=request.user)
+        if company is None:
+            raise Http404
+        serializer = CompanySerializer(company, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        company = services.company_update(company=company, actor=request.user, data=data,
+                                          revenues=data.get("revenues"), currency=data.get("currency", "KRW"))
+        return Response(CompanySerializer(company).data)
+
+
+class IPAssetSerializer(serializers.ModelSerializer):
+    remaining_life_years = serializers.FloatField(read_only=True, allow_null=True, source="remaining_life_years_now")
+
+    class Meta:
+        model = IPAsset
+        fields = ["id", "ip_type", "jurisdiction", "registry_number", "title", "filing_date", "grant_date", "expiry_date",
+                  "status", "owner_name", "encumbrance", "remaining_life_years"]
+        read_only_fields = ["id", "encumbrance", "remaining_life_years"]
+        validators = []  # uniqueness is the service's to check, with a clear 409
+
+
+class IPAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    queryset = IPAsset.objects.none()  # for the schema; get_queryset scopes to the user
+    serializer_class = IPAssetSerializer
+    permission_classes = [IsApplicant]
+    filterset_fields = ["ip_type", "jurisdiction", "encumbrance"]
+    ordering_fields = ["registry_number", "expiry_date"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return ip_asset_visible_to(user=self.request.user).order_by("pk")
+
+    def perform_create(self, serializer):
+        company = company_for(user=self.request.user)
+        serializer.instance = services.ip_asset_create(company=company, actor=self.request.user,
+                                                       data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.ip_asset_update(asset=serializer.instance, actor=self.request.user,
+                                                       data=serializer.validated_data)
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.filter(is_published=True))
+    ip_assets = serializers.PrimaryKeyRelatedField(many=True, required=False, queryset=IPAsset.objects.none())
+    requested_amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=1, max_value=MAX_AMOUNT,
+                                                required=False, allow_null=True)
+    currency = serializers.CharField(source="program.currency", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Application
+        fields = ["id", "reference", "program", "currency", "status", "status_display", "requested_amount", "purpose",
+                  "ip_assets", "submitted_at", "decided_at", "approved_amount", "eligibility_snapshot", "created_at"]
+        read_only_fields = ["id", "reference", "status", "submitted_at", "decided_at", "approved_amount",
+                            "eligibility_snapshot", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["ip_assets"].child_relation.queryset = ip_asset_visible_to(user=request.user)
+
+
+class SubmitSerializer(serializers.Serializer):
+    declaration_accepted = serializers.BooleanField()
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class EligibilityResultSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["passed", "failed", "unknown"])
+    explanation = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class EligibilityCheckSerializer(serializers.Serializer):
+    can_submit = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+    rules = EligibilityResultSerializer(many=True)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "document_type", "original_name", "kind", "size", "uploaded_at", "file"]
+        read_only_fields = ["id", "original_name", "kind", "size", "uploaded_at"]
+
+
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                         mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """The company's applications: drafts are created and edited here, then submitted or withdrawn."""
+
+    queryset = Application.objects.none()  # for the schema; get_queryset scopes to the user
+    serializer_class = ApplicationSerializer
+    permission_classes = [IsApplicant]
+    filterset_fields = ["status", "program__code"]
+    ordering_fields = ["created_at", "submitted_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return application_visible_to(user=self.request.user).prefetch_related("ip_assets").order_by("-created_at", "-pk")
+
+    def get_object(self):
+        return application_get_for(user=self.request.user, pk=self.kwargs["pk"])
+
+    def perform_create(self, serializer):
+        company = company_for(user=self.request.user)
+        data = serializer.validated_data
+        application = services.application_create_draft(company=company, program=data["program"], actor=self.request.user)
+        serializer.instance = services.application_update_draft(
+            application=application, actor=self.request.user, requested_amount=data.get("requested_amount"),
+            purpose=data.get("purpose"), ip_assets=data.get("ip_assets"))
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        if "program" in data and data["program"] != serializer.instance.program:
+            raise Conflict("The program of an application cannot change; start a new draft.", code="program_fixed")
+        serializer.instance = services.application_update_draft(
+            application=serializer.instance, actor=self.request.user, requested_amount=data.get("requested_amount"),
+            purpose=data.get("purpose"), ip_assets=data.get("ip_assets"))
+
+    @extend_schema(request=SubmitSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        payload = SubmitSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        application = services.application_submit(application=self.get_object(), actor=request.user,
+                                                   declaration_accepted=payload.validated_data["declaration_accepted"])
+        return Response(ApplicationSerializer(application, context={"request": request}).data)
+
+    @extend_schema(request=WithdrawSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        payload = WithdrawSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        application = services.application_withdraw(application=self.get_object(), actor=request.user,
+                                                    reason=payload.validated_data.get("reason", ""))
+        return Response(ApplicationSerializer(application, context={"request": request}).data)
+
+    @extend_schema(request=None, responses=EligibilityCheckSerializer)
+    @action(detail=True, methods=["get"])
+    def eligibility(self, request, pk=None):
+        results, problems = services.application_check(application=self.get_object())
+        return Response({"can_submit": not problems, "problems": [str(p) for p in problems],
+                         "rules": [r.as_dict() for r in results]})
+
+    @extend_schema(methods=["get"], responses=DocumentSerializer(many=True))
+    @extend_schema(methods=["post"], request={"multipart/form-data": DocumentSerializer},
+                   responses={201: DocumentSerializer})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def documents(self, request, pk=None):
+        application = self.get_object()
+        if request.method == "GET":
+            return Response(DocumentSerializer(application.documents.all(), many=True).data)
+        payload = DocumentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        document = services.document_upload(application=application, actor=request.user,
+                                            document_type=payload.validated_data["document_type"],
+                                            upload=payload.validated_data["file"])
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentDownloadApi(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        document = get_object_or_404(Document, pk=pk)
+        application_get_for(user=request.user, pk=document.application_id)
+        path = services.document_path(document)
+        if not path.exists():
+            raise InvalidInput("The file is missing from storage.", code="file_missing")
+        response = FileResponse(open(path, "rb"), as_attachment=True, filename=document.original_name,
+                                content_type=services.CONTENT_TYPES[document.kind])
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
