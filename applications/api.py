@@ -38,6 +38,7 @@ class CompanySerializer(serializers.ModelSerializer):
                   "contact_name", "contact_email", "contact_phone", "revenues", "currency", "financial_years"]
         read_only_fields = ["id"]
         extra_kwargs = {"employees": {"max_value": 10_000_000}}
+        validators = []  # the service answers a duplicate with a 409 and a clear message
 
     def get_financial_years(self, company) -> list[dict]:
         return [{"year": fy.year, "revenue": str(fy.revenue), "currency": fy.currency} for fy in company.financial_years.all()]
