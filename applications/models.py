@@ -141,7 +141,10 @@ TRANSITIONS = {
     (S.DRAFT, "submit"): S.SUBMITTED,
     (S.SUBMITTED, "start_screening"): S.SCREENING,
     (S.SCREENING, "request_info"): S.INFO_REQUESTED,
+    # The answer takes the case back to the stage that asked.
     (S.INFO_REQUESTED, "answer_info"): S.SCREENING,
+    (S.INFO_REQUESTED, "resume_valuation"): S.VALUATION,
+    (S.INFO_REQUESTED, "resume_credit_review"): S.CREDIT_REVIEW,
     (S.SCREENING, "send_to_valuation"): S.VALUATION,
     (S.SCREENING, "reject"): S.REJECTED,
     (S.VALUATION, "request_info"): S.INFO_REQUESTED,

@@ -182,6 +182,8 @@ def application_wizard(request, pk, step):
 def application_detail(request, pk):
     application = application_get_for(user=request.user, pk=pk)
     applicant_view = not request.user.has_role(*AGENCY_ROLES)
+    if not applicant_view:
+        return redirect("casework:case", pk=application.pk)
     return render(request, "applications/application_detail.html", _detail_context(request, application, applicant_view))
 
 

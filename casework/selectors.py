@@ -1,0 +1,31 @@
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.roles import AGENCY_ROLES
+from applications.models import OPEN_STATUSES, Application, Status
+
+
+def case_queue_for(*, user):
+    """Submitted cases of the user's agency, with what the queue shows, in a fixed number of queries."""
+    agencies = user.organizations_for(*AGENCY_ROLES)
+    return (Application.objects.filter(program__agency__in=agencies).exclude(status=Status.DRAFT)
+            .select_related("program", "company", "assignee"))
+
+
+def case_get_for(*, user, pk):
+    from django.http import Http404
+
+    case = case_queue_for(user=user).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def status_counts(queryset):
+    rows = queryset.order_by().values("status").annotate(n=Count("pk"))
+    counts = {row["status"]: row["n"] for row in rows}
+    return [(value, label, counts.get(value, 0)) for value, label in Status.choices if value != Status.DRAFT]
+
+
+def overdue_q(now=None):
+    return Q(status__in=OPEN_STATUSES, stage_due_at__lt=now or timezone.now())

@@ -1,0 +1,227 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import AGENCY_ROLES, Role
+from applications.models import Company
+from applications.selectors import application_get_for
+from audit.selectors import case_timeline
+from core.errors import DomainError
+from core.panels import render_case_panels
+from core.web import form_error_from, role_required
+
+from . import services
+from .filters import CaseFilter
+from .forms import (
+    AnswerForm,
+    AssignForm,
+    ChecklistForm,
+    ConflictForm,
+    DecisionForm,
+    InfoRequestForm,
+    NoteForm,
+    RecommendForm,
+    ReturnForm,
+    ScoresForm,
+)
+from .models import CaseNote, InformationRequest, RubricCriterion, ScreeningChecklist
+from .rules import RULE_LABELS
+from .selectors import case_get_for, case_queue_for, status_counts
+
+STAFF = (Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR)
+
+
+def _agency_ids(user):
+    return [o.pk for o in user.organizations_for(*AGENCY_ROLES)]
+
+
+@role_required(*STAFF)
+def queue(request):
+    base = case_queue_for(user=request.user)
+    data = request.GET.copy()
+    if not data.get("ordering"):
+        data["ordering"] = "due"
+    case_filter = CaseFilter(data, queryset=base, user=request.user)
+    cases = case_filter.qs if case_filter.is_valid() else base.none()
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": case_filter, "page": page, "counts": status_counts(base), "query": query.urlencode(),
+               "assign_form": AssignForm(agency_ids=_agency_ids(request.user)), "now": timezone.now()}
+    template = "casework/_partials/queue_results.html" if request.htmx else "casework/queue.html"
+    return render(request, template, context)
+
+
+@role_required(*STAFF)
+@require_POST
+def bulk_assign(request):
+    form = AssignForm(request.POST, agency_ids=_agency_ids(request.user))
+    ids = [int(i) for i in request.POST.getlist("cases") if i.isdigit()]
+    cases = list(case_queue_for(user=request.user).filter(pk__in=ids))
+    if not cases:
+        messages.error(request, _("Select at least one case."))
+    elif form.is_valid() and form.cleaned_data["officer"]:
+        assigned, refused = services.case_assign_bulk(applications=cases, officer=form.cleaned_data["officer"],
+                                                      actor=request.user)
+        if assigned:
+            messages.success(request, _("%(n)s cases assigned.") % {"n": len(assigned)})
+        for case, reason in refused:
+            messages.error(request, f"{case.reference}: {reason}")
+    else:
+        for case in cases:
+            try:
+                services.case_assign_automatically(application=case, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, f"{case.reference}: {exc.message}")
+        messages.info(request, _("Cases assigned automatically where possible."))
+    return redirect(request.POST.get("next") or "casework:queue")
+
+
+def _case_context(request, case, forms=None):
+    criteria = list(RubricCriterion.objects.filter(program=case.program))
+    scores = {s.criterion_id: s for s in case.credit_scores.all()}
+    checklist = ScreeningChecklist.objects.filter(application=case).first()
+    proposal = services.case_proposed_amount(application=case) if case.requested_amount else None
+    context = {
+        "case": case, "application": case,
+        "assets": case.ip_assets.all(), "documents": case.documents.all(),
+        "checklist": checklist,
+        "info_requests": case.info_requests.select_related("requested_by", "answered_by"),
+        "notes": case.notes.select_related("author"),
+        "criteria": criteria, "scores": scores, "weighted_score": services.case_weighted_score(application=case),
+        "proposal": proposal, "rule_labels": RULE_LABELS,
+        "recommendation": case.recommendations.select_related("recommended_by").first(),
+        "decision": case.decisions.select_related("decided_by").first(),
+        "events": case_timeline(case=case),
+        "panels": render_case_panels(request, case),
+        "actions": case.allowed_actions(),
+        "forms": {
+            "assign": AssignForm(agency_ids=_agency_ids(request.user)),
+            "checklist": ChecklistForm(initial={n: getattr(checklist, n) for n, _l in ScreeningChecklist.ITEMS} if checklist else None),
+            "request_info": InfoRequestForm(), "note": NoteForm(), "scores": ScoresForm(criteria=criteria, scores=scores),
+            "recommend": RecommendForm(), "decide": DecisionForm(), "return_for_rework": ReturnForm(),
+            **(forms or {}),
+        },
+    }
+    return context
+
+
+@role_required(*STAFF)
+def case_detail(request, pk):
+    case = case_get_for(user=request.user, pk=pk)
+    return render(request, "casework/case_detail.html", _case_context(request, case))
+
+
+def _run(request, case, name, form, call):
+    """Validate ``form``, run ``call(cleaned_data)``; True when done, False when refused (a message says why),
+    or a response re-rendering the case with the form as typed."""
+    if form is None or form.is_valid():
+        try:
+            call(form.cleaned_data if form is not None else {})
+            return True
+        except DomainError as exc:
+            if form is None:
+                messages.error(request, exc.message)
+                return False
+            form_error_from(form, exc)
+    messages.error(request, _("The action was not carried out; see the form below."))
+    return render(request, "casework/case_detail.html", _case_context(request, case, {name: form}), status=400)
+
+
+ACTIONS = {
+    "assign": (lambda r, c: AssignForm(r.POST, agency_ids=_agency_ids(r.user)),
+               lambda r, c, d: services.case_assign(application=c, officer=d["officer"], actor=r.user) if d["officer"]
+               else services.case_assign_automatically(application=c, actor=r.user)),
+    "start_screening": (None, lambda r, c, d: services.case_start_screening(application=c, actor=r.user)),
+    "checklist": (lambda r, c: ChecklistForm(r.POST),
+                  lambda r, c, d: services.checklist_update(application=c, actor=r.user, **d)),
+    "request_info": (lambda r, c: InfoRequestForm(r.POST),
+                     lambda r, c, d: services.case_request_info(application=c, actor=r.user, **d)),
+    "note": (lambda r, c: NoteForm(r.POST), lambda r, c, d: services.case_note_add(application=c, actor=r.user, **d)),
+    "send_to_valuation": (None, lambda r, c, d: services.case_send_to_valuation(application=c, actor=r.user)),
+    "start_credit_review": (None, lambda r, c, d: services.case_start_credit_review(application=c, actor=r.user)),
+    "scores": (lambda r, c: ScoresForm(r.POST, criteria=RubricCriterion.objects.filter(program=c.program)),
+               None),
+    "recommend": (lambda r, c: RecommendForm(r.POST),
+                  lambda r, c, d: services.case_recommend(application=c, actor=r.user, **d)),
+    "decide": (lambda r, c: DecisionForm(r.POST),
+               lambda r, c, d: services.case_decide(application=c, actor=r.user, approve=d["outcome"] == "approve",
+                                                    reason_code=d["reason_code"], comment=d["comment"])),
+    "return_for_rework": (lambda r, c: ReturnForm(r.POST),
+                          lambda r, c, d: services.case_return_for_rework(application=c, actor=r.user, **d)),
+}
+
+
+@role_required(*STAFF)
+@require_POST
+def case_action(request, pk, action):
+    case = case_get_for(user=request.user, pk=pk)
+    if action not in ACTIONS:
+        messages.error(request, _("Unknown action."))
+        return redirect("casework:case", pk=pk)
+    make_form, call = ACTIONS[action]
+    form = make_form(request, case) if make_form else None
+    if action == "scores":
+        def call(r, c, d, form=form):
+            return services.credit_score(application=c, actor=r.user, scores=form.scores())
+    outcome = _run(request, case, action, form, lambda data: call(request, case, data))
+    if outcome is True:
+        messages.success(request, _("Done."))
+    elif outcome is not False:
+        return outcome
+    return redirect("casework:case", pk=pk)
+
+
+@role_required(Role.CASE_OFFICER)
+def conflicts(request):
+    form = ConflictForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        company = Company.objects.filter(registration_number=form.cleaned_data["company"].strip()).first()
+        if company is None:
+            form.add_error("company", _("No company with this registration number."))
+        else:
+            try:
+                services.conflict_declare(officer=request.user, company=company, reason=form.cleaned_data["reason"])
+                messages.success(request, _("Declared. You will not be assigned this company's cases."))
+                return redirect("casework:conflicts")
+            except DomainError as exc:
+                form_error_from(form, exc)
+    declared = request.user.conflicts_of_interest.select_related("company")
+    return render(request, "casework/conflicts.html", {"form": form, "declared": declared})
+
+
+@role_required(Role.APPLICANT)
+@require_POST
+def answer_info(request, pk):
+    """The applicant answers an information request (from the applicant's case page)."""
+    info = InformationRequest.objects.filter(pk=pk).first()
+    if info is None:
+        from django.http import Http404
+
+        raise Http404
+    application_get_for(user=request.user, pk=info.application_id)  # 404 unless it is the user's company
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_answer_info(request=info, actor=request.user, answer=form.cleaned_data["answer"])
+            messages.success(request, _("Thank you: your answer was sent to the agency."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Write an answer."))
+    return redirect("applications:detail", pk=info.application_id)
+
+
+def applicant_panel_context(request, application):
+    """Messages from the agency and open information requests, for the applicant's case page."""
+    return {
+        "messages_from_agency": CaseNote.objects.filter(application=application, kind="message").select_related("author"),
+        "open_requests": InformationRequest.objects.filter(application=application, answered_at__isnull=True),
+        "answered_requests": InformationRequest.objects.filter(application=application, answered_at__isnull=False),
+        "answer_form": AnswerForm(),
+    }
+
+

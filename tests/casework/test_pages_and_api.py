@@ -1,0 +1,146 @@
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from applications.models import Status
+from casework import services
+from tests.casework.conftest import make_submitted
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _api(api_client, user):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return api_client
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx)
+
+
+def test_the_queue_page_and_api_run_a_constant_number_of_queries(client, api_client, program, officer, approver):
+    first = make_submitted(program)
+    services.case_assign(application=first, officer=officer, actor=approver)
+    client.force_login(officer)
+    api = _api(api_client, officer)
+    urls = [reverse("casework:queue"), reverse("casework:queue") + "?view=overdue&ordering=-amount"]
+    one = [_queries(client, u) for u in urls] + [_queries(api, "/api/v1/cases/")]
+    for _ in range(49):
+        services.case_assign(application=make_submitted(program), officer=officer, actor=approver)
+    fifty = [_queries(client, u) for u in urls] + [_queries(api, "/api/v1/cases/")]
+    assert one == fifty
+    assert api.get("/api/v1/cases/").json()["count"] == 50
+
+
+def test_filters_find_cases_by_text_status_and_saved_view(client, program, officer, approver, submitted):
+    other = make_submitted(program)
+    services.case_assign(application=submitted, officer=officer, actor=approver)
+    client.force_login(officer)
+    mine = client.get(reverse("casework:queue") + "?view=mine")
+    assert list(mine.context["page"].object_list) == [submitted]
+    unassigned = client.get(reverse("casework:queue") + "?view=unassigned")
+    assert list(unassigned.context["page"].object_list) == [other]
+    by_text = client.get(reverse("casework:queue") + f"?q={submitted.reference}")
+    assert list(by_text.context["page"].object_list) == [submitted]
+    partial = client.get(reverse("casework:queue") + "?status=submitted", HTTP_HX_REQUEST="true")
+    assert "casework/_partials/queue_results.html" in [t.name for t in partial.templates]
+    assert "<html" not in partial.content.decode()
+
+
+def test_bad_filter_values_do_not_break_the_queue(client, api_client, officer, submitted):
+    client.force_login(officer)
+    for query in ["?amount_min=abc", "?due_within=-5", "?submitted_from=notadate", "?q=%00", "?program=999999"]:
+        assert client.get(reverse("casework:queue") + query).status_code == 200, query
+    api = _api(api_client, officer)
+    assert api.get("/api/v1/cases/?amount_min=abc").status_code == 400
+
+
+def test_staff_of_another_agency_and_applicants_get_404_on_cases(client, api_client, submitted, other_agency, applicant):
+    outsider = make_user("case_officer", other_agency)
+    client.force_login(outsider)
+    assert client.get(reverse("casework:case", args=[submitted.pk])).status_code == 404
+    assert client.post(reverse("casework:action", args=[submitted.pk, "start_screening"])).status_code == 404
+    assert client.get(reverse("casework:queue")).context["page"].paginator.count == 0
+    api = _api(api_client, outsider)
+    assert api.get(f"/api/v1/cases/{submitted.pk}/").status_code == 404
+    assert api.post(f"/api/v1/cases/{submitted.pk}/start-screening/").status_code == 404
+    client.force_login(applicant)
+    assert client.get(reverse("casework:queue")).status_code == 404
+    assert client.get(reverse("casework:case", args=[submitted.pk])).status_code == 404
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+
+
+def test_an_illegal_move_is_a_409_in_the_api_and_a_message_in_the_ui(client, api_client, officer, submitted):
+    api = _api(api_client, officer)
+    response = api.post(f"/api/v1/cases/{submitted.pk}/start-credit-review/")
+    assert response.status_code == 409 and response.json()["code"] == "illegal_transition"
+    client.force_login(officer)
+    page = client.post(reverse("casework:action", args=[submitted.pk, "start_credit_review"]), follow=True)
+    assert page.status_code == 200
+    assert "cannot be moved" in page.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+
+
+def test_a_refused_request_keeps_what_the_officer_typed(client, officer, submitted):
+    client.force_login(officer)
+    client.post(reverse("casework:action", args=[submitted.pk, "start_screening"]))
+    response = client.post(reverse("casework:action", args=[submitted.pk, "request_info"]),
+                           {"question": "Please send the 2025 audited accounts", "due_date": "2001-01-01"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Please send the 2025 audited accounts" in body and "must be after today" in body
+
+
+def test_the_officer_works_the_case_on_the_page_and_the_applicant_answers(client, officer, approver, applicant, submitted):
+    client.force_login(officer)
+    case_url = reverse("casework:case", args=[submitted.pk])
+    assert client.get(case_url).status_code == 200
+    client.post(reverse("casework:action", args=[submitted.pk, "start_screening"]))
+    client.post(reverse("casework:action", args=[submitted.pk, "request_info"]),
+                {"question": "Who owns patent 1?", "due_date": (date.today() + timedelta(days=5)).isoformat()})
+    client.post(reverse("casework:action", args=[submitted.pk, "note"]), {"kind": "internal", "body": "Secret doubt"})
+    client.force_login(applicant)
+    applicant_page = client.get(reverse("applications:detail", args=[submitted.pk])).content.decode()
+    assert "Who owns patent 1?" in applicant_page and "Secret doubt" not in applicant_page
+    info = submitted.info_requests.get()
+    client.post(reverse("casework:answer", args=[info.pk]), {"answer": "We do, since 2019."})
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SCREENING
+    client.force_login(officer)
+    for action, data in [("checklist", {"documents_complete": "on", "eligibility_confirmed": "on", "identity_checked": "on"}),
+                         ("send_to_valuation", {}), ("start_credit_review", {})]:
+        client.post(reverse("casework:action", args=[submitted.pk, action]), data)
+    criteria = list(submitted.program.rubric.all())
+    client.post(reverse("casework:action", args=[submitted.pk, "scores"]),
+                {**{f"score_{c.pk}": "4" for c in criteria}, **{f"comment_{c.pk}": "fine" for c in criteria}})
+    client.post(reverse("casework:action", args=[submitted.pk, "recommend"]), {"conditions": ""})
+    submitted.refresh_from_db()
+    assert submitted.status == Status.RECOMMENDED
+    own = client.post(reverse("casework:action", args=[submitted.pk, "decide"]),
+                      {"outcome": "approve", "reason_code": "A00"})
+    assert own.status_code == 400  # the officer is not an approver
+    client.force_login(approver)
+    client.post(reverse("casework:action", args=[submitted.pk, "decide"]),
+                {"outcome": "approve", "reason_code": "A00", "comment": "Congratulations"})
+    submitted.refresh_from_db()
+    assert submitted.status == Status.APPROVED
+    client.force_login(applicant)
+    assert "Approved" in client.get(reverse("applications:detail", args=[submitted.pk])).content.decode()
+
+
+def test_internal_notes_never_reach_the_applicant_through_the_api(api_client, officer, applicant, submitted):
+    services.case_note_add(application=submitted, actor=officer, body="Doubtful", kind="internal")
+    api = _api(api_client, applicant)
+    assert api.get(f"/api/v1/cases/{submitted.pk}/notes/").status_code == 403
+    detail = api.get(f"/api/v1/applications/{submitted.pk}/").json()
+    assert "Doubtful" not in str(detail)
