@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from .api import FundViewSet
+
+router = SimpleRouter()
+router.register("funds", FundViewSet, basename="fund")
+urlpatterns = router.urls

@@ -293,7 +293,15 @@ X_FRAME_OPTIONS = "DENY"
 # --- Money -------------------------------------------------------------------
 CURRENCIES = ("KRW", "CNY", "GBP", "USD", "EUR", "JPY")
 DEFAULT_CURRENCY = "KRW"
-REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="USD")
+REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="KRW")
+# Fund utilisation flags (see funds/metrics.py FlagRules) and the comparison line with ordinary venture capital.
+FUND_FLAG_RULES = {
+    "behind_pace_margin": env("FUND_BEHIND_PACE_MARGIN", default="0.15"),
+    "months_without_investment": env.int("FUND_MONTHS_WITHOUT_INVESTMENT", default=6),
+    "tvpi_loss_threshold": env("FUND_TVPI_LOSS_THRESHOLD", default="0.84"),
+    "reconciliation_tolerance": env("FUND_RECONCILIATION_TOLERANCE", default="1"),
+}
+VC_UNDEPLOYED_SHARE = env("VC_UNDEPLOYED_SHARE", default="0.17")  # ordinary VC, 2023
 BASE_CURRENCY = REPORTING_CURRENCY
 EXCHANGE_BACKEND = "djmoney.contrib.exchange.backends.FixerBackend"
 

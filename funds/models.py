@@ -1,0 +1,135 @@
+"""Funds of funds and their sub-funds, the cash-flow ledger, deal screening."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import CURRENCY_CHOICES, MONEY
+
+RATIO = {"max_digits": 7, "decimal_places": 4}
+
+
+class LicenceState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RETURNED = "returned", _("Returned")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Fund(models.Model):
+    """A mother fund (``parent`` empty) or a sub-fund it anchors.
+
+    Running totals are kept by the services with conditional UPDATEs and the
+    database refuses any row where they exceed the size: a mother fund's
+    commitments to sub-funds, a sub-fund's deployed + reserved capital.
+    """
+
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_funds")
+    name = models.CharField(_("name"), max_length=200)
+    agency = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="anchored_funds", help_text=_("The public anchor (mother funds)"))
+    manager = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="managed_funds", help_text=_("The general partner (sub-funds)"))
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    size = models.DecimalField(_("committed size"), **MONEY)
+    public_commitment = models.DecimalField(_("public anchor commitment"), default=0, **MONEY)
+    private_commitment = models.DecimalField(_("private commitments"), default=0, **MONEY)
+    vintage = models.PositiveSmallIntegerField(_("vintage year"))
+    investment_period_start = models.DateField()
+    investment_period_end = models.DateField()
+    term_years = models.PositiveSmallIntegerField(default=8)
+    category = models.CharField(_("category"), max_length=60, blank=True)
+    management_fee_rate = models.DecimalField(_("management fee rate on committed capital"), default=0, **RATIO)
+    min_overseas_revenue_share = models.DecimalField(_("minimum overseas revenue of a project"), null=True, blank=True,
+                                                     **RATIO)
+    min_main_purpose_share = models.DecimalField(_("minimum share in the main purpose"), null=True, blank=True, **RATIO)
+    licence_state = models.CharField(max_length=10, choices=LicenceState.choices, default=LicenceState.ACTIVE)
+    licence_changed_on = models.DateField(null=True, blank=True)
+    # Running totals (services only).
+    committed_to_sub_funds = models.DecimalField(default=0, editable=False, **MONEY)
+    deployed_total = models.DecimalField(default=0, editable=False, **MONEY)
+    reserved_total = models.DecimalField(default=0, editable=False, **MONEY)
+
+    class Meta:
+        ordering = ["parent_id", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(committed_to_sub_funds__lte=F("size")), name="fund_commitments_within_size"),
+            models.CheckConstraint(condition=Q(deployed_total__gte=0) & Q(reserved_total__gte=0)
+                                   & Q(deployed_total__lte=F("size") - F("reserved_total")),
+                                   name="fund_deployments_within_commitment"),
+            models.CheckConstraint(condition=Q(investment_period_end__gt=F("investment_period_start")),
+                                   name="fund_investment_period_order"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_sub_fund(self):
+        return self.parent_id is not None
+
+
+class FlowKind(models.TextChoices):
+    CALL = "call", _("Capital called")
+    RESERVE = "reserve", _("Investment approved (reserved)")
+    DEPLOY = "deploy", _("Investment paid (deployed)")
+    FEE = "fee", _("Management fee")
+    DISTRIBUTION = "distribution", _("Distribution")
+    NAV = "nav", _("Reported NAV")
+
+
+class Validation(models.TextChoices):
+    PENDING = "pending", _("Awaiting validation")
+    VALIDATED = "validated", _("Validated")
+    REJECTED = "rejected", _("Rejected")
+
+
+class CashFlow(models.Model):
+    """One dated ledger entry. Never edited: a correction is a new entry pointing at the one it corrects.
+
+    For ``reserve`` a negative amount releases a reservation (the deal was paid or dropped).
+    For ``nav`` the amount is the reported NAV at the date, and ``cash`` the cash the fund reports holding.
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="cash_flows")
+    kind = models.CharField(max_length=15, choices=FlowKind.choices)
+    date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    cash = models.DecimalField(null=True, blank=True, **MONEY)
+    description = models.CharField(max_length=300, blank=True)
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    validation = models.CharField(max_length=10, choices=Validation.choices, default=Validation.PENDING)
+
+    class Meta:
+        ordering = ["fund", "date", "id"]
+        indexes = [models.Index(fields=["fund", "kind", "date"], name="cashflow_fund_kind_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind="reserve") | Q(corrects__isnull=False) | Q(amount__gte=0),
+                                   name="cashflow_positive_unless_correction"),
+        ]
+
+    def __str__(self):
+        return f"{self.fund} {self.date} {self.kind} {self.amount}"
+
+
+class Deal(models.Model):
+    """A deal a manager considered, checked against the fund's investment rules."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="deals")
+    name = models.CharField(max_length=200)
+    considered_on = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    overseas_revenue_share = models.DecimalField(null=True, blank=True, **RATIO)
+    main_purpose_share = models.DecimalField(null=True, blank=True, **RATIO)
+    eligible = models.BooleanField()
+    exclusion_reasons = models.JSONField(default=list, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-considered_on", "id"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,206 @@
+"""The fund utilisation report: metrics and flags of every sub-fund at the period end, rolled up."""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+
+from accounts.models import User
+from accounts.roles import Role
+from reporting.models import Report
+from reporting.money import describe, rate_for
+from reporting.periods import quarter_bounds
+from reporting.registry import register
+
+from .metrics import FlagRules, Flow, FundTerms, fund_flags, fund_metrics, roll_up
+from .models import CashFlow, Deal, Fund, Validation
+
+KIND = "fund_utilisation"
+SUB_FUND_COLUMNS = ["Sub-fund", "Mother fund", "Category", "Manager", "Committed", "Called", "Reserved", "Deployed",
+                    "Idle", "Deployment rate", "Expected (pace)", "Gap to pace", "Months since last investment",
+                    "Fees on idle capital", "DPI", "RVPI", "TVPI", "IRR", "Unreconciled cash", "Licence"]
+ROLLUP_COLUMNS = ["", "Committed", "Deployed", "Reserved", "Idle", "Deployment rate", "Gap to pace", "TVPI",
+                  "Unexplained"]
+
+
+def flag_rules():
+    raw = settings.FUND_FLAG_RULES
+    return FlagRules(behind_pace_margin=Decimal(raw["behind_pace_margin"]),
+                     months_without_investment=int(raw["months_without_investment"]),
+                     tvpi_loss_threshold=Decimal(raw["tvpi_loss_threshold"]),
+                     reconciliation_tolerance=Decimal(raw["reconciliation_tolerance"]))
+
+
+def _scopes():
+    return ["all"] + [f"fund:{pk}" for pk in Fund.objects.filter(parent__isnull=True).values_list("pk", flat=True)]
+
+
+def _audience():
+    return User.objects.filter(is_active=True, memberships__role=Role.OFFICIAL).distinct()
+
+
+def _sub_funds(scope):
+    funds = Fund.objects.filter(parent__isnull=False).select_related("parent", "manager").order_by("parent_id", "name")
+    if scope.startswith("fund:"):
+        funds = funds.filter(parent_id=int(scope.split(":", 1)[1]))
+    return list(funds)
+
+
+def _flows_by_fund(funds, as_of):
+    """All validated or pending entries up to ``as_of``, in one query (rejected entries do not count)."""
+    by_fund = defaultdict(list)
+    rows = (CashFlow.objects.filter(fund__in=funds, date__lte=as_of).exclude(validation=Validation.REJECTED)
+            .values_list("fund_id", "kind", "date", "amount", "cash"))
+    for fund_id, kind, day, amount, cash in rows.iterator(chunk_size=5000):
+        by_fund[fund_id].append(Flow(kind, day, amount, cash))
+    return by_fund
+
+
+def _terms(fund):
+    return FundTerms(fund.size, fund.investment_period_start, fund.investment_period_end, fund.licence_state)
+
+
+def _delta(now, before):
+    change = Decimal(now) - Decimal(before) + Decimal(0)  # + 0 turns -0 into 0
+    return f"{change:+,.0f}"
+
+
+def _s(value, places=0):
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return f"{Decimal(value):.{places}f}" if places else f"{Decimal(value).quantize(Decimal('1'))}"
+
+
+def sub_fund_rows(funds, as_of, currency):
+    """Per sub-fund metrics converted to ``currency`` (ratios unchanged) and flags; rates used."""
+    flows = _flows_by_fund(funds, as_of)
+    rules, rows, flags, rates = flag_rules(), [], [], {}
+    for fund in funds:
+        metrics = fund_metrics(_terms(fund), flows.get(fund.pk, []), as_of)
+        rate_row = rate_for(fund.currency, currency, as_of)
+        if rate_row is not None:
+            rates[fund.currency] = describe(rate_row)
+        factor = rate_row.rate if rate_row is not None else Decimal(1)
+        money = {k: (None if getattr(metrics, k) is None else getattr(metrics, k) * factor)
+                 for k in ["committed", "called", "reserved", "deployed", "fees", "distributions", "nav", "idle",
+                           "expected_deployment", "pace_gap", "fees_on_idle", "unreconciled"]}
+        row = {"fund": fund, **money, "deployment_rate": metrics.deployment_rate, "dpi": metrics.dpi,
+               "rvpi": metrics.rvpi, "tvpi": metrics.tvpi, "irr": metrics.irr,
+               "months_since_last_investment": metrics.months_since_last_investment}
+        rows.append(row)
+        for code, severity, message in fund_flags(_terms(fund), metrics, rules, as_of):
+            flags.append({"subject": fund.name, "code": code, "severity": severity, "message": message})
+    return rows, flags, list(rates.values())
+
+
+def _rollup_table(key, title, rows, group):
+    groups = defaultdict(list)
+    for row in rows:
+        groups[group(row["fund"])].append(row)
+    table_rows = []
+    for name, members in sorted(groups.items()):
+        total = roll_up(members)
+        table_rows.append([name, _s(total["committed"]), _s(total["deployed"]), _s(total["reserved"]), _s(total["idle"]),
+                           _s(total["deployment_rate"], 4), _s(total["pace_gap"]), _s(total["tvpi"], 4),
+                           _s(total["reconciliation"])])
+    return {"key": key, "title": title, "columns": ROLLUP_COLUMNS, "rows": table_rows}
+
+
+def _pace_series(funds, period_end, currency):
+    """Deployed against the straight-line pace at each quarter end up to the period end (for the chart)."""
+    if not funds:
+        return [], [], []
+    start = min(f.investment_period_start for f in funds)
+    labels, deployed, expected = [], [], []
+    day = quarter_bounds(start)[1]
+    while day <= period_end:
+        rows, _flags, _rates = sub_fund_rows(funds, day, currency)
+        total = roll_up(rows)
+        labels.append(day.isoformat())
+        deployed.append(_s(total["deployed"]))
+        expected.append(_s(total["expected_deployment"]))
+        day = quarter_bounds(date.fromordinal(day.toordinal() + 1))[1]
+    return labels, deployed, expected
+
+
+def _exclusions(funds, period_end):
+    counts = defaultdict(int)
+    for reasons in Deal.objects.filter(fund__in=funds, eligible=False, considered_on__lte=period_end).values_list(
+            "exclusion_reasons", flat=True):
+        for reason in reasons:
+            counts[reason["rule"]] += 1
+    return sorted(counts.items(), key=lambda item: -item[1])
+
+
+@register(KIND, scopes=_scopes, audience=_audience)
+def build(scope, period_start, period_end):
+    currency = settings.REPORTING_CURRENCY
+    funds = _sub_funds(scope)
+    rows, flags, rates = sub_fund_rows(funds, period_end, currency)
+    total = roll_up(rows) if rows else None
+    mother = Fund.objects.get(pk=int(scope.split(":")[1])) if scope.startswith("fund:") else None
+    title = f"Fund utilisation — {mother.name if mother else 'all funds'} — {period_end}"
+    vc_share = Decimal(settings.VC_UNDEPLOYED_SHARE)
+    headline = []
+    if total:
+        undeployed_share = (1 - total["deployment_rate"]) if total["deployment_rate"] is not None else None
+        headline = [
+            {"label": f"Committed ({currency})", "value": f"{total['committed']:,.0f}"},
+            {"label": "Deployed", "value": f"{total['deployed']:,.0f} ({total['deployment_rate']:.1%})"},
+            {"label": "Reserved (approved, not yet paid)", "value": f"{total['reserved']:,.0f}"},
+            {"label": "Idle", "value": f"{total['idle']:,.0f}"},
+            {"label": "Not explained by the lines above", "value": f"{total['reconciliation']:,.0f}"},
+            {"label": "Undeployed share vs ordinary VC",
+             "value": f"{undeployed_share:.1%} against about {vc_share:.0%}" if undeployed_share is not None else "—"},
+        ]
+    previous = Report.objects.filter(kind=KIND, scope=scope, period_end__lt=period_end).order_by("-period_end").first()
+    if previous and total and previous.data.get("totals"):
+        before = previous.data["totals"]
+        headline.append({"label": f"Change since {previous.period_end}", "value":
+                         f"deployed {_delta(total['deployed'], before['deployed'])}, "
+                         f"reserved {_delta(total['reserved'], before['reserved'])}, "
+                         f"idle {_delta(total['idle'], before['idle'])}"})
+    sub_rows = [[r["fund"].name, r["fund"].parent.name, r["fund"].category, r["fund"].manager.name if r["fund"].manager else "",
+                 _s(r["committed"]), _s(r["called"]), _s(r["reserved"]), _s(r["deployed"]), _s(r["idle"]),
+                 _s(r["deployment_rate"], 4), _s(r["expected_deployment"]), _s(r["pace_gap"]),
+                 r["months_since_last_investment"], _s(r["fees_on_idle"]), _s(r["dpi"], 4), _s(r["rvpi"], 4),
+                 _s(r["tvpi"], 4), _s(r["irr"]), _s(r["unreconciled"]), r["fund"].licence_state] for r in rows]
+    exclusions = _exclusions(funds, period_end)
+    labels, deployed, expected = _pace_series(funds, period_end, currency)
+    by_category = defaultdict(list)
+    for r in rows:
+        by_category[r["fund"].category or "—"].append(r)
+    categories = sorted(by_category)
+    data = {
+        "scope": scope, "currency": currency, "rates": rates, "headline": headline, "flags": flags,
+        "totals": {k: _s(v, 4) if k in ("deployment_rate", "dpi", "rvpi", "tvpi") else _s(v)
+                   for k, v in (total or {}).items()},
+        "tables": [
+            {"key": "sub_funds", "title": f"Sub-funds ({currency})", "columns": SUB_FUND_COLUMNS, "rows": sub_rows},
+            _rollup_table("by_mother", "By mother fund", rows, lambda f: f.parent.name),
+            _rollup_table("by_category", "By category", rows, lambda f: f.category or "—"),
+            _rollup_table("by_manager", "By manager", rows, lambda f: f.manager.name if f.manager else "—"),
+            {"key": "exclusions", "title": "Deals excluded, by rule", "columns": ["Rule", "Deals excluded"],
+             "rows": [[rule, n] for rule, n in exclusions]},
+        ],
+        "charts": [
+            {"type": "line", "title": f"Deployed against the straight-line pace ({currency})", "x": labels,
+             "series": [{"name": "Deployed", "values": deployed}, {"name": "Expected", "values": expected}]},
+            {"type": "hbar", "title": f"Idle capital by sub-fund ({currency})", "x": [r["fund"].name for r in rows],
+             "series": [{"name": "Idle", "values": [_s(r["idle"]) for r in rows]}]},
+            {"type": "bar", "title": f"Idle capital by category ({currency})", "x": categories,
+             "series": [{"name": "Idle", "values": [_s(roll_up(by_category[c])["idle"]) for c in categories]}]},
+            {"type": "bar", "title": "TVPI by category", "x": categories,
+             "series": [{"name": "TVPI", "values": [_s(roll_up(by_category[c])["tvpi"], 4) for c in categories]}]},
+            {"type": "hbar", "title": "Deals excluded, by rule", "x": [rule for rule, _n in exclusions],
+             "series": [{"name": "Deals", "values": [n for _r, n in exclusions]}]},
+        ],
+        "notes": [
+            "Idle = committed − deployed − reserved. Expected deployment assumes a straight line over the investment "
+            "period. Unreconciled cash compares the ledger (called − deployed − fees) with the cash the manager reports.",
+        ],
+    }
+    return title, data

@@ -1,0 +1,80 @@
+"""CSV, XLSX and PDF of a report, all from the same snapshot data (``tables``, ``flags``, ``charts``)."""
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+
+from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .charts import render_chart
+
+
+def _rows(report):
+    for table in report.data.get("tables", []):
+        yield [table["title"]]
+        yield table["columns"]
+        yield from table["rows"]
+        yield []
+
+
+def to_csv(report):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([report.title])
+    writer.writerow([f"Period {report.period_start} – {report.period_end}", f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC"])
+    for flag in report.data.get("flags", []):
+        writer.writerow(["FLAG", flag["subject"], flag["message"]])
+    writer.writerow([])
+    for row in _rows(report):
+        writer.writerow(row)
+    return "\ufeff" + buffer.getvalue()  # BOM so spreadsheet programs read Korean text as UTF-8
+
+
+def to_xlsx(report):
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = "Summary"
+    summary.append([report.title])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append(["Period", str(report.period_start), str(report.period_end)])
+    summary.append(["Generated (UTC)", report.generated_at.strftime("%Y-%m-%d %H:%M")])
+    for rate in report.data.get("rates", []):
+        summary.append(["Exchange rate", f"1 {rate['currency']} = {rate['rate']} {rate['to']}", rate["as_of"]])
+    summary.append([])
+    summary.append(["Flags"])
+    for flag in report.data.get("flags", []):
+        summary.append([flag["subject"], flag["message"]])
+    for table in report.data.get("tables", []):
+        sheet = workbook.create_sheet(table["key"][:31])
+        sheet.append([table["title"]])
+        sheet.append(table["columns"])
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in table["rows"]:
+            sheet.append([_number(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _number(value):
+    """Numbers stored as text in the snapshot become numeric cells."""
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value
+
+
+def chart_svgs(report):
+    return [{"title": spec.get("title", ""), "svg": render_chart(spec)} for spec in report.data.get("charts", [])]
+
+
+def to_pdf(report):
+    from weasyprint import HTML
+
+    html = render_to_string("reporting/report_pdf.html", {"report": report, "charts": chart_svgs(report)})
+    return HTML(string=html, base_url=None).write_pdf()

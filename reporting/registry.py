@@ -1,0 +1,37 @@
+"""Report kinds: each registers a builder ``(scope, period_start, period_end) -> (title, data)``, the scopes it is
+produced for on a schedule, and who is told when a report is ready."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    name: str
+    builder: object  # (scope, period_start, period_end) -> (title, data)
+    scopes: object  # () -> list of scope strings produced on schedule
+    audience: object  # () -> users notified when a report is ready
+
+
+KINDS = {}
+
+
+def register(name, *, scopes, audience):
+    def decorator(builder):
+        KINDS[name] = ReportKind(name, builder, scopes, audience)
+        return builder
+
+    return decorator
+
+
+def get(name):
+    from django.apps import apps
+
+    for config in apps.get_app_configs():  # builders live in each app's reports module
+        try:
+            __import__(f"{config.name}.reports")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.reports":
+                raise
+    if name not in KINDS:
+        raise KeyError(f"unknown report kind {name!r}")
+    return KINDS[name]
