@@ -74,13 +74,13 @@ def _s(value, places=0):
     return f"{Decimal(value):.{places}f}" if places else f"{Decimal(value).quantize(Decimal('1'))}"
 
 
-def sub_fund_rows(funds, as_of, currency):
-    """Per sub-fund metrics converted to ``currency`` (ratios unchanged) and flags; rates used."""
+def sub_fund_rows(funds, as_of, currency, rate_on=None):
+    """Per sub-fund metrics converted to ``currency`` at the rate of ``rate_on`` (default ``as_of``), flags, rates used."""
     flows = _flows_by_fund(funds, as_of)
     rules, rows, flags, rates = flag_rules(), [], [], {}
     for fund in funds:
         metrics = fund_metrics(_terms(fund), flows.get(fund.pk, []), as_of)
-        rate_row = rate_for(fund.currency, currency, as_of)
+        rate_row = rate_for(fund.currency, currency, rate_on or as_of)
         if rate_row is not None:
             rates[fund.currency] = describe(rate_row)
         factor = rate_row.rate if rate_row is not None else Decimal(1)
@@ -117,7 +117,7 @@ def _pace_series(funds, period_end, currency):
     labels, deployed, expected = [], [], []
     day = quarter_bounds(start)[1]
     while day <= period_end:
-        rows, _flags, _rates = sub_fund_rows(funds, day, currency)
+        rows, _flags, _rates = sub_fund_rows(funds, day, currency, rate_on=period_end)  # one rate for the whole history
         total = roll_up(rows)
         labels.append(day.isoformat())
         deployed.append(_s(total["deployed"]))

@@ -1,0 +1,214 @@
+import io
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.db import connection
+from django.utils import timezone
+from freezegun import freeze_time
+from openpyxl import load_workbook
+
+from config.celery import app as celery_app
+from core.errors import Conflict, InvalidInput
+from funds import services as fund_services
+from reporting import services
+from reporting.models import ExchangeRate, Report, ReportRun, RunStatus
+from reporting.money import convert
+from tests.factories import make_user
+from tests.funds.factories import mother_fund, sub_fund_fields
+
+pytestmark = pytest.mark.django_db
+Q_START, Q_END = date(2025, 4, 1), date(2025, 6, 30)
+
+
+@pytest.fixture
+def funds_data():
+    mother = mother_fund("1000", name="K-Content")
+    fund = fund_services.sub_fund_create(parent=mother, actor=None, **sub_fund_fields("400", name="Global Content"))
+    fund_services.cash_flow_record(fund=fund, actor=None, kind="call", date=date(2023, 1, 1), amount=Decimal("150"))
+    fund_services.cash_flow_record(fund=fund, actor=None, kind="deploy", date=date(2023, 1, 2), amount=Decimal("120"))
+    fund_services.cash_flow_record(fund=fund, actor=None, kind="reserve", date=date(2024, 1, 2), amount=Decimal("40"))
+    fund_services.cash_flow_record(fund=fund, actor=None, kind="nav", date=date(2024, 12, 31), amount=Decimal("100"),
+                                   cash=Decimal("30"))
+    return mother, fund
+
+
+def _request(scope="all"):
+    return services.report_request(kind="fund_utilisation", scope=scope, period_start=Q_START, period_end=Q_END)
+
+
+def test_a_report_snapshots_the_figures_and_flags_at_the_period_end(funds_data, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _request()
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    report = run.report
+    totals = report.data["totals"]
+    assert (totals["committed"], totals["deployed"], totals["reserved"], totals["idle"]) == ("400", "120", "40", "240")
+    assert totals["reconciliation"] == "0"
+    flags = {f["code"] for f in report.data["flags"]}
+    assert {"behind_pace", "no_investment", "loss"} <= flags
+    assert report.data["tables"][0]["rows"][0][0] == "Global Content"
+
+
+def test_the_same_period_twice_leaves_one_report(funds_data, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first, second = _request(), _request()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert Report.objects.count() == 1
+    assert second.status == RunStatus.DONE and second.report_id == first.report_id
+
+
+def test_running_the_task_twice_for_one_run_is_harmless(funds_data):
+    run = ReportRun.objects.create(kind="fund_utilisation", scope="all", period_start=Q_START, period_end=Q_END,
+                                   queued_at=timezone.now())
+    first = services.report_generate(run_id=run.pk)
+    second = services.report_generate(run_id=run.pk)
+    assert first == second and Report.objects.count() == 1
+
+
+def test_a_lost_run_is_requeued_by_the_sweeper_and_completes(funds_data, django_capture_on_commit_callbacks):
+    with freeze_time("2026-01-10 10:00:00"):
+        run = ReportRun.objects.create(kind="fund_utilisation", scope="all", period_start=Q_START, period_end=Q_END,
+                                       queued_at=timezone.now(), status=RunStatus.RUNNING, attempts=1)
+    with freeze_time("2026-01-10 10:05:00"):
+        assert services.report_runs_sweep() == 0  # not stuck yet
+    with freeze_time("2026-01-10 10:30:00"), django_capture_on_commit_callbacks(execute=True):
+        assert services.report_runs_sweep() == 1
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE and run.report is not None
+
+
+def test_periods_that_have_not_ended_are_refused(funds_data):
+    with pytest.raises(InvalidInput):
+        services.report_request(kind="fund_utilisation", scope="all", period_start=timezone.localdate(),
+                                period_end=timezone.localdate() + timedelta(days=30))
+
+
+def test_the_beat_task_requests_every_scope_of_the_last_quarter(funds_data, django_capture_on_commit_callbacks):
+    mother, _fund = funds_data
+    with django_capture_on_commit_callbacks(execute=True):
+        runs = services.reports_schedule(kind="fund_utilisation", frequency="quarterly", today=date(2025, 7, 3))
+    assert sorted(r.scope for r in runs) == ["all", f"fund:{mother.pk}"]
+    assert {(r.period_start, r.period_end) for r in runs} == {(Q_START, Q_END)}
+    assert Report.objects.count() == 2
+
+
+def test_officials_are_told_when_a_report_is_ready(funds_data, official, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _request()
+    assert any(official.email in m.to and "Fund utilisation" in m.subject for m in mailoutbox)
+
+
+def test_conversion_names_the_dated_rate_and_refuses_without_one():
+    ExchangeRate.objects.create(currency="GBP", quote_currency="KRW", rate=Decimal("1700"), as_of=date(2025, 6, 1))
+    ExchangeRate.objects.create(currency="GBP", quote_currency="KRW", rate=Decimal("1800"), as_of=date(2025, 7, 1))
+    amount, row = convert(Decimal("2"), "GBP", "KRW", date(2025, 6, 30))
+    assert amount == Decimal("3400") and row.as_of == date(2025, 6, 1)
+    assert convert(Decimal("5"), "KRW", "KRW", date(2025, 6, 30)) == (Decimal("5"), None)
+    with pytest.raises(Conflict):
+        convert(Decimal("1"), "CNY", "KRW", date(2025, 6, 30))
+
+
+def test_a_gbp_fund_is_converted_in_the_report_with_the_rate_named(funds_data, django_capture_on_commit_callbacks):
+    mother = mother_fund("1000", name="UK", currency="GBP")
+    uk = fund_services.sub_fund_create(parent=mother, actor=None, **sub_fund_fields("10", name="UK fund"))
+    fund_services.cash_flow_record(fund=uk, actor=None, kind="deploy", date=date(2024, 1, 1), amount=Decimal("2"))
+    ExchangeRate.objects.create(currency="GBP", quote_currency="KRW", rate=Decimal("1750"), as_of=date(2025, 6, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _request()
+    run.refresh_from_db()
+    data = run.report.data
+    assert data["rates"] == [{"currency": "GBP", "to": "KRW", "rate": "1750.0000000000", "as_of": "2025-06-30"}]
+    assert data["totals"]["committed"] == str(400 + 10 * 1750)
+
+
+def test_the_report_page_and_downloads(client, funds_data, official, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _request()
+    run.refresh_from_db()
+    client.force_login(official)
+    page = client.get(f"/reporting/{run.report_id}/")
+    body = page.content.decode()
+    assert page.status_code == 200 and "<svg" in body and "Global Content" in body and "Flags" in body
+    pdf = client.get(f"/reporting/{run.report_id}/download.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 5000
+    xlsx = client.get(f"/reporting/{run.report_id}/download.xlsx")
+    workbook = load_workbook(io.BytesIO(xlsx.content))
+    assert "sub_funds" in workbook.sheetnames
+    assert workbook["sub_funds"]["E3"].value == 400
+    csv = client.get(f"/reporting/{run.report_id}/download.csv").content.decode("utf-8-sig")
+    assert "Global Content" in csv and "FLAG" in csv
+
+
+def test_reports_are_not_for_applicants_banks_or_fund_managers(client, funds_data, applicant, lender, fund_manager,
+                                                               django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _request()
+    run.refresh_from_db()
+    for user in (applicant, lender, fund_manager):
+        client.force_login(user)
+        assert client.get(f"/reporting/{run.report_id}/").status_code == 404
+        assert client.get(f"/reporting/{run.report_id}/download.pdf").status_code == 404
+        assert client.get("/api/v1/reports/").status_code == 403
+
+
+def test_staff_ask_for_a_report_on_demand_and_get_202(api_client, funds_data, official,
+                                                      django_capture_on_commit_callbacks):
+    from rest_framework.authtoken.models import Token
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=official).key}")
+    with django_capture_on_commit_callbacks(execute=True):
+            response = api_client.post("/api/v1/report-runs/", {"kind": "fund_utilisation", "scope": "all",
+                                                            "period_start": "2025-04-01", "period_end": "2025-06-30"},
+                                   format="json")
+    assert response.status_code == 202
+    run = api_client.get(f"/api/v1/report-runs/{response.json()['id']}/").json()
+    assert run["status"] == "done" and run["report"]
+    bad = api_client.post("/api/v1/report-runs/", {"kind": "fund_utilisation", "scope": "../etc",
+                                                   "period_start": "2025-04-01", "period_end": "2025-06-30"}, format="json")
+    assert bad.status_code == 400
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_generating_the_same_period_at_once_leave_one_report(funds_data):
+    runs = [ReportRun.objects.create(kind="fund_utilisation", scope="all", period_start=Q_START, period_end=Q_END,
+                                     queued_at=timezone.now()) for _ in range(3)]
+    barrier, results = threading.Barrier(3), []
+
+    def work(run):
+        try:
+            barrier.wait()
+            results.append(services.report_generate(run_id=run.pk).pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(r,)) for r in runs]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert Report.objects.count() == 1 and len(set(results)) == 1
+    assert set(ReportRun.objects.values_list("status", flat=True)) == {"done"}
+
+
+@pytest.fixture
+def real_queue():
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_produces_the_report_through_redis(funds_data, real_queue):
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        run = _request()
+        for _ in range(100):
+            run.refresh_from_db()
+            if run.status == RunStatus.DONE:
+                break
+            __import__("time").sleep(0.1)
+    assert run.status == RunStatus.DONE and Report.objects.filter(pk=run.report_id).exists()
