@@ -16,7 +16,6 @@ from funds import services as fund_services
 from reporting import services
 from reporting.models import ExchangeRate, Report, ReportRun, RunStatus
 from reporting.money import convert
-from tests.factories import make_user
 from tests.funds.factories import mother_fund, sub_fund_fields
 
 pytestmark = pytest.mark.django_db
