@@ -25,29 +25,18 @@ DROP TRIGGER IF EXISTS audit_event_no_update ON audit_auditevent;
 DROP TRIGGER IF EXISTS audit_event_no_delete ON audit_auditevent;
 DROP FUNCTION IF EXISTS audit_event_append_only();
 """
-SQLITE_CREATE = [
-    """CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent
-       BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only: UPDATE refused'); END;""",
-    """CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent
-       BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only: DELETE refused'); END;""",
-]
-SQLITE_DROP = ["DROP TRIGGER IF EXISTS audit_event_no_update;", "DROP TRIGGER IF EXISTS audit_event_no_delete;"]
+# SQLite (the embedded demo database) gets no trigger: it has no TRUNCATE, so a
+# DELETE trigger would also stop test-database flushes. Production runs on PostgreSQL.
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_CREATE, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_CREATE:
-            schema_editor.execute(statement)
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_DROP, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_DROP:
-            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):

@@ -35,10 +35,15 @@ def form_field(field):
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:
         attrs["aria-invalid"] = "true"
+    widget = field.field.widget
+    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        # One Bootstrap form-check per option (each option is its own labelled input).
+        widget.attrs["class"] = "form-check-input" + (" is-invalid" if field.errors else "")
+        return {"field": field, "options": list(field), "described": " ".join(described)}
     return {
         "field": field,
         "widget": field.as_widget(attrs=attrs),
-        "is_check": isinstance(field.field.widget, forms.CheckboxInput),
+        "is_check": isinstance(widget, forms.CheckboxInput),
     }
 
 

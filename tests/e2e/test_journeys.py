@@ -1,0 +1,162 @@
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from accounts.roles import Role
+from applications.models import Application, Status
+from programs.models import EligibilityRule
+from tests.e2e.conftest import sign_in, sign_out
+from tests.factories import ProgramFactory, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_signs_in_through_the_browser_and_lands_on_its_home(page, role, staff_sign_in):
+    user = make_user(role)
+    if user.needs_mfa:
+        staff_sign_in(page, user)
+    else:
+        sign_in(page, user.email)
+    assert page.get_by_test_id("home-role").inner_text().startswith(str(role.label))
+    sign_out(page)
+    assert page.get_by_role("link", name="Sign in").first.is_visible()
+
+
+def test_an_sme_signs_up_registers_two_patents_is_told_why_it_is_ineligible_fixes_it_and_submits(page):
+    program = ProgramFactory(code="KIPO", name="IP-Collateral Loan", min_amount=Decimal("1000000"),
+                             max_amount=Decimal("500000000"))
+    EligibilityRule.objects.create(program=program, kind="company_size", parameters={"max_employees": 300},
+                                   explanation="At most 300 employees")
+    page.goto("/")
+    page.get_by_role("link", name="Register your company").first.click()
+    page.get_by_label("Email").fill("founder@newco.example")
+    page.locator("#id_password1").fill("a-long-pass-phrase")
+    page.locator("#id_password2").fill("a-long-pass-phrase")
+    page.get_by_role("button", name="Sign Up").click()
+    link = re.search(r"http://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("link", name="Register your company").last.click()
+    page.get_by_label("Legal name").fill("Newco Biotech")
+    page.get_by_label("Registration number").fill("220-81-12345")
+    page.get_by_label("Sector").fill("Biotechnology")
+    page.get_by_label("Employees").fill("450")  # too many for the program: fixed later
+    page.get_by_role("button", name="Save").click()
+    for number in ("10-2020-0000101", "10-2021-0000202"):
+        page.get_by_role("link", name="Register an IP asset").first.click()
+        page.get_by_label("Type").select_option("patent")
+        page.get_by_label("IP office").select_option("KR")
+        page.get_by_label("Registry number").fill(number)
+        page.get_by_label("Title").fill(f"Antibody {number}")
+        page.get_by_label("Expiry date").fill("2040-01-01")
+        page.get_by_label("Owner name").fill("Newco Biotech")
+        page.get_by_role("button", name="Save").click()
+    assert page.get_by_role("cell", name="10-2021-0000202", exact=True).is_visible()
+    page.goto(f"/programs/{program.code}/")
+    page.get_by_role("button", name="Start an application").click()
+    page.get_by_label("Amount requested").fill("200000000")
+    page.get_by_label("Purpose of the financing").fill("Phase II trials")
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_label(re.compile("10-2020-0000101")).check()
+    page.get_by_label(re.compile("10-2021-0000202")).check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("link", name="Continue").click()
+    assert "450 employees is more than 300" in page.get_by_test_id("problems").inner_text()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label(re.compile("I declare")).check()
+    page.get_by_role("button", name="Submit the application").click()
+    assert "cannot be submitted" in page.content()
+    page.goto("/applications/company/")
+    page.get_by_label("Employees").fill("45")
+    page.get_by_role("button", name="Save").click()
+    application = Application.objects.get()
+    page.goto(f"/applications/{application.pk}/step/declaration/")
+    page.get_by_label(re.compile("I declare")).check()
+    page.get_by_role("button", name="Submit the application").click()
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED
+    assert page.get_by_test_id("status").inner_text() == "Submitted"
+    assert application.reference in page.content() and "application.submit" in page.content()
+
+
+def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approves(page, staff_sign_in, agency):
+    from tests.casework.conftest import make_submitted
+
+    officer = make_user(Role.CASE_OFFICER, agency)
+    approver = make_user(Role.APPROVER, agency)
+    program = ProgramFactory(agency=agency, code="KIBO")
+    program.officers.add(officer)
+    case = make_submitted(program)
+    applicant = case.created_by
+    staff_sign_in(page, officer)
+    page.goto("/casework/")
+    page.get_by_label("Reference or company").fill(case.reference)
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("link", name=case.reference).click()
+    page.get_by_role("button", name="Start screening").click()
+    page.get_by_text("Request information from the applicant").click()
+    page.get_by_label("Question to the applicant").fill("Please confirm the owner of the patent.")
+    page.get_by_label("Answer due by").fill((date.today() + timedelta(days=5)).isoformat())
+    page.get_by_role("button", name="Send the request").click()
+    sign_out(page)
+    sign_in(page, applicant.email)
+    page.goto(f"/applications/{case.pk}/")
+    page.get_by_label("Your answer").fill("We own it since 2019.")
+    page.get_by_role("button", name="Send the answer").click()
+    sign_out(page)
+    staff_sign_in(page, officer)
+    page.goto(f"/casework/cases/{case.pk}/")
+    for label in ("Documents complete", "Eligibility confirmed", "Identity checked"):
+        page.get_by_label(label).check()
+    page.get_by_role("button", name="Save checklist").click()
+    page.get_by_role("button", name="Screening complete: send to valuation").click()
+    page.get_by_role("button", name="Valuation done: start the credit review").click()
+    page.get_by_role("button", name="Recommend the proposed amount").click()
+    assert page.get_by_test_id("status").inner_text() == "Recommended"
+    sign_out(page)
+    staff_sign_in(page, approver)
+    page.goto("/casework/?view=awaiting")
+    page.get_by_role("link", name=case.reference).click()
+    page.get_by_label("Approve").check()
+    page.get_by_role("button", name="Record the decision").click()
+    assert page.get_by_test_id("status").inner_text() == "Approved"
+    sign_out(page)
+    sign_in(page, applicant.email)
+    page.goto(f"/applications/{case.pk}/")
+    assert page.get_by_test_id("status").inner_text() == "Approved"
+
+
+def test_an_official_opens_the_latest_report_reads_the_flags_and_downloads_pdf_and_xlsx(page, staff_sign_in):
+    from io import StringIO
+
+    from funds.demo import seed
+
+    seed(StringIO())
+    official = make_user(Role.OFFICIAL)
+    staff_sign_in(page, official)
+    page.get_by_role("link", name="Reports").first.click()
+    page.get_by_role("link", name=re.compile("Fund utilisation — all funds")).first.click()
+    assert page.get_by_role("heading", name=re.compile("Flags")).is_visible()
+    assert "Global Content Fund I" in page.content() and "licence returned" in page.content()
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="PDF").first.click()
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    with page.expect_download() as xlsx:
+        page.get_by_role("link", name="XLSX").first.click()
+    assert xlsx.value.suggested_filename.endswith(".xlsx")
+
+
+def test_the_sme_journey_starts_in_korean(page):
+    ProgramFactory(code="KIPO", name="IP 담보대출")
+    page.goto("/")
+    with page.expect_navigation():
+        page.get_by_label("Language").select_option("ko")
+    page.wait_for_selector("html[lang=ko]")
+    assert page.get_by_role("heading", name="지식재산을 담보로 한 금융").is_visible()
+    assert page.get_by_role("link", name="로그인").first.is_visible()
+    page.get_by_role("link", name="회사 등록").first.click()
+    assert page.locator("html").get_attribute("lang") == "ko"
