@@ -1,0 +1,126 @@
+"""Valuation orders to a panel valuer, and the reports they deliver."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import MONEY, TECHNOLOGY_GRADES
+
+
+class OrderStatus(models.TextChoices):
+    ORDERED = "ordered", _("Ordered")
+    ACCEPTED = "accepted", _("Accepted by the valuer")
+    DECLINED = "declined", _("Declined")
+    SUBMITTED = "submitted", _("Report submitted")
+    RETURNED = "returned", _("Returned for revision")
+    ACCEPTED_BY_AGENCY = "accepted_by_agency", _("Accepted by the agency")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+S = OrderStatus
+# The order's lifecycle on one screen: (from, action) -> to.
+TRANSITIONS = {
+    (S.ORDERED, "accept"): S.ACCEPTED,
+    (S.ORDERED, "decline"): S.DECLINED,
+    (S.ACCEPTED, "submit"): S.SUBMITTED,
+    (S.RETURNED, "submit"): S.SUBMITTED,
+    (S.SUBMITTED, "agency_accept"): S.ACCEPTED_BY_AGENCY,
+    (S.SUBMITTED, "return"): S.RETURNED,
+    **{(s, "cancel"): S.CANCELLED for s in (S.ORDERED, S.ACCEPTED, S.SUBMITTED, S.RETURNED)},
+}
+OPEN = frozenset({S.ORDERED, S.ACCEPTED, S.SUBMITTED, S.RETURNED})
+
+
+class Method(models.TextChoices):
+    INCOME = "income", _("Income (relief from royalty)")
+    COST = "cost", _("Cost")
+    MARKET = "market", _("Market")
+
+
+class ValuationOrder(models.Model):
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="valuation_orders")
+    valuer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="valuation_orders")
+    assets = models.ManyToManyField("applications.IPAsset", related_name="valuation_orders")
+    purpose = models.CharField(max_length=20, default="application", help_text=_("application or re-appraisal"))
+    fee = models.DecimalField(**MONEY)
+    subsidy = models.DecimalField(_("paid by the agency"), **MONEY)
+    applicant_share = models.DecimalField(_("paid by the applicant"), **MONEY)
+    budget_drawn = models.BooleanField(default=False, editable=False)
+    due_date = models.DateField()
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.ORDERED, db_index=True)
+    decline_reason = models.CharField(max_length=500, blank=True)
+    return_comments = models.TextField(blank=True)
+    ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(subsidy__gte=0) & Q(applicant_share__gte=0), name="order_shares_positive"),
+        ]
+
+    def __str__(self):
+        return f"Valuation #{self.pk} · {self.application}"
+
+    def allowed_actions(self):
+        return [action for (source, action) in TRANSITIONS if source == self.status]
+
+
+class ValuationReport(models.Model):
+    order = models.ForeignKey(ValuationOrder, on_delete=models.PROTECT, related_name="reports")
+    version = models.PositiveSmallIntegerField()
+    currency = models.CharField(max_length=3)
+    total_value = models.DecimalField(**MONEY)
+    total_low = models.DecimalField(**MONEY)
+    total_high = models.DecimalField(**MONEY)
+    assumptions = models.TextField()
+    technology_grade = models.CharField(max_length=3, choices=[(g, g) for g in TECHNOLOGY_GRADES])
+    scorecard = models.JSONField(default=dict, blank=True)
+    valid_until = models.DateField()
+    pdf_storage_name = models.CharField(max_length=80)
+    pdf_original_name = models.CharField(max_length=200)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "-version"]
+        constraints = [models.UniqueConstraint(fields=["order", "version"], name="report_version_unique")]
+
+    def __str__(self):
+        return f"{self.order} v{self.version}"
+
+
+class ValuationLine(models.Model):
+    report = models.ForeignKey(ValuationReport, on_delete=models.CASCADE, related_name="lines")
+    asset = models.ForeignKey("applications.IPAsset", on_delete=models.PROTECT, related_name="valuation_lines")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    value = models.DecimalField(**MONEY)
+    value_low = models.DecimalField(**MONEY)
+    value_high = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(value_low__lte=models.F("value")) & Q(value__lte=models.F("value_high"))
+                                   & Q(value_low__gte=0), name="line_value_within_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.asset}: {self.value}"
+
+
+class MonitoringFlag(models.Model):
+    """A weekly check found something: a valuation expiring soon, an IP asset lapsed or expired."""
+
+    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE, related_name="valuation_flags")
+    asset = models.ForeignKey("applications.IPAsset", null=True, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=30)
+    message = models.CharField(max_length=300)
+    raised_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "asset", "code"], name="flag_once")]
+
+    def __str__(self):
+        return self.message

@@ -1,0 +1,137 @@
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Role
+from casework.selectors import case_get_for
+from core.errors import DomainError
+from core.panels import CasePanel
+from core.web import form_error_from, role_required
+
+from . import services
+from .calculators import relief_from_royalty
+from .forms import DeclineForm, OrderForm, ReportForm, ReturnForm, RoyaltyForm
+from .models import ValuationReport
+from .selectors import order_get_for, orders_visible_to
+
+READERS = (Role.VALUER, Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR)
+
+
+@role_required(*READERS)
+def order_list(request):
+    orders = orders_visible_to(user=request.user).order_by("due_date")
+    return render(request, "valuations/order_list.html", {"orders": orders, "today": timezone.localdate()})
+
+
+def _detail(request, order, forms=None, status=200):
+    return render(request, "valuations/order_detail.html", {
+        "order": order, "reports": order.reports.prefetch_related("lines__asset"), "assets": order.assets.all(),
+        "is_valuer": order.valuer in request.user.organizations_for(Role.VALUER),
+        "forms": {"decline": DeclineForm(), "report": ReportForm(assets=order.assets.all()), "return": ReturnForm(),
+                  **(forms or {})},
+    }, status=status)
+
+
+@role_required(*READERS)
+def order_detail(request, pk):
+    return _detail(request, order_get_for(user=request.user, pk=pk))
+
+
+ACTIONS = {
+    "accept": (None, lambda r, o, f: services.valuation_order_accept(order=o, actor=r.user)),
+    "decline": (DeclineForm, lambda r, o, f: services.valuation_order_decline(order=o, actor=r.user, **f.cleaned_data)),
+    "report": (ReportForm, lambda r, o, f: services.valuation_report_submit(
+        order=o, actor=r.user, lines=f.lines(), assumptions=f.cleaned_data["assumptions"],
+        technology_grade=f.cleaned_data["technology_grade"], valid_until=f.cleaned_data["valid_until"],
+        pdf=f.cleaned_data["pdf"])),
+    "agency_accept": (None, lambda r, o, f: services.valuation_order_agency_accept(order=o, actor=r.user)),
+    "return": (ReturnForm, lambda r, o, f: services.valuation_order_return(order=o, actor=r.user, **f.cleaned_data)),
+    "cancel": (None, lambda r, o, f: services.valuation_order_cancel(order=o, actor=r.user)),
+}
+
+
+@role_required(*READERS)
+@require_POST
+def order_action(request, pk, action):
+    order = order_get_for(user=request.user, pk=pk)
+    if action not in ACTIONS:
+        raise Http404
+    form_class, call = ACTIONS[action]
+    form = None
+    if form_class is ReportForm:
+        form = ReportForm(request.POST, request.FILES, assets=order.assets.all())
+    elif form_class is not None:
+        form = form_class(request.POST)
+    if form is not None and not form.is_valid():
+        return _detail(request, order, {action: form}, status=400)
+    try:
+        call(request, order, form)
+    except DomainError as exc:
+        if form is None:
+            messages.error(request, exc.message)
+            return redirect(request.POST.get("next") or "valuations:order", pk=pk)
+        form_error_from(form, exc)
+        return _detail(request, order, {action: form}, status=400)
+    messages.success(request, _("Done."))
+    return redirect(request.POST.get("next") or "valuations:order", pk=pk)
+
+
+@role_required(Role.CASE_OFFICER)
+@require_POST
+def order_create(request, case_pk):
+    case = case_get_for(user=request.user, pk=case_pk)
+    form = OrderForm(request.POST, program=case.program)
+    if form.is_valid():
+        try:
+            services.valuation_order_create(application=case, actor=request.user, fee=form.cleaned_data["fee"],
+                                            valuer=form.cleaned_data["valuer"])
+            messages.success(request, _("Valuation ordered."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, " ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+    return redirect("casework:case", pk=case_pk)
+
+
+@role_required(*READERS)
+def report_pdf(request, pk):
+    report = ValuationReport.objects.filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    order_get_for(user=request.user, pk=report.order_id)
+    path = settings.MEDIA_ROOT / report.pdf_storage_name
+    if not path.exists():
+        raise Http404
+    response = FileResponse(open(path, "rb"), as_attachment=True, filename=report.pdf_original_name,
+                            content_type="application/pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@role_required(*READERS)
+def calculator(request):
+    form = RoyaltyForm(request.GET or None)
+    result = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        total, lines = relief_from_royalty(revenues=data["revenues"], royalty_rate=data["royalty_rate"],
+                                           tax_rate=data["tax_rate"], discount_rate=data["discount_rate"],
+                                           valuation_date=timezone.localdate(), expiry_date=data["expiry_date"])
+        result = {"total": total, "lines": lines}
+    return render(request, "valuations/calculator.html", {"form": form, "result": result})
+
+
+def case_panel_context(request, application):
+    orders = application.valuation_orders.select_related("valuer").prefetch_related("reports")
+    if not orders and application.status != "valuation":
+        return None
+    return {"orders": orders, "order_form": OrderForm(program=application.program),
+            "can_order": application.status == "valuation" and request.user.has_role(Role.CASE_OFFICER),
+            "flags": application.valuation_flags.all()}
+
+
+PANELS = [CasePanel(order=40, template="valuations/_partials/case_panel.html", context=case_panel_context)]
