@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from .api import FacilityViewSet
+
+router = SimpleRouter()
+router.register("facilities", FacilityViewSet, basename="facility")
+urlpatterns = router.urls

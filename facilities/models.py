@@ -1,0 +1,146 @@
+"""The loan or guarantee an approved case becomes: pledges, schedule, disbursement, repayments, delinquency, default."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import MONEY
+
+RATE = {"max_digits": 7, "decimal_places": 4}
+
+
+class FacilityStatus(models.TextChoices):
+    APPROVED = "approved", _("Approved, not disbursed")
+    ACTIVE = "active", _("Active")
+    DELINQUENT = "delinquent", _("Delinquent")
+    DEFAULTED = "defaulted", _("Defaulted")
+    CLAIM_PAID = "claim_paid", _("Guarantee claim paid")
+    IN_DISPOSAL = "in_disposal", _("IP in disposal")
+    REPAID = "repaid", _("Repaid")
+    CLOSED = "closed", _("Closed")
+
+
+LIVE = frozenset({FacilityStatus.APPROVED, FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT, FacilityStatus.DEFAULTED,
+                  FacilityStatus.CLAIM_PAID, FacilityStatus.IN_DISPOSAL})
+
+
+class Facility(models.Model):
+    application = models.OneToOneField("applications.Application", on_delete=models.PROTECT, related_name="facility")
+    lender = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="facilities")
+    kind = models.CharField(max_length=30)  # the program's kind: ip_collateral_loan or ip_guaranteed_loan
+    currency = models.CharField(max_length=3)
+    principal = models.DecimalField(**MONEY)
+    base_rate = models.DecimalField(**RATE)
+    subsidised_rate = models.DecimalField(**RATE)
+    term_months = models.PositiveSmallIntegerField()
+    schedule_type = models.CharField(max_length=20, choices=[("annuity", _("Annuity")),
+                                                            ("equal_principal", _("Equal principal")),
+                                                            ("bullet", _("Bullet"))])
+    coverage_ratio = models.DecimalField(default=0, **RATE)
+    guarantee_fee_rate = models.DecimalField(default=0, **RATE)
+    status = models.CharField(max_length=20, choices=FacilityStatus.choices, default=FacilityStatus.APPROVED,
+                              db_index=True)
+    disbursed_on = models.DateField(null=True, blank=True)
+    days_past_due = models.PositiveIntegerField(default=0)
+    dpd_bucket = models.CharField(max_length=10, default="current")
+    defaulted_on = models.DateField(null=True, blank=True)
+    default_reason = models.CharField(max_length=300, blank=True)
+    exposure_at_default = models.DecimalField(null=True, blank=True, **MONEY)
+    closed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "facilities"
+
+    def __str__(self):
+        return f"Facility {self.application.reference}"
+
+    @property
+    def is_guaranteed(self):
+        return self.kind == "ip_guaranteed_loan"
+
+
+class Installment(models.Model):
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="installments")
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    principal = models.DecimalField(**MONEY)
+    interest = models.DecimalField(**MONEY)
+    paid_principal = models.DecimalField(default=0, **MONEY)
+    paid_interest = models.DecimalField(default=0, **MONEY)
+
+    class Meta:
+        ordering = ["facility", "number"]
+        constraints = [models.UniqueConstraint(fields=["facility", "number"], name="installment_number_unique")]
+
+    def __str__(self):
+        return f"{self.facility} #{self.number}"
+
+    @property
+    def settled(self):
+        return self.paid_principal >= self.principal and self.paid_interest >= self.interest
+
+
+class Disbursement(models.Model):
+    """Exactly one per facility (the database says so); the idempotency key makes a retry return the same row."""
+
+    facility = models.OneToOneField(Facility, on_delete=models.PROTECT, related_name="disbursement")
+    amount = models.DecimalField(**MONEY)
+    disbursed_on = models.DateField()
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.facility}: {self.amount}"
+
+
+class Repayment(models.Model):
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="repayments")
+    paid_on = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    reference = models.CharField(max_length=100, help_text=_("The bank's own reference; unique per facility"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["facility", "paid_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "reference"], name="repayment_reference_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.facility} {self.paid_on} {self.amount}"
+
+
+class Pledge(models.Model):
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="pledges")
+    asset = models.ForeignKey("applications.IPAsset", on_delete=models.PROTECT, related_name="pledges")
+    registration_reference = models.CharField(max_length=100)
+    registered_on = models.DateField()
+    live = models.BooleanField(default=True)
+    released_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset"], condition=Q(live=True), name="one_live_pledge_per_asset"),
+        ]
+
+    def __str__(self):
+        return f"{self.asset} → {self.facility}"
+
+
+class FacilityEvent(models.Model):
+    """Restructurings and other reports from the bank, kept as notes on the facility."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)
+    description = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.facility}: {self.kind}"

@@ -1,0 +1,3 @@
+from .views import PANELS
+
+__all__ = ["PANELS"]

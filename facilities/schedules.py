@@ -1,0 +1,89 @@
+"""Repayment schedules as pure functions: monthly installments, amounts in the currency's minor unit.
+
+Rounding: each installment's interest and principal are rounded half-up; the last installment takes whatever
+principal is left, so the principal parts always sum to the loan exactly.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+ZERO_DECIMAL = {"KRW", "JPY"}
+
+
+@dataclass(frozen=True)
+class Installment:
+    number: int
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+
+    @property
+    def total(self):
+        return self.principal + self.interest
+
+
+def unit(currency):
+    return Decimal("1") if currency in ZERO_DECIMAL else Decimal("0.01")
+
+
+def add_months(day, months):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return date(year, month, min(day.day, last[month - 1]))
+
+
+def schedule(*, kind, principal, annual_rate, months, start, currency):
+    """``kind``: annuity (equal payments), equal_principal, or bullet (interest monthly, principal at the end)."""
+    q = unit(currency)
+    principal, rate = Decimal(principal), Decimal(annual_rate) / 12
+    balance, lines = principal, []
+    if kind == "annuity":
+        payment = principal / months if rate == 0 else principal * rate / (1 - (1 + rate) ** -months)
+        payment = payment.quantize(q, rounding=ROUND_HALF_UP)
+    for n in range(1, months + 1):
+        interest = (balance * rate).quantize(q, rounding=ROUND_HALF_UP)
+        if n == months:
+            part = balance
+        elif kind == "annuity":
+            part = payment - interest
+        elif kind == "equal_principal":
+            part = (principal / months).quantize(q, rounding=ROUND_HALF_UP)
+        elif kind == "bullet":
+            part = Decimal(0)
+        else:
+            raise ValueError(f"unknown schedule {kind!r}")
+        lines.append(Installment(n, add_months(start, n), part, interest))
+        balance -= part
+    return lines
+
+
+def allocate(proceeds, weights, currency):
+    """Split ``proceeds`` in proportion to ``weights`` (e.g. each party's loss) in minor units; the parts always
+    sum to the whole. Largest remainder first; ties go to the earlier party (deterministic)."""
+    q = unit(currency)
+    total_units = int((Decimal(proceeds) / q).to_integral_value(rounding=ROUND_HALF_UP))
+    weights = [Decimal(w) for w in weights]
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        raise ValueError("weights must be positive")
+    exact = [Decimal(total_units) * w / weight_sum for w in weights]
+    floors = [int(e) for e in exact]
+    left = total_units - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Decimal(units) * q for units in floors]
+
+
+def dpd_bucket(days_past_due):
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "1-30"
+    if days_past_due <= 60:
+        return "31-60"
+    if days_past_due <= 90:
+        return "61-90"
+    return "90+"

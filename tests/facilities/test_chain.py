@@ -1,0 +1,211 @@
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from freezegun import freeze_time
+from rest_framework.authtoken.models import Token
+
+from accounts.roles import OrganizationKind, Role
+from applications.models import IPAsset
+from audit.selectors import case_timeline
+from core.errors import Conflict, InvalidInput, PermissionRefused
+from facilities import services
+from facilities.models import Disbursement, Facility, FacilityStatus
+from programs.models import Program
+from recoveries import services as recovery
+from recoveries.models import Claim
+from tests.factories import OrganizationFactory, make_user
+
+pytestmark = pytest.mark.django_db
+CHECKLIST = {item: True for item in recovery.CLAIM_CHECKLIST}
+
+
+def disburse(facility, banker, key="k1", on=date(2026, 1, 1)):
+    return services.facility_disburse(facility=facility, actor=banker, amount=facility.principal, disbursed_on=on,
+                                      idempotency_key=key)
+
+
+def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(guaranteed, banker, officer):
+    disburse(guaranteed, banker)
+    guaranteed.refresh_from_db()
+    assert guaranteed.status == FacilityStatus.ACTIVE and guaranteed.installments.count() == 12
+    assert Program.objects.get(pk=guaranteed.application.program_id).budget_used == Decimal("1200000")
+    services.repayment_record(facility=guaranteed, actor=banker, amount=Decimal("102000"), paid_on=date(2026, 2, 1),
+                              reference="R1")
+    with freeze_time("2026-06-15"):
+        [defaulted] = services.facilities_update_dpd()
+    assert defaulted.pk == guaranteed.pk
+    guaranteed.refresh_from_db()
+    assert guaranteed.status == FacilityStatus.DEFAULTED and guaranteed.exposure_at_default > 1000000
+    claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
+    assert claim.amount_claimed == (guaranteed.exposure_at_default * Decimal("0.8")).quantize(Decimal("1"))
+    recovery.claim_pay(claim=claim, actor=officer)
+    assert set(IPAsset.objects.filter(pledges__facility=guaranteed).values_list("encumbrance", flat=True)) == {"taken_over"}
+    with freeze_time("2026-07-01"):
+        disposal = recovery.disposal_open(facility=guaranteed, actor=officer, channel="auction",
+                                          opening_price=Decimal("100000"), bids_close_on=date(2026, 7, 20))
+        recovery.bid_place(disposal=disposal, bidder="Pharma Co", amount=Decimal("400000"))
+        recovery.bid_place(disposal=disposal, bidder="Fund X", amount=Decimal("450001"))
+        with pytest.raises(InvalidInput):
+            recovery.bid_place(disposal=disposal, bidder="Lowball", amount=Decimal("10"))
+        recovery.disposal_award(disposal=disposal, actor=officer)
+        closed = recovery.disposal_close(disposal=disposal, actor=officer, proceeds=Decimal("450001"),
+                                         write_off_reason="W10")
+    assert closed.agency_share + closed.bank_share == Decimal("450001")
+    assert closed.agency_share == (Decimal("450001") * Decimal("0.8")).quantize(Decimal("1"))
+    assert set(IPAsset.objects.filter(pledges__facility=guaranteed).values_list("encumbrance", flat=True)) == {"disposed"}
+    actions = [e.action for e in case_timeline(case=guaranteed.application)]
+    for expected in ["facility.created", "facility.disbursed", "facility.repayment", "facility.defaulted",
+                     "recovery.claim_filed", "recovery.claim_paid", "recovery.disposal_opened", "recovery.closed"]:
+        assert expected in actions
+
+
+def test_a_retry_with_the_same_key_returns_the_first_disbursement_and_another_key_is_refused(guaranteed, banker):
+    first, created = disburse(guaranteed, banker, key="abc")
+    again, created_again = disburse(guaranteed, banker, key="abc")
+    assert created and not created_again and first == again
+    with pytest.raises(Conflict) as error:
+        disburse(guaranteed, banker, key="other")
+    assert error.value.code == "already_disbursed"
+    assert Disbursement.objects.count() == 1
+
+
+def test_an_asset_can_be_pledged_to_one_live_facility_only(guaranteed, officer):
+    asset = guaranteed.pledges.first().asset
+    with pytest.raises(Conflict):
+        services.pledge_register(facility=guaranteed, asset=asset, registration_reference="X", registered_on=date.today(),
+                                 actor=officer)
+
+
+def test_repaying_everything_releases_the_pledges(guaranteed, banker):
+    disburse(guaranteed, banker)
+    total = sum(i.principal + i.interest for i in guaranteed.installments.all())
+    services.repayment_record(facility=guaranteed, actor=banker, amount=total, paid_on=date(2026, 12, 1), reference="ALL")
+    guaranteed.refresh_from_db()
+    assert guaranteed.status == FacilityStatus.REPAID
+    assert set(IPAsset.objects.filter(pledges__facility=guaranteed).values_list("encumbrance", flat=True)) == {"free"}
+
+
+@pytest.mark.parametrize(("today", "dpd", "bucket"), [("2026-02-01", 0, "current"), ("2026-02-02", 1, "1-30"),
+                                                      ("2026-03-05", 32, "31-60"), ("2026-04-15", 73, "61-90")])
+def test_days_past_due_and_buckets_with_time_travel(guaranteed, banker, today, dpd, bucket):
+    disburse(guaranteed, banker)
+    with freeze_time(today):
+        assert services.facilities_update_dpd() == []
+    guaranteed.refresh_from_db()
+    assert (guaranteed.days_past_due, guaranteed.dpd_bucket) == (dpd, bucket)
+
+
+def test_a_csv_with_a_bad_row_imports_nothing_and_says_why(guaranteed, banker):
+    disburse(guaranteed, banker)
+    text = "date,amount,reference\n2026-02-01,1000,A1\n2026-02-30,1000,A2\n2026-03-01,-5,A3\n2026-03-01,1000\n"
+    accepted, refused = services.repayments_import_csv(facility=guaranteed, actor=banker, text=text)
+    assert accepted == [] and [line for line, _ in refused] == [3, 4, 5]
+    assert guaranteed.repayments.count() == 0
+    text = "2026-02-01,1000,B1\n2026-02-02,1000,B1\n"  # the second row repeats a reference: the whole file fails
+    accepted, refused = services.repayments_import_csv(facility=guaranteed, actor=banker, text=text)
+    assert accepted == [] and refused[0][0] == 2 and guaranteed.repayments.count() == 0
+    accepted, refused = services.repayments_import_csv(facility=guaranteed, actor=banker,
+                                                       text="2026-02-01,1000,C1\n2026-02-02,2000,C2\n")
+    assert len(accepted) == 2 and refused == [] and guaranteed.repayments.count() == 2
+
+
+def test_a_claim_needs_the_checklist_and_is_paid_once(guaranteed, banker, officer):
+    disburse(guaranteed, banker)
+    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    with pytest.raises(InvalidInput):
+        recovery.claim_file(facility=guaranteed, actor=banker, checklist={})
+    claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
+    recovery.claim_pay(claim=claim, actor=officer)
+    with pytest.raises(Conflict):
+        recovery.claim_pay(claim=claim, actor=officer)
+    with pytest.raises(PermissionRefused):
+        recovery.claim_pay(claim=claim, actor=banker)
+
+
+def test_the_exposure_at_default_is_frozen(guaranteed, banker):
+    disburse(guaranteed, banker)
+    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    guaranteed.refresh_from_db()
+    frozen = guaranteed.exposure_at_default
+    assert frozen == services.exposure_at(guaranteed, date(2026, 3, 1))
+    with freeze_time("2027-01-01"):
+        services.facilities_update_dpd()
+    guaranteed.refresh_from_db()
+    assert guaranteed.exposure_at_default == frozen
+
+
+def test_bank_b_cannot_see_bank_as_facilities(client, api_client, guaranteed, banker):
+    other = make_user(Role.LENDER_OFFICER, OrganizationFactory(kind=OrganizationKind.LENDER))
+    client.force_login(other)
+    assert client.get(f"/facilities/{guaranteed.pk}/").status_code == 404
+    assert client.post(f"/facilities/{guaranteed.pk}/disburse/", {"amount": "1", "disbursed_on": "2026-01-01",
+                                                                  "idempotency_key": "x"}).status_code == 404
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other).key}")
+    assert api_client.get(f"/api/v1/facilities/{guaranteed.pk}/").status_code == 404
+    assert api_client.post(f"/api/v1/facilities/{guaranteed.pk}/disbursement/", {"amount": "1200000",
+                           "disbursed_on": "2026-01-01"}, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 404
+    assert api_client.get("/api/v1/facilities/").json()["count"] == 0
+    assert Facility.objects.get(pk=guaranteed.pk).status == FacilityStatus.APPROVED
+
+
+def test_the_api_disbursement_is_idempotent_and_needs_a_key(api_client, guaranteed, banker):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=banker).key}")
+    url = f"/api/v1/facilities/{guaranteed.pk}/disbursement/"
+    body = {"amount": "1200000", "disbursed_on": "2026-01-01"}
+    assert api_client.post(url, body, format="json").status_code == 400
+    first = api_client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="key-1")
+    retry = api_client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="key-1")
+    other = api_client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="key-2")
+    assert (first.status_code, retry.status_code, other.status_code) == (201, 200, 409)
+    assert retry.json()["replayed"] is True and retry.json()["id"] == first.json()["id"]
+
+
+def _race(calls):
+    barrier, outcomes = threading.Barrier(len(calls)), []
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+            outcomes.append("ok")
+        except Conflict as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    return sorted(outcomes)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_double_disbursement_under_concurrency_records_exactly_one(guaranteed, banker):
+    outcomes = _race([lambda k=k: disburse(guaranteed, banker, key=k) for k in ("a", "b", "c")])
+    assert outcomes.count("ok") == 1 and Disbursement.objects.count() == 1
+    assert guaranteed.installments.count() == 12
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_double_claim_payment_under_concurrency_pays_exactly_once(guaranteed, banker, officer):
+    disburse(guaranteed, banker)
+    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
+    outcomes = _race([lambda: recovery.claim_pay(claim=claim, actor=officer) for _ in range(3)])
+    assert outcomes == ["already_paid", "already_paid", "ok"]
+    assert Claim.objects.get(pk=claim.pk).amount_paid == claim.amount_claimed
+
+
+def test_the_portfolio_page_and_export_for_officials(client, official, guaranteed, banker):
+    disburse(guaranteed, banker)
+    client.force_login(official)
+    page = client.get("/facilities/portfolio/")
+    assert page.status_code == 200 and "Default rate" in page.content.decode()
+    assert client.get("/facilities/portfolio.xlsx").status_code == 200
+    client.force_login(banker)
+    assert client.get("/facilities/portfolio/").status_code == 404
