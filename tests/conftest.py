@@ -140,3 +140,25 @@ def api_client():
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "documents"
+
+
+@pytest.fixture
+def program(agency, officer, second_officer):
+    """A program of agency A with two officers and a two-criterion rubric."""
+    from casework.models import RubricCriterion
+
+    from .factories import ProgramFactory
+
+    program = ProgramFactory(agency=agency, code="KIPO")
+    program.officers.set([officer, second_officer])
+    RubricCriterion.objects.create(program=program, name="Technology", weight=2)
+    RubricCriterion.objects.create(program=program, name="Finance", weight=1)
+    return program
+
+
+@pytest.fixture
+def submitted(program, applicant):
+    """A case of the applicant's company, submitted through the real service."""
+    from .factories import company_for_user, make_submitted
+
+    return make_submitted(program, company=company_for_user(applicant), created_by=applicant)

@@ -151,3 +151,13 @@ def company_for_user(user, **kwargs):
     """The Company profile of the applicant's organisation (created if missing)."""
     return Company.objects.filter(organization=user.organization).first() or CompanyFactory(
         organization=user.organization, **kwargs)
+
+
+def make_submitted(program, **kwargs):
+    """An application submitted through the real service (reference, budget, audit event)."""
+    from applications.services import application_submit
+
+    application = ApplicationFactory(program=program, **kwargs)
+    application.ip_assets.set([IPAssetFactory(company=application.company)])
+    application_submit(application=application, actor=application.created_by, declaration_accepted=True)
+    return application

@@ -8,8 +8,7 @@ from rest_framework.authtoken.models import Token
 
 from applications.models import Status
 from casework import services
-from tests.casework.conftest import make_submitted
-from tests.factories import make_user
+from tests.factories import make_submitted, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -137,7 +137,7 @@ def test_declaring_a_conflict_unassigns_the_officer_from_that_companys_open_case
 
 
 def test_automatic_assignment_goes_to_the_least_loaded_officer(program, officer, second_officer, approver, applicant):
-    from tests.casework.conftest import make_submitted
+    from tests.factories import make_submitted
 
     first, second = make_submitted(program), make_submitted(program)
     services.case_assign_automatically(application=first, actor=approver)
@@ -189,7 +189,7 @@ def test_the_digest_sends_one_email_per_person_listing_all_their_overdue_cases(p
                                                                                approver, mailoutbox,
                                                                                django_capture_on_commit_callbacks):
     from casework.tasks import send_overdue_digest
-    from tests.casework.conftest import make_submitted
+    from tests.factories import make_submitted
 
     with freeze_time("2026-03-01 09:00:00"):
         cases = [make_submitted(program) for _ in range(3)]

@@ -84,7 +84,7 @@ def test_an_sme_signs_up_registers_two_patents_is_told_why_it_is_ineligible_fixe
 
 
 def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approves(page, staff_sign_in, agency):
-    from tests.casework.conftest import make_submitted
+    from tests.factories import make_submitted
 
     officer = make_user(Role.CASE_OFFICER, agency)
     approver = make_user(Role.APPROVER, agency)

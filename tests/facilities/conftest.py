@@ -6,7 +6,6 @@ import pytest
 from accounts.roles import OrganizationKind, Role
 from applications.models import Application
 from facilities import services
-from tests.casework.conftest import program, submitted  # noqa: F401
 from tests.factories import OrganizationFactory, make_user
 
 

@@ -13,8 +13,7 @@ from applications.models import Application, IPAsset
 from casework.services import case_proposed_amount
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from programs.models import Program
-from tests.casework.conftest import make_submitted
-from tests.factories import PDF_BYTES, OrganizationFactory, make_user
+from tests.factories import PDF_BYTES, OrganizationFactory, make_submitted, make_user
 from valuations import services
 from valuations.models import TRANSITIONS, OrderStatus, ValuationOrder
 from valuations.selectors import accepted_valuation_total

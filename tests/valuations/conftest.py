@@ -1,1 +1,0 @@
-from tests.casework.conftest import program, submitted  # noqa: F401
