@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Role
+from core.api import role_permission
 from core.errors import Conflict, InvalidInput
 from programs.models import Program
 
@@ -20,10 +21,7 @@ from .forms import MAX_AMOUNT
 from .models import Application, Company, Document, IPAsset
 from .selectors import application_get_for, application_visible_to, company_for, ip_asset_visible_to
 
-
-class IsApplicant(IsAuthenticated):
-    def has_permission(self, request, view):
-        return super().has_permission(request, view) and request.user.has_role(Role.APPLICANT)
+IsApplicant = role_permission(Role.APPLICANT)
 
 
 class CompanySerializer(serializers.ModelSerializer):

@@ -4,23 +4,19 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.roles import Role
 from applications.models import Application
+from core.api import role_permission
 
 from . import services
 from .filters import CaseFilter
 from .models import CaseNote, NoteKind, ReasonCode
 from .selectors import case_get_for, case_queue_for
 
-
-class IsAgencyStaff(IsAuthenticated):
-    def has_permission(self, request, view):
-        return super().has_permission(request, view) and request.user.has_role(
-            Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR)
+IsAgencyStaff = role_permission(Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR)
 
 
 class CaseSerializer(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -43,3 +44,23 @@ def exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = {"code": code, "message": str(detail), "details": {}}
     return response
+
+
+class HasRole(IsAuthenticated):
+    """Only users holding one of ``roles``. On an object URL a user without the role gets a 404, like any user who
+    may not see the object: the API never confirms that an object exists to someone who cannot see it."""
+
+    roles = ()
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if request.user.has_role(*self.roles):
+            return True
+        if any(key in view.kwargs for key in ("pk", "code")):
+            raise drf_exceptions.NotFound()
+        return False
+
+
+def role_permission(*roles):
+    return type("HasRole_" + "_".join(str(r) for r in roles), (HasRole,), {"roles": roles})

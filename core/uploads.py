@@ -81,7 +81,7 @@ def _looks_like_text(head):
 def safe_display_name(name):
     """The last path component, without control characters, for display only."""
     base = PurePosixPath(str(name).replace("\\", "/")).name
-    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(". ")
     return cleaned[:200] or "upload"
 
 

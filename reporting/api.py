@@ -1,9 +1,10 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.api import role_permission
 
 from . import services
 from .forms import KINDS
@@ -30,9 +31,7 @@ class ReportRequestSerializer(serializers.Serializer):
     period_end = serializers.DateField()
 
 
-class IsReader(IsAuthenticated):
-    def has_permission(self, request, view):
-        return super().has_permission(request, view) and request.user.has_role(*READERS)
+IsReader = role_permission(*READERS)
 
 
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

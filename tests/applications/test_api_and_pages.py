@@ -71,7 +71,7 @@ def test_lists_show_only_the_users_own_company(api_client, applicant, outsider_a
 def test_staff_of_another_role_cannot_use_the_applicant_api(api_client, lender, mine):
     api = _token_client(api_client, lender)
     assert api.get("/api/v1/applications/").status_code == 403
-    assert api.get(f"/api/v1/applications/{mine['application'].pk}/").status_code == 403
+    assert api.get(f"/api/v1/applications/{mine['application'].pk}/").status_code == 404
 
 
 def test_the_whole_application_through_the_api(api_client):

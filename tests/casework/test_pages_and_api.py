@@ -140,6 +140,6 @@ def test_the_officer_works_the_case_on_the_page_and_the_applicant_answers(client
 def test_internal_notes_never_reach_the_applicant_through_the_api(api_client, officer, applicant, submitted):
     services.case_note_add(application=submitted, actor=officer, body="Doubtful", kind="internal")
     api = _api(api_client, applicant)
-    assert api.get(f"/api/v1/cases/{submitted.pk}/notes/").status_code == 403
+    assert api.get(f"/api/v1/cases/{submitted.pk}/notes/").status_code == 404
     detail = api.get(f"/api/v1/applications/{submitted.pk}/").json()
     assert "Doubtful" not in str(detail)

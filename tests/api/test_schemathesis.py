@@ -1,0 +1,46 @@
+"""API fuzzing: every operation of /api/schema/, as every role with a real token: no 5xx, responses match the schema."""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, given, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from accounts.roles import Role
+from tests.factories import make_submitted, make_user
+
+ROLES = [Role.APPLICANT, Role.CASE_OFFICER, Role.APPROVER, Role.VALUER, Role.LENDER_OFFICER, Role.FUND_MANAGER,
+         Role.OFFICIAL]
+CHECKS = [not_a_server_error, response_schema_conformance]
+
+
+@pytest.mark.django_db
+def test_no_operation_fails_or_breaks_its_schema_for_any_role(program, agency):
+    make_submitted(program)  # something to list and to act on
+    tokens = {}
+    for role in ROLES:
+        user = make_user(role, agency if role in (Role.CASE_OFFICER, Role.APPROVER) else None)
+        tokens[role] = Token.objects.create(user=user).key
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    failures, operations = [], 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+                  database=None)
+        def exercise(case):
+            for role, key in tokens.items():
+                response = case.call(headers={"Authorization": f"Token {key}"})
+                try:
+                    case.validate_response(response, checks=CHECKS)
+                except Exception as exc:
+                    failures.append(f"{case.operation.label} as {role}: {type(exc).__name__}: {str(exc)[:300]}")
+                    return
+
+        exercise()
+    assert operations >= 30
+    assert failures == [], "\n".join(sorted(set(failures))[:30])
