@@ -206,18 +206,20 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     @extend_schema(request=SubmitSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
+        application = self.get_object()
         payload = SubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        application = services.application_submit(application=self.get_object(), actor=request.user,
+        application = services.application_submit(application=application, actor=request.user,
                                                    declaration_accepted=payload.validated_data["declaration_accepted"])
         return Response(ApplicationSerializer(application, context={"request": request}).data)
 
     @extend_schema(request=WithdrawSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
+        application = self.get_object()
         payload = WithdrawSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        application = services.application_withdraw(application=self.get_object(), actor=request.user,
+        application = services.application_withdraw(application=application, actor=request.user,
                                                     reason=payload.validated_data.get("reason", ""))
         return Response(ApplicationSerializer(application, context={"request": request}).data)
 

@@ -1,3 +1,4 @@
+from django.db.models import Q
 from django.http import Http404
 
 from accounts.roles import Role
@@ -8,11 +9,13 @@ READ_ALL = (Role.OFFICIAL, Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER)
 
 
 def fund_visible_to(*, user):
-    """Fund managers see the sub-funds they manage; officials and agency staff see all funds (read-only)."""
-    if user.has_role(*READ_ALL):
-        return Fund.objects.select_related("parent", "manager")
+    """Officials see every fund; agency staff the funds their agency anchors; managers the sub-funds they manage."""
+    funds = Fund.objects.select_related("parent", "manager")
+    if user.has_role(Role.OFFICIAL):
+        return funds
+    agencies = user.organizations_for(Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER)
     managed = user.organizations_for(Role.FUND_MANAGER)
-    return Fund.objects.filter(manager__in=managed).select_related("parent", "manager")
+    return funds.filter(Q(agency__in=agencies) | Q(parent__agency__in=agencies) | Q(manager__in=managed))
 
 
 def fund_get_for(*, user, pk):
