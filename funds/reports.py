@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Sum
+from django.db.models.functions import TruncQuarter
 
 from accounts.models import User
 from accounts.roles import Role
@@ -13,7 +15,7 @@ from reporting.money import describe, rate_for
 from reporting.periods import quarter_bounds
 from reporting.registry import register
 
-from .metrics import FlagRules, Flow, FundTerms, fund_flags, fund_metrics, roll_up
+from .metrics import FlagRules, Flow, FundTerms, elapsed_share, fund_flags, fund_metrics, roll_up
 from .models import CashFlow, Deal, Fund, Validation
 
 KIND = "fund_utilisation"
@@ -48,11 +50,15 @@ def _sub_funds(scope):
 
 
 def _flows_by_fund(funds, as_of):
-    """All validated or pending entries up to ``as_of``, in one query (rejected entries do not count)."""
+    """Entries up to ``as_of`` summed per fund, kind and day, in one query (rejected entries do not count).
+
+    Summing per day loses nothing the metrics need (they read sums, the last investment date, the latest NAV and
+    dated investor flows) and keeps the rows the report handles proportional to fund-days, not to entries.
+    """
     by_fund = defaultdict(list)
     rows = (CashFlow.objects.filter(fund__in=funds, date__lte=as_of).exclude(validation=Validation.REJECTED)
-            .values_list("fund_id", "kind", "date", "amount", "cash"))
-    for fund_id, kind, day, amount, cash in rows.iterator(chunk_size=5000):
+            .values_list("fund_id", "kind", "date").annotate(amount=Sum("amount"), cash=Sum("cash")).order_by())
+    for fund_id, kind, day, amount, cash in rows.iterator(chunk_size=10000):
         by_fund[fund_id].append(Flow(kind, day, amount, cash))
     return by_fund
 
@@ -110,18 +116,28 @@ def _rollup_table(key, title, rows, group):
 
 
 def _pace_series(funds, period_end, currency):
-    """Deployed against the straight-line pace at each quarter end up to the period end (for the chart)."""
+    """Deployed against the straight-line pace at each quarter end up to the period end (for the chart).
+
+    One grouped query: deployments per fund and quarter, accumulated here; converted at the period end's rate.
+    """
     if not funds:
         return [], [], []
-    start = min(f.investment_period_start for f in funds)
-    labels, deployed, expected = [], [], []
-    day = quarter_bounds(start)[1]
+    factor = {f.pk: (rate.rate if (rate := rate_for(f.currency, currency, period_end)) else Decimal(1)) for f in funds}
+    per_quarter = defaultdict(Decimal)
+    rows = (CashFlow.objects.filter(fund__in=funds, kind="deploy", date__lte=period_end)
+            .exclude(validation=Validation.REJECTED).annotate(quarter=TruncQuarter("date"))
+            .values_list("fund_id", "quarter").annotate(total=Sum("amount")).order_by())
+    for fund_id, quarter, total in rows:
+        per_quarter[quarter_bounds(quarter)[1]] += total * factor[fund_id]
+    labels, deployed, expected, running = [], [], [], Decimal(0)
+    day = quarter_bounds(min(f.investment_period_start for f in funds))[1]
     while day <= period_end:
-        rows, _flags, _rates = sub_fund_rows(funds, day, currency, rate_on=period_end)  # one rate for the whole history
-        total = roll_up(rows)
+        running += per_quarter.get(day, Decimal(0))
+        due = sum((f.size * factor[f.pk] * elapsed_share(f.investment_period_start, f.investment_period_end, day)
+                   for f in funds), Decimal(0))
         labels.append(day.isoformat())
-        deployed.append(_s(total["deployed"]))
-        expected.append(_s(total["expected_deployment"]))
+        deployed.append(_s(running))
+        expected.append(_s(due))
         day = quarter_bounds(date.fromordinal(day.toordinal() + 1))[1]
     return labels, deployed, expected
 
