@@ -50,6 +50,9 @@ lock:
 vendor:
 	npm ci --ignore-scripts
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+	# no source maps are shipped: drop the references so that collectstatic's manifest finds every file
+	sed -i 's#//\# sourceMappingURL=.*##' static/vendor/bootstrap/bootstrap.bundle.min.js
+	sed -i 's#/\*\# sourceMappingURL=.* \*/##' static/vendor/bootstrap/bootstrap.min.css
 
 clean:
 	rm -rf var/broker var/test-documents .pytest_cache

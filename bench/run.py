@@ -1,0 +1,360 @@
+"""`make bench`: IPFin at scale on PostgreSQL. Not part of the test suite.
+
+Generates (once, into its own database) 100,000 applications, 50,000 facilities with their installments and
+200 sub-funds with 1,000,000 cash-flow rows (BENCH_SCALE scales all of it), then measures:
+- the utilisation report for all funds and one period ÷ a raw SQL aggregate of the same totals, and the ORM
+  aggregate ÷ raw SQL;
+- the case queue page and the applications API list (50 rows) ÷ a bare values() + template / json.dumps baseline,
+  with their query counts;
+- a load test against gunicorn with the production settings on 127.0.0.1;
+- the program dashboard and the peak memory of the report task.
+Results: a table on stdout and bench/results.json.
+"""
+
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ipfin_bench")
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+LOAD_USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
+PORT = int(os.environ.get("BENCH_PORT", "8899"))
+if not DB.startswith("postgres"):
+    sys.exit("make bench runs on PostgreSQL only: set BENCH_DATABASE_URL=postgres://...")
+ENV = {"DATABASE_URL": DB, "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "bench-" + "x" * 60,
+       "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "SECURE_SSL_REDIRECT": "false", "CELERY_BROKER_URL": "memory://",
+       "LOG_LEVEL": "WARNING", "CONN_MAX_AGE": "60"}
+os.environ.update(ENV)
+sys.path.insert(0, str(ROOT))
+
+
+def ensure_database():
+    name = DB.rsplit("/", 1)[1]
+    exists = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
+                             f"SELECT 1 FROM pg_database WHERE datname='{name}'"], capture_output=True, text=True)
+    if "1" not in exists.stdout:
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+
+
+ensure_database()
+import django  # noqa: E402
+
+django.setup()
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+N_APPLICATIONS = int(100_000 * SCALE)
+N_FACILITIES = int(50_000 * SCALE)
+N_SUBFUNDS = max(2, int(200 * SCALE))
+N_FLOWS = int(1_000_000 * SCALE)
+TERM = 12
+
+
+def copy(table, columns, rows):
+    with connection.cursor() as cursor, cursor.connection.cursor().copy(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as out:
+        for row in rows:
+            out.write_row(row)
+
+
+def generate():
+    from accounts.models import Organization, User
+    from accounts.roles import Role
+    from applications.models import Application
+    from funds.models import Fund
+    from programs.models import Program
+    from tests.factories import TEST_TOTP_SECRET
+
+    if Application.objects.count() >= N_APPLICATIONS:
+        return False
+    random.seed(7)
+    agency = Organization.objects.create(name="Bench agency", kind="agency", short_code="BENCH")
+    bank = Organization.objects.create(name="Bench bank", kind="lender", short_code="BENCHBANK")
+    manager = Organization.objects.create(name="Bench GP", kind="fund_manager", short_code="BENCHGP")
+    officer = User.objects.create_user(email="officer@bench.example", password="bench-password-1")
+    officer.memberships.create(organization=agency, role=Role.CASE_OFFICER)
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(officer, TEST_TOTP_SECRET)
+    official = User.objects.create_user(email="official@bench.example", password="bench-password-1")
+    official.memberships.create(organization=Organization.objects.create(name="Bench ministry", kind="oversight",
+                                                                        short_code="BENCHMIN"), role=Role.OFFICIAL)
+    TOTP.activate(official, TEST_TOTP_SECRET)
+    applicant = User.objects.create_user(email="applicant@bench.example", password="bench-password-1")
+    program = Program.objects.create(agency=agency, code="BENCH", name="Bench program", kind="ip_guaranteed_loan",
+                                     currency="KRW", min_amount=1, max_amount=10**10, max_advance_rate="0.5",
+                                     base_interest_rate="0.04", subsidised_interest_rate="0.02",
+                                     budget_envelope=10**16, company_exposure_ceiling=10**12, is_published=True,
+                                     service_levels={"screening": 5, "credit_review": 10})
+    n_companies = max(10, N_APPLICATIONS // 5)
+    first_org = Organization.objects.order_by("-pk").first().pk + 1
+    copy("accounts_organization", ["name", "kind", "country", "short_code", "is_active", "created_at"],
+         ((f"Company {i}", "company", "KR", f"BC{i}", True, "2024-01-01") for i in range(n_companies)))
+    copy("applications_company", ["organization_id", "legal_name", "registration_number", "country", "region", "sector",
+                                  "employees", "credit_grade", "contact_name", "contact_email", "contact_phone",
+                                  "created_at"],
+         ((first_org + i, f"Company {i}", f"{i:010d}", "KR", "Seoul", random.choice(["Biotech", "Games", "Software"]),
+           random.randint(1, 500), random.choice(["A", "BBB", "BB", "B", "CCC"]), "", "", "", "2024-01-01")
+          for i in range(n_companies)))
+    applicant.memberships.create(organization_id=first_org, role=Role.APPLICANT)
+    first_company = connection.cursor().execute("SELECT min(id) FROM applications_company").fetchone()[0]
+    statuses = ["submitted", "screening", "valuation", "credit_review", "recommended", "approved", "rejected"]
+    start = date(2023, 1, 1)
+
+    def applications():
+        for i in range(N_APPLICATIONS):
+            status = "approved" if i < N_FACILITIES else random.choice(statuses)
+            submitted = start + timedelta(days=random.randint(0, 1000))
+            yield (f"BENCH-{i:07d}", program.pk, first_company + i % n_companies, officer.pk, status,
+                   random.randint(10, 1000) * 1_000_000, "bench", "submitted", None, "{}", f"{submitted} 09:00+00",
+                   f"{submitted + timedelta(days=20)} 09:00+00" if status in ("approved", "rejected") else None,
+                   officer.pk if i % 3 else None, f"{submitted + timedelta(days=random.randint(-30, 30))} 09:00+00",
+                   random.randint(10, 500) * 1_000_000 if status == "approved" else None,
+                   f"{submitted} 08:00+00", f"{submitted} 08:00+00")
+
+    copy("applications_application", ["reference", "program_id", "company_id", "created_by_id", "status",
+                                      "requested_amount", "purpose", "wizard_step", "declaration_accepted_at",
+                                      "eligibility_snapshot", "submitted_at", "decided_at", "assignee_id",
+                                      "stage_due_at", "approved_amount", "created_at", "updated_at"], applications())
+    first_app = connection.cursor().execute("SELECT min(id) FROM applications_application").fetchone()[0]
+    copy("facilities_facility", ["application_id", "lender_id", "kind", "currency", "principal", "base_rate",
+                                 "subsidised_rate", "term_months", "schedule_type", "coverage_ratio",
+                                 "guarantee_fee_rate", "status", "disbursed_on", "days_past_due", "dpd_bucket",
+                                 "default_reason", "created_at"],
+         ((first_app + i, bank.pk, "ip_guaranteed_loan", "KRW", 120_000_000, "0.04", "0.02", TERM, "equal_principal",
+           "0.8", "0.01", "active", "2025-01-15", 0, "current", "", "2025-01-10 00:00+00") for i in range(N_FACILITIES)))
+    first_facility = connection.cursor().execute("SELECT min(id) FROM facilities_facility").fetchone()[0]
+    copy("facilities_installment", ["facility_id", "number", "due_date", "principal", "interest", "paid_principal",
+                                    "paid_interest"],
+         ((first_facility + f, n, date(2025, 1 + (n - 1) % 12, 15) if n <= 12 else date(2026, 1, 15), 10_000_000,
+           200_000, 10_000_000 if n < 6 else 0, 200_000 if n < 6 else 0) for f in range(N_FACILITIES)
+          for n in range(1, TERM + 1)))
+    mother = Fund.objects.create(name="Bench fund of funds", agency=agency, currency="KRW", size=10**15, vintage=2022,
+                                 investment_period_start=date(2022, 1, 1), investment_period_end=date(2026, 12, 31))
+    copy("funds_fund", ["parent_id", "name", "manager_id", "currency", "size", "public_commitment", "private_commitment",
+                        "vintage", "investment_period_start", "investment_period_end", "term_years", "category",
+                        "management_fee_rate", "licence_state", "committed_to_sub_funds", "deployed_total",
+                        "reserved_total"],
+         ((mother.pk, f"Sub-fund {i}", manager.pk, "KRW", 10**12, 4 * 10**11, 6 * 10**11, 2022, "2022-01-01",
+           "2026-12-31", 8, random.choice(["drama", "film", "games", "patents"]), "0.02", "active", 0, 0, 0)
+          for i in range(N_SUBFUNDS)))
+    sub_ids = list(Fund.objects.filter(parent=mother).values_list("pk", flat=True))
+    kinds = ["call", "deploy", "fee", "distribution", "reserve"]
+
+    def flows():
+        for n in range(N_FLOWS):
+            kind = kinds[n % 5] if n % 50 else "nav"
+            day = date(2022, 1, 1) + timedelta(days=random.randint(0, 1300))
+            yield (sub_ids[n % len(sub_ids)], kind, day, random.randint(1, 1000) * 100_000,
+                   None, "", "validated", "2024-01-01 00:00+00")
+
+    copy("funds_cashflow", ["fund_id", "kind", "date", "amount", "cash", "description", "validation", "created_at"],
+         flows())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return True
+
+
+def timed(fn, repeat=5):
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def report_ratios():
+    from django.db.models import Sum
+
+    from funds.models import CashFlow
+    from funds.reports import build
+
+    period = (date(2025, 4, 1), date(2025, 6, 30))
+    raw_sql = ("SELECT kind, SUM(amount) FROM funds_cashflow WHERE date <= %s AND validation <> 'rejected' "
+               "GROUP BY kind")
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(raw_sql, [period[1]])
+            return cursor.fetchall()
+
+    def orm():
+        return list(CashFlow.objects.filter(date__lte=period[1]).exclude(validation="rejected").values("kind")
+                    .annotate(total=Sum("amount")).order_by())
+
+    raw_s = timed(raw)
+    orm_s = timed(orm)
+    report_s = timed(lambda: build("all", *period), repeat=2)
+    tracemalloc.start()
+    build("all", *period)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"raw_sql_s": raw_s, "orm_aggregate_s": orm_s, "report_s": report_s,
+            "report_over_raw": report_s / raw_s, "orm_over_raw": orm_s / raw_s, "report_peak_memory_mb": peak / 2**20}
+
+
+def page_ratios():
+    from django.template import engines
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from applications.models import Application
+
+    officer = User.objects.get(email="officer@bench.example")
+    applicant = User.objects.get(email="applicant@bench.example")
+    client = Client(HTTP_X_FORWARDED_PROTO="https")
+    client.force_login(officer)
+    api = Client(HTTP_X_FORWARDED_PROTO="https")
+    api.force_login(applicant)
+    template = engines["django"].from_string(
+        "<table>{% for r in rows %}<tr><td>{{ r.reference }}</td><td>{{ r.company__legal_name }}</td>"
+        "<td>{{ r.requested_amount }}</td><td>{{ r.status }}</td></tr>{% endfor %}</table>")
+
+    def queue_baseline():
+        rows = list(Application.objects.values("reference", "company__legal_name", "requested_amount", "status")
+                    .order_by("stage_due_at")[:50])
+        return template.render({"rows": rows})
+
+    def api_baseline():
+        rows = list(Application.objects.filter(company__organization__in=applicant.organizations_for("applicant"))
+                    .values("id", "reference", "status", "requested_amount").order_by("-created_at")[:50])
+        return json.dumps(rows, default=str)
+
+    results = {}
+    for name, fn, baseline in [("queue_page", lambda: client.get("/casework/?page=1"), queue_baseline),
+                               ("applications_api", lambda: api.get("/api/v1/applications/?page_size=50"),
+                                api_baseline)]:
+        fn()
+        connection.queries_log.clear()  # the log is a bounded deque: a full one would hide new queries
+        with CaptureQueriesContext(connection) as queries:
+            response = fn()
+        assert response.status_code == 200, (name, response.status_code)
+        page_s, base_s = timed(fn), timed(baseline)
+        results[name] = {"s": page_s, "baseline_s": base_s, "ratio": page_s / base_s, "queries": len(queries)}
+    return results
+
+
+def dashboard_time():
+    from programs.dashboard import build_dashboard
+
+    return timed(lambda: build_dashboard("all", date(2025, 1, 1), date(2025, 12, 31)), repeat=1)
+
+
+def load_test():
+    import http.client
+
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import User
+    from applications.models import Application
+    from reporting.models import Report
+
+    officer = User.objects.get(email="officer@bench.example")
+    session = SessionStore()
+    session[SESSION_KEY] = str(officer.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = officer.get_session_auth_hash()
+    session.create()
+    cookie = f"__Host-sessionid={session.session_key}"
+    case_id = Application.objects.filter(program__code="BENCH").values_list("pk", flat=True).first()
+    report = Report.objects.first()
+    paths = ["/casework/?page=1", f"/casework/cases/{case_id}/", "/api/v1/cases/?page_size=50"]
+    if report:
+        paths.append(f"/reporting/{report.pk}/")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
+                               "--workers", "3", "--threads", "4", "--log-level", "warning"], cwd=ROOT,
+                              env={**os.environ, **ENV})
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/health/")
+            break
+        except OSError:
+            time.sleep(0.2)
+    latencies, errors, stop = [], [], time.monotonic() + LOAD_SECONDS
+
+    def user(n):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        i = n
+        while time.monotonic() < stop:
+            path = paths[i % len(paths)]
+            i += 1
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Cookie": cookie, "X-Forwarded-Proto": "https"})
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors.append((path, response.status))
+            except OSError as exc:
+                errors.append((path, str(exc)))
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(LOAD_USERS)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    server.terminate()
+    server.wait(timeout=30)
+    latencies.sort()
+    return {"requests": len(latencies), "errors": len(errors), "error_samples": errors[:5],
+            "p50_ms": 1000 * latencies[len(latencies) // 2], "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)],
+            "users": LOAD_USERS, "seconds": LOAD_SECONDS}
+
+
+def main():
+    started = time.time()
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    generated = generate()
+    from funds.models import CashFlow
+
+    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+               "scale": SCALE, "generated_now": generated, "rows": {"cash_flows": CashFlow.objects.count()}}
+    from reporting.services import report_generate, report_request
+
+    run = report_request(kind="fund_utilisation", scope="all", period_start=date(2025, 4, 1),
+                         period_end=date(2025, 6, 30))
+    report_generate(run_id=run.pk)
+    results["report"] = report_ratios()
+    results["pages"] = page_ratios()
+    results["dashboard_s"] = dashboard_time()
+    results["load"] = load_test()
+    results["total_s"] = time.time() - started
+    out = io.StringIO()
+    r, p, lt = results["report"], results["pages"], results["load"]
+    out.write(f"{'measure':<48}{'value':>14}{'target':>10}\n")
+    rows = [("utilisation report ÷ raw SQL", r["report_over_raw"], "≤ 1.5"),
+            ("ORM aggregate ÷ raw SQL", r["orm_over_raw"], "≤ 1.1"),
+            ("case queue page (50 rows) ÷ baseline", p["queue_page"]["ratio"], "≤ 3"),
+            ("  queries", p["queue_page"]["queries"], ""),
+            ("applications API list (50) ÷ baseline", p["applications_api"]["ratio"], "≤ 3"),
+            ("  queries", p["applications_api"]["queries"], ""),
+            ("program dashboard, all programs (s)", results["dashboard_s"], "< 1"),
+            (f"load: {lt['users']} users × {lt['seconds']} s, requests", lt["requests"], ""),
+            ("load: errors", lt["errors"], "0"), ("load: p50 (ms)", lt["p50_ms"], ""),
+            ("load: p95 (ms)", lt["p95_ms"], "≤ 200"), ("report task peak memory (MB)", r["report_peak_memory_mb"], "")]
+    for name, value, target in rows:
+        out.write(f"{name:<48}{value:>14.3f}{target:>10}\n" if isinstance(value, float) else
+                  f"{name:<48}{value:>14}{target:>10}\n")
+    print(out.getvalue())
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    print("written to bench/results.json")
+
+
+if __name__ == "__main__":
+    main()
