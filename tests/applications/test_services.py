@@ -1,9 +1,7 @@
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from applications import services
 from applications.models import Application, Document, Status
@@ -11,6 +9,7 @@ from applications.validators import validate_company_number, validate_registry_n
 from audit.models import AuditEvent
 from core.errors import Conflict, IllegalTransition, InvalidInput
 from programs.models import EligibilityRule, Program, RuleKind
+from tests.concurrency import race
 from tests.factories import PDF_BYTES, ApplicationFactory, IPAssetFactory
 
 pytestmark = pytest.mark.django_db
@@ -194,34 +193,12 @@ def test_documents_cannot_be_added_once_the_case_is_with_the_agency():
 # --- races on PostgreSQL -------------------------------------------------------------------------------
 
 
-def _race(targets):
-    barrier = threading.Barrier(len(targets))
-    outcomes = []
-
-    def run(target):
-        try:
-            barrier.wait()
-            target()
-            outcomes.append("ok")
-        except (Conflict, InvalidInput) as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(outcomes)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_submissions_racing_for_the_last_of_a_budget_exactly_one_wins():
     first = _ready_draft(program__budget_envelope=Decimal("150000000"), requested_amount=Decimal("100000000"))
     second = _ready_draft(program=first.program, requested_amount=Decimal("100000000"))
-    outcomes = _race([
+    outcomes = race([
         lambda a=a: services.application_submit(application=a, actor=a.created_by, declaration_accepted=True)
         for a in (first, second)
     ])
@@ -238,7 +215,7 @@ def test_two_drafts_of_one_company_cannot_both_slip_under_the_exposure_ceiling()
     second = ApplicationFactory(program=first.program, company=first.company, created_by=first.created_by,
                                 requested_amount=Decimal("100000000"))
     second.ip_assets.set([IPAssetFactory(company=first.company)])
-    outcomes = _race([
+    outcomes = race([
         lambda a=a: services.application_submit(application=a, actor=a.created_by, declaration_accepted=True)
         for a in (first, second)
     ])

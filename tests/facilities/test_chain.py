@@ -1,9 +1,7 @@
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from freezegun import freeze_time
 from rest_framework.authtoken.models import Token
 
@@ -16,6 +14,7 @@ from facilities.models import Disbursement, Facility, FacilityStatus
 from programs.models import Program
 from recoveries import services as recovery
 from recoveries.models import Claim
+from tests.concurrency import race
 from tests.factories import OrganizationFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -163,29 +162,10 @@ def test_the_api_disbursement_is_idempotent_and_needs_a_key(api_client, guarante
     assert retry.json()["replayed"] is True and retry.json()["id"] == first.json()["id"]
 
 
-def _race(calls):
-    barrier, outcomes = threading.Barrier(len(calls)), []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("ok")
-        except Conflict as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return sorted(outcomes)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_double_disbursement_under_concurrency_records_exactly_one(guaranteed, banker):
-    outcomes = _race([lambda k=k: disburse(guaranteed, banker, key=k) for k in ("a", "b", "c")])
+    outcomes = race([lambda k=k: disburse(guaranteed, banker, key=k) for k in ("a", "b", "c")])
     assert outcomes.count("ok") == 1 and Disbursement.objects.count() == 1
     assert guaranteed.installments.count() == 12
 
@@ -196,7 +176,7 @@ def test_double_claim_payment_under_concurrency_pays_exactly_once(guaranteed, ba
     disburse(guaranteed, banker)
     services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
-    outcomes = _race([lambda: recovery.claim_pay(claim=claim, actor=officer) for _ in range(3)])
+    outcomes = race([lambda: recovery.claim_pay(claim=claim, actor=officer) for _ in range(3)])
     assert outcomes == ["already_paid", "already_paid", "ok"]
     assert Claim.objects.get(pk=claim.pk).amount_paid == claim.amount_claimed
 

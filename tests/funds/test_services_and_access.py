@@ -1,4 +1,3 @@
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -12,6 +11,7 @@ from audit.models import AuditEvent
 from core.errors import Conflict, InvalidInput
 from funds import services
 from funds.models import CashFlow, Fund
+from tests.concurrency import race
 from tests.factories import make_user
 from tests.funds.factories import mother_fund, sub_fund_fields
 
@@ -67,30 +67,11 @@ def test_no_new_investment_after_the_licence_is_returned():
         services.cash_flow_record(fund=fund, actor=None, kind="deploy", date=date(2023, 12, 1), amount=Decimal("1"))
 
 
-def _race(calls):
-    barrier, outcomes = threading.Barrier(len(calls)), []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("ok")
-        except Conflict as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return sorted(outcomes)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_commitments_never_exceed_the_mother_funds_size():
     mother = mother_fund("100")
-    outcomes = _race([lambda i=i: services.sub_fund_create(parent=mother, actor=None, **sub_fund_fields("60", name=f"S{i}"))
+    outcomes = race([lambda i=i: services.sub_fund_create(parent=mother, actor=None, **sub_fund_fields("60", name=f"S{i}"))
                       for i in range(4)])
     assert outcomes == ["ok", "over_commitment", "over_commitment", "over_commitment"]
     assert Fund.objects.get(pk=mother.pk).committed_to_sub_funds == 60
@@ -100,7 +81,7 @@ def test_concurrent_commitments_never_exceed_the_mother_funds_size():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deployments_never_exceed_the_commitment():
     fund = services.sub_fund_create(parent=mother_fund(), actor=None, **sub_fund_fields("100"))
-    outcomes = _race([lambda: services.cash_flow_record(fund=fund, actor=None, kind="deploy", date=date(2023, 1, 1),
+    outcomes = race([lambda: services.cash_flow_record(fund=fund, actor=None, kind="deploy", date=date(2023, 1, 1),
                                                         amount=Decimal("40")) for _ in range(4)])
     assert outcomes.count("ok") == 2
     assert Fund.objects.get(pk=fund.pk).deployed_total == 80
