@@ -97,3 +97,7 @@ class DeclarationForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=1000)
+
+
+class ColleagueForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's email address"))

@@ -148,6 +148,8 @@ def company_add_member(*, company, actor, user):
     membership, created = Membership.objects.get_or_create(user=user, organization=company.organization, role=Role.APPLICANT)
     if created:
         audit_record(actor=actor, action="company.member_added", target=company, details={"user": user.email})
+        notify(users=[user], subject=_("You can now act for %(company)s") % {"company": company.legal_name},
+               link="/applications/")
     return membership
 
 

@@ -6,6 +6,7 @@ app_name = "applications"
 urlpatterns = [
     path("", views.application_list, name="list"),
     path("company/", views.company_edit, name="company"),
+    path("company/colleagues/", views.colleagues, name="colleagues"),
     path("assets/", views.asset_list, name="asset_list"),
     path("assets/new/", views.asset_edit, name="asset_new"),
     path("assets/<int:pk>/edit/", views.asset_edit, name="asset_edit"),

@@ -17,6 +17,7 @@ from . import services
 from .forms import (
     AmountForm,
     AssetsForm,
+    ColleagueForm,
     CompanyForm,
     DeclarationForm,
     DocumentForm,
@@ -70,6 +71,29 @@ def company_edit(request):
         except DomainError as exc:
             form_error_from(form, exc)
     return render(request, "applications/company_form.html", {"form": form, "company": company})
+
+
+@role_required(Role.APPLICANT)
+def colleagues(request):
+    """The people who act for the company; an applicant adds a colleague who has signed up, by email."""
+    from accounts.models import User
+
+    company = company_for(user=request.user)
+    if company is None:
+        return redirect("applications:company")
+    form = ColleagueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        colleague = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
+        if colleague is None:
+            form.add_error("email", _("Nobody has signed up with this address yet: ask your colleague to sign up first."))
+        elif colleague.roles - {Role.APPLICANT}:
+            form.add_error("email", _("This person works for another kind of organisation."))
+        else:
+            services.company_add_member(company=company, actor=request.user, user=colleague)
+            messages.success(request, _("%(email)s can now act for the company.") % {"email": colleague.email})
+            return redirect("applications:colleagues")
+    members = company.organization.memberships.select_related("user").order_by("user__email")
+    return render(request, "applications/colleagues.html", {"form": form, "members": members, "company": company})
 
 
 @role_required(Role.APPLICANT)
