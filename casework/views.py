@@ -12,6 +12,7 @@ from audit.selectors import case_timeline
 from core.errors import DomainError
 from core.panels import render_case_panels
 from core.web import form_error_from, role_required
+from valuations.selectors import valuation_flags_for
 
 from . import services
 from .filters import CaseFilter
@@ -49,6 +50,9 @@ def queue(request):
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    flags = valuation_flags_for([case.pk for case in page.object_list])
+    for case in page.object_list:
+        case.flags = flags.get(case.pk, [])
     context = {"filter": case_filter, "page": page, "counts": status_counts(base), "query": query.urlencode(),
                "assign_form": AssignForm(agency_ids=_agency_ids(request.user)), "now": timezone.now()}
     template = "casework/_partials/queue_results.html" if request.htmx else "casework/queue.html"

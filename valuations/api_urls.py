@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from .api import ValuationOrderViewSet
+
+router = SimpleRouter()
+router.register("valuation-orders", ValuationOrderViewSet, basename="valuation-order")
+urlpatterns = router.urls

@@ -182,7 +182,8 @@ def valuation_order_cancel(*, order, actor):
 
 
 def valuations_monitor(*, today=None):
-    """Weekly: flag accepted valuations of pledged assets expiring within 60 days and assets that lapsed or expired."""
+    """Weekly: flag accepted valuations of pledged assets expiring within 60 days, assets that lapsed or expired, and
+    orders past their due date; the case officer is notified of each new flag."""
     today = today or timezone.localdate()
     raised = []
     soon = ValuationReport.objects.filter(
@@ -197,6 +198,11 @@ def valuations_monitor(*, today=None):
     for asset in lapsed:
         for application in asset.applications.all():
             raised.append((application, asset, "asset_lapsed", f"{asset} has expired or lapsed"))
+    overdue = ValuationOrder.objects.filter(status__in=[OrderStatus.ORDERED, OrderStatus.ACCEPTED, OrderStatus.RETURNED],
+                                            due_date__lt=today).select_related("application", "valuer")
+    for order in overdue:
+        raised.append((order.application, None, "order_overdue",
+                       f"Valuation #{order.pk} by {order.valuer.name} was due on {order.due_date}"))
     new = []
     for application, asset, code, message in raised:
         flag, created = MonitoringFlag.objects.get_or_create(application=application, asset=asset, code=code,

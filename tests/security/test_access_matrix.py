@@ -56,7 +56,7 @@ SHARED = {
 API_PREFIXES = {  # path prefix -> object key
     "/api/v1/applications/{id}/": "case", "/api/v1/ip-assets/{id}/": "asset",
     "/api/v1/documents/{id}/": "document", "/api/v1/cases/{id}/": "case", "/api/v1/funds/{id}/": "fund",
-    "/api/v1/facilities/{id}/": "facility",
+    "/api/v1/facilities/{id}/": "facility", "/api/v1/valuation-orders/{id}/": "order",
 }
 API_SHARED = {"/api/v1/programs/{code}/": "public", "/api/v1/reports/{id}/": "read by every official",
               "/api/v1/report-runs/{id}/": "read by every official"}

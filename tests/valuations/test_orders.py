@@ -210,3 +210,35 @@ def test_concurrent_acceptances_never_overdraw_the_valuation_budget(program, fir
     [t.join() for t in threads]
     assert sorted(outcomes) == ["ok", "valuation_budget_exhausted", "valuation_budget_exhausted"]
     assert Program.objects.get(pk=program.pk).valuation_budget_used == 1000
+
+
+def test_overdue_orders_are_flagged_once(case, officer):
+    order = services.valuation_order_create(application=case, actor=officer, fee=Decimal("1000"))
+    assert services.valuations_monitor(today=order.due_date) == []
+    [flag] = services.valuations_monitor(today=order.due_date + timedelta(days=1))
+    assert flag.code == "order_overdue"
+    assert services.valuations_monitor(today=order.due_date + timedelta(days=2)) == []
+
+
+def test_a_valuer_works_the_order_through_the_api(api_client, case, officer, valuer_user):
+    import json
+
+    from rest_framework.authtoken.models import Token
+
+    order = services.valuation_order_create(application=case, actor=officer, fee=Decimal("1000"))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=valuer_user).key}")
+    assert [o["id"] for o in api_client.get("/api/v1/valuation-orders/").json()["results"]] == [order.pk]
+    assert api_client.post(f"/api/v1/valuation-orders/{order.pk}/accept/").json()["status"] == "accepted"
+    lines = [{"asset": a.pk, "method": "income", "value": "100", "value_low": "80", "value_high": "120"}
+             for a in order.assets.all()]
+    bad = api_client.post(f"/api/v1/valuation-orders/{order.pk}/report/", {
+        "lines": "not json", "assumptions": "x", "technology_grade": "A", "valid_until": "2099-01-01",
+        "pdf": SimpleUploadedFile("r.pdf", PDF_BYTES)}, format="multipart")
+    assert bad.status_code == 400
+    done = api_client.post(f"/api/v1/valuation-orders/{order.pk}/report/", {
+        "lines": json.dumps(lines), "assumptions": "x", "technology_grade": "A", "valid_until": "2099-01-01",
+        "pdf": SimpleUploadedFile("r.pdf", PDF_BYTES)}, format="multipart")
+    assert done.status_code == 200 and done.json()["status"] == "submitted"
+    assert done.json()["latest_report"]["total_value"] == str(Decimal(100) * len(lines)) + ".00"
+    again = api_client.post(f"/api/v1/valuation-orders/{order.pk}/accept/")
+    assert again.status_code == 409
