@@ -9,7 +9,7 @@ from accounts.roles import Role
 from applications.models import Application, Status
 from programs.models import EligibilityRule
 from tests.e2e.conftest import sign_in, sign_out
-from tests.factories import ProgramFactory, make_user
+from tests.factories import PDF_BYTES, ProgramFactory, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,12 +84,17 @@ def test_an_sme_signs_up_registers_two_patents_is_told_why_it_is_ineligible_fixe
 
 
 def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approves(page, staff_sign_in, agency):
-    from tests.factories import make_submitted
+    from accounts.roles import OrganizationKind
+    from tests.factories import OrganizationFactory, make_submitted
 
     officer = make_user(Role.CASE_OFFICER, agency)
     approver = make_user(Role.APPROVER, agency)
-    program = ProgramFactory(agency=agency, code="KIBO")
+    firm = OrganizationFactory(kind=OrganizationKind.VALUER, name="Hanbit Valuation")
+    valuer = make_user(Role.VALUER, firm)
+    program = ProgramFactory(agency=agency, code="KIBO", valuation_subsidy_share=Decimal("0.7"),
+                             valuation_subsidy_cap=Decimal("5000000"), valuation_budget=Decimal("100000000"))
     program.officers.add(officer)
+    program.valuer_panel.add(firm)
     case = make_submitted(program)
     applicant = case.created_by
     staff_sign_in(page, officer)
@@ -114,6 +119,29 @@ def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approve
         page.get_by_label(label).check()
     page.get_by_role("button", name="Save checklist").click()
     page.get_by_role("button", name="Screening complete: send to valuation").click()
+    page.get_by_label("Fee").fill("3000000")
+    page.get_by_role("button", name="Order a valuation").click()
+    sign_out(page)
+    sign_in(page, valuer.email)
+    page.get_by_role("link", name="Valuation orders").first.click()
+    page.locator("table").get_by_role("link").first.click()
+    page.get_by_role("button", name="Accept the order").click()
+    asset = case.ip_assets.first()
+    page.get_by_label(f"{asset.registry_number}: value").fill("800000000")
+    page.get_by_label(f"{asset.registry_number}: low").fill("600000000")
+    page.get_by_label(f"{asset.registry_number}: high").fill("900000000")
+    page.get_by_label("Assumptions").fill("Relief from royalty at 4.5%")
+    page.get_by_label("Valid until").fill((date.today() + timedelta(days=365)).isoformat())
+    page.get_by_label("Signed report (PDF)").set_input_files(
+        files=[{"name": "signed.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}])
+    page.get_by_role("button", name="Submit the report").click()
+    assert page.get_by_test_id("order-status").inner_text() == "Report submitted"
+    sign_out(page)
+    staff_sign_in(page, officer)
+    page.goto(f"/casework/cases/{case.pk}/")
+    page.locator("#valuation-h").locator("..").get_by_role("link").first.click()
+    page.get_by_role("button", name="Accept the valuation").click()
+    page.goto(f"/casework/cases/{case.pk}/")
     page.get_by_role("button", name="Valuation done: start the credit review").click()
     page.get_by_role("button", name="Recommend the proposed amount").click()
     assert page.get_by_test_id("status").inner_text() == "Recommended"
@@ -160,3 +188,64 @@ def test_the_sme_journey_starts_in_korean(page):
     assert page.get_by_role("link", name="로그인").first.is_visible()
     page.get_by_role("link", name="회사 등록").first.click()
     assert page.locator("html").get_attribute("lang") == "ko"
+
+
+def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and_auctions_the_ip(page, staff_sign_in,
+                                                                                              program, officer):
+    from accounts.roles import OrganizationKind
+    from facilities import services as facility_services
+    from facilities.models import Facility
+    from programs.models import Program
+    from recoveries.models import Disposal
+    from tests.factories import OrganizationFactory, make_submitted
+
+    bank = OrganizationFactory(kind=OrganizationKind.LENDER, name="Bank A")
+    banker = make_user(Role.LENDER_OFFICER, bank)
+    Program.objects.filter(pk=program.pk).update(kind="ip_guaranteed_loan", guarantee_coverage_min=Decimal("0.7"),
+                                                 guarantee_coverage_max=Decimal("0.8"),
+                                                 guarantee_fee_min=Decimal("0.01"), guarantee_fee_max=Decimal("0.02"))
+    program.refresh_from_db()
+    program.partner_lenders.add(bank)
+    case = make_submitted(program)
+    Application.objects.filter(pk=case.pk).update(status="approved", approved_amount=Decimal("1200000"))
+    case.refresh_from_db()
+    facility = facility_services.facility_create_from_application(
+        application=case, actor=officer, lender=bank, term_months=12, schedule_type="equal_principal",
+        pledges=[(a, f"REG-{a.pk}", date.today()) for a in case.ip_assets.all()])
+    sign_in(page, banker.email)
+    page.get_by_role("link", name="Facilities").first.click()
+    page.get_by_role("link", name=case.reference).click()
+    page.get_by_label("Date").fill((date.today() - timedelta(days=200)).isoformat())
+    page.get_by_role("button", name="Record the disbursement").click()
+    assert page.get_by_test_id("facility-status").inner_text() == "Active"
+    page.get_by_label("Paid on").fill((date.today() - timedelta(days=170)).isoformat())
+    page.locator("form[action$='/repay/'] input[name=amount]").fill("102000")  # 100,000 principal + 2,000 interest
+    page.get_by_label("Bank reference").fill("TX-1")
+    page.get_by_role("button", name="Record the repayment").click()
+    assert "1,100,000" in page.get_by_test_id("outstanding").inner_text()
+    facility_services.facilities_update_dpd()  # the nightly job
+    page.reload()
+    assert page.get_by_test_id("facility-status").inner_text() == "Defaulted"
+    for label in ("Default notice sent", "Collection efforts documented", "Pledge registration attached",
+                  "Loan statement attached"):
+        page.get_by_label(label).check()
+    page.get_by_role("button", name="File the claim").click()
+    sign_out(page)
+    staff_sign_in(page, officer)
+    page.goto(f"/facilities/{facility.pk}/")
+    page.get_by_role("button", name="Pay the claim and take over the IP").click()
+    page.get_by_label("Channel").select_option("auction")
+    page.get_by_label("Opening price (auction)").fill("300000")
+    page.get_by_label("Bids close on (auction, ≤ 30 days)").fill((date.today() + timedelta(days=14)).isoformat())
+    page.get_by_role("button", name="Open the disposal").click()
+    page.get_by_label("Bidder").fill("IP Recovery Fund")
+    page.get_by_role("spinbutton", name="Bid").fill("450000")
+    page.get_by_role("button", name="Record a bid").click()
+    page.get_by_role("button", name="Award to the best bid").click()
+    page.get_by_label("Proceeds").fill("450000")
+    page.get_by_label("Write-off reason (if not all is recovered)").select_option("W10")
+    page.get_by_role("button", name="Close with the proceeds").click()
+    assert page.get_by_test_id("facility-status").inner_text() == "Closed"
+    disposal = Disposal.objects.get()
+    assert disposal.agency_share + disposal.bank_share == Decimal("450000")
+    assert Facility.objects.get(pk=facility.pk).status == "closed"
