@@ -65,3 +65,31 @@ class RoyaltyForm(forms.Form):
         if not values or len(values) > 50 or any(v < 0 or v > BIG for v in values):
             raise forms.ValidationError(_("Between 1 and 50 non-negative amounts."))
         return values
+
+
+class CostForm(forms.Form):
+    reproduction_cost = forms.DecimalField(label=_("Reproduction cost"), min_value=0, max_value=BIG, max_digits=20,
+                                           decimal_places=2)
+    physical = forms.DecimalField(label=_("Physical obsolescence (share)"), min_value=0, max_value=1, initial=0,
+                                  max_digits=7, decimal_places=4)
+    functional = forms.DecimalField(label=_("Functional obsolescence (share)"), min_value=0, max_value=1, initial=0,
+                                    max_digits=7, decimal_places=4)
+    economic = forms.DecimalField(label=_("Economic obsolescence (share)"), min_value=0, max_value=1, initial=0,
+                                  max_digits=7, decimal_places=4)
+
+
+class ScorecardForm(forms.Form):
+    """One 1–5 rating per indicator of the scorecard, grouped by area."""
+
+    def __init__(self, *args, **kwargs):
+        from .calculators import DEFAULT_INDICATORS
+
+        super().__init__(*args, **kwargs)
+        self.areas = DEFAULT_INDICATORS
+        for area, names in DEFAULT_INDICATORS.items():
+            for name in names:
+                self.fields[f"{area}:{name}"] = forms.TypedChoiceField(
+                    label=f"{area}: {name}", coerce=int, choices=[(i, i) for i in range(1, 6)], initial=3)
+
+    def ratings(self):
+        return {key.split(":", 1)[1]: value for key, value in self.cleaned_data.items()}

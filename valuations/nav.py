@@ -6,5 +6,5 @@ from .views import READERS
 
 ITEMS = [
     NavItem(_("Valuation orders"), "valuations:orders", frozenset(READERS), order=30),
-    NavItem(_("Royalty calculator"), "valuations:calculator", frozenset(READERS), order=35),
+    NavItem(_("Calculators"), "valuations:calculator", frozenset(READERS), order=35),
 ]

@@ -13,8 +13,8 @@ from core.panels import CasePanel
 from core.web import form_error_from, role_required
 
 from . import services
-from .calculators import relief_from_royalty
-from .forms import DeclineForm, OrderForm, ReportForm, ReturnForm, RoyaltyForm
+from .calculators import cost_approach, relief_from_royalty, scorecard
+from .forms import CostForm, DeclineForm, OrderForm, ReportForm, ReturnForm, RoyaltyForm, ScorecardForm
 from .models import ValuationReport
 from .selectors import order_get_for, orders_visible_to
 
@@ -114,7 +114,17 @@ def report_pdf(request, pk):
 
 @role_required(*READERS)
 def calculator(request):
-    form = RoyaltyForm(request.GET or None)
+    which = request.GET.get("calc", "royalty")
+    data = request.GET if request.GET.get("calc") else None
+    form = RoyaltyForm(data if which == "royalty" else None)
+    cost_form = CostForm(data if which == "cost" else None)
+    score_form = ScorecardForm(data if which == "scorecard" else None)
+    cost = score = None
+    if cost_form.is_bound and cost_form.is_valid():
+        cost = dict(zip(("value", "steps"), cost_approach(**cost_form.cleaned_data), strict=True))
+    if score_form.is_bound and score_form.is_valid():
+        value, grade, areas = scorecard(score_form.ratings())
+        score = {"score": value, "grade": grade, "areas": areas}
     result = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -122,7 +132,8 @@ def calculator(request):
                                            tax_rate=data["tax_rate"], discount_rate=data["discount_rate"],
                                            valuation_date=timezone.localdate(), expiry_date=data["expiry_date"])
         result = {"total": total, "lines": lines}
-    return render(request, "valuations/calculator.html", {"form": form, "result": result})
+    return render(request, "valuations/calculator.html", {"form": form, "result": result, "cost_form": cost_form,
+                                                          "cost": cost, "score_form": score_form, "score": score})
 
 
 def case_panel_context(request, application):

@@ -242,3 +242,20 @@ def test_a_valuer_works_the_order_through_the_api(api_client, case, officer, val
     assert done.json()["latest_report"]["total_value"] == str(Decimal(100) * len(lines)) + ".00"
     again = api_client.post(f"/api/v1/valuation-orders/{order.pk}/accept/")
     assert again.status_code == 409
+
+
+def test_the_calculator_page_shows_every_line(client, valuer_user):
+    from valuations.calculators import DEFAULT_INDICATORS
+
+    client.force_login(valuer_user)
+    page = client.get("/valuations/calculator/?calc=royalty&revenues=1000,1000,1000&royalty_rate=0.05&tax_rate=0.2"
+                      "&discount_rate=0.1&expiry_date=2099-01-01")
+    assert page.context["result"]["total"] == 99  # 36 + 33 + 30
+    cost = client.get("/valuations/calculator/?calc=cost&reproduction_cost=1000&physical=0.1&functional=0.2&economic=0")
+    assert cost.context["cost"]["value"] == 720
+    ratings = {f"{area}:{name}": 5 for area, names in DEFAULT_INDICATORS.items() for name in names}
+    graded = client.get("/valuations/calculator/", {"calc": "scorecard", **ratings})
+    assert graded.context["score"]["grade"] == "AAA"
+    bad = client.get("/valuations/calculator/?calc=royalty&revenues=abc&royalty_rate=2&tax_rate=0&discount_rate=0"
+                     "&expiry_date=x")
+    assert bad.status_code == 200 and bad.context["result"] is None
