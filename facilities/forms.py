@@ -45,8 +45,10 @@ class ClaimForm(forms.Form):
 
 class DisposalForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    reappraised_value = forms.DecimalField(label=_("Re-appraised value"), required=False, max_digits=20,
-                                           decimal_places=2, min_value=0, max_value=BIG)
+    reappraisal_fee = forms.DecimalField(label=_("Order a re-appraisal from the panel: fee"), required=False,
+                                         max_digits=20, decimal_places=2, min_value=1, max_value=BIG)
+    reappraised_value = forms.DecimalField(label=_("Re-appraised value (if already known)"), required=False,
+                                           max_digits=20, decimal_places=2, min_value=0, max_value=BIG)
     opening_price = forms.DecimalField(label=_("Opening price (auction)"), required=False, max_digits=20,
                                        decimal_places=2, min_value=0, max_value=BIG)
     bids_close_on = forms.DateField(label=_("Bids close on (auction, ≤ 30 days)"), required=False,

@@ -41,6 +41,25 @@ def _ratio(a, b):
     return None if not b else f"{Decimal(a) / Decimal(b):.4f}"
 
 
+def _leverage(facilities):
+    """Σ outstanding principal × coverage of live guaranteed facilities, converted, ÷ AGENCY_GUARANTEE_FUND."""
+    from django.conf import settings
+
+    from reporting.money import rate_for
+
+    fund = settings.AGENCY_GUARANTEE_FUND
+    if not fund:
+        return "not measured: set AGENCY_GUARANTEE_FUND"
+    outstanding = ExpressionWrapper(Coalesce(Sum("installments__principal"), ZERO)
+                                    - Coalesce(Sum("installments__paid_principal"), ZERO), output_field=MONEY)
+    total, today = ZERO, timezone.localdate()
+    for row in (facilities.filter(status__in=LIVE, kind="ip_guaranteed_loan").values("currency", "coverage_ratio")
+                .annotate(outstanding=outstanding)):
+        rate = rate_for(row["currency"], settings.REPORTING_CURRENCY, today)
+        total += row["outstanding"] * row["coverage_ratio"] * (rate.rate if rate else 1)
+    return f"{total / Decimal(fund):.2f} ({total:,.0f} {settings.REPORTING_CURRENCY} guaranteed)"
+
+
 def portfolio_data(facilities):
     outstanding = ExpressionWrapper(Coalesce(Sum("installments__principal"), ZERO)
                                     - Coalesce(Sum("installments__paid_principal"), ZERO), output_field=MONEY)
@@ -76,7 +95,8 @@ def portfolio_data(facilities):
         {"label": "Recovery rate (closed disposals)", "value": _ratio(recovered["proceeds"], recovered["ead"]) or "—"},
         {"label": "Average days from default to disposal", "value": round(sum(durations) / len(durations)) if durations else "—"},
         {"label": "Share of borrowers with low credit grades", "value": _ratio(totals["low_credit"], totals["n"]) or "—"},
-        {"label": "Guarantee leverage", "value": "not measured: the agency's guarantee fund is not configured yet"},
+        {"label": "Guarantee leverage (guarantees outstanding ÷ the agency's guarantee fund)",
+         "value": _leverage(facilities)},
     ]
     grades = sorted(by_grade)
     return {

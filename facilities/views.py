@@ -42,7 +42,8 @@ def facility_list(request):
 
 
 def _context(request, facility, forms=None):
-    disposals = list(Disposal.objects.filter(facility=facility).prefetch_related("bids", "assets"))
+    disposals = list(Disposal.objects.filter(facility=facility).select_related("reappraisal_order")
+                     .prefetch_related("bids", "assets"))
     claim = getattr(facility, "claim", None) if hasattr(facility, "claim") else None
     is_lender = facility.lender in request.user.organizations_for(Role.LENDER_OFFICER)
     is_agency = facility.application.program.agency in request.user.organizations_for(*AGENCY_ROLES)

@@ -44,6 +44,8 @@ class Disposal(models.Model):
     assets = models.ManyToManyField("applications.IPAsset", related_name="disposals")
     channel = models.CharField(max_length=20, choices=Channel.choices)
     reappraised_value = models.DecimalField(null=True, blank=True, **MONEY)
+    reappraisal_order = models.ForeignKey("valuations.ValuationOrder", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+", help_text=_("The new valuation ordered for the disposal"))
     opening_price = models.DecimalField(null=True, blank=True, **MONEY)
     bids_close_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=[("open", _("Open")), ("awarded", _("Awarded")),

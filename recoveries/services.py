@@ -80,8 +80,11 @@ def claim_pay(*, claim, actor):
 
 
 @transaction.atomic
-def disposal_open(*, facility, actor, channel, assets=None, reappraised_value=None, opening_price=None, bids_close_on=None):
-    """Start selling or licensing the IP. Guaranteed facilities after the claim; direct loans on the bank's behalf."""
+def disposal_open(*, facility, actor, channel, assets=None, reappraised_value=None, opening_price=None, bids_close_on=None,
+                  reappraisal_fee=None):
+    """Start selling or licensing the IP. Guaranteed facilities after the claim; direct loans on the bank's behalf.
+
+    With ``reappraisal_fee`` a new valuation of the assets is ordered from the program's panel (re-appraisal)."""
     facility = Facility.objects.select_for_update().select_related("application__program").get(pk=facility.pk)
     _agency_check(facility, actor)
     allowed = (FacilityStatus.CLAIM_PAID,) if facility.is_guaranteed else (FacilityStatus.DEFAULTED,)
@@ -97,6 +100,12 @@ def disposal_open(*, facility, actor, channel, assets=None, reappraised_value=No
     disposal = Disposal.objects.create(facility=facility, channel=channel, reappraised_value=reappraised_value,
                                        opening_price=opening_price, bids_close_on=bids_close_on, created_by=actor)
     disposal.assets.set(assets if assets is not None else [p.asset for p in facility.pledges.all()])
+    if reappraisal_fee:
+        from valuations.services import valuation_order_create
+
+        order = valuation_order_create(application=facility.application, actor=actor, fee=reappraisal_fee,
+                                       assets=list(disposal.assets.all()), purpose="reappraisal")
+        Disposal.objects.filter(pk=disposal.pk).update(reappraisal_order=order)
     Facility.objects.filter(pk=facility.pk).update(status=FacilityStatus.IN_DISPOSAL)
     _event(facility, actor, "disposal_opened", new_state=FacilityStatus.IN_DISPOSAL,
            details={"channel": channel, "opening_price": opening_price, "reappraised_value": reappraised_value})

@@ -301,6 +301,8 @@ FUND_FLAG_RULES = {
     "tvpi_loss_threshold": env("FUND_TVPI_LOSS_THRESHOLD", default="0.84"),
     "reconciliation_tolerance": env("FUND_RECONCILIATION_TOLERANCE", default="1"),
 }
+# The agency's guarantee fund, in the reporting currency, for the guarantee leverage (outstanding ÷ fund).
+AGENCY_GUARANTEE_FUND = env("AGENCY_GUARANTEE_FUND", default="")
 VC_UNDEPLOYED_SHARE = env("VC_UNDEPLOYED_SHARE", default="0.17")  # ordinary VC, 2023
 BASE_CURRENCY = REPORTING_CURRENCY
 EXCHANGE_BACKEND = "djmoney.contrib.exchange.backends.FixerBackend"

@@ -189,3 +189,29 @@ def test_the_portfolio_page_and_export_for_officials(client, official, guarantee
     assert client.get("/facilities/portfolio.xlsx").status_code == 200
     client.force_login(banker)
     assert client.get("/facilities/portfolio/").status_code == 404
+
+
+def test_a_disposal_can_order_a_reappraisal_from_the_panel(guaranteed, banker, officer):
+    from accounts.roles import OrganizationKind as Kind
+    from tests.factories import OrganizationFactory as Org
+
+    firm = Org(kind=Kind.VALUER)
+    guaranteed.application.program.valuer_panel.add(firm)
+    disburse(guaranteed, banker)
+    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    recovery.claim_pay(claim=recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST), actor=officer)
+    disposal = recovery.disposal_open(facility=guaranteed, actor=officer, channel="direct_sale",
+                                      reappraisal_fee=Decimal("2000000"))
+    disposal.refresh_from_db()
+    order = disposal.reappraisal_order
+    assert order.purpose == "reappraisal" and order.valuer == firm
+    assert set(order.assets.all()) == set(disposal.assets.all())
+
+
+def test_guarantee_leverage_is_measured_against_the_configured_fund(client, official, guaranteed, banker, settings):
+    disburse(guaranteed, banker)
+    client.force_login(official)
+    assert "not measured" in client.get("/facilities/portfolio/").content.decode()
+    settings.AGENCY_GUARANTEE_FUND = "480000"
+    # 1,200,000 outstanding × 0.8 coverage = 960,000 guaranteed -> 2.00 × the fund
+    assert "2.00 (960,000 KRW guaranteed)" in client.get("/facilities/portfolio/").content.decode()
