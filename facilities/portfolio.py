@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -130,17 +129,4 @@ def portfolio(request):
 
 @role_required(*PORTFOLIO_READERS)
 def portfolio_export(request, fmt):
-    report = _snapshot(request)
-    if fmt == "csv":
-        response = HttpResponse(exports.to_csv(report), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(exports.to_xlsx(report),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    else:
-        from django.http import Http404
-
-        raise Http404
-    response["Content-Disposition"] = f'attachment; filename="portfolio-{timezone.localdate()}.{fmt}"'
-    return response
-
-
+    return exports.download_response(_snapshot(request), fmt, f"portfolio-{timezone.localdate()}")

@@ -65,12 +65,4 @@ def dashboard_export(request, fmt):
     form, report, error = _snapshot(request)
     if report is None:
         return HttpResponse(error or "Invalid period", status=400, content_type="text/plain")
-    if fmt == "csv":
-        response = HttpResponse(exports.to_csv(report), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(exports.to_xlsx(report),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    else:
-        response = HttpResponse(exports.to_pdf(report), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="program-dashboard-{report.period_end}.{fmt}"'
-    return response
+    return exports.download_response(report, fmt, f"program-dashboard-{report.period_end}")

@@ -78,3 +78,22 @@ def to_pdf(report):
 
     html = render_to_string("reporting/report_pdf.html", {"report": report, "charts": chart_svgs(report)})
     return HTML(string=html, base_url=None).write_pdf()
+
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", to_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
+    "pdf": ("application/pdf", to_pdf),
+}
+
+
+def download_response(report, fmt, filename):
+    """The report as a download in ``fmt`` (csv, xlsx or pdf): the one place every report page exports from."""
+    from django.http import Http404, HttpResponse
+
+    if fmt not in FORMATS:
+        raise Http404
+    content_type, render = FORMATS[fmt]
+    response = HttpResponse(render(report), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response

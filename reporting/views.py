@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -42,16 +41,7 @@ def report_detail(request, pk):
 def report_download(request, pk, fmt):
     pk = int(pk)
     report = report_get_for(user=request.user, pk=pk)
-    name = slugify(f"{report.kind}-{report.scope}-{report.period_end}")
-    if fmt == "csv":
-        response = HttpResponse(exports.to_csv(report), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(exports.to_xlsx(report),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    else:
-        response = HttpResponse(exports.to_pdf(report), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return exports.download_response(report, fmt, slugify(f"{report.kind}-{report.scope}-{report.period_end}"))
 
 
 STAFF_REQUESTERS = (Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR, Role.OFFICIAL)
