@@ -269,7 +269,6 @@ def document_upload(*, application, actor, document_type, upload):
     with open(path, "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    transaction.on_commit(lambda: None)
     try:
         document = Document.objects.create(
             application=application, document_type=document_type, original_name=checked.original_name,
