@@ -8,24 +8,28 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import CharField, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Cast
 
 from accounts.models import User
 from accounts.roles import Role
 from applications.models import LOW_CREDIT_GRADES, Application
 from audit.models import AuditEvent
 from casework.models import Decision
-from facilities.models import Facility
+from facilities.models import Facility, Installment
 from facilities.services import interest_subsidy_cost
 from recoveries.models import Claim, Disposal
 from reporting.money import describe, rate_for
 from reporting.registry import register
 from valuations.models import OrderStatus, ValuationOrder, ValuationReport
 
-from .models import Program
+from .models import Program, Stage
+
+STAGES_WITH_SLA = frozenset(Stage.values)
 
 KIND = "program_dashboard"
 FUNNEL = [("drafts", None), ("submitted", "application.submit"), ("screened", "application.start_screening"),
@@ -62,6 +66,44 @@ def projection(volume_to_date, start_of_year, as_of, target):
             "share_of_target": None if not target else (projected / Decimal(target)).quantize(Decimal("0.0001"))}
 
 
+def _interest_subsidies(ids, rate_of):
+    """What the lower rates cost, converted. Equal-principal and bullet schedules have balances that do not depend on
+    the rate, so their subsidy is the scheduled interest × (base − subsidised) ÷ subsidised, summed in the database;
+    annuities (and zero subsidised rates) are recomputed from their schedules."""
+    disbursed = Facility.objects.filter(application_id__in=ids, disbursed_on__isnull=False)
+    linear = disbursed.exclude(schedule_type="annuity").exclude(subsidised_rate=0)
+    share = ExpressionWrapper(F("interest") * (F("facility__base_rate") - F("facility__subsidised_rate"))
+                              / F("facility__subsidised_rate"), output_field=DecimalField(max_digits=30, decimal_places=6))
+    total = Decimal(0)
+    for program_id, amount in (Installment.objects.filter(facility__in=linear)
+                               .values_list("facility__application__program_id").annotate(s=Sum(share)).order_by()):
+        total += (amount or 0) * rate_of[program_id]
+    for facility in disbursed.exclude(pk__in=linear.values("pk")).select_related("application"):
+        total += interest_subsidy_cost(facility) * rate_of[facility.application.program_id]
+    return total.quantize(Decimal("1"))
+
+
+def stage_durations(moves):
+    """{stage: [days spent]} from each case's dated status moves (time in a stage = until the next move)."""
+    days = defaultdict(list)
+    for steps in moves.values():
+        for (entered, stage), (left, _next) in zip(steps, steps[1:], strict=False):
+            if stage in STAGES_WITH_SLA:
+                days[stage].append((left - entered).days)
+    return days
+
+
+def loan_size_buckets(amounts):
+    """Counts of loans by order of magnitude (in the reporting currency), smallest first."""
+    counts = Counter()
+    for amount in amounts:
+        if amount <= 0:
+            continue
+        exponent = len(str(int(amount))) - 1
+        counts[exponent] += 1
+    return [(f"{10**e:,} – {10**(e + 1):,}", counts[e]) for e in sorted(counts)]
+
+
 def _rates(programs, currency, on):
     rates, used = {}, []
     for program in programs:
@@ -87,18 +129,25 @@ def build_dashboard(scope, period_start, period_end):
     rates, used = _rates(programs, currency, period_end)
     rate_of = {p.pk: rates[p.currency] for p in programs}
     in_period = Q(submitted_at__date__gte=period_start, submitted_at__date__lte=period_end)
-    cases = list(Application.objects.filter(program__in=programs).filter(in_period | Q(status="draft",
-                 created_at__date__gte=period_start, created_at__date__lte=period_end))
-                 .values("pk", "program_id", "status", "submitted_at", "decided_at", "requested_amount",
-                         "approved_amount", "company_id", "company__credit_grade", "company__sector",
-                         "company__region", "company__employees"))
-    ids = [c["pk"] for c in cases]
+    case_qs = Application.objects.filter(program__in=programs).filter(
+        in_period | Q(status="draft", created_at__date__gte=period_start, created_at__date__lte=period_end))
+    cases = list(case_qs.values("pk", "program_id", "status", "submitted_at", "decided_at", "requested_amount",
+                                "approved_amount", "company_id", "company__credit_grade", "company__sector",
+                                "company__region", "company__employees"))
+    ids = case_qs.values("pk")  # a subquery: the database joins, however many cases there are
+    ids_text = case_qs.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
     ct = ContentType.objects.get_for_model(Application)
-    events = defaultdict(dict)
-    for case_id, action, at in AuditEvent.objects.filter(case_type=ct, case_id__in=[str(i) for i in ids],
-                                                          target_type=ct).values_list("case_id", "action", "occurred_at"):
+    events, moves = defaultdict(dict), defaultdict(list)
+    for case_id, action, at, new_state in (AuditEvent.objects.filter(case_type=ct, case_id__in=ids_text,
+                                                                     target_type=ct)
+                                           .values_list("case_id", "action", "occurred_at", "new_state")
+                                           .order_by("occurred_at", "id")):
         events[int(case_id)].setdefault(action, at)
-    facilities = list(Facility.objects.filter(application_id__in=ids).select_related("application__program"))
+        if new_state:
+            moves[int(case_id)].append((at, new_state))
+    facilities = [SimpleNamespace(**row) for row in Facility.objects.filter(application_id__in=ids).values(
+        "pk", "application_id", "disbursed_on", "principal", "defaulted_on", "exposure_at_default",
+        program_id=F("application__program_id"), submitted_at=F("application__submitted_at"))]
     by_case_facility = {f.application_id: f for f in facilities}
     # Funnel
     reached = Counter()
@@ -120,8 +169,8 @@ def build_dashboard(scope, period_start, period_end):
     rejections = Decision.objects.filter(application_id__in=ids, outcome="rejected").values_list("reason_code", flat=True)
     # Speed
     to_decision = [(c["decided_at"] - c["submitted_at"]).days for c in cases if c["decided_at"] and c["submitted_at"]]
-    to_disbursement = [(f.disbursed_on - f.application.submitted_at.date()).days for f in facilities
-                       if f.disbursed_on and f.application.submitted_at]
+    to_disbursement = [(f.disbursed_on - f.submitted_at.date()).days for f in facilities
+                       if f.disbursed_on and f.submitted_at]
     sla = {p.pk: sum((p.service_levels or {}).values()) for p in programs}
     within = [c for c in cases if c["decided_at"] and c["submitted_at"] and sla.get(c["program_id"])]
     within_share = (sum((c["decided_at"] - c["submitted_at"]).days <= sla[c["program_id"]] for c in within) / len(within)
@@ -130,6 +179,8 @@ def build_dashboard(scope, period_start, period_end):
     for order_created, report_at in ValuationReport.objects.filter(order__application_id__in=ids, version=1).values_list(
             "order__created_at", "submitted_at"):
         turnaround.append((report_at - order_created).days)
+    stage_days = stage_durations(moves)
+    sla_by_stage = {stage: sorted({p.service_level_days(stage) for p in programs} - {None}) for stage in stage_days}
     # Volume (converted)
     approved_by_month, disbursed_by_month = defaultdict(Decimal), defaultdict(Decimal)
     for c in cases:
@@ -137,10 +188,10 @@ def build_dashboard(scope, period_start, period_end):
             approved_by_month[c["decided_at"].strftime("%Y-%m")] += (c["approved_amount"] or 0) * rate_of[c["program_id"]]
     for f in facilities:
         if f.disbursed_on:
-            disbursed_by_month[f.disbursed_on.strftime("%Y-%m")] += f.principal * rate_of[f.application.program_id]
+            disbursed_by_month[f.disbursed_on.strftime("%Y-%m")] += f.principal * rate_of[f.program_id]
     months = sorted(set(approved_by_month) | set(disbursed_by_month))
     year_start = date(period_end.year, 1, 1)
-    ytd = sum((f.principal * rate_of[f.application.program_id] for f in facilities
+    ytd = sum((f.principal * rate_of[f.program_id] for f in facilities
                if f.disbursed_on and year_start <= f.disbursed_on <= period_end), Decimal(0))
     target = sum((p.annual_volume_target * rate_of[p.pk] for p in programs), Decimal(0))
     proj = projection(ytd, year_start, period_end, target)
@@ -155,13 +206,12 @@ def build_dashboard(scope, period_start, period_end):
     # Cost to the public
     valuation_subsidies = sum((o.subsidy * rate_of[o.application.program_id] for o in ValuationOrder.objects.filter(
         application_id__in=ids, budget_drawn=True).select_related("application")), Decimal(0))
-    interest_subsidies = sum((interest_subsidy_cost(f) * rate_of[f.application.program_id] for f in facilities
-                              if f.disbursed_on), Decimal(0))
+    interest_subsidies = _interest_subsidies(ids, rate_of)
     claims_paid = sum((c.amount_paid * rate_of[c.facility.application.program_id] for c in Claim.objects.filter(
-        facility__in=facilities, status="paid").select_related("facility__application")), Decimal(0))
+        facility__application__in=ids, status="paid").select_related("facility__application")), Decimal(0))
     recovered = sum(((d.agency_share or 0) * rate_of[d.facility.application.program_id] for d in Disposal.objects.filter(
-        facility__in=facilities, status="closed").select_related("facility__application")), Decimal(0))
-    lending = sum((f.principal * rate_of[f.application.program_id] for f in facilities if f.disbursed_on), Decimal(0))
+        facility__application__in=ids, status="closed").select_related("facility__application")), Decimal(0))
+    lending = sum((f.principal * rate_of[f.program_id] for f in facilities if f.disbursed_on), Decimal(0))
     public_money = valuation_subsidies + interest_subsidies + claims_paid - recovered
     # Quality
     grade_of = dict(ValuationReport.objects.filter(order__application_id__in=ids,
@@ -169,7 +219,7 @@ def build_dashboard(scope, period_start, period_end):
                     .order_by("order__application_id", "-submitted_at").values_list("order__application_id",
                                                                                      "technology_grade"))
     quality = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
-    recoveries = {d.facility_id: d.proceeds or 0 for d in Disposal.objects.filter(facility__in=facilities, status="closed")}
+    recoveries = {d.facility_id: d.proceeds or 0 for d in Disposal.objects.filter(facility__application__in=ids, status="closed")}
     for f in facilities:
         if not f.disbursed_on:
             continue
@@ -221,6 +271,16 @@ def build_dashboard(scope, period_start, period_end):
                        percentile(to_disbursement, 0.9) if to_disbursement else None, len(to_disbursement)],
                       ["valuation order → report", median(turnaround) if turnaround else None,
                        percentile(turnaround, 0.9) if turnaround else None, len(turnaround)]]},
+            {"key": "stages", "title": "Days per stage against the service level",
+             "columns": ["Stage", "Median", "90th percentile", "Service level (days)", "Share within", "Cases"],
+             "rows": [[stage, median(days), percentile(days, 0.9),
+                       "–".join(str(d) for d in sla_by_stage[stage]) or None,
+                       _r(Decimal(sum(d <= max(sla_by_stage[stage]) for d in days)) / len(days))
+                       if sla_by_stage[stage] else None, len(days)]
+                      for stage, days in sorted(stage_days.items())]},
+            {"key": "loan_sizes", "title": f"Loan sizes approved ({currency})", "columns": ["Size", "Loans"],
+             "rows": [[label, n] for label, n in loan_size_buckets(
+                 [(c["approved_amount"] or 0) * rate_of[c["program_id"]] for c in financed])]},
             {"key": "volume", "title": f"Volume per month ({currency})", "columns": ["Month", "Approved", "Disbursed",
                                                                                   "Cumulative disbursed"],
              "rows": [[m, _s(approved_by_month.get(m, 0)), _s(disbursed_by_month.get(m, 0)), cumulative[i]]

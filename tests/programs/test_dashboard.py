@@ -131,3 +131,17 @@ def test_the_monthly_program_report_is_a_snapshot_through_the_same_machinery(two
         runs = reports_schedule(kind="program_dashboard", frequency="monthly", today=date(2026, 7, 2))
     assert len(runs) == 1 + Program.objects.count()
     assert Report.objects.filter(kind="program_dashboard").count() == len(runs)
+
+
+def test_days_per_stage_and_loan_sizes():
+    from datetime import datetime as dt
+
+    from programs.dashboard import loan_size_buckets, stage_durations
+
+    moves = {1: [(dt(2026, 1, 1), "submitted"), (dt(2026, 1, 2), "screening"), (dt(2026, 1, 9), "valuation"),
+                 (dt(2026, 1, 19), "credit_review"), (dt(2026, 1, 22), "recommended"), (dt(2026, 1, 23), "approved")],
+             2: [(dt(2026, 2, 1), "submitted"), (dt(2026, 2, 1), "screening"), (dt(2026, 2, 4), "rejected")]}
+    assert dict(stage_durations(moves)) == {"screening": [7, 3], "valuation": [10], "credit_review": [3],
+                                            "recommended": [1]}
+    assert loan_size_buckets([Decimal("250000"), Decimal("900000"), Decimal("12000000"), Decimal("0")]) == [
+        ("100,000 – 1,000,000", 2), ("10,000,000 – 100,000,000", 1)]
