@@ -249,3 +249,24 @@ def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and
     disposal = Disposal.objects.get()
     assert disposal.agency_share + disposal.bank_share == Decimal("450000")
     assert Facility.objects.get(pk=facility.pk).status == "closed"
+
+
+def test_an_official_picks_a_program_and_a_period_on_the_dashboard_and_downloads_it(page, staff_sign_in, program):
+    from tests.factories import make_submitted
+
+    make_submitted(program)
+    official = make_user(Role.OFFICIAL)
+    staff_sign_in(page, official)
+    page.get_by_role("link", name="Program dashboard").first.click()
+    page.get_by_label("Scope").select_option(f"program:{program.code}")
+    page.locator("#id_start").fill((date.today() - timedelta(days=30)).isoformat())
+    page.locator("#id_end").fill(date.today().isoformat())
+    page.get_by_role("button", name="Show").click()
+    assert page.get_by_role("heading", name="Pipeline").is_visible()
+    assert page.get_by_role("heading", name=re.compile("Days per stage")).is_visible()
+    with page.expect_download() as xlsx:
+        page.get_by_role("link", name="XLSX").click()
+    assert xlsx.value.suggested_filename.endswith(".xlsx")
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="PDF").click()
+    assert pdf.value.suggested_filename.endswith(".pdf")
