@@ -48,6 +48,9 @@ class Facility(models.Model):
     default_reason = models.CharField(max_length=300, blank=True)
     exposure_at_default = models.DecimalField(null=True, blank=True, **MONEY)
     closed_on = models.DateField(null=True, blank=True)
+    interest_subsidy = models.DecimalField(
+        null=True, blank=True, help_text=_("What the subsidised rate costs over the schedule, fixed at disbursement."),
+        **MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

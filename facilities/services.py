@@ -105,7 +105,8 @@ def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key)
     Installment.objects.bulk_create([Installment(facility=locked, number=r.number, due_date=r.due_date,
                                                  principal=r.principal, interest=r.interest) for r in rows])
     locked.status, locked.disbursed_on = FacilityStatus.ACTIVE, disbursed_on
-    locked.save(update_fields=["status", "disbursed_on"])
+    locked.interest_subsidy = interest_subsidy_cost(locked)
+    locked.save(update_fields=["status", "disbursed_on", "interest_subsidy"])
     program_budget_use(program=locked.application.program, amount=locked.principal)
     _event(locked, actor, "disbursed", old_state=FacilityStatus.APPROVED, new_state=locked.status,
            details={"amount": amount, "on": disbursed_on})

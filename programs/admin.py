@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from .models import EligibilityRule, IPType, Program, RuleKind, Stage
+from .models import EligibilityRule, IPType, MarketTarget, MarketVolume, Program, RuleKind, Stage
 
 
 class ProgramForm(forms.ModelForm):
@@ -57,3 +57,15 @@ class ProgramAdmin(admin.ModelAdmin):
     filter_horizontal = ["partner_lenders", "valuer_panel", "officers"]
     readonly_fields = ["budget_committed", "budget_used", "valuation_budget_used"]
     inlines = [EligibilityRuleInline]
+
+
+@admin.register(MarketVolume)
+class MarketVolumeAdmin(admin.ModelAdmin):
+    list_display = ["country", "period_start", "period_end", "amount", "currency", "source"]
+    list_filter = ["country"]
+
+
+@admin.register(MarketTarget)
+class MarketTargetAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "amount", "currency", "due"]
+    list_filter = ["country"]

@@ -8,26 +8,24 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models import Case, CharField, Count, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Cast, ExtractYear, TruncDate, TruncMonth
 
 from accounts.models import User
 from accounts.roles import Role
 from applications.models import LOW_CREDIT_GRADES, Application
 from audit.models import AuditEvent
 from casework.models import Decision
-from facilities.models import Facility, Installment
-from facilities.services import interest_subsidy_cost
+from facilities.models import Facility
 from recoveries.models import Claim, Disposal
 from reporting.money import describe, rate_for
 from reporting.registry import register
 from valuations.models import OrderStatus, ValuationOrder, ValuationReport
 
-from .models import Program, Stage
+from .models import MarketTarget, MarketVolume, Program, Stage
 
 STAGES_WITH_SLA = frozenset(Stage.values)
 
@@ -66,21 +64,69 @@ def projection(volume_to_date, start_of_year, as_of, target):
             "share_of_target": None if not target else (projected / Decimal(target)).quantize(Decimal("0.0001"))}
 
 
-def _interest_subsidies(ids, rate_of):
-    """What the lower rates cost, converted. Equal-principal and bullet schedules have balances that do not depend on
-    the rate, so their subsidy is the scheduled interest × (base − subsidised) ÷ subsidised, summed in the database;
-    annuities (and zero subsidised rates) are recomputed from their schedules."""
-    disbursed = Facility.objects.filter(application_id__in=ids, disbursed_on__isnull=False)
-    linear = disbursed.exclude(schedule_type="annuity").exclude(subsidised_rate=0)
-    share = ExpressionWrapper(F("interest") * (F("facility__base_rate") - F("facility__subsidised_rate"))
-                              / F("facility__subsidised_rate"), output_field=DecimalField(max_digits=30, decimal_places=6))
-    total = Decimal(0)
-    for program_id, amount in (Installment.objects.filter(facility__in=linear)
-                               .values_list("facility__application__program_id").annotate(s=Sum(share)).order_by()):
-        total += (amount or 0) * rate_of[program_id]
-    for facility in disbursed.exclude(pk__in=linear.values("pk")).select_related("application"):
-        total += interest_subsidy_cost(facility) * rate_of[facility.application.program_id]
-    return total.quantize(Decimal("1"))
+def market_projection(volumes, target, due, as_of):
+    """The market's cumulative volume by ``as_of`` and where the recent pace takes it by ``due``.
+
+    ``volumes`` are (period start, period end, amount) in one currency; only periods ended by ``as_of`` count. The pace
+    is the volume per day of the whole periods that ended within a year of the latest statistic (a year's figure is
+    never split), extended on a straight line from that statistic to ``due``. None without statistics.
+    """
+    known = sorted((v for v in volumes if v[1] <= as_of), key=lambda v: v[1])
+    if not known:
+        return None
+    last = known[-1][1]
+    recent = [(start, end, amount) for start, end, amount in known if end > last - timedelta(days=365)]
+    per_day = Decimal(sum(a for _s, _e, a in recent)) / sum((end - start).days + 1 for start, end, _a in recent)
+    points, running = [], Decimal(0)
+    for _start, end, amount in known:
+        running += Decimal(amount)
+        points.append((end, running))
+    projected = (running + per_day * max((due - last).days, 0)).quantize(Decimal("1"))
+    return {"cumulative": running, "as_of": last, "pace_per_year": (per_day * 365).quantize(Decimal("1")),
+            "projected": projected, "target": Decimal(target), "due": due, "meets_target": projected >= target,
+            "share_of_target": (projected / Decimal(target)).quantize(Decimal("0.0001")), "points": points}
+
+
+def _market(scope, programs, currency, period_end, used):
+    """Tables, charts and flags of the national targets of the countries in ``scope`` (all, or one country)."""
+    kind, _, value = scope.partition(":")
+    if kind not in ("all", "country"):
+        return [], [], []
+    countries = {value} if kind == "country" else {p.country for p in programs}
+    volumes = defaultdict(list)
+    for row in MarketVolume.objects.filter(country__in=countries):
+        volumes[row.country].append(row)
+    tables, charts, flags, factors = [], [], [], {}
+
+    def converted(amount, source):
+        if source not in factors:
+            factors[source] = _rate(source, currency, period_end, used)
+        return amount * factors[source]
+
+    for target in MarketTarget.objects.filter(country__in=countries):
+        result = market_projection([(v.period_start, v.period_end, converted(v.amount, v.currency))
+                                    for v in volumes[target.country]], converted(target.amount, target.currency),
+                                   target.due, period_end)
+        if result is None:
+            continue
+        label = f"{target.name} ({currency})"
+        tables.append({"key": f"market_{target.pk}", "title": label, "columns": ["Up to", "Cumulative volume", "Note"],
+                       "rows": [[str(end), _s(total), ""] for end, total in result["points"]]
+                       + [[str(target.due), _s(result["projected"]),
+                           f"projected at {_s(result['pace_per_year'])} a year (the pace of the latest year)"],
+                          [str(target.due), _s(result["target"]), "target"]]})
+        ends = [str(end) for end, _total in result["points"]]
+        charts.append({"type": "line", "title": f"{target.name}: cumulative volume, projection and target ({currency})",
+                       "x": ends + [str(target.due)],
+                       "series": [{"name": "Cumulative", "values": [_s(t) for _e, t in result["points"]] + [None]},
+                                  {"name": "Projection", "values": [None] * (len(ends) - 1)
+                                   + [_s(result["cumulative"]), _s(result["projected"])]},
+                                  {"name": "Target", "values": [_s(result["target"])] * (len(ends) + 1)}]})
+        if not result["meets_target"]:
+            flags.append({"subject": target.name, "code": "market_target", "severity": "high",
+                          "message": f"at the pace of the latest year {_s(result['projected'])} by {target.due}, "
+                                     f"{result['share_of_target']:.0%} of the {_s(result['target'])} targeted"})
+    return tables, charts, flags
 
 
 def stage_durations(moves):
@@ -94,24 +140,41 @@ def stage_durations(moves):
 
 
 def loan_size_buckets(amounts):
-    """Counts of loans by order of magnitude (in the reporting currency), smallest first."""
+    """Counts of loans by order of magnitude (in the reporting currency), smallest first, from (amount, loans) pairs."""
     counts = Counter()
-    for amount in amounts:
+    for amount, loans in amounts:
         if amount <= 0:
             continue
         exponent = len(str(int(amount))) - 1
-        counts[exponent] += 1
+        counts[exponent] += loans
     return [(f"{10**e:,} – {10**(e + 1):,}", counts[e]) for e in sorted(counts)]
+
+
+def _expand(pairs):
+    """[(value, count)] -> the list of values, each repeated count times (for medians and percentiles)."""
+    return [value for value, count in pairs for _ in range(count)]
+
+
+def _by_program(rows, rate_of):
+    """Sum {program_id: amount} rows converted to the reporting currency."""
+    return sum(((amount or 0) * rate_of[program_id] for program_id, amount in rows), Decimal(0))
+
+
+def _rate(source, currency, on, used):
+    """The rate from ``source`` to ``currency`` on ``on`` (1 when they are the same); names it in ``used``."""
+    row = rate_for(source, currency, on)
+    if row is None:
+        return Decimal(1)
+    if describe(row) not in used:
+        used.append(describe(row))
+    return row.rate
 
 
 def _rates(programs, currency, on):
     rates, used = {}, []
     for program in programs:
         if program.currency not in rates:
-            row = rate_for(program.currency, currency, on)
-            rates[program.currency] = row.rate if row else Decimal(1)
-            if row:
-                used.append(describe(row))
+            rates[program.currency] = _rate(program.currency, currency, on, used)
     return rates, used
 
 
@@ -124,6 +187,7 @@ def _r(value):
 
 
 def build_dashboard(scope, period_start, period_end):
+    """Every figure from grouped queries: the rows read grow with programs, months and distinct values, not cases."""
     currency = settings.REPORTING_CURRENCY
     programs = list(programs_in(scope))
     rates, used = _rates(programs, currency, period_end)
@@ -131,104 +195,111 @@ def build_dashboard(scope, period_start, period_end):
     in_period = Q(submitted_at__date__gte=period_start, submitted_at__date__lte=period_end)
     case_qs = Application.objects.filter(program__in=programs).filter(
         in_period | Q(status="draft", created_at__date__gte=period_start, created_at__date__lte=period_end))
-    cases = list(case_qs.values("pk", "program_id", "status", "submitted_at", "decided_at", "requested_amount",
-                                "approved_amount", "company_id", "company__credit_grade", "company__sector",
-                                "company__region", "company__employees"))
     ids = case_qs.values("pk")  # a subquery: the database joins, however many cases there are
     ids_text = case_qs.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
     ct = ContentType.objects.get_for_model(Application)
-    events, moves = defaultdict(dict), defaultdict(list)
-    for case_id, action, at, new_state in (AuditEvent.objects.filter(case_type=ct, case_id__in=ids_text,
-                                                                     target_type=ct)
-                                           .values_list("case_id", "action", "occurred_at", "new_state")
-                                           .order_by("occurred_at", "id")):
-        events[int(case_id)].setdefault(action, at)
-        if new_state:
-            moves[int(case_id)].append((at, new_state))
-    facilities = [SimpleNamespace(**row) for row in Facility.objects.filter(application_id__in=ids).values(
-        "pk", "application_id", "disbursed_on", "principal", "defaulted_on", "exposure_at_default",
-        program_id=F("application__program_id"), submitted_at=F("application__submitted_at"))]
-    by_case_facility = {f.application_id: f for f in facilities}
-    # Funnel
-    reached = Counter()
-    for c in cases:
-        if c["status"] == "draft":
-            reached["drafts"] += 1
-            continue
-        reached["drafts"] += 1
-        for stage, action in FUNNEL[1:-1]:
-            if action in events[c["pk"]]:
-                reached[stage] += 1
-        if by_case_facility.get(c["pk"]) and by_case_facility[c["pk"]].disbursed_on:
-            reached["disbursed"] += 1
+    case_events = AuditEvent.objects.filter(case_type=ct, case_id__in=ids_text, target_type=ct)
+    program_of = F("application__program_id")
+    facilities = Facility.objects.filter(application_id__in=ids)
+    disbursed = facilities.filter(disbursed_on__isnull=False)
+    financed = case_qs.filter(status="approved")
+    # Funnel: every case reached "drafts"; a stage counts the cases whose log holds its action
+    counts = case_qs.aggregate(
+        cases=Count("pk"), companies=Count("company_id", distinct=True, filter=Q(status="approved")),
+        low=Count("company_id", distinct=True, filter=Q(status="approved",
+                                                        company__credit_grade__in=LOW_CREDIT_GRADES)))
+    year_start = date(period_end.year, 1, 1)
+    per_month = list(disbursed.values_list(program_of, TruncMonth("disbursed_on")).annotate(
+        n=Count("pk"), lending=Sum("principal"),
+        ytd=Sum("principal", filter=Q(disbursed_on__gte=year_start, disbursed_on__lte=period_end)),
+        subsidy=Sum("interest_subsidy")).order_by())
+    reached = Counter({"drafts": counts["cases"], "disbursed": sum(row[2] for row in per_month)})
+    actions = {action: stage for stage, action in FUNNEL if action}
+    for action, n in (case_events.filter(action__in=actions).values_list("action")
+                      .annotate(n=Count("case_id", distinct=True)).order_by()):
+        reached[actions[action]] = n
     funnel_rows, previous = [], None
     for stage, _action in FUNNEL:
         count = reached[stage]
         funnel_rows.append([stage, count, _r(Decimal(count) / previous) if previous else None])
         previous = count or None
-    rejections = Decision.objects.filter(application_id__in=ids, outcome="rejected").values_list("reason_code", flat=True)
-    # Speed
-    to_decision = [(c["decided_at"] - c["submitted_at"]).days for c in cases if c["decided_at"] and c["submitted_at"]]
-    to_disbursement = [(f.disbursed_on - f.submitted_at.date()).days for f in facilities
-                       if f.disbursed_on and f.submitted_at]
+    rejections = (Decision.objects.filter(application_id__in=ids, outcome="rejected").values_list("reason_code")
+                  .annotate(n=Count("pk")).order_by("-n", "reason_code"))
+    # Speed, in calendar days of the agency's time zone
+    decided = list(case_qs.filter(decided_at__isnull=False, submitted_at__isnull=False)
+                   .values_list("program_id", TruncDate("submitted_at"), TruncDate("decided_at"))
+                   .annotate(n=Count("pk")).order_by())
+    to_decision = _expand(((end - start).days, n) for _program, start, end, n in decided)
     sla = {p.pk: sum((p.service_levels or {}).values()) for p in programs}
-    within = [c for c in cases if c["decided_at"] and c["submitted_at"] and sla.get(c["program_id"])]
-    within_share = (sum((c["decided_at"] - c["submitted_at"]).days <= sla[c["program_id"]] for c in within) / len(within)
-                    if within else None)
-    turnaround = []
-    for order_created, report_at in ValuationReport.objects.filter(order__application_id__in=ids, version=1).values_list(
-            "order__created_at", "submitted_at"):
-        turnaround.append((report_at - order_created).days)
+    with_sla = [(program, (end - start).days, n) for program, start, end, n in decided if sla.get(program)]
+    total_with_sla = sum(n for *_rest, n in with_sla)
+    within_share = (sum(n for program, days, n in with_sla if days <= sla[program]) / total_with_sla
+                    if total_with_sla else None)
+    to_disbursement = _expand(((paid - start).days, n) for paid, start, n in disbursed.filter(
+        application__submitted_at__isnull=False).values_list("disbursed_on", TruncDate("application__submitted_at"))
+        .annotate(n=Count("pk")).order_by())
+    turnaround = [(report_at - order_created).days for order_created, report_at in ValuationReport.objects.filter(
+        order__application_id__in=ids, version=1).values_list("order__created_at", "submitted_at")]
+    moves = defaultdict(list)
+    for case_id, at, new_state in case_events.exclude(new_state="").values_list(
+            "case_id", "occurred_at", "new_state").order_by("occurred_at", "id"):
+        moves[case_id].append((at, new_state))
     stage_days = stage_durations(moves)
     sla_by_stage = {stage: sorted({p.service_level_days(stage) for p in programs} - {None}) for stage in stage_days}
     # Volume (converted)
     approved_by_month, disbursed_by_month = defaultdict(Decimal), defaultdict(Decimal)
-    for c in cases:
-        if c["status"] == "approved" and c["decided_at"]:
-            approved_by_month[c["decided_at"].strftime("%Y-%m")] += (c["approved_amount"] or 0) * rate_of[c["program_id"]]
-    for f in facilities:
-        if f.disbursed_on:
-            disbursed_by_month[f.disbursed_on.strftime("%Y-%m")] += f.principal * rate_of[f.program_id]
+    for program_id, month, amount in (financed.filter(decided_at__isnull=False)
+                                      .values_list("program_id", TruncMonth("decided_at"))
+                                      .annotate(s=Sum("approved_amount")).order_by()):
+        approved_by_month[month.strftime("%Y-%m")] += (amount or 0) * rate_of[program_id]
+    for program_id, month, _n, amount, _ytd, _subsidy in per_month:
+        disbursed_by_month[month.strftime("%Y-%m")] += amount * rate_of[program_id]
     months = sorted(set(approved_by_month) | set(disbursed_by_month))
-    year_start = date(period_end.year, 1, 1)
-    ytd = sum((f.principal * rate_of[f.program_id] for f in facilities
-               if f.disbursed_on and year_start <= f.disbursed_on <= period_end), Decimal(0))
+    lending = sum(disbursed_by_month.values(), Decimal(0))
+    ytd = _by_program(((row[0], row[4]) for row in per_month), rate_of)
+    interest_subsidies = _by_program(((row[0], row[5]) for row in per_month), rate_of).quantize(Decimal("1"))
     target = sum((p.annual_volume_target * rate_of[p.pk] for p in programs), Decimal(0))
     proj = projection(ytd, year_start, period_end, target)
-    # Reach
-    financed = [c for c in cases if c["status"] == "approved"]
-    companies = {c["company_id"] for c in financed}
-    low = {c["company_id"] for c in financed if c["company__credit_grade"] in LOW_CREDIT_GRADES}
-    sizes = Counter(next(label for limit, label in SIZE_BUCKETS if limit is None or (c["company__employees"] or 0) <= limit)
-                    for c in financed)
-    sectors = Counter(c["company__sector"] or "—" for c in financed)
-    regions = Counter(c["company__region"] or "—" for c in financed)
+    # Reach (cases financed, by group; companies counted once)
+    size_of = Case(*[When(company__employees__lte=limit, then=Value(label)) for limit, label in SIZE_BUCKETS if limit],
+                   default=Value(SIZE_BUCKETS[-1][1]))
+    sizes, sectors, regions = Counter(), Counter(), Counter()
+    for size, sector, region, n in (financed.annotate(size=size_of).values_list("size", "company__sector",
+                                                                                 "company__region")
+                                    .annotate(n=Count("pk")).order_by()):
+        sizes[size] += n
+        sectors[sector or "—"] += n
+        regions[region or "—"] += n
+    loan_sizes = loan_size_buckets(((amount or 0) * rate_of[program_id], n) for program_id, amount, n in (
+        financed.values_list("program_id", "approved_amount").annotate(n=Count("pk")).order_by()))
     # Cost to the public
-    valuation_subsidies = sum((o.subsidy * rate_of[o.application.program_id] for o in ValuationOrder.objects.filter(
-        application_id__in=ids, budget_drawn=True).select_related("application")), Decimal(0))
-    interest_subsidies = _interest_subsidies(ids, rate_of)
-    claims_paid = sum((c.amount_paid * rate_of[c.facility.application.program_id] for c in Claim.objects.filter(
-        facility__application__in=ids, status="paid").select_related("facility__application")), Decimal(0))
-    recovered = sum(((d.agency_share or 0) * rate_of[d.facility.application.program_id] for d in Disposal.objects.filter(
-        facility__application__in=ids, status="closed").select_related("facility__application")), Decimal(0))
-    lending = sum((f.principal * rate_of[f.program_id] for f in facilities if f.disbursed_on), Decimal(0))
+    valuation_subsidies = _by_program(ValuationOrder.objects.filter(application_id__in=ids, budget_drawn=True)
+                                      .values_list("application__program_id").annotate(s=Sum("subsidy")).order_by(),
+                                      rate_of)
+    claims_paid = _by_program(Claim.objects.filter(facility__application__in=ids, status="paid")
+                              .values_list("facility__application__program_id").annotate(s=Sum("amount_paid"))
+                              .order_by(), rate_of)
+    closed = Disposal.objects.filter(facility__application__in=ids, status="closed")
+    recovered = _by_program(closed.values_list("facility__application__program_id").annotate(s=Sum("agency_share"))
+                            .order_by(), rate_of)
     public_money = valuation_subsidies + interest_subsidies + claims_paid - recovered
-    # Quality
-    grade_of = dict(ValuationReport.objects.filter(order__application_id__in=ids,
-                                                   order__status=OrderStatus.ACCEPTED_BY_AGENCY)
-                    .order_by("order__application_id", "-submitted_at").values_list("order__application_id",
-                                                                                     "technology_grade"))
+    # Quality: default and recovery by the grade of the accepted valuation and by vintage
+    grade = ValuationReport.objects.filter(order__application_id=OuterRef("application_id"),
+                                           order__status=OrderStatus.ACCEPTED_BY_AGENCY).order_by("-submitted_at")
+    proceeds = closed.filter(facility_id=OuterRef("pk")).order_by().values("facility_id").annotate(s=Sum("proceeds"))
     quality = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
-    recoveries = {d.facility_id: d.proceeds or 0 for d in Disposal.objects.filter(facility__application__in=ids, status="closed")}
-    for f in facilities:
-        if not f.disbursed_on:
-            continue
-        for key in (f"grade {grade_of.get(f.application_id, 'not graded')}", f"vintage {f.disbursed_on.year}"):
-            quality[key][0] += 1
-            if f.defaulted_on:
-                quality[key][1] += 1
-                quality[key][2] += f.exposure_at_default or 0
-                quality[key][3] += recoveries.get(f.pk, 0)
+    for graded, vintage, n, defaults, exposure, recovery in (
+            disbursed.annotate(grade=Subquery(grade.values("technology_grade")[:1]), vintage=ExtractYear("disbursed_on"),
+                               recovery=Subquery(proceeds.values("s")))
+            .values_list("grade", "vintage")
+            .annotate(n=Count("pk"), defaults=Count("pk", filter=Q(defaulted_on__isnull=False)),
+                      exposure=Sum("exposure_at_default", filter=Q(defaulted_on__isnull=False)),
+                      recovered=Sum("recovery", filter=Q(defaulted_on__isnull=False))).order_by()):
+        for key in (f"grade {graded or 'not graded'}", f"vintage {vintage}"):
+            quality[key][0] += n
+            quality[key][1] += defaults
+            quality[key][2] += exposure or 0
+            quality[key][3] += recovery or 0
     title = f"Program dashboard — {scope} — {period_start} to {period_end}"
     headline = [
         {"label": "Applications submitted", "value": reached["submitted"]},
@@ -241,13 +312,15 @@ def build_dashboard(scope, period_start, period_end):
                                                                   f"{proj['target']:,.0f}"
                                                                   f" — {'on track' if proj['meets_target'] else 'short'}"},
         {"label": "Companies financed (share with low credit grades)",
-         "value": f"{len(companies)} ({len(low) / len(companies):.0%})" if companies else "0"},
+         "value": f"{counts['companies']} ({counts['low'] / counts['companies']:.0%})" if counts["companies"] else "0"},
         {"label": "Lending mobilised per unit of public money",
          "value": f"{lending / public_money:.1f}" if public_money > 0 else "—"},
     ]
     flags = [] if proj["meets_target"] or not target else [
         {"subject": "Annual target", "code": "target", "severity": "high",
          "message": f"at the current pace {proj['projected']:,.0f} of {proj['target']:,.0f} ({proj['share_of_target']:.0%})"}]
+    market_tables, market_charts, market_flags = _market(scope, programs, currency, period_end, used)
+    flags += market_flags
     cumulative, running = [], Decimal(0)
     for month in months:
         running += disbursed_by_month.get(month, Decimal(0))
@@ -263,7 +336,7 @@ def build_dashboard(scope, period_start, period_end):
             {"key": "funnel", "title": "Pipeline", "columns": ["Stage", "Cases", "Conversion from the stage before"],
              "rows": funnel_rows},
             {"key": "rejections", "title": "Rejections by reason code", "columns": ["Reason", "Cases"],
-             "rows": [[code, n] for code, n in Counter(rejections).most_common()]},
+             "rows": [[code, n] for code, n in rejections]},
             {"key": "speed", "title": "Speed (days)", "columns": ["Measure", "Median", "90th percentile", "Cases"],
              "rows": [["submission → decision", median(to_decision) if to_decision else None,
                        percentile(to_decision, 0.9) if to_decision else None, len(to_decision)],
@@ -279,8 +352,7 @@ def build_dashboard(scope, period_start, period_end):
                        if sla_by_stage[stage] else None, len(days)]
                       for stage, days in sorted(stage_days.items())]},
             {"key": "loan_sizes", "title": f"Loan sizes approved ({currency})", "columns": ["Size", "Loans"],
-             "rows": [[label, n] for label, n in loan_size_buckets(
-                 [(c["approved_amount"] or 0) * rate_of[c["program_id"]] for c in financed])]},
+             "rows": [[label, n] for label, n in loan_sizes]},
             {"key": "volume", "title": f"Volume per month ({currency})", "columns": ["Month", "Approved", "Disbursed",
                                                                                   "Cumulative disbursed"],
              "rows": [[m, _s(approved_by_month.get(m, 0)), _s(disbursed_by_month.get(m, 0)), cumulative[i]]
@@ -297,6 +369,7 @@ def build_dashboard(scope, period_start, period_end):
                                                                             "Default rate", "Recovery rate"],
              "rows": [[k, v[0], v[1], _r(Decimal(v[1]) / v[0]), _r(v[3] / v[2]) if v[2] else None]
                       for k, v in sorted(quality.items())]},
+            *market_tables,
         ],
         "charts": [
             {"type": "bar", "title": "Pipeline", "x": [s for s, _ in FUNNEL],
@@ -306,9 +379,12 @@ def build_dashboard(scope, period_start, period_end):
              "series": [{"name": "Disbursed", "values": cumulative + [None]},
                         {"name": "Projection", "values": [None] * len(months) + [_s(proj["projected"])]},
                         {"name": "Target", "values": [_s(target)] * (len(months) + 1)}]},
+            *market_charts,
         ],
         "notes": ["Funnel stages count cases that reached the stage (from the audit log). Amounts converted at the "
-                  "rates named below; the projection extends the year's disbursements to date on a straight line."],
+                  "rates named below; the projection extends the year's disbursements to date on a straight line. National "
+                  "targets are set on the whole market's cumulative volume (published statistics): its projection "
+                  "extends the pace of the latest year of statistics to the target date."],
     }
     return title, data
 

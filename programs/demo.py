@@ -6,7 +6,7 @@ from decimal import Decimal as D
 from accounts.demo import organization
 from accounts.models import User
 
-from .models import EligibilityRule, Program, ProgramKind, RuleKind
+from .models import EligibilityRule, MarketTarget, MarketVolume, Program, ProgramKind, RuleKind
 
 ALL_IP = ["patent", "utility_model", "design", "trademark", "copyright", "software"]
 PROGRAMS = [
@@ -90,7 +90,33 @@ PROGRAMS = [
 ]
 
 
+SEED_TABLE = "the market-size table of the seed article (loans and guarantees secured on IP)"
+ILLUSTRATIVE = "illustrative demo figure"
+# The Korean market's story: 2.64 T (2020), 2.28 T (2021), 2.64 T (2022) published; 2023 and the first half of 2024
+# chosen so that the cumulative volume passes the reported KRW 10 T by mid-2024; the later figures are illustrative
+# ("slower and patchier than the optimistic projections"). Target: KRW 20 T by 2026.
+MARKET_VOLUMES = [
+    (date(2020, 1, 1), date(2020, 12, 31), "2640000000000", SEED_TABLE),
+    (date(2021, 1, 1), date(2021, 12, 31), "2280000000000", SEED_TABLE),
+    (date(2022, 1, 1), date(2022, 12, 31), "2640000000000", SEED_TABLE),
+    (date(2023, 1, 1), date(2023, 12, 31), "1700000000000", ILLUSTRATIVE + ": with H1 2024, over KRW 10 T by mid-2024"),
+    (date(2024, 1, 1), date(2024, 6, 30), "800000000000", ILLUSTRATIVE + ": with 2023, over KRW 10 T by mid-2024"),
+    (date(2024, 7, 1), date(2024, 12, 31), "1200000000000", ILLUSTRATIVE),
+    (date(2025, 1, 1), date(2025, 12, 31), "2300000000000", ILLUSTRATIVE),
+]
+
+
+def seed_market():
+    for start, end, amount, source in MARKET_VOLUMES:
+        MarketVolume.objects.get_or_create(country="KR", period_start=start, defaults={
+            "period_end": end, "amount": D(amount), "currency": "KRW", "source": source})
+    MarketTarget.objects.get_or_create(country="KR", name="KRW 20 T of IP finance by 2026", defaults={
+        "amount": D("20000000000000"), "currency": "KRW", "due": date(2026, 12, 31),
+        "source": "government target (seed article)"})
+
+
 def seed(stdout):
+    seed_market()
     agency = organization("KIPO")
     officer = User.objects.filter(email="officer@demo.ipfin.kr").first()
     for spec in PROGRAMS:

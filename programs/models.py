@@ -169,3 +169,44 @@ class ReferenceCounter(models.Model):
 
 # The 9-step technology grade scale, best first (valuation reports grade IP on it).
 TECHNOLOGY_GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
+
+
+class MarketVolume(models.Model):
+    """Lending secured on IP across a country's whole market over a period: published statistics, entered by the
+    agency. The programs' own cases are only part of it; national targets are set on the market."""
+
+    country = models.CharField(_("country"), max_length=2)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    amount = models.DecimalField(_("volume"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["country", "period_end"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="market_volume_period"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="market_volume_not_negative"),
+            models.UniqueConstraint(fields=["country", "period_start"], name="market_volume_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.country} {self.period_start}–{self.period_end}: {self.amount} {self.currency}"
+
+
+class MarketTarget(models.Model):
+    """A national target for the market's cumulative volume (counted from the first statistic) by a date."""
+
+    country = models.CharField(_("country"), max_length=2)
+    name = models.CharField(_("name"), max_length=200)
+    amount = models.DecimalField(_("cumulative volume targeted"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    due = models.DateField(_("by"))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["country", "due"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="market_target_positive")]
+
+    def __str__(self):
+        return f"{self.name} ({self.country}, by {self.due})"

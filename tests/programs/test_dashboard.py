@@ -143,5 +143,101 @@ def test_days_per_stage_and_loan_sizes():
              2: [(dt(2026, 2, 1), "submitted"), (dt(2026, 2, 1), "screening"), (dt(2026, 2, 4), "rejected")]}
     assert dict(stage_durations(moves)) == {"screening": [7, 3], "valuation": [10], "credit_review": [3],
                                             "recommended": [1]}
-    assert loan_size_buckets([Decimal("250000"), Decimal("900000"), Decimal("12000000"), Decimal("0")]) == [
+    assert loan_size_buckets([(Decimal("250000"), 1), (Decimal("900000"), 1), (Decimal("12000000"), 1), (Decimal("0"), 2)]) == [
         ("100,000 – 1,000,000", 2), ("10,000,000 – 100,000,000", 1)]
+
+
+def _facility(case, *, principal, disbursed_on, subsidy, lender, defaulted_on=None, exposure=None):
+    from facilities.models import Facility
+
+    return Facility.objects.create(application=case, lender=lender, kind="ip_guaranteed_loan", currency="KRW",
+                                   principal=Decimal(principal), base_rate=Decimal("0.05"),
+                                   subsidised_rate=Decimal("0.03"), term_months=12, schedule_type="equal_principal",
+                                   status="defaulted" if defaulted_on else "active", disbursed_on=disbursed_on,
+                                   interest_subsidy=Decimal(subsidy), defaulted_on=defaulted_on,
+                                   exposure_at_default=Decimal(exposure) if exposure else None)
+
+
+def test_volume_cost_and_quality_against_hand_computed_values(two_programs, settings):
+    """Two KRW loans: 1,000 disbursed 10 March (defaults with 600 exposed, agency paid a 480 claim, the auction
+    brought 300 of which 200 to the agency; its valuation was graded A and cost the agency 30) and 500 disbursed
+    2 April, graded nothing. By hand: lending 1,500; YTD 1,500; interest subsidies 50 + 20 = 70; public money
+    30 + 70 + 480 − 200 = 380, leverage 1,500 ÷ 380 = 3.9; grade A: 1 loan, 1 default, recovery 300 ÷ 600 = 0.5."""
+    from recoveries.models import Claim, Disposal
+    from tests.factories import OrganizationFactory
+    from valuations.models import ValuationOrder, ValuationReport
+
+    settings.REPORTING_CURRENCY = "KRW"
+    krw, _gbp = two_programs
+    bank, officer = OrganizationFactory(kind="lender"), make_user("case_officer")
+    first = _case(krw, submitted=date(2026, 2, 1), decided=date(2026, 3, 1), status="approved", amount="1000")
+    second = _case(krw, submitted=date(2026, 2, 20), decided=date(2026, 3, 20), status="approved", amount="500")
+    defaulted = _facility(first, principal="1000", disbursed_on=date(2026, 3, 10), subsidy="50", lender=bank,
+                          defaulted_on=date(2026, 6, 1), exposure="600")
+    _facility(second, principal="500", disbursed_on=date(2026, 4, 2), subsidy="20", lender=bank)
+    Claim.objects.create(facility=defaulted, filed_by=officer, amount_claimed=Decimal("480"), status="paid",
+                         amount_paid=Decimal("480"))
+    Disposal.objects.create(facility=defaulted, channel="auction", status="closed", proceeds=Decimal("300"),
+                            agency_share=Decimal("200"), bank_share=Decimal("100"), created_by=officer)
+    order = ValuationOrder.objects.create(application=first, valuer=OrganizationFactory(kind="valuer"), fee=40,
+                                          subsidy=30, applicant_share=10, due_date=date(2026, 2, 20),
+                                          status="accepted_by_agency", ordered_by=officer)
+    ValuationOrder.objects.filter(pk=order.pk).update(budget_drawn=True)
+    ValuationReport.objects.create(order=order, version=1, currency="KRW", total_value=2000, total_low=1500,
+                                   total_high=2500, assumptions="-", technology_grade="A", valid_until=date(2027, 1, 1),
+                                   pdf_storage_name="x", pdf_original_name="x.pdf", submitted_by=officer)
+    _title, data = build_dashboard("program:KR1", START, END)
+    tables = {t["key"]: t for t in data["tables"]}
+    assert tables["volume"]["rows"] == [["2026-03", "1500", "1000", "1000"], ["2026-04", "0", "500", "1500"]]
+    assert dict(tables["cost"]["rows"]) == {"valuation subsidies": "30", "interest subsidies": "70",
+                                            "guarantee claims paid": "480", "recovered by the agency": "200",
+                                            "net public money": "380", "lending mobilised": "1500"}
+    assert {"label": "Lending mobilised per unit of public money", "value": "3.9"} in data["headline"]
+    assert tables["quality"]["rows"] == [["grade A", 1, 1, "1.0000", "0.5000"], ["grade not graded", 1, 0, "0.0000", None],
+                                         ["vintage 2026", 2, 1, "0.5000", "0.5000"]]
+    assert data["figures"]["funnel"]["disbursed"] == 2 and data["figures"]["ytd"] == "1500"
+    # submission -> disbursement: 37 and 41 days
+    assert tables["speed"]["rows"][1] == ["submission → disbursement", 39.0, 41, 2]
+    assert tables["loan_sizes"]["rows"] == [["100 – 1,000", 1], ["1,000 – 10,000", 1]]
+
+
+def _seed_market():
+    from programs.demo import seed_market
+
+    seed_market()
+
+
+def test_the_market_projection_against_hand_computed_values():
+    from programs.dashboard import market_projection
+    from programs.demo import MARKET_VOLUMES
+
+    volumes = [(start, end, Decimal(amount)) for start, end, amount, _source in MARKET_VOLUMES]
+    T = Decimal("1000000000000")
+    # Mid-2024: 2.64 + 2.28 + 2.64 + 1.70 + 0.80 = 10.06 T. The latest year of statistics = 2023 and H1 2024:
+    # 2.5 T over 365 + 182 = 547 days; 914 days from 30 June 2024 to 31 December 2026:
+    # 10.06 T + 2.5 T × 914 ÷ 547 = 14,237,330,895,795 (rounded) -> 71% of the 20 T target.
+    mid_2024 = market_projection(volumes, 20 * T, date(2026, 12, 31), date(2024, 9, 30))
+    assert mid_2024["cumulative"] == Decimal("10.06") * T and mid_2024["as_of"] == date(2024, 6, 30)
+    assert mid_2024["projected"] == Decimal("14237330895795") and not mid_2024["meets_target"]
+    assert mid_2024["share_of_target"] == Decimal("0.7119")
+    # End of 2025: 13.56 T; the latest year is 2025 alone (2.3 T over 365 days) -> 13.56 + 2.3 = 15.86 T.
+    end_2025 = market_projection(volumes, 20 * T, date(2026, 12, 31), date(2026, 10, 31))
+    assert end_2025["cumulative"] == Decimal("13.56") * T and end_2025["projected"] == Decimal("15.86") * T
+    assert end_2025["pace_per_year"] == Decimal("2.3") * T
+    assert market_projection(volumes, 20 * T, date(2026, 12, 31), date(2019, 12, 31)) is None
+
+
+def test_the_dashboard_draws_the_market_against_the_national_target(two_programs, settings):
+    settings.REPORTING_CURRENCY = "KRW"
+    _seed_market()
+    _title, data = build_dashboard("country:KR", START, END)
+    market = next(t for t in data["tables"] if t["key"].startswith("market_"))
+    assert market["rows"][-2:] == [["2026-12-31", "15860000000000", "projected at 2300000000000 a year (the pace of "
+                                                                     "the latest year)"],
+                                   ["2026-12-31", "20000000000000", "target"]]
+    chart = next(c for c in data["charts"] if "projection and target" in c["title"])
+    assert chart["x"][-1] == "2026-12-31" and chart["series"][1]["values"][-2:] == ["13560000000000", "15860000000000"]
+    assert any(f["code"] == "market_target" and "79%" in f["message"] for f in data["flags"])
+    # a program's scope is about the program, not the national market
+    _title, program_only = build_dashboard("program:KR1", START, END)
+    assert not any(t["key"].startswith("market_") for t in program_only["tables"])
