@@ -70,15 +70,23 @@ def test_running_the_task_twice_for_one_run_is_harmless(funds_data):
 
 
 def test_a_lost_run_is_requeued_by_the_sweeper_and_completes(funds_data, django_capture_on_commit_callbacks):
+    """Queued runs are re-queued after QUEUE_LOST_AFTER (their message may be lost), running ones after STUCK_AFTER."""
+    fields = {"kind": "fund_utilisation", "scope": "all", "period_start": Q_START, "period_end": Q_END}
     with freeze_time("2026-01-10 10:00:00"):
-        run = ReportRun.objects.create(kind="fund_utilisation", scope="all", period_start=Q_START, period_end=Q_END,
-                                       queued_at=timezone.now(), status=RunStatus.RUNNING, attempts=1)
-    with freeze_time("2026-01-10 10:05:00"):
-        assert services.report_runs_sweep() == 0  # not stuck yet
+        running = ReportRun.objects.create(**fields, queued_at=timezone.now(), started_at=timezone.now(),
+                                           status=RunStatus.RUNNING, attempts=1)
+        queued = ReportRun.objects.create(**fields, queued_at=timezone.now())
+    with freeze_time("2026-01-10 10:00:30"):
+        assert services.report_runs_sweep() == 0  # neither lost yet
+    with freeze_time("2026-01-10 10:01:00"):
+        assert services.report_runs_sweep() == 1  # the queued one; the running one may still be working
+    running.refresh_from_db()
+    assert running.status == RunStatus.RUNNING
     with freeze_time("2026-01-10 10:30:00"), django_capture_on_commit_callbacks(execute=True):
-        assert services.report_runs_sweep() == 1
-    run.refresh_from_db()
-    assert run.status == RunStatus.DONE and run.report is not None
+        assert services.report_runs_sweep() == 2
+    for run in (running, queued):
+        run.refresh_from_db()
+        assert run.status == RunStatus.DONE and run.report is not None
 
 
 def test_periods_that_have_not_ended_are_refused(funds_data):
