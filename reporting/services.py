@@ -43,11 +43,15 @@ def report_request(*, kind, scope, period_start, period_end, actor=None):
 
 
 def report_generate(*, run_id):
-    """Build the report of a run unless it exists; safe to run twice or concurrently (one report per period)."""
+    """Build the report of a run unless it exists; safe to run twice or concurrently (one report per period).
+
+    Returns the report, or None when another worker is building this run right now."""
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().get(pk=run_id)
         if run.status == RunStatus.DONE:
             return run.report
+        if run.status == RunStatus.RUNNING and run.started_at and run.started_at > timezone.now() - STUCK_AFTER:
+            return None  # a duplicate message while another worker builds it: that worker finishes the run
         run.status, run.started_at, run.attempts = RunStatus.RUNNING, timezone.now(), run.attempts + 1
         run.save(update_fields=["status", "started_at", "attempts"])
     report = Report.objects.filter(kind=run.kind, scope=run.scope, period_end=run.period_end).first()
@@ -91,6 +95,10 @@ def report_runs_sweep(*, now=None):
     lost = ReportRun.objects.filter(
         Q(status=RunStatus.QUEUED, queued_at__lt=now - QUEUE_LOST_AFTER)
         | Q(status=RunStatus.RUNNING, started_at__lt=now - STUCK_AFTER), attempts__lt=MAX_ATTEMPTS)
+    # runs out of attempts whose last worker died would stay "running" for ever: they are failed, visibly
+    ReportRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=now - STUCK_AFTER,
+                             attempts__gte=MAX_ATTEMPTS).update(status=RunStatus.FAILED,
+                                                                 error="the worker was lost on the last attempt")
     requeued = 0
     for run in lost:
         # only if unchanged since read: a run that finished meanwhile stays done

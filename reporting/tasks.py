@@ -10,7 +10,7 @@ def generate_report(self, run_id):
     except Exception as exc:
         report_run_failed(run_id=run_id, error=exc)
         raise self.retry(exc=exc)
-    return report.pk
+    return report.pk if report else None
 
 
 @shared_task(name="reporting.sweep_report_runs")

@@ -89,6 +89,26 @@ def test_a_lost_run_is_requeued_by_the_sweeper_and_completes(funds_data, django_
         assert run.status == RunStatus.DONE and run.report is not None
 
 
+def test_a_duplicate_message_does_not_build_a_run_another_worker_is_building(funds_data):
+    fields = {"kind": "fund_utilisation", "scope": "all", "period_start": Q_START, "period_end": Q_END}
+    building = ReportRun.objects.create(**fields, queued_at=timezone.now(), started_at=timezone.now(),
+                                        status=RunStatus.RUNNING, attempts=1)
+    assert services.report_generate(run_id=building.pk) is None
+    building.refresh_from_db()
+    assert building.attempts == 1 and not Report.objects.exists()
+
+
+def test_a_run_whose_last_attempt_died_is_failed_not_left_running(funds_data):
+    fields = {"kind": "fund_utilisation", "scope": "all", "period_start": Q_START, "period_end": Q_END}
+    with freeze_time("2026-01-10 10:00:00"):
+        exhausted = ReportRun.objects.create(**fields, queued_at=timezone.now(), started_at=timezone.now(),
+                                             status=RunStatus.RUNNING, attempts=services.MAX_ATTEMPTS)
+    with freeze_time("2026-01-10 10:30:00"):
+        assert services.report_runs_sweep() == 0
+    exhausted.refresh_from_db()
+    assert exhausted.status == RunStatus.FAILED and "lost" in exhausted.error
+
+
 def test_periods_that_have_not_ended_are_refused(funds_data):
     with pytest.raises(InvalidInput):
         services.report_request(kind="fund_utilisation", scope="all", period_start=timezone.localdate(),
