@@ -191,7 +191,9 @@ class Application(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-created_at"]
-        indexes = [models.Index(fields=["program", "status"], name="application_program_status")]
+        indexes = [models.Index(fields=["program", "status"], name="application_program_status"),
+                   # the queue's cached counts are keyed by the latest change: MAX(updated_at) reads this index
+                   models.Index(fields=["updated_at"], name="application_updated_at")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(reference__isnull=False), name="application_submitted_has_reference"

@@ -30,7 +30,7 @@ from .forms import (
 )
 from .models import CaseNote, InformationRequest, RubricCriterion, ScreeningChecklist
 from .rules import RULE_LABELS
-from .selectors import case_get_for, case_queue_for, status_counts
+from .selectors import case_get_for, case_queue_for, queue_counts, status_tabs
 
 STAFF = (Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR)
 
@@ -47,13 +47,18 @@ def queue(request):
         data["ordering"] = "due"
     case_filter = CaseFilter(data, queryset=base, user=request.user)
     cases = case_filter.qs if case_filter.is_valid() else base.none()
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    filters = data.copy()
+    filters.pop("page", None)
+    counts, total = queue_counts(user=request.user, base=base, filtered=cases, query=filters.urlencode())
+    paginator = Paginator(cases, 50)
+    paginator.count = total  # counted (and cached) by queue_counts: no second COUNT(*) per request
+    page = paginator.get_page(request.GET.get("page"))
     flags = valuation_flags_for([case.pk for case in page.object_list])
     for case in page.object_list:
         case.flags = flags.get(case.pk, [])
-    context = {"filter": case_filter, "page": page, "counts": status_counts(base), "query": query.urlencode(),
+    context = {"filter": case_filter, "page": page, "counts": status_tabs(counts), "query": query.urlencode(),
                "assign_form": AssignForm(agency_ids=_agency_ids(request.user)), "now": timezone.now()}
     template = "casework/_partials/queue_results.html" if request.htmx else "casework/queue.html"
     return render(request, template, context)

@@ -142,6 +142,14 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "documents"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (cached counts from another test's rows would leak into it)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def program(agency, officer, second_officer):
     """A program of agency A with two officers and a two-criterion rubric."""

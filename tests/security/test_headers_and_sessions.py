@@ -51,10 +51,23 @@ def test_production_settings_pass_the_deploy_check():
 
 
 def test_sessions_time_out_when_idle_and_slide_with_activity(client, applicant, settings):
-    client.force_login(applicant)
-    client.get("/")
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
-    assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE <= 3600
+    from django.contrib.sessions.models import Session
+    from freezegun import freeze_time
+
+    with freeze_time("2026-03-02 09:00:00") as clock:
+        client.force_login(applicant)
+        client.get("/")
+        assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE <= 3600
+        expires = Session.objects.get().expire_date
+        clock.tick(20)
+        client.get("/")  # the same minute: the session row is not rewritten
+        assert Session.objects.get().expire_date == expires
+        clock.tick(settings.SESSION_COOKIE_AGE - 60)
+        client.get("/")  # active again before the timeout: it slides
+        slid = Session.objects.get().expire_date
+        assert slid > expires
+        clock.tick(settings.SESSION_COOKIE_AGE + 1)  # idle for longer than the timeout
+        assert client.get("/api/v1/me/").status_code == 403
 
 
 def test_an_old_session_cookie_is_useless_after_logout(client, applicant):

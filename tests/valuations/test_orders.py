@@ -151,6 +151,7 @@ def test_valuer_firm_b_gets_404_on_firm_as_orders(client, case, officer, valuer_
     assert order.status == OrderStatus.ACCEPTED
 
 
+@freeze_time("2026-03-02 09:00:00")
 def test_the_order_list_runs_a_constant_number_of_queries(client, case, officer, valuer_user):
     def count():
         with CaptureQueriesContext(connection) as ctx:
@@ -159,6 +160,7 @@ def test_the_order_list_runs_a_constant_number_of_queries(client, case, officer,
 
     client.force_login(valuer_user)
     services.valuation_order_create(application=case, actor=officer, fee=Decimal("1000"))
+    client.get("/valuations/orders/")  # the session's activity stamp (once a minute) is not what is counted
     one = count()
     for _ in range(20):
         services.valuation_order_create(application=case, actor=officer, fee=Decimal("1000"))
