@@ -23,6 +23,7 @@ import threading
 import time
 import tracemalloc
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,12 +130,20 @@ def generate():
                                       "eligibility_snapshot", "submitted_at", "decided_at", "assignee_id",
                                       "stage_due_at", "approved_amount", "created_at", "updated_at"], applications())
     first_app = connection.cursor().execute("SELECT min(id) FROM applications_application").fetchone()[0]
+    from facilities.models import Facility
+    from facilities.services import interest_subsidy_cost
+
+    terms = {"currency": "KRW", "principal": 120_000_000, "base_rate": Decimal("0.04"),
+             "subsidised_rate": Decimal("0.02"), "term_months": TERM, "schedule_type": "equal_principal",
+             "disbursed_on": date(2025, 1, 15)}
+    subsidy = interest_subsidy_cost(Facility(**terms))  # the same for every generated loan
     copy("facilities_facility", ["application_id", "lender_id", "kind", "currency", "principal", "base_rate",
                                  "subsidised_rate", "term_months", "schedule_type", "coverage_ratio",
                                  "guarantee_fee_rate", "status", "disbursed_on", "days_past_due", "dpd_bucket",
-                                 "default_reason", "created_at"],
+                                 "default_reason", "interest_subsidy", "created_at"],
          ((first_app + i, bank.pk, "ip_guaranteed_loan", "KRW", 120_000_000, "0.04", "0.02", TERM, "equal_principal",
-           "0.8", "0.01", "active", "2025-01-15", 0, "current", "", "2025-01-10 00:00+00") for i in range(N_FACILITIES)))
+           "0.8", "0.01", "active", "2025-01-15", 0, "current", "", subsidy, "2025-01-10 00:00+00")
+          for i in range(N_FACILITIES)))
     first_facility = connection.cursor().execute("SELECT min(id) FROM facilities_facility").fetchone()[0]
     copy("facilities_installment", ["facility_id", "number", "due_date", "principal", "interest", "paid_principal",
                                     "paid_interest"],

@@ -1,11 +1,9 @@
-import hashlib
-
-from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.roles import AGENCY_ROLES
 from applications.models import OPEN_STATUSES, Application, Status
+from core.counts import cached, latest_change
 
 
 def case_queue_for(*, user):
@@ -24,25 +22,11 @@ def case_get_for(*, user, pk):
     return case
 
 
-QUEUE_COUNTS_SECONDS = 60
-
-
-def queue_counts(*, user, base, filtered, query):
-    """({status: cases} of the user's queue, cases matching the filters), for the tabs and the paginator.
-
-    Counting a large queue is the page's dearest query, so the answer is cached, keyed by the latest change to any
-    submitted case (an index lookup): a transition or assignment shows at once. The minute's lifetime covers what
-    changes with time alone (the overdue filter).
-    """
-    latest = Application.objects.exclude(status=Status.DRAFT).aggregate(at=Max("updated_at"), pk=Max("pk"))
+def queue_counts(*, user, base):
+    """{status: cases} of the user's queue, for the tabs: counted once per change of the cases (core.counts)."""
     agencies = sorted(o.pk for o in user.organizations_for(*AGENCY_ROLES))
-    key = "queue-counts:" + hashlib.sha256(repr((agencies, query, latest["at"], latest["pk"])).encode()).hexdigest()
-    counts = cache.get(key)
-    if counts is None:
-        rows = base.order_by().values_list("status").annotate(n=Count("pk"))
-        counts = (dict(rows), filtered.count())
-        cache.set(key, counts, QUEUE_COUNTS_SECONDS)
-    return counts
+    return cached(("queue-status", agencies, latest_change(Application)),
+                  lambda: dict(base.order_by().values_list("status").annotate(n=Count("pk"))))
 
 
 def status_tabs(counts):

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,6 +8,7 @@ from accounts.roles import AGENCY_ROLES, Role
 from applications.models import Company
 from applications.selectors import application_get_for
 from audit.selectors import case_timeline
+from core.counts import CachedCountPaginator
 from core.errors import DomainError
 from core.panels import render_case_panels
 from core.web import form_error_from, role_required
@@ -49,11 +49,8 @@ def queue(request):
     cases = case_filter.qs if case_filter.is_valid() else base.none()
     query = request.GET.copy()
     query.pop("page", None)
-    filters = data.copy()
-    filters.pop("page", None)
-    counts, total = queue_counts(user=request.user, base=base, filtered=cases, query=filters.urlencode())
-    paginator = Paginator(cases, 50)
-    paginator.count = total  # counted (and cached) by queue_counts: no second COUNT(*) per request
+    counts = queue_counts(user=request.user, base=base)
+    paginator = CachedCountPaginator(cases, 50)
     page = paginator.get_page(request.GET.get("page"))
     flags = valuation_flags_for([case.pk for case in page.object_list])
     for case in page.object_list:

@@ -9,10 +9,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .counts import CachedCountPaginator
 from .errors import DomainError
 
 
 class Pagination(PageNumberPagination):
+    django_paginator_class = CachedCountPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

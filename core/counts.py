@@ -1,0 +1,49 @@
+"""Counts that would otherwise scan large tables on every request, cached until the rows change.
+
+A count is keyed by its query and by the table's latest change (the highest ``updated_at`` and primary key: two index
+lookups), so an insert or a save shows at once; the short lifetime covers what changes with time alone (an "overdue"
+filter) and deletions, which these tables do not allow for submitted cases.
+"""
+
+import hashlib
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db.models import Max, QuerySet
+from django.utils.functional import cached_property
+
+COUNT_SECONDS = 60
+
+
+def latest_change(model):
+    return tuple(model._default_manager.aggregate(at=Max("updated_at"), pk=Max("pk")).values())
+
+
+def cached(key_parts, compute, seconds=COUNT_SECONDS):
+    """``compute()``, or its cached value for the same ``key_parts`` (which must name every input)."""
+    key = "counts:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+def _has_updated_at(model):
+    return any(field.name == "updated_at" for field in model._meta.concrete_fields)
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator whose total is counted once per change of the table (see the module's docstring)."""
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet) or not _has_updated_at(queryset.model):
+            return super().count
+        try:
+            sql, params = queryset.query.sql_with_params()
+        except EmptyResultSet:
+            return 0
+        return cached(("count", sql, params, latest_change(queryset.model)), queryset.count)
