@@ -4,6 +4,7 @@ import csv
 import io
 from decimal import Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -68,9 +69,23 @@ def _number(value):
             return value
     return value
 
+CHARTS_SECONDS = 24 * 3600
+
 
 def chart_svgs(report):
-    return [{"title": spec.get("title", ""), "svg": render_chart(spec)} for spec in report.data.get("charts", [])]
+    """The report's charts as SVG. A stored report never changes, so its charts are drawn once and cached."""
+
+    def draw():
+        return [{"title": spec.get("title", ""), "svg": render_chart(spec)} for spec in report.data.get("charts", [])]
+
+    if not getattr(report, "pk", None):  # a live dashboard or portfolio, built for this request
+        return draw()
+    key = f"report-charts:{report.pk}:{report.kind}:{report.scope}:{report.period_end}"
+    charts = cache.get(key)
+    if charts is None:
+        charts = draw()
+        cache.set(key, charts, CHARTS_SECONDS)
+    return charts
 
 
 def to_pdf(report):

@@ -239,3 +239,21 @@ def test_a_real_worker_produces_the_report_through_redis(funds_data, real_queue)
                 break
             __import__("time").sleep(0.1)
     assert run.status == RunStatus.DONE and Report.objects.filter(pk=run.report_id).exists()
+
+
+def test_a_stored_report_draws_its_charts_once_a_live_one_every_time(funds_data, django_capture_on_commit_callbacks):
+    from facilities.portfolio import Snapshot
+    from reporting.exports import chart_svgs
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _request()
+    report = Report.objects.get(pk=ReportRun.objects.get(pk=run.pk).report_id)
+    drawn = chart_svgs(report)
+    assert drawn and all("<svg" in c["svg"] for c in drawn)
+    report.data["charts"][0]["title"] = "Changed in memory only"  # a stored report never changes: the cache holds
+    assert chart_svgs(report) == drawn
+    live = Snapshot("Live", {"charts": [{"type": "bar", "title": "Now", "x": ["a"], "series": [
+        {"name": "n", "values": [1]}]}]})
+    assert chart_svgs(live)[0]["title"] == "Now"
+    live.data["charts"][0]["title"] = "Later"
+    assert chart_svgs(live)[0]["title"] == "Later"
