@@ -164,7 +164,9 @@ def generate():
 
     def flows():
         for n in range(N_FLOWS):
-            kind = kinds[n % 5] if n % 50 else "nav"
+            # kinds cycle per fund (n // funds), so that every fund has calls, deployments, fees, distributions,
+            # reserves and NAVs on its own days (n % 5 with 200 funds gave each fund a single kind)
+            kind = kinds[(n // len(sub_ids)) % 5] if (n // len(sub_ids)) % 50 else "nav"
             day = date(2022, 1, 1) + timedelta(days=random.randint(0, 1300))
             yield (sub_ids[n % len(sub_ids)], kind, day, random.randint(1, 1000) * 100_000,
                    None, "", "validated", "2024-01-01 00:00+00")

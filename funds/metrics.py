@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
+
 ZERO = Decimal("0")
 
 
@@ -82,60 +84,123 @@ def months_between(earlier, later):
     return months - (1 if later.day < earlier.day else 0)
 
 
-def xirr(dated_flows, *, low=-0.9999, high=10.0, tolerance=1e-9):
-    """Annual rate r with Σ cf ÷ (1 + r)^(days/365) = 0, by bisection; None without a sign change."""
-    flows = [(d, float(a)) for d, a in dated_flows if a]
-    if not flows or all(a >= 0 for _, a in flows) or all(a <= 0 for _, a in flows):
-        return None
-    start = min(d for d, _ in flows)
+def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
+    """XIRR of each list of (date, amount): the annual rate r with Σ cf ÷ (1 + r)^(days/365) = 0, by bisection.
 
-    def npv(rate):
-        return sum(a / (1 + rate) ** ((d - start).days / 365.0) for d, a in flows)
+    None for a list without a sign change (or without a root in [low, high]). All lists are solved together on
+    arrays, so a report of hundreds of funds with thousands of dated flows each costs one vectorised bisection.
+    """
+    results, owners, years, amounts = [None] * len(series), [], [], []
+    solved = []
+    for index, dated_flows in enumerate(series):
+        flows = [(d, float(a)) for d, a in dated_flows if a]
+        if not flows or all(a >= 0 for _, a in flows) or all(a <= 0 for _, a in flows):
+            continue
+        start = min(d for d, _ in flows)
+        slot = len(solved)
+        solved.append(index)
+        owners.extend([slot] * len(flows))
+        years.extend((d - start).days / 365.0 for d, _ in flows)
+        amounts.extend(a for _, a in flows)
+    if not solved:
+        return results
+    owner, year, amount, n = np.array(owners), np.array(years), np.array(amounts), len(solved)
 
-    f_low, f_high = npv(low), npv(high)
-    if f_low * f_high > 0:
-        return None
+    def npv(rates):
+        return np.bincount(owner, weights=amount / (1 + rates[owner]) ** year, minlength=n)
+
+    lo, hi = np.full(n, low), np.full(n, high)
+    f_lo, f_hi = npv(lo), npv(hi)
+    done = f_lo * f_hi > 0  # no root in the bracket: stays None
+    rate = np.full(n, np.nan)
     for _ in range(300):
-        mid = (low + high) / 2
+        mid = (lo + hi) / 2
         f_mid = npv(mid)
-        if abs(f_mid) < tolerance or (high - low) < 1e-12:
-            return mid
-        if f_low * f_mid < 0:
-            high, f_high = mid, f_mid
-        else:
-            low, f_low = mid, f_mid
-    return (low + high) / 2
+        converged = ~done & ((np.abs(f_mid) < tolerance) | ((hi - lo) < 1e-12))
+        rate[converged] = mid[converged]
+        done |= converged
+        if done.all():
+            break
+        left = f_lo * f_mid < 0
+        hi, f_hi = np.where(left, mid, hi), np.where(left, f_mid, f_hi)
+        lo, f_lo = np.where(left, lo, mid), np.where(left, f_lo, f_mid)
+    else:
+        rate[~done] = ((lo + hi) / 2)[~done]
+    for slot, index in enumerate(solved):
+        results[index] = None if np.isnan(rate[slot]) else float(rate[slot])
+    return results
+
+
+def xirr(dated_flows, **bracket):
+    """XIRR of one list of (date, amount); see xirr_many."""
+    return xirr_many([dated_flows], **bracket)[0]
+
+
+@dataclass(frozen=True)
+class LedgerSummary:
+    """What the metrics read from a fund's ledger up to a date: sums per kind, the latest NAV (the entries of its
+    day summed: a same-day correction adds to it), the last day with a positive deployment, and the investors' dated
+    flows (calls out, distributions in)."""
+
+    called: Decimal = ZERO
+    reserved: Decimal = ZERO
+    deployed: Decimal = ZERO
+    fees: Decimal = ZERO
+    distributions: Decimal = ZERO
+    nav: Decimal | None = None
+    reported_cash: Decimal | None = None
+    last_investment: date | None = None
+    investor_flows: tuple = ()
+
+
+def ledger_summary(flows, as_of):
+    """The LedgerSummary of a list of Flow entries (entries after ``as_of`` are ignored)."""
+    flows = sorted((f for f in flows if f.date <= as_of), key=lambda f: f.date)
+    navs = [f for f in flows if f.kind == "nav"]
+    nav = cash = None
+    if navs:
+        latest = [f for f in navs if f.date == navs[-1].date]
+        nav = sum((f.amount for f in latest), ZERO)
+        cashes = [f.cash for f in latest if f.cash is not None]
+        cash = sum(cashes, ZERO) if cashes else None
+    investments = [f.date for f in flows if f.kind == "deploy" and f.amount > 0]
+    investor_flows = [(f.date, -f.amount) for f in flows if f.kind == "call"]
+    investor_flows += [(f.date, f.amount) for f in flows if f.kind == "distribution"]
+    return LedgerSummary(called=_sum(flows, "call"), reserved=_sum(flows, "reserve"), deployed=_sum(flows, "deploy"),
+                         fees=_sum(flows, "fee"), distributions=_sum(flows, "distribution"), nav=nav,
+                         reported_cash=cash, last_investment=investments[-1] if investments else None,
+                         investor_flows=tuple(investor_flows))
+
+
+def investor_flows_at(summary, as_of):
+    """The flows the IRR is computed on: the investors' flows and the latest NAV as if received at ``as_of``."""
+    return list(summary.investor_flows) + ([(as_of, summary.nav)] if summary.nav is not None else [])
+
+
+def metrics_from_summary(terms, summary, as_of, irr):
+    """Every figure of one fund at ``as_of`` from its ledger summary (``irr`` computed by the caller, see xirr_many)."""
+    s, committed = summary, Decimal(terms.committed)
+    idle = committed - s.deployed - s.reserved
+    expected = (committed * elapsed_share(terms.investment_period_start, terms.investment_period_end, as_of)).quantize(
+        Decimal("1"))
+    dpi, rvpi = _ratio(s.distributions, s.called), _ratio(s.nav, s.called) if s.nav is not None else None
+    ledger_cash = s.called - s.deployed - s.fees
+    return Metrics(
+        committed=committed, called=s.called, reserved=s.reserved, deployed=s.deployed, fees=s.fees,
+        distributions=s.distributions, nav=s.nav, idle=idle, deployment_rate=_ratio(s.deployed, committed),
+        expected_deployment=expected, pace_gap=s.deployed - expected,
+        months_since_last_investment=months_between(s.last_investment, as_of) if s.last_investment else None,
+        fees_on_idle=(s.fees * idle / committed).quantize(Decimal("1")) if committed else ZERO,
+        dpi=dpi, rvpi=rvpi, tvpi=(dpi or ZERO) + (rvpi or ZERO) if s.called else None,
+        irr=irr, ledger_cash=ledger_cash, reported_cash=s.reported_cash,
+        unreconciled=None if s.reported_cash is None else ledger_cash - s.reported_cash,
+    )
 
 
 def fund_metrics(terms, flows, as_of):
-    """Every figure of one fund at ``as_of`` (flows after it are ignored)."""
-    flows = sorted((f for f in flows if f.date <= as_of), key=lambda f: f.date)
-    committed = Decimal(terms.committed)
-    called, reserved, deployed = _sum(flows, "call"), _sum(flows, "reserve"), _sum(flows, "deploy")
-    fees, distributions = _sum(flows, "fee"), _sum(flows, "distribution")
-    navs = [f for f in flows if f.kind == "nav"]
-    nav = navs[-1].amount if navs else None
-    reported_cash = navs[-1].cash if navs else None
-    idle = committed - deployed - reserved
-    expected = (committed * elapsed_share(terms.investment_period_start, terms.investment_period_end, as_of)).quantize(
-        Decimal("1"))
-    investments = [f.date for f in flows if f.kind == "deploy" and f.amount > 0]
-    dpi, rvpi = _ratio(distributions, called), _ratio(nav, called) if nav is not None else None
-    investor_flows = [(f.date, -f.amount) for f in flows if f.kind == "call"]
-    investor_flows += [(f.date, f.amount) for f in flows if f.kind == "distribution"]
-    if nav is not None:
-        investor_flows.append((as_of, nav))
-    ledger_cash = called - deployed - fees
-    return Metrics(
-        committed=committed, called=called, reserved=reserved, deployed=deployed, fees=fees,
-        distributions=distributions, nav=nav, idle=idle, deployment_rate=_ratio(deployed, committed),
-        expected_deployment=expected, pace_gap=deployed - expected,
-        months_since_last_investment=months_between(investments[-1], as_of) if investments else None,
-        fees_on_idle=(fees * idle / committed).quantize(Decimal("1")) if committed else ZERO,
-        dpi=dpi, rvpi=rvpi, tvpi=(dpi or ZERO) + (rvpi or ZERO) if called else None,
-        irr=xirr(investor_flows), ledger_cash=ledger_cash, reported_cash=reported_cash,
-        unreconciled=None if reported_cash is None else ledger_cash - reported_cash,
-    )
+    """Every figure of one fund at ``as_of`` from its ledger entries (flows after it are ignored)."""
+    summary = ledger_summary(flows, as_of)
+    return metrics_from_summary(terms, summary, as_of, xirr(investor_flows_at(summary, as_of)))
 
 
 @dataclass(frozen=True)

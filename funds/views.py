@@ -12,8 +12,8 @@ from core.web import form_error_from, role_required
 
 from . import services
 from .forms import CashFlowForm, DealForm
-from .metrics import Flow, FundTerms, fund_metrics
 from .models import CashFlow, Validation
+from .reports import metrics_of
 from .selectors import READ_ALL, fund_get_for, fund_visible_to, fund_writable_by
 
 READERS = (Role.FUND_MANAGER, *READ_ALL)
@@ -64,9 +64,7 @@ def fund_detail(request, pk):
     flows = fund.cash_flows.select_related("submitted_by").order_by("-date", "-id")
     page = Paginator(flows, 100).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    metrics = fund_metrics(FundTerms(fund.size, fund.investment_period_start, fund.investment_period_end, fund.licence_state),
-                           [Flow(f.kind, f.date, f.amount, f.cash) for f in fund.cash_flows.exclude(validation="rejected")],
-                           today)
+    metrics = metrics_of([fund], today)[0]
     return render(request, "funds/fund_detail.html", {
         "fund": fund, "page": page, "metrics": metrics, "writable": writable, "entry_form": entry_form,
         "deal_form": deal_form, "deals": fund.deals.all()[:50], "can_validate": request.user.has_role(Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER),

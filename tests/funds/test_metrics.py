@@ -90,3 +90,40 @@ def test_roll_up_sums_and_recomputes_ratios_and_reconciles():
 def test_months_between_counts_whole_months():
     assert months_between(date(2023, 6, 15), date(2024, 1, 14)) == 6
     assert months_between(date(2023, 6, 15), date(2024, 1, 15)) == 7
+
+
+@pytest.mark.django_db
+def test_the_report_reads_the_same_figures_from_the_database_as_from_the_entries():
+    """The report's grouped queries (funds.reports.metrics_of) against the pure functions over the same entries:
+    same-day NAV entries summed, a correction, an entry after the date and a rejected entry ignored."""
+    from funds import services
+    from funds.models import CashFlow
+    from funds.reports import metrics_of
+    from tests.funds.factories import mother_fund, sub_fund_fields
+
+    fund = services.sub_fund_create(parent=mother_fund("1000"), actor=None, **sub_fund_fields("400"))
+    previous = None
+    for kind, day, amount, cash in [("call", date(2022, 3, 1), "200", None), ("call", date(2022, 3, 1), "50", None),
+                                    ("deploy", date(2022, 4, 1), "120", None), ("deploy", date(2022, 9, 1), "30", None),
+                                    ("deploy", date(2022, 9, 1), "-30", None), ("fee", date(2022, 12, 31), "8", None),
+                                    ("reserve", date(2023, 1, 5), "40", None),
+                                    ("distribution", date(2023, 6, 30), "25", None),
+                                    ("nav", date(2023, 6, 30), "150", "60"), ("nav", date(2023, 12, 31), "180", "70"),
+                                    ("nav", date(2023, 12, 31), "-5", None), ("call", date(2024, 3, 1), "999", None)]:
+        previous = services.cash_flow_record(fund=fund, actor=None, kind=kind, date=day, amount=D(amount),
+                                             cash=D(cash) if cash else None,
+                                             corrects=previous if amount.startswith("-") else None)
+    rejected = services.cash_flow_record(fund=fund, actor=None, kind="deploy", date=date(2023, 2, 1), amount=D("77"))
+    CashFlow.objects.filter(pk=rejected.pk).update(validation="rejected")
+    as_of = date(2024, 1, 1)
+    entries = [Flow(f.kind, f.date, f.amount, f.cash) for f in CashFlow.objects.exclude(validation="rejected")]
+    expected = fund_metrics(FundTerms(fund.size, fund.investment_period_start, fund.investment_period_end), entries,
+                            as_of)
+    (from_database,) = metrics_of([fund], as_of)
+    irr, expected_irr = from_database.__dict__.pop("irr"), expected.__dict__.pop("irr")
+    assert from_database.__dict__ == expected.__dict__ and irr == pytest.approx(expected_irr, abs=1e-9)
+    assert (from_database.called, from_database.deployed, from_database.nav, from_database.reported_cash) == (
+        D("250"), D("120"), D("175"), D("70"))
+    # the last day with a positive deployment entry: 1 September 2022 (its correction does not move it)
+    assert from_database.months_since_last_investment == 16
+    assert irr == pytest.approx(-0.118025, abs=1e-6)
