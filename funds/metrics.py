@@ -85,7 +85,7 @@ def months_between(earlier, later):
 
 
 def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
-    """XIRR of each list of (date, amount): the annual rate r with Σ cf ÷ (1 + r)^(days/365) = 0, by bisection.
+    """XIRR of each list of (date, amount): the annual rate r with Σ cf ÷ (1 + r)^(days/365) = 0 in [low, high].
 
     None for a list without a sign change (or without a root in [low, high]). All lists are solved together on
     arrays, so a report of hundreds of funds with thousands of dated flows each costs one vectorised bisection.
@@ -106,26 +106,38 @@ def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
         return results
     owner, year, amount, n = np.array(owners), np.array(years), np.array(amounts), len(solved)
 
-    def npv(rates):
-        return np.bincount(owner, weights=amount / (1 + rates[owner]) ** year, minlength=n)
+    def npv(rates, slope=False):
+        discounted = amount * np.exp(-year * np.log1p(rates)[owner])
+        value = np.bincount(owner, weights=discounted, minlength=n)
+        if not slope:
+            return value
+        return value, np.bincount(owner, weights=-year * discounted, minlength=n) / (1 + rates)
 
     lo, hi = np.full(n, low), np.full(n, high)
-    f_lo, f_hi = npv(lo), npv(hi)
-    done = f_lo * f_hi > 0  # no root in the bracket: stays None
-    rate = np.full(n, np.nan)
+    f_lo = npv(lo)
+    done = f_lo * npv(hi) > 0  # no root in the bracket: stays None
+    rate, x = np.full(n, np.nan), (lo + hi) / 2
+    # Newton's method kept inside the bracket (a step that would leave it bisects instead): the root of bisection
+    # alone, in a handful of iterations instead of forty.
     for _ in range(300):
-        mid = (lo + hi) / 2
-        f_mid = npv(mid)
-        converged = ~done & ((np.abs(f_mid) < tolerance) | ((hi - lo) < 1e-12))
-        rate[converged] = mid[converged]
+        f_x, slope = npv(x, slope=True)
+        converged = ~done & ((np.abs(f_x) < tolerance) | ((hi - lo) < 1e-12))
+        rate[converged] = x[converged]
         done |= converged
         if done.all():
             break
-        left = f_lo * f_mid < 0
-        hi, f_hi = np.where(left, mid, hi), np.where(left, f_mid, f_hi)
-        lo, f_lo = np.where(left, lo, mid), np.where(left, f_lo, f_mid)
+        left = f_lo * f_x < 0  # the root lies between lo and x
+        hi, lo, f_lo = np.where(left, x, hi), np.where(left, lo, x), np.where(left, f_lo, f_x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = x - f_x / slope
+        inside = np.isfinite(newton) & (newton > lo) & (newton < hi)
+        step = np.where(inside, newton, (lo + hi) / 2)
+        settled = ~done & (np.abs(step - x) < 1e-12 * np.maximum(1, np.abs(x)))
+        rate[settled] = step[settled]
+        done |= settled
+        x = step
     else:
-        rate[~done] = ((lo + hi) / 2)[~done]
+        rate[~done] = x[~done]
     for slot, index in enumerate(solved):
         results[index] = None if np.isnan(rate[slot]) else float(rate[slot])
     return results

@@ -63,16 +63,17 @@ def _sub_funds(scope):
 def _summaries(funds, as_of):
     """{fund id: LedgerSummary} at ``as_of`` in three grouped queries (rejected entries do not count).
 
-    Sums per kind and the last investment day come from one aggregate per fund; the latest NAV from the NAV entries'
+    Sums per kind and the last investment day come from one aggregate per fund and kind; the latest NAV from the NAV entries'
     day sums; the investors' flows from the net of calls and distributions per fund and day: the rows read grow with
     fund-days of investor flows, not with ledger entries.
     """
     entries = CashFlow.objects.filter(fund__in=funds, date__lte=as_of).exclude(validation=Validation.REJECTED)
-    totals = {row.pop("fund_id"): row for row in entries.values("fund_id").annotate(
-        called=Sum("amount", filter=Q(kind="call")), reserved=Sum("amount", filter=Q(kind="reserve")),
-        deployed=Sum("amount", filter=Q(kind="deploy")), fees=Sum("amount", filter=Q(kind="fee")),
-        distributions=Sum("amount", filter=Q(kind="distribution")),
-        last_investment=Max("date", filter=Q(kind="deploy", amount__gt=0))).order_by()}
+    totals = defaultdict(dict)
+    for fund_id, kind, amount, last_positive in (entries.values_list("fund_id", "kind").annotate(
+            s=Sum("amount"), last=Max("date", filter=Q(amount__gt=0))).order_by()):
+        totals[fund_id][kind] = amount
+        if kind == "deploy":
+            totals[fund_id]["last_investment"] = last_positive
     navs = {}
     for fund_id, _day, amount, cash in (entries.filter(kind="nav").values_list("fund_id", "date")
                                        .annotate(a=Sum("amount"), c=Sum("cash")).order_by("fund_id", "date")):
@@ -83,11 +84,12 @@ def _summaries(funds, as_of):
                                  .annotate(net=Cast(net, FloatField())).order_by()):
         investor[fund_id].append((day, amount))
     summaries = {}
-    for fund_id, row in totals.items():
+    for fund_id, sums in totals.items():
         nav, cash = navs.get(fund_id, (None, None))
-        summaries[fund_id] = LedgerSummary(**{k: v if v is not None or k == "last_investment" else ZERO
-                                              for k, v in row.items()},
-                                           nav=nav, reported_cash=cash, investor_flows=tuple(investor[fund_id]))
+        summaries[fund_id] = LedgerSummary(
+            called=sums.get("call", ZERO), reserved=sums.get("reserve", ZERO), deployed=sums.get("deploy", ZERO),
+            fees=sums.get("fee", ZERO), distributions=sums.get("distribution", ZERO), nav=nav, reported_cash=cash,
+            last_investment=sums.get("last_investment"), investor_flows=tuple(investor[fund_id]))
     return summaries
 
 
