@@ -1,5 +1,6 @@
 """The applicant's API: company, IP assets, applications, documents. Everything scoped to the user's company."""
 
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -123,7 +124,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     requested_amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=1, max_value=MAX_AMOUNT,
                                                 required=False, allow_null=True)
     currency = serializers.CharField(source="program.currency", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -137,6 +138,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             self.fields["ip_assets"].child_relation.queryset = ip_asset_visible_to(user=request.user)
+
+    def get_status_display(self, application) -> str:
+        return application.get_status_display()
 
 
 class SubmitSerializer(serializers.Serializer):
@@ -170,6 +174,10 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "original_name", "kind", "size", "uploaded_at"]
 
 
+LIST_COLUMNS = ["id", "reference", "program__code", "program__currency", "status", "requested_amount", "purpose",
+                "submitted_at", "decided_at", "approved_amount", "eligibility_snapshot", "created_at"]
+
+
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                          mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """The company's applications: drafts are created and edited here, then submitted or withdrawn."""
@@ -182,7 +190,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return application_visible_to(user=self.request.user).prefetch_related("ip_assets").order_by("-created_at", "-pk")
+        queryset = application_visible_to(user=self.request.user).order_by("-created_at", "-pk")
+        if self.action == "list":  # read only what the list shows: a page of 50 builds no program or asset objects
+            return (queryset.select_related(None).select_related("program").only(*LIST_COLUMNS)
+                    .prefetch_related(Prefetch("ip_assets", queryset=IPAsset.objects.only("pk"))))
+        return queryset.prefetch_related("ip_assets")
 
     def get_object(self):
         return application_get_for(user=self.request.user, pk=self.kwargs["pk"])
