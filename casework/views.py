@@ -5,12 +5,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, Role
-from applications.models import Company
+from applications.models import Company, Status
 from applications.selectors import application_get_for
 from audit.selectors import case_timeline
 from core.counts import CachedCountPaginator
 from core.errors import DomainError
 from core.panels import render_case_panels
+from core.templatetags.ipfin_format import money
 from core.web import form_error_from, role_required
 from valuations.selectors import valuation_flags_for
 
@@ -39,6 +40,11 @@ def _agency_ids(user):
     return [o.pk for o in user.organizations_for(*AGENCY_ROLES)]
 
 
+# what a queue row shows: the page builds 50 rows of four joined tables, so it reads only these
+QUEUE_COLUMNS = ["id", "reference", "status", "requested_amount", "stage_due_at", "submitted_at", "program__code",
+                 "program__currency", "company__legal_name", "company__credit_grade", "assignee__email"]
+
+
 @role_required(*STAFF)
 def queue(request):
     base = case_queue_for(user=request.user)
@@ -46,17 +52,23 @@ def queue(request):
     if not data.get("ordering"):
         data["ordering"] = "due"
     case_filter = CaseFilter(data, queryset=base, user=request.user)
-    cases = case_filter.qs if case_filter.is_valid() else base.none()
+    cases = (case_filter.qs if case_filter.is_valid() else base.none()).only(*QUEUE_COLUMNS)
     query = request.GET.copy()
     query.pop("page", None)
     counts = queue_counts(user=request.user, base=base)
     paginator = CachedCountPaginator(cases, 50)
     page = paginator.get_page(request.GET.get("page"))
     flags = valuation_flags_for([case.pk for case in page.object_list])
-    for case in page.object_list:
+    now, labels = timezone.now(), {value: str(label) for value, label in Status.choices}
+    for case in page.object_list:  # what each row shows, formatted once here rather than by filters per cell
         case.flags = flags.get(case.pk, [])
+        case.status_label = labels.get(case.status, case.status)
+        case.amount_text = money(case.requested_amount, case.program.currency)
+        case.overdue = bool(case.stage_due_at and case.stage_due_at < now)
+        case.due_text = timezone.localtime(case.stage_due_at).strftime("%Y-%m-%d") if case.stage_due_at else "—"
+        case.submitted_text = timezone.localtime(case.submitted_at).strftime("%Y-%m-%d") if case.submitted_at else ""
     context = {"filter": case_filter, "page": page, "counts": status_tabs(counts), "query": query.urlencode(),
-               "assign_form": AssignForm(agency_ids=_agency_ids(request.user)), "now": timezone.now()}
+               "assign_form": AssignForm(agency_ids=_agency_ids(request.user)), "now": now}
     template = "casework/_partials/queue_results.html" if request.htmx else "casework/queue.html"
     return render(request, template, context)
 
