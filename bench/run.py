@@ -31,6 +31,9 @@ DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ip
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 LOAD_USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
+# A user reads a page before asking for the next: 1–2 s between requests (locust's between(1, 2)); "0" for none.
+THINK = tuple(float(x) for x in os.environ.get("BENCH_THINK_SECONDS", "1,2").split(",")) or None
+THINK = (THINK * 2)[:2] if THINK and max(THINK) > 0 else None
 PORT = int(os.environ.get("BENCH_PORT", "8899"))
 if not DB.startswith("postgres"):
     sys.exit("make bench runs on PostgreSQL only: set BENCH_DATABASE_URL=postgres://...")
@@ -217,6 +220,49 @@ def report_ratios():
             "report_over_raw": report_s / raw_s, "orm_over_raw": orm_s / raw_s, "report_peak_memory_mb": peak / 2**20}
 
 
+PATHS = {  # the moves a generated case made to reach its status (action, new state)
+    "submitted": [("submit", "submitted")],
+    "screening": [("submit", "submitted"), ("start_screening", "screening")],
+    "valuation": [("submit", "submitted"), ("start_screening", "screening"), ("send_to_valuation", "valuation")],
+    "credit_review": [("submit", "submitted"), ("start_screening", "screening"), ("send_to_valuation", "valuation"),
+                      ("start_credit_review", "credit_review")],
+    "recommended": [("submit", "submitted"), ("start_screening", "screening"), ("send_to_valuation", "valuation"),
+                    ("start_credit_review", "credit_review"), ("recommend", "recommended")],
+    "approved": [("submit", "submitted"), ("start_screening", "screening"), ("send_to_valuation", "valuation"),
+                 ("start_credit_review", "credit_review"), ("recommend", "recommended"), ("approve", "approved")],
+    "rejected": [("submit", "submitted"), ("start_screening", "screening"), ("reject", "rejected")],
+}
+
+
+def generate_audit():
+    """The audit log of the generated cases (the dashboard's funnel and days per stage read it): each case's moves
+    to its status, a few days apart. Once, with COPY."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from applications.models import Application
+    from audit.models import AuditEvent
+
+    application = ContentType.objects.get_for_model(Application)
+    if AuditEvent.objects.filter(case_type=application, action="application.submit").count() >= N_APPLICATIONS // 2:
+        return False
+    random.seed(13)
+
+    def events():
+        for pk, status, submitted in Application.objects.filter(reference__startswith="BENCH-").values_list(
+                "pk", "status", "submitted_at").iterator(chunk_size=10000):
+            at, previous = submitted, ""
+            for action, state in PATHS.get(status, []):
+                yield (at, f"application.{action}", application.pk, str(pk), application.pk, str(pk), previous,
+                       state, "{}", False, "")
+                at, previous = at + timedelta(days=random.randint(1, 9), hours=random.randint(0, 8)), state
+
+    copy("audit_auditevent", ["occurred_at", "action", "target_type_id", "target_id", "case_type_id", "case_id",
+                              "old_state", "new_state", "details", "applicant_visible", "actor_label"], events())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE audit_auditevent")
+    return True
+
+
 def applicant_with_fifty_applications():
     """The applications API is measured on a full page: the bench applicant's company gets 50 applications."""
     from accounts.models import User
@@ -284,7 +330,10 @@ def dashboard_time():
     return timed(lambda: build_dashboard("all", date(2025, 1, 1), date(2025, 12, 31)), repeat=1)
 
 
-def load_test():
+def load_test(users, seconds, think):
+    """``users`` virtual users for ``seconds`` against gunicorn with the production settings on 127.0.0.1, each
+    looping over the queue, a case page, the cases API and a report page and waiting a random ``think`` = (low,
+    high) seconds between requests (None: no wait, a closed loop that measures the most the server can serve)."""
     import http.client
 
     from django.contrib.auth import SESSION_KEY
@@ -315,11 +364,18 @@ def load_test():
             break
         except OSError:
             time.sleep(0.2)
-    latencies, errors, stop = [], [], time.monotonic() + LOAD_SECONDS
+    for path in paths:  # warm every worker's caches a little before measuring
+        connection_ = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        connection_.request("GET", path, headers={"Cookie": cookie, "X-Forwarded-Proto": "https"})
+        connection_.getresponse().read()
+    latencies, errors, stop = [], [], time.monotonic() + seconds
+    pacing = random.Random(11)
 
     def user(n):
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
         i = n
+        if think:
+            time.sleep(pacing.uniform(0, think[1]))  # users arrive spread out, not all in the same millisecond
         while time.monotonic() < stop:
             path = paths[i % len(paths)]
             i += 1
@@ -331,19 +387,32 @@ def load_test():
                 if response.status != 200:
                     errors.append((path, response.status))
             except OSError as exc:
-                errors.append((path, str(exc)))
+                # the server closed a keep-alive connection that sat idle while the user read: like a browser, open
+                # a new one and ask once more; only a failure on a fresh connection counts as an error
                 conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                try:
+                    conn.request("GET", path, headers={"Cookie": cookie, "X-Forwarded-Proto": "https"})
+                    response = conn.getresponse()
+                    response.read()
+                    if response.status != 200:
+                        errors.append((path, response.status))
+                except OSError:
+                    errors.append((path, str(exc)))
+                    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
             latencies.append(time.perf_counter() - started)
+            if think:
+                time.sleep(pacing.uniform(*think))
 
-    threads = [threading.Thread(target=user, args=(n,)) for n in range(LOAD_USERS)]
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
     [t.start() for t in threads]
     [t.join() for t in threads]
     server.terminate()
     server.wait(timeout=30)
     latencies.sort()
-    return {"requests": len(latencies), "errors": len(errors), "error_samples": errors[:5],
-            "p50_ms": 1000 * latencies[len(latencies) // 2], "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)],
-            "users": LOAD_USERS, "seconds": LOAD_SECONDS}
+    return {"requests": len(latencies), "per_second": len(latencies) / seconds, "errors": len(errors),
+            "error_samples": errors[:5], "p50_ms": 1000 * latencies[len(latencies) // 2],
+            "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)], "users": users, "seconds": seconds,
+            "think_seconds": think}
 
 
 def main():
@@ -351,6 +420,7 @@ def main():
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     generated = generate()
+    generate_audit()
     applicant_with_fifty_applications()
     from funds.models import CashFlow
 
@@ -364,11 +434,12 @@ def main():
     results["report"] = report_ratios()
     results["pages"] = page_ratios()
     results["dashboard_s"] = dashboard_time()
-    results["load"] = load_test()
+    results["load"] = load_test(LOAD_USERS, LOAD_SECONDS, THINK)
+    results["saturation"] = load_test(10, max(10, LOAD_SECONDS // 3), None)
     results["total_s"] = time.time() - started
     out = io.StringIO()
-    r, p, lt = results["report"], results["pages"], results["load"]
-    out.write(f"{'measure':<48}{'value':>14}{'target':>10}\n")
+    r, p, lt, sat = results["report"], results["pages"], results["load"], results["saturation"]
+    out.write(f"{'measure':<64}{'value':>14}{'target':>10}\n")
     rows = [("utilisation report ÷ raw SQL", r["report_over_raw"], "≤ 1.5"),
             ("ORM aggregate ÷ raw SQL", r["orm_over_raw"], "≤ 1.1"),
             ("case queue page (50 rows) ÷ bare view", p["queue_page"]["ratio"], "≤ 3"),
@@ -378,12 +449,15 @@ def main():
             ("  ÷ bare function (no request)", p["applications_api"]["ratio_to_bare"], ""),
             ("  ms, queries", f"{1000 * p['applications_api']['s']:.1f}, {p['applications_api']['queries']}", ""),
             ("program dashboard, all programs (s)", results["dashboard_s"], "< 1"),
-            (f"load: {lt['users']} users × {lt['seconds']} s, requests", lt["requests"], ""),
+            (f"load: {lt['users']} users × {lt['seconds']} s, think {lt['think_seconds']} s: requests", lt["requests"], ""),
             ("load: errors", lt["errors"], "0"), ("load: p50 (ms)", lt["p50_ms"], ""),
-            ("load: p95 (ms)", lt["p95_ms"], "≤ 200"), ("report task peak memory (MB)", r["report_peak_memory_mb"], "")]
+            ("load: p95 (ms)", lt["p95_ms"], "≤ 200"),
+            (f"saturation: {sat['users']} users, no think time: requests/s", sat["per_second"], ""),
+            ("saturation: p50 / p95 (ms)", f"{sat['p50_ms']:.0f} / {sat['p95_ms']:.0f}", ""),
+            ("report task peak memory (MB)", r["report_peak_memory_mb"], "")]
     for name, value, target in rows:
-        out.write(f"{name:<48}{value:>14.3f}{target:>10}\n" if isinstance(value, float) else
-                  f"{name:<48}{value:>14}{target:>10}\n")
+        out.write(f"{name:<64}{value:>14.3f}{target:>10}\n" if isinstance(value, float) else
+                  f"{name:<64}{value:>14}{target:>10}\n")
     print(out.getvalue())
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, default=str))
     print("written to bench/results.json")
