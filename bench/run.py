@@ -247,9 +247,10 @@ def generate_audit():
         return False
     random.seed(13)
 
-    def events():
-        for pk, status, submitted in Application.objects.filter(reference__startswith="BENCH-").values_list(
-                "pk", "status", "submitted_at").iterator(chunk_size=10000):
+    cases = list(Application.objects.filter(reference__startswith="BENCH-").values_list("pk", "status", "submitted_at"))
+
+    def events():  # read before the COPY starts: the connection cannot run a query in the middle of one
+        for pk, status, submitted in cases:
             at, previous = submitted, ""
             for action, state in PATHS.get(status, []):
                 yield (at, f"application.{action}", application.pk, str(pk), application.pk, str(pk), previous,
