@@ -5,14 +5,16 @@ the monthly immutable snapshots. Every figure is computed from a constant number
 """
 
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from statistics import median
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, ExtractYear, TruncDate, TruncMonth
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
@@ -129,14 +131,39 @@ def _market(scope, programs, currency, period_end, used):
     return tables, charts, flags
 
 
-def stage_durations(moves):
-    """{stage: [days spent]} from each case's dated status moves (time in a stage = until the next move)."""
-    days = defaultdict(list)
-    for steps in moves.values():
-        for (entered, stage), (left, _next) in zip(steps, steps[1:], strict=False):
-            if stage in STAGES_WITH_SLA:
-                days[stage].append((left - entered).days)
-    return days
+# Whole days from a to b (floored, as timedelta.days) in each database's SQL: LEAD and the grouping stay there.
+WHOLE_DAYS = {"postgresql": "EXTRACT(DAY FROM ({b} - {a}))",  # timestamptz - timestamptz = days + hh:mm:ss
+              "sqlite": "CAST(ROUND((julianday({b}) - julianday({a})) * 86400000) AS INTEGER) / 86400000"}
+
+
+def audit_figures(events, actions):
+    """From the cases' audit log, in one statement that reads it once:
+    - {action: cases whose log holds it} for ``actions`` (the funnel);
+    - {stage: [(whole days spent, cases)]} for the stages with a service level, from each case's dated status moves
+      (time in a stage = until the case's next move; LEAD over each case's moves).
+    The grouping runs in the database: the rows read grow with distinct durations, not with events."""
+    inner, params = (events.values("case_id", "action", "new_state", "occurred_at", "id").order_by()
+                     .query.sql_with_params())
+    actions, stages = sorted(actions), sorted(STAGES_WITH_SLA)
+    days = WHOLE_DAYS[connection.vendor].format(a="occurred_at", b="next_at")
+    sql = (f"WITH moves AS ({inner}) "
+           f"SELECT 'reached', action, NULL, COUNT(*) FROM (SELECT DISTINCT action, case_id FROM moves WHERE action IN "
+           f"({', '.join(['%s'] * len(actions))})) reached GROUP BY action "
+           f"UNION ALL SELECT 'stage', new_state, days, COUNT(*) FROM (SELECT new_state, {days} AS days FROM ("
+           f"SELECT new_state, occurred_at, LEAD(occurred_at) OVER (PARTITION BY case_id ORDER BY occurred_at, id) "
+           f"AS next_at FROM moves WHERE new_state <> '') spans WHERE next_at IS NOT NULL AND new_state IN "
+           f"({', '.join(['%s'] * len(stages))})) durations GROUP BY new_state, days")
+    reached, spent = {}, defaultdict(list)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # sort and hash a year of moves in memory, not in temporary files
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(sql, [*params, *actions, *stages])
+        for kind, key, whole_days, n in cursor.fetchall():
+            if kind == "reached":
+                reached[key] = n
+            else:
+                spent[key].append((int(whole_days), n))
+    return reached, {stage: sorted(pairs) for stage, pairs in spent.items()}
 
 
 def loan_size_buckets(amounts):
@@ -192,13 +219,17 @@ def build_dashboard(scope, period_start, period_end):
     programs = list(programs_in(scope))
     rates, used = _rates(programs, currency, period_end)
     rate_of = {p.pk: rates[p.currency] for p in programs}
-    in_period = Q(submitted_at__date__gte=period_start, submitted_at__date__lte=period_end)
+    # the period's days in the agency's time zone, as a range of instants: the database can estimate and index it
+    since = timezone.make_aware(datetime.combine(period_start, time.min))
+    until = timezone.make_aware(datetime.combine(period_end + timedelta(days=1), time.min))
     case_qs = Application.objects.filter(program__in=programs).filter(
-        in_period | Q(status="draft", created_at__date__gte=period_start, created_at__date__lte=period_end))
+        Q(submitted_at__gte=since, submitted_at__lt=until) | Q(status="draft", created_at__gte=since, created_at__lt=until))
     ids = case_qs.values("pk")  # a subquery: the database joins, however many cases there are
     ids_text = case_qs.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
     ct = ContentType.objects.get_for_model(Application)
-    case_events = AuditEvent.objects.filter(case_type=ct, case_id__in=ids_text, target_type=ct)
+    # every event that counts happens at or after the submission (or, for drafts, the creation) that put the case in
+    # the period: reading the log from the period's start lets the database skip the years before it
+    case_events = AuditEvent.objects.filter(case_type=ct, case_id__in=ids_text, target_type=ct, occurred_at__gte=since)
     program_of = F("application__program_id")
     facilities = Facility.objects.filter(application_id__in=ids)
     disbursed = facilities.filter(disbursed_on__isnull=False)
@@ -215,8 +246,8 @@ def build_dashboard(scope, period_start, period_end):
         subsidy=Sum("interest_subsidy")).order_by())
     reached = Counter({"drafts": counts["cases"], "disbursed": sum(row[2] for row in per_month)})
     actions = {action: stage for stage, action in FUNNEL if action}
-    for action, n in (case_events.filter(action__in=actions).values_list("action")
-                      .annotate(n=Count("case_id", distinct=True)).order_by()):
+    reached_by_action, days_by_stage = audit_figures(case_events, actions)
+    for action, n in reached_by_action.items():
         reached[actions[action]] = n
     funnel_rows, previous = [], None
     for stage, _action in FUNNEL:
@@ -240,11 +271,7 @@ def build_dashboard(scope, period_start, period_end):
         .annotate(n=Count("pk")).order_by())
     turnaround = [(report_at - order_created).days for order_created, report_at in ValuationReport.objects.filter(
         order__application_id__in=ids, version=1).values_list("order__created_at", "submitted_at")]
-    moves = defaultdict(list)
-    for case_id, at, new_state in case_events.exclude(new_state="").values_list(
-            "case_id", "occurred_at", "new_state").order_by("occurred_at", "id"):
-        moves[case_id].append((at, new_state))
-    stage_days = stage_durations(moves)
+    stage_days = {stage: _expand(pairs) for stage, pairs in days_by_stage.items()}
     sla_by_stage = {stage: sorted({p.service_level_days(stage) for p in programs} - {None}) for stage in stage_days}
     # Volume (converted)
     approved_by_month, disbursed_by_month = defaultdict(Decimal), defaultdict(Decimal)

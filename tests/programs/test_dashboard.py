@@ -133,16 +133,33 @@ def test_the_monthly_program_report_is_a_snapshot_through_the_same_machinery(two
     assert Report.objects.filter(kind="program_dashboard").count() == len(runs)
 
 
-def test_days_per_stage_and_loan_sizes():
-    from datetime import datetime as dt
+def test_days_per_stage_come_from_each_case_s_moves(two_programs, settings):
+    """Time in a stage = until the case's next move, in whole days. Case 1: screening 7 days, valuation 10, credit
+    review 2 days 22 hours = 2, recommended 1; case 2: screening 3, then rejected. KR1's service levels: screening 10,
+    credit review 10."""
+    from freezegun import freeze_time
 
-    from programs.dashboard import loan_size_buckets, stage_durations
+    settings.REPORTING_CURRENCY = "KRW"
+    krw, _gbp = two_programs
+    moves = {_case(krw, submitted=date(2026, 1, 1)): [("2026-01-01 09:00", "submitted"), ("2026-01-02 10:00", "screening"),
+                                                      ("2026-01-09 10:00", "valuation"),
+                                                      ("2026-01-19 11:00", "credit_review"),
+                                                      ("2026-01-22 09:00", "recommended"), ("2026-01-23 09:00", "approved")],
+             _case(krw, submitted=date(2026, 2, 1)): [("2026-02-01 09:00", "submitted"), ("2026-02-01 09:30", "screening"),
+                                                      ("2026-02-04 09:30", "rejected")]}
+    for case, steps in moves.items():
+        for at, state in steps:
+            with freeze_time(at):
+                audit_record(actor=None, action="application.move", target=case, new_state=state)
+    _title, data = build_dashboard("program:KR1", START, END)
+    stages = next(t for t in data["tables"] if t["key"] == "stages")["rows"]
+    assert stages == [["credit_review", 2, 2, "10", "1.0000", 1], ["recommended", 1, 1, None, None, 1],
+                      ["screening", 5.0, 7, "10", "1.0000", 2], ["valuation", 10, 10, None, None, 1]]
 
-    moves = {1: [(dt(2026, 1, 1), "submitted"), (dt(2026, 1, 2), "screening"), (dt(2026, 1, 9), "valuation"),
-                 (dt(2026, 1, 19), "credit_review"), (dt(2026, 1, 22), "recommended"), (dt(2026, 1, 23), "approved")],
-             2: [(dt(2026, 2, 1), "submitted"), (dt(2026, 2, 1), "screening"), (dt(2026, 2, 4), "rejected")]}
-    assert dict(stage_durations(moves)) == {"screening": [7, 3], "valuation": [10], "credit_review": [3],
-                                            "recommended": [1]}
+
+def test_loan_sizes_by_order_of_magnitude():
+    from programs.dashboard import loan_size_buckets
+
     assert loan_size_buckets([(Decimal("250000"), 1), (Decimal("900000"), 1), (Decimal("12000000"), 1), (Decimal("0"), 2)]) == [
         ("100,000 – 1,000,000", 2), ("10,000,000 – 100,000,000", 1)]
 
