@@ -2,7 +2,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import MONEY, IPType
@@ -213,6 +213,31 @@ class Application(models.Model):
 
     def allowed_actions(self):
         return [action for (source, action) in TRANSITIONS if source == self.status]
+
+
+class StageSpan(models.Model):
+    """A case's stay in one status: opened when the case enters it, closed with the whole days spent when it
+    leaves. Written by every transition beside its audit event (the log stays the record; this is its projection
+    that the dashboards' funnel and days per stage can count without replaying the log)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="stage_spans")
+    stage = models.CharField(max_length=20, choices=Status.choices)
+    entered_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    days = models.PositiveIntegerField(null=True, blank=True, help_text=_("whole days spent, set when it closes"))
+
+    class Meta:
+        ordering = ["application", "entered_at", "id"]
+        indexes = [models.Index(fields=["application", "stage"], name="stage_span_case_stage")]
+        constraints = [
+            models.UniqueConstraint(fields=["application"], condition=Q(left_at__isnull=True),
+                                    name="stage_span_one_open_per_case"),
+            models.CheckConstraint(condition=Q(left_at__isnull=True) | Q(left_at__gte=F("entered_at")),
+                                   name="stage_span_left_after_entered"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} {self.stage} {self.entered_at:%Y-%m-%d}"
 
 
 class Document(models.Model):

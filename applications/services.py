@@ -31,6 +31,7 @@ from .models import (
     Document,
     Encumbrance,
     IPAsset,
+    StageSpan,
     Status,
 )
 from .validators import validate_company_number, validate_registry_number
@@ -38,6 +39,17 @@ from .validators import validate_company_number, validate_registry_number
 DOCUMENT_KINDS = {PDF, PNG, JPEG, XLSX}
 COMPANY_FIELDS = ["legal_name", "sector", "region", "employees", "credit_grade", "contact_name", "contact_email", "contact_phone"]
 ASSET_FIELDS = ["ip_type", "jurisdiction", "registry_number", "title", "filing_date", "grant_date", "expiry_date", "status", "owner_name"]
+
+
+def stage_span_move(*, application, stage, at=None):
+    """Close the case's open stage span (with the whole days spent) and open one for ``stage``."""
+    at = at or timezone.now()
+    current = StageSpan.objects.filter(application=application, left_at__isnull=True).first()
+    if current is not None:
+        left = max(at, current.entered_at)  # a clock set back between two moves makes a zero-day stay, not a negative one
+        current.left_at, current.days = left, (left - current.entered_at).days
+        current.save(update_fields=["left_at", "days"])
+    StageSpan.objects.create(application=application, stage=stage, entered_at=at)
 
 
 @transaction.atomic
@@ -65,6 +77,7 @@ def application_transition(*, application, action, actor, details=None, applican
         setattr(locked, name, value)
         update.add(name)
     locked.save(update_fields=sorted(update))
+    stage_span_move(application=locked, stage=target)
     audit_record(
         actor=actor,
         action=f"application.{action}",

@@ -235,8 +235,8 @@ PATHS = {  # the moves a generated case made to reach its status (action, new st
 
 
 def generate_audit():
-    """The audit log of the generated cases (the dashboard's funnel and days per stage read it): each case's moves
-    to its status, a few days apart. Once, with COPY."""
+    """The audit log of the generated cases and their stage spans (the dashboard's funnel and days per stage read
+    those): each case's moves to its status, a few days apart. Once, with COPY."""
     from django.contrib.contenttypes.models import ContentType
 
     from applications.models import Application
@@ -249,18 +249,26 @@ def generate_audit():
 
     cases = list(Application.objects.filter(reference__startswith="BENCH-").values_list("pk", "status", "submitted_at"))
 
+    spans = []  # each case's stays in its stages, as application_transition records them beside the events
+
     def events():  # read before the COPY starts: the connection cannot run a query in the middle of one
         for pk, status, submitted in cases:
             at, previous = submitted, ""
-            for action, state in PATHS.get(status, []):
+            path = PATHS.get(status, [])
+            for step, (action, state) in enumerate(path):
                 yield (at, f"application.{action}", application.pk, str(pk), application.pk, str(pk), previous,
                        state, "{}", False, "")
-                at, previous = at + timedelta(days=random.randint(1, 9), hours=random.randint(0, 8)), state
+                left = at + timedelta(days=random.randint(1, 9), hours=random.randint(0, 8))
+                last = step == len(path) - 1
+                spans.append((pk, state, at, None if last else left, None if last else (left - at).days))
+                at, previous = left, state
 
     copy("audit_auditevent", ["occurred_at", "action", "target_type_id", "target_id", "case_type_id", "case_id",
                               "old_state", "new_state", "details", "applicant_visible", "actor_label"], events())
+    copy("applications_stagespan", ["application_id", "stage", "entered_at", "left_at", "days"], spans)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE audit_auditevent")
+        cursor.execute("ANALYZE applications_stagespan")
     return True
 
 

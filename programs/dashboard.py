@@ -10,16 +10,13 @@ from decimal import Decimal
 from statistics import median
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Cast, ExtractYear, TruncDate, TruncMonth
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import ExtractYear, TruncDate, TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from applications.models import LOW_CREDIT_GRADES, Application
-from audit.models import AuditEvent
+from applications.models import LOW_CREDIT_GRADES, Application, StageSpan
 from casework.models import Decision
 from facilities.models import Facility
 from recoveries.models import Claim, Disposal
@@ -32,9 +29,9 @@ from .models import MarketTarget, MarketVolume, Program, Stage
 STAGES_WITH_SLA = frozenset(Stage.values)
 
 KIND = "program_dashboard"
-FUNNEL = [("drafts", None), ("submitted", "application.submit"), ("screened", "application.start_screening"),
-          ("valued", "application.start_credit_review"), ("recommended", "application.recommend"),
-          ("approved", "application.approve"), ("disbursed", None)]
+# funnel stage -> the status whose entry counts a case as having reached it (from the cases' stage spans)
+FUNNEL = [("drafts", None), ("submitted", "submitted"), ("screened", "screening"), ("valued", "credit_review"),
+          ("recommended", "recommended"), ("approved", "approved"), ("disbursed", None)]
 SIZE_BUCKETS = [(10, "1–10"), (50, "11–50"), (300, "51–300"), (None, "300+")]
 
 
@@ -131,41 +128,6 @@ def _market(scope, programs, currency, period_end, used):
     return tables, charts, flags
 
 
-# Whole days from a to b (floored, as timedelta.days) in each database's SQL: LEAD and the grouping stay there.
-WHOLE_DAYS = {"postgresql": "EXTRACT(DAY FROM ({b} - {a}))",  # timestamptz - timestamptz = days + hh:mm:ss
-              "sqlite": "CAST(ROUND((julianday({b}) - julianday({a})) * 86400000) AS INTEGER) / 86400000"}
-
-
-def audit_figures(events, actions):
-    """From the cases' audit log, in one statement that reads it once:
-    - {action: cases whose log holds it} for ``actions`` (the funnel);
-    - {stage: [(whole days spent, cases)]} for the stages with a service level, from each case's dated status moves
-      (time in a stage = until the case's next move; LEAD over each case's moves).
-    The grouping runs in the database: the rows read grow with distinct durations, not with events."""
-    inner, params = (events.values("case_id", "action", "new_state", "occurred_at", "id").order_by()
-                     .query.sql_with_params())
-    actions, stages = sorted(actions), sorted(STAGES_WITH_SLA)
-    days = WHOLE_DAYS[connection.vendor].format(a="occurred_at", b="next_at")
-    sql = (f"WITH moves AS ({inner}) "
-           f"SELECT 'reached', action, NULL, COUNT(*) FROM (SELECT DISTINCT action, case_id FROM moves WHERE action IN "
-           f"({', '.join(['%s'] * len(actions))})) reached GROUP BY action "
-           f"UNION ALL SELECT 'stage', new_state, days, COUNT(*) FROM (SELECT new_state, {days} AS days FROM ("
-           f"SELECT new_state, occurred_at, LEAD(occurred_at) OVER (PARTITION BY case_id ORDER BY occurred_at, id) "
-           f"AS next_at FROM moves WHERE new_state <> '') spans WHERE next_at IS NOT NULL AND new_state IN "
-           f"({', '.join(['%s'] * len(stages))})) durations GROUP BY new_state, days")
-    reached, spent = {}, defaultdict(list)
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # sort and hash a year of moves in memory, not in temporary files
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(sql, [*params, *actions, *stages])
-        for kind, key, whole_days, n in cursor.fetchall():
-            if kind == "reached":
-                reached[key] = n
-            else:
-                spent[key].append((int(whole_days), n))
-    return reached, {stage: sorted(pairs) for stage, pairs in spent.items()}
-
-
 def loan_size_buckets(amounts):
     """Counts of loans by order of magnitude (in the reporting currency), smallest first, from (amount, loans) pairs."""
     counts = Counter()
@@ -225,11 +187,6 @@ def build_dashboard(scope, period_start, period_end):
     case_qs = Application.objects.filter(program__in=programs).filter(
         Q(submitted_at__gte=since, submitted_at__lt=until) | Q(status="draft", created_at__gte=since, created_at__lt=until))
     ids = case_qs.values("pk")  # a subquery: the database joins, however many cases there are
-    ids_text = case_qs.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
-    ct = ContentType.objects.get_for_model(Application)
-    # every event that counts happens at or after the submission (or, for drafts, the creation) that put the case in
-    # the period: reading the log from the period's start lets the database skip the years before it
-    case_events = AuditEvent.objects.filter(case_type=ct, case_id__in=ids_text, target_type=ct, occurred_at__gte=since)
     program_of = F("application__program_id")
     facilities = Facility.objects.filter(application_id__in=ids)
     disbursed = facilities.filter(disbursed_on__isnull=False)
@@ -245,10 +202,11 @@ def build_dashboard(scope, period_start, period_end):
         ytd=Sum("principal", filter=Q(disbursed_on__gte=year_start, disbursed_on__lte=period_end)),
         subsidy=Sum("interest_subsidy")).order_by())
     reached = Counter({"drafts": counts["cases"], "disbursed": sum(row[2] for row in per_month)})
-    actions = {action: stage for stage, action in FUNNEL if action}
-    reached_by_action, days_by_stage = audit_figures(case_events, actions)
-    for action, n in reached_by_action.items():
-        reached[actions[action]] = n
+    spans = StageSpan.objects.filter(application_id__in=ids)
+    entered = {status: stage for stage, status in FUNNEL if status}
+    for status, n in (spans.filter(stage__in=entered).values_list("stage")
+                      .annotate(n=Count("application_id", distinct=True)).order_by()):
+        reached[entered[status]] = n
     funnel_rows, previous = [], None
     for stage, _action in FUNNEL:
         count = reached[stage]
@@ -271,7 +229,10 @@ def build_dashboard(scope, period_start, period_end):
         .annotate(n=Count("pk")).order_by())
     turnaround = [(report_at - order_created).days for order_created, report_at in ValuationReport.objects.filter(
         order__application_id__in=ids, version=1).values_list("order__created_at", "submitted_at")]
-    stage_days = {stage: _expand(pairs) for stage, pairs in days_by_stage.items()}
+    stage_days = defaultdict(list)
+    for stage, days, n in (spans.filter(days__isnull=False, stage__in=STAGES_WITH_SLA).values_list("stage", "days")
+                           .annotate(n=Count("pk")).order_by("stage", "days")):
+        stage_days[stage].extend([days] * n)
     sla_by_stage = {stage: sorted({p.service_level_days(stage) for p in programs} - {None}) for stage in stage_days}
     # Volume (converted)
     approved_by_month, disbursed_by_month = defaultdict(Decimal), defaultdict(Decimal)
@@ -408,7 +369,7 @@ def build_dashboard(scope, period_start, period_end):
                         {"name": "Target", "values": [_s(target)] * (len(months) + 1)}]},
             *market_charts,
         ],
-        "notes": ["Funnel stages count cases that reached the stage (from the audit log). Amounts converted at the "
+        "notes": ["Funnel stages count cases that entered the stage (each transition records the case's stays in its stages beside the audit log). Amounts converted at the "
                   "rates named below; the projection extends the year's disbursements to date on a straight line. National "
                   "targets are set on the whole market's cumulative volume (published statistics): its projection "
                   "extends the pace of the latest year of statistics to the target date."],

@@ -220,3 +220,19 @@ def test_two_drafts_of_one_company_cannot_both_slip_under_the_exposure_ceiling()
         for a in (first, second)
     ])
     assert outcomes == ["not_eligible", "ok"]
+
+
+def test_each_transition_closes_the_stay_it_ends_and_opens_the_next(program, officer):
+    from datetime import UTC, datetime
+
+    from freezegun import freeze_time
+
+    from applications.models import StageSpan
+    from tests.factories import make_submitted
+
+    with freeze_time("2026-03-02 09:00:00"):
+        case = make_submitted(program)
+    with freeze_time("2026-03-05 08:00:00"):  # 2 days 23 hours later: 2 whole days
+        services.application_transition(application=case, action="start_screening", actor=officer)
+    assert list(StageSpan.objects.filter(application=case).values_list("stage", "days", "left_at")) == [
+        ("submitted", 2, datetime(2026, 3, 5, 8, tzinfo=UTC)), ("screening", None, None)]

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from applications.models import Application
-from audit.services import audit_record
+from applications.models import TRANSITIONS, Application, StageSpan
+from applications.services import stage_span_move
 from casework.models import Decision
 from programs.dashboard import build_dashboard, percentile, projection
 from programs.models import Program
@@ -30,6 +30,9 @@ def test_the_projection_extends_the_pace_on_a_straight_line():
     assert projection(Decimal("10000"), date(2026, 1, 1), date(2026, 6, 30), Decimal("20000"))["meets_target"]
 
 
+TRANSITION_TARGET = {action: target for (_source, action), target in TRANSITIONS.items()}
+
+
 def _case(program, *, submitted, decided=None, status="submitted", stages=(), amount="100", grade="BB", employees=40):
     application = ApplicationFactory(program=program, status=status, reference=f"R-{ApplicationFactory._meta.model.objects.count()}",
                                      requested_amount=Decimal(amount), approved_amount=Decimal(amount) if status == "approved" else None,
@@ -37,8 +40,10 @@ def _case(program, *, submitted, decided=None, status="submitted", stages=(), am
     Application.objects.filter(pk=application.pk).update(
         submitted_at=datetime.combine(submitted, datetime.min.time(), tzinfo=UTC),
         decided_at=datetime.combine(decided, datetime.min.time(), tzinfo=UTC) if decided else None)
-    for stage in ("submit", *stages):
-        audit_record(actor=None, action=f"application.{stage}", target=application)
+    at = datetime.combine(submitted, datetime.min.time(), tzinfo=UTC)
+    for action in ("submit", *stages):  # the stays a case moved by these actions records (as application_transition)
+        stage_span_move(application=application, stage=TRANSITION_TARGET[action], at=at)
+        at += timedelta(days=1)
     return application
 
 
@@ -137,8 +142,6 @@ def test_days_per_stage_come_from_each_case_s_moves(two_programs, settings):
     """Time in a stage = until the case's next move, in whole days. Case 1: screening 7 days, valuation 10, credit
     review 2 days 22 hours = 2, recommended 1; case 2: screening 3, then rejected. KR1's service levels: screening 10,
     credit review 10."""
-    from freezegun import freeze_time
-
     settings.REPORTING_CURRENCY = "KRW"
     krw, _gbp = two_programs
     moves = {_case(krw, submitted=date(2026, 1, 1)): [("2026-01-01 09:00", "submitted"), ("2026-01-02 10:00", "screening"),
@@ -147,10 +150,10 @@ def test_days_per_stage_come_from_each_case_s_moves(two_programs, settings):
                                                       ("2026-01-22 09:00", "recommended"), ("2026-01-23 09:00", "approved")],
              _case(krw, submitted=date(2026, 2, 1)): [("2026-02-01 09:00", "submitted"), ("2026-02-01 09:30", "screening"),
                                                       ("2026-02-04 09:30", "rejected")]}
+    StageSpan.objects.all().delete()  # the moves below, not _case's
     for case, steps in moves.items():
         for at, state in steps:
-            with freeze_time(at):
-                audit_record(actor=None, action="application.move", target=case, new_state=state)
+            stage_span_move(application=case, stage=state, at=datetime.fromisoformat(at).replace(tzinfo=UTC))
     _title, data = build_dashboard("program:KR1", START, END)
     stages = next(t for t in data["tables"] if t["key"] == "stages")["rows"]
     assert stages == [["credit_review", 2, 2, "10", "1.0000", 1], ["recommended", 1, 1, None, None, 1],
