@@ -327,16 +327,24 @@ def page_ratios():
             assert response.status_code == 200, (name, response.status_code)
             rows = (len(json.loads(response.content)["results"]) if name == "applications_api"
                     else response.content.count(b'name="cases"'))
-            page_s, view_s, bare_s = timed(fn, 21), timed(view_baseline, 21), timed(bare_baseline, 21)
+            # page and baseline interleaved, so that the machine's slow moments fall on both alike
+            page_t, view_t, bare_t = [], [], []
+            for _ in range(31):
+                for fn_, times in ((fn, page_t), (view_baseline, view_t), (bare_baseline, bare_t)):
+                    started = time.perf_counter()
+                    fn_()
+                    times.append(time.perf_counter() - started)
+            page_s, view_s, bare_s = (statistics.median(t) for t in (page_t, view_t, bare_t))
             results[name] = {"s": page_s, "rows": rows, "baseline_view_s": view_s, "ratio": page_s / view_s,
-                             "baseline_bare_s": bare_s, "ratio_to_bare": page_s / bare_s, "queries": len(executed)}
+                             "ratio_best": min(page_t) / min(view_t), "baseline_bare_s": bare_s,
+                             "ratio_to_bare": page_s / bare_s, "queries": len(executed)}
     return results
 
 
 def dashboard_time():
     from programs.dashboard import build_dashboard
 
-    return timed(lambda: build_dashboard("all", date(2025, 1, 1), date(2025, 12, 31)), repeat=1)
+    return timed(lambda: build_dashboard("all", date(2025, 1, 1), date(2025, 12, 31)), repeat=3)
 
 
 def load_test(users, seconds, think):
@@ -451,10 +459,12 @@ def main():
     out.write(f"{'measure':<64}{'value':>14}{'target':>10}\n")
     rows = [("utilisation report ÷ raw SQL", r["report_over_raw"], "≤ 1.5"),
             ("ORM aggregate ÷ raw SQL", r["orm_over_raw"], "≤ 1.1"),
-            ("case queue page (50 rows) ÷ bare view", p["queue_page"]["ratio"], "≤ 3"),
+            ("case queue page (50 rows) ÷ bare view (medians)", p["queue_page"]["ratio"], "≤ 3"),
+            ("  best ÷ best", p["queue_page"]["ratio_best"], ""),
             ("  ÷ bare function (no request)", p["queue_page"]["ratio_to_bare"], ""),
             ("  ms, queries", f"{1000 * p['queue_page']['s']:.1f}, {p['queue_page']['queries']}", ""),
-            ("applications API list (50) ÷ bare view", p["applications_api"]["ratio"], "≤ 3"),
+            ("applications API list (50) ÷ bare view (medians)", p["applications_api"]["ratio"], "≤ 3"),
+            ("  best ÷ best", p["applications_api"]["ratio_best"], ""),
             ("  ÷ bare function (no request)", p["applications_api"]["ratio_to_bare"], ""),
             ("  ms, queries", f"{1000 * p['applications_api']['s']:.1f}, {p['applications_api']['queries']}", ""),
             ("program dashboard, all programs (s)", results["dashboard_s"], "< 1"),
