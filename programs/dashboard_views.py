@@ -16,6 +16,8 @@ from .dashboard import build_dashboard
 from .models import Program
 
 READERS = (Role.OFFICIAL, *AGENCY_ROLES)
+# the dashboard's periods are turned into instants in the agency's time zone: years at the calendar's edges overflow
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 class DashboardForm(forms.Form):
@@ -34,6 +36,10 @@ class DashboardForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("start", "end"):
+            if data.get(name) and not FIRST_YEAR <= data[name].year <= LAST_YEAR:
+                self.add_error(name, _("Choose a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR,
+                                                                                          "last": LAST_YEAR})
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError(_("The period ends before it starts."))
         return data

@@ -118,6 +118,10 @@ def test_officials_read_the_dashboard_and_download_it(client, official, two_prog
     assert xlsx.status_code == 200 and pdf.content.startswith(b"%PDF")
     bad = client.get("/programs/dashboard/?scope=all&start=2026-06-30&end=2026-01-01")
     assert bad.status_code == 200 and "ends before it starts" in bad.content.decode()
+    edge = client.get("/programs/dashboard/?scope=all&start=2026-01-01&end=9999-12-31")
+    assert edge.status_code == 200 and "Choose a date between 1900 and 2999" in edge.content.decode()
+    assert 'value="2026-01-01"' in edge.content.decode()  # what was typed stays
+    assert client.get("/programs/dashboard.xlsx?scope=all&start=0001-01-01&end=2026-06-30").status_code == 400
 
 
 def test_the_dashboard_is_not_for_applicants_or_banks(client, applicant, lender):
