@@ -159,9 +159,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
             self.fields["ip_assets"].child_relation.queryset = ip_asset_visible_to(user=request.user)
 
     def get_status_display(self, application) -> str:
-        # the labels once per response (in its language): get_status_display rebuilds the choices for every row
-        if not hasattr(self, "_status_labels"):
-            self._status_labels = {value: str(label) for value, label in Status.choices}
+        if not hasattr(self, "_status_labels"):  # once per response, in its language
+            self._status_labels = Status.label_map()
         return self._status_labels.get(application.status, application.status)
 
 

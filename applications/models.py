@@ -132,6 +132,12 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    @classmethod
+    def label_map(cls):
+        """{status: label} in the active language, for pages and responses that label many cases at once
+        (get_status_display rebuilds the field's choices on every call)."""
+        return {value: str(label) for value, label in cls.choices}
+
 
 S = Status
 # The whole lifecycle on one screen: (from, action) -> to. Only services move a

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from accounts.roles import AGENCY_ROLES
 from applications.models import OPEN_STATUSES, Application, Status
-from core.counts import cached, latest_change
+from core.counts import cached
 
 
 def case_queue_for(*, user):
@@ -22,10 +22,10 @@ def case_get_for(*, user, pk):
     return case
 
 
-def queue_counts(*, user, base):
-    """{status: cases} of the user's queue, for the tabs: counted once per change of the cases (core.counts)."""
+def queue_counts(*, user, base, version):
+    """{status: cases} of the user's queue, for the tabs: counted once per ``version`` of the cases (core.counts)."""
     agencies = sorted(o.pk for o in user.organizations_for(*AGENCY_ROLES))
-    return cached(("queue-status", agencies, latest_change(Application)),
+    return cached(("queue-status", agencies, version),
                   lambda: dict(base.order_by().values_list("status").annotate(n=Count("pk"))))
 
 

@@ -5,10 +5,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, Role
-from applications.models import Company, Status
+from applications.models import Application, Company, Status
 from applications.selectors import application_get_for
 from audit.selectors import case_timeline
-from core.counts import CachedCountPaginator
+from core.counts import CachedCountPaginator, latest_change
 from core.errors import DomainError
 from core.panels import render_case_panels
 from core.templatetags.ipfin_format import money
@@ -55,18 +55,18 @@ def queue(request):
     cases = (case_filter.qs if case_filter.is_valid() else base.none()).only(*QUEUE_COLUMNS)
     query = request.GET.copy()
     query.pop("page", None)
-    counts = queue_counts(user=request.user, base=base)
-    paginator = CachedCountPaginator(cases, 50)
-    page = paginator.get_page(request.GET.get("page"))
+    version = latest_change(Application)  # one lookup keys both cached counts
+    counts = queue_counts(user=request.user, base=base, version=version)
+    page = CachedCountPaginator(cases, 50, version=version).get_page(request.GET.get("page"))
     flags = valuation_flags_for([case.pk for case in page.object_list])
-    now, labels = timezone.now(), {value: str(label) for value, label in Status.choices}
+    now, labels = timezone.now(), Status.label_map()
     for case in page.object_list:  # what each row shows, formatted once here rather than by filters per cell
         case.flags = flags.get(case.pk, [])
         case.status_label = labels.get(case.status, case.status)
         case.amount_text = money(case.requested_amount, case.program.currency)
         case.overdue = bool(case.stage_due_at and case.stage_due_at < now)
-        case.due_text = timezone.localtime(case.stage_due_at).strftime("%Y-%m-%d") if case.stage_due_at else "—"
-        case.submitted_text = timezone.localtime(case.submitted_at).strftime("%Y-%m-%d") if case.submitted_at else ""
+        case.due_text = timezone.localdate(case.stage_due_at).isoformat() if case.stage_due_at else "—"
+        case.submitted_text = timezone.localdate(case.submitted_at).isoformat() if case.submitted_at else ""
     context = {"filter": case_filter, "page": page, "counts": status_tabs(counts), "query": query.urlencode(),
                "assign_form": AssignForm(agency_ids=_agency_ids(request.user)), "now": now}
     template = "casework/_partials/queue_results.html" if request.htmx else "casework/queue.html"

@@ -22,12 +22,7 @@ def latest_change(model):
 
 def cached(key_parts, compute, seconds=COUNT_SECONDS):
     """``compute()``, or its cached value for the same ``key_parts`` (which must name every input)."""
-    key = "counts:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, seconds)
-    return value
+    return cache.get_or_set("counts:" + hashlib.sha256(repr(key_parts).encode()).hexdigest(), compute, seconds)
 
 
 def _has_updated_at(model):
@@ -35,7 +30,12 @@ def _has_updated_at(model):
 
 
 class CachedCountPaginator(Paginator):
-    """A paginator whose total is counted once per change of the table (see the module's docstring)."""
+    """A paginator whose total is counted once per change of the table (see the module's docstring). ``version`` is
+    the table's latest_change when the caller has read it already."""
+
+    def __init__(self, *args, version=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version = version
 
     @cached_property
     def count(self):
@@ -46,4 +46,4 @@ class CachedCountPaginator(Paginator):
             sql, params = queryset.query.sql_with_params()
         except EmptyResultSet:
             return 0
-        return cached(("count", sql, params, latest_change(queryset.model)), queryset.count)
+        return cached(("count", sql, params, self.version or latest_change(queryset.model)), queryset.count)

@@ -191,7 +191,7 @@ def build_dashboard(scope, period_start, period_end):
     facilities = Facility.objects.filter(application_id__in=ids)
     disbursed = facilities.filter(disbursed_on__isnull=False)
     financed = case_qs.filter(status="approved")
-    # Funnel: every case reached "drafts"; a stage counts the cases whose log holds its action
+    # Funnel: every case reached "drafts"; a stage counts the cases that entered its status (their stage spans)
     counts = case_qs.aggregate(
         cases=Count("pk"), companies=Count("company_id", distinct=True, filter=Q(status="approved")),
         low=Count("company_id", distinct=True, filter=Q(status="approved",
@@ -229,10 +229,11 @@ def build_dashboard(scope, period_start, period_end):
         .annotate(n=Count("pk")).order_by())
     turnaround = [(report_at - order_created).days for order_created, report_at in ValuationReport.objects.filter(
         order__application_id__in=ids, version=1).values_list("order__created_at", "submitted_at")]
-    stage_days = defaultdict(list)
+    days_by_stage = defaultdict(list)
     for stage, days, n in (spans.filter(days__isnull=False, stage__in=STAGES_WITH_SLA).values_list("stage", "days")
                            .annotate(n=Count("pk")).order_by("stage", "days")):
-        stage_days[stage].extend([days] * n)
+        days_by_stage[stage].append((days, n))
+    stage_days = {stage: _expand(pairs) for stage, pairs in days_by_stage.items()}
     sla_by_stage = {stage: sorted({p.service_level_days(stage) for p in programs} - {None}) for stage in stage_days}
     # Volume (converted)
     approved_by_month, disbursed_by_month = defaultdict(Decimal), defaultdict(Decimal)
