@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -192,6 +193,15 @@ class MarketVolume(models.Model):
 
     def __str__(self):
         return f"{self.country} {self.period_start}–{self.period_end}: {self.amount} {self.currency}"
+
+    def clean(self):
+        """Periods of one country may not overlap: the cumulative volume would count the overlap twice."""
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("The period ends before it starts.")})
+        overlapping = MarketVolume.objects.filter(country=self.country, period_start__lte=self.period_end,
+                                                  period_end__gte=self.period_start).exclude(pk=self.pk).first()
+        if self.period_start and self.period_end and overlapping:
+            raise ValidationError({"period_start": _("This period overlaps %(other)s.") % {"other": overlapping}})
 
 
 class MarketTarget(models.Model):

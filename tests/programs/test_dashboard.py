@@ -265,3 +265,24 @@ def test_the_dashboard_draws_the_market_against_the_national_target(two_programs
     # a program's scope is about the program, not the national market
     _title, program_only = build_dashboard("program:KR1", START, END)
     assert not any(t["key"].startswith("market_") for t in program_only["tables"])
+
+
+def test_market_statistics_of_one_country_may_not_overlap():
+    from django.core.exceptions import ValidationError
+
+    from programs.models import MarketVolume
+
+    MarketVolume.objects.create(country="KR", period_start=date(2024, 1, 1), period_end=date(2024, 12, 31),
+                                amount=Decimal("100"), currency="KRW")
+    half = MarketVolume(country="KR", period_start=date(2024, 7, 1), period_end=date(2024, 12, 31),
+                        amount=Decimal("50"), currency="KRW")
+    with pytest.raises(ValidationError) as overlap:
+        half.full_clean()
+    assert "overlaps" in str(overlap.value.message_dict["period_start"])
+    backwards = MarketVolume(country="KR", period_start=date(2025, 6, 1), period_end=date(2025, 1, 1),
+                             amount=Decimal("50"), currency="KRW")
+    with pytest.raises(ValidationError) as reversed_period:
+        backwards.full_clean()
+    assert "ends before it starts" in str(reversed_period.value.message_dict["period_end"])
+    MarketVolume(country="GB", period_start=date(2024, 7, 1), period_end=date(2024, 12, 31), amount=Decimal("5"),
+                 currency="GBP").full_clean()  # another country's period may coincide
