@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 ALLOWED_PREFIXES = ("/accounts/", "/static/", "/health/", "/i18n/")
+SESSION_KEY = "ipfin_totp_user"
 
 
 class StaffMfaRequiredMiddleware:
@@ -18,7 +19,7 @@ class StaffMfaRequiredMiddleware:
             user.is_authenticated
             and user.needs_mfa
             and not request.path.startswith(ALLOWED_PREFIXES)
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            and not self.has_totp(request, user)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
@@ -27,3 +28,14 @@ class StaffMfaRequiredMiddleware:
                 )
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
         return self.get_response(request)
+
+    @staticmethod
+    def has_totp(request, user):
+        """Whether the user has an authenticator app; once it is found, the session remembers it (a query fewer on
+        every staff request). A session that began without one asks again on each request until one is set up."""
+        if request.session.get(SESSION_KEY) == user.pk:
+            return True
+        if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            request.session[SESSION_KEY] = user.pk
+            return True
+        return False

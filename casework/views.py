@@ -5,13 +5,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, Role
-from applications.models import Application, Company, Status
+from applications.models import Application, Company
 from applications.selectors import application_get_for
 from audit.selectors import case_timeline
 from core.counts import CachedCountPaginator, latest_change
 from core.errors import DomainError
 from core.panels import render_case_panels
-from core.templatetags.ipfin_format import money
 from core.web import form_error_from, role_required
 from valuations.selectors import valuation_flags_for
 
@@ -40,7 +39,8 @@ def _agency_ids(user):
     return [o.pk for o in user.organizations_for(*AGENCY_ROLES)]
 
 
-# what a queue row shows: the page builds 50 rows of four joined tables, so it reads only these
+# what a queue row shows: the page builds 50 rows of four joined tables, so it reads only these, as plain rows
+# (casework/templatetags/queue_table.py turns them into HTML)
 QUEUE_COLUMNS = ["id", "reference", "status", "requested_amount", "stage_due_at", "submitted_at", "program__code",
                  "program__currency", "company__legal_name", "company__credit_grade", "assignee__email"]
 
@@ -52,23 +52,21 @@ def queue(request):
     if not data.get("ordering"):
         data["ordering"] = "due"
     case_filter = CaseFilter(data, queryset=base, user=request.user)
-    cases = (case_filter.qs if case_filter.is_valid() else base.none()).only(*QUEUE_COLUMNS)
+    cases = (case_filter.qs if case_filter.is_valid() else base.none()).values(*QUEUE_COLUMNS)
     query = request.GET.copy()
     query.pop("page", None)
     version = latest_change(Application)  # one lookup keys both cached counts
     counts = queue_counts(user=request.user, base=base, version=version)
     page = CachedCountPaginator(cases, 50, version=version).get_page(request.GET.get("page"))
-    flags = valuation_flags_for([case.pk for case in page.object_list])
-    now, labels = timezone.now(), Status.label_map()
-    for case in page.object_list:  # what each row shows, formatted once here rather than by filters per cell
-        case.flags = flags.get(case.pk, [])
-        case.status_label = labels.get(case.status, case.status)
-        case.amount_text = money(case.requested_amount, case.program.currency)
-        case.overdue = bool(case.stage_due_at and case.stage_due_at < now)
-        case.due_text = timezone.localdate(case.stage_due_at).isoformat() if case.stage_due_at else "—"
-        case.submitted_text = timezone.localdate(case.submitted_at).isoformat() if case.submitted_at else ""
+    flags = valuation_flags_for([case["id"] for case in page.object_list])
+    for case in page.object_list:
+        case["flags"] = flags.get(case["id"], [])
+    assign_form = AssignForm(agency_ids=_agency_ids(request.user))
+    # the filter's assignee list and the assign form's officers are the same people: read them once for both
+    officers = list(iter(assign_form.fields["officer"].choices))  # iter: no COUNT query first
+    assign_form.fields["officer"].widget.choices = case_filter.form.fields["assignee"].widget.choices = officers
     context = {"filter": case_filter, "page": page, "counts": status_tabs(counts), "query": query.urlencode(),
-               "assign_form": AssignForm(agency_ids=_agency_ids(request.user)), "now": now}
+               "assign_form": assign_form, "now": timezone.now(), "agency_key": _agency_ids(request.user)}
     template = "casework/_partials/queue_results.html" if request.htmx else "casework/queue.html"
     return render(request, template, context)
 

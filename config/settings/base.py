@@ -96,6 +96,10 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets render through Jinja2: the same markup as Django's own templates, several times faster (a page of
+# filters renders hundreds of <option>s).
+FORM_RENDERER = "django.forms.renderers.Jinja2"
+
 # --- Database -------------------------------------------------------------
 # SQLite under var/ by default; PostgreSQL (or anything Django speaks) when
 # DATABASE_URL is set.

@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.test import Client
 
 from accounts.roles import Role
 from core.management.commands.demo_totp import current_code
@@ -143,3 +144,21 @@ def test_a_user_creates_and_rotates_an_api_token(client, lender):
     lender.refresh_from_db()
     assert lender.auth_token.key != first
     assert client.get(reverse("accounts:api_token")).status_code == 200
+
+
+def test_the_session_remembers_a_found_authenticator_but_asks_again_until_there_is_one(client):
+    from allauth.mfa.models import Authenticator
+
+    user = make_user(Role.CASE_OFFICER, with_totp=False)
+    client.force_login(user)
+    assert client.get(reverse("home")).status_code == 302  # none yet: asked on every request
+    assert client.get(reverse("home")).status_code == 302
+    make_totp = make_user(Role.CASE_OFFICER)  # a user with one, to copy it from
+    Authenticator.objects.filter(user=make_totp).update(user=user)
+    assert client.get(reverse("home")).status_code == 200
+    Authenticator.objects.filter(user=user).delete()
+    # found once in this session (which began with the second factor set up): not looked up again
+    assert client.get(reverse("home")).status_code == 200
+    other = Client()
+    other.force_login(user)
+    assert other.get(reverse("home")).status_code == 302  # a new session looks again
