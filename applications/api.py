@@ -1,6 +1,5 @@
 """The applicant's API: company, IP assets, applications, documents. Everything scoped to the user's company."""
 
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -120,14 +119,30 @@ class IPAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
 
 class PrefetchedManyField(ManyRelatedField):
-    """A to-many field that reads a prefetched relation from the prefetch cache: building a related manager for each
-    of 50 rows costs more than the ids it returns."""
+    """A to-many field that reads the ids attached to a listed row (``attach_asset_ids``) or, for one object, the
+    prefetch cache: a related manager, or a model object per asset, for each of 50 rows costs more than the ids."""
 
     def get_attribute(self, instance):
+        if self.source in getattr(instance, "related_ids", {}):
+            return instance.related_ids[self.source]
         prefetched = getattr(instance, "_prefetched_objects_cache", {})
         if self.source in prefetched:
             return prefetched[self.source]
         return super().get_attribute(instance)
+
+    def to_representation(self, iterable):
+        return [value if isinstance(value, int) else self.child_relation.to_representation(value) for value in iterable]
+
+
+def attach_asset_ids(applications):
+    """Give each application of a page ``related_ids["ip_assets"]``: its assets' ids, in one query of the link table."""
+    ids = {application.pk: [] for application in applications}
+    links = Application.ip_assets.through.objects.filter(application_id__in=ids).order_by("application_id", "ipasset_id")
+    for application_id, asset_id in links.values_list("application_id", "ipasset_id"):
+        ids[application_id].append(asset_id)
+    for application in applications:
+        application.related_ids = {"ip_assets": ids[application.pk]}
+    return applications
 
 
 class PrefetchedPrimaryKeysField(serializers.PrimaryKeyRelatedField):
@@ -213,9 +228,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     def get_queryset(self):
         queryset = application_visible_to(user=self.request.user).order_by("-created_at", "-pk")
         if self.action == "list":  # read only what the list shows: a page of 50 builds no program or asset objects
-            return (queryset.select_related(None).select_related("program").only(*LIST_COLUMNS)
-                    .prefetch_related(Prefetch("ip_assets", queryset=IPAsset.objects.only("pk"))))
+            return queryset.select_related(None).select_related("program").only(*LIST_COLUMNS)
         return queryset.prefetch_related("ip_assets")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return attach_asset_ids(page) if page is not None and self.action == "list" else page
 
     def get_object(self):
         return application_get_for(user=self.request.user, pk=self.kwargs["pk"])

@@ -259,3 +259,21 @@ def test_an_applicant_adds_a_colleague_who_has_signed_up(client, applicant, lend
     client.force_login(colleague)
     assert client.get(reverse("applications:asset_list")).status_code == 200
     assert company.organization.memberships.filter(user=colleague, role="applicant").exists()
+
+
+def test_the_application_list_gives_each_application_its_own_asset_ids(api_client, applicant):
+    company = company_for_user(applicant)
+    program = ProgramFactory()
+    first, second = IPAssetFactory(company=company), IPAssetFactory(company=company)
+    both = ApplicationFactory(company=company, created_by=applicant, program=program)
+    both.ip_assets.set([second, first])
+    one = ApplicationFactory(company=company, created_by=applicant, program=program)
+    one.ip_assets.set([second])
+    ApplicationFactory(company=company, created_by=applicant, program=program)  # none
+    listed = {row["id"]: row["ip_assets"] for row in _token_client(api_client, applicant).get(
+        "/api/v1/applications/").json()["results"]}
+    assert listed[both.pk] == sorted([first.pk, second.pk])
+    assert listed[one.pk] == [second.pk]
+    assert sorted(len(ids) for ids in listed.values()) == [0, 1, 2]
+    detail = _token_client(api_client, applicant).get(f"/api/v1/applications/{both.pk}/").json()
+    assert sorted(detail["ip_assets"]) == sorted([first.pk, second.pk])
