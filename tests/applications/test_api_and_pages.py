@@ -270,10 +270,10 @@ def test_the_application_list_gives_each_application_its_own_asset_ids(api_clien
     one = ApplicationFactory(company=company, created_by=applicant, program=program)
     one.ip_assets.set([second])
     ApplicationFactory(company=company, created_by=applicant, program=program)  # none
-    listed = {row["id"]: row["ip_assets"] for row in _token_client(api_client, applicant).get(
-        "/api/v1/applications/").json()["results"]}
+    api = _token_client(api_client, applicant)
+    listed = {row["id"]: row["ip_assets"] for row in api.get("/api/v1/applications/").json()["results"]}
     assert listed[both.pk] == sorted([first.pk, second.pk])
     assert listed[one.pk] == [second.pk]
     assert sorted(len(ids) for ids in listed.values()) == [0, 1, 2]
-    detail = _token_client(api_client, applicant).get(f"/api/v1/applications/{both.pk}/").json()
+    detail = api.get(f"/api/v1/applications/{both.pk}/").json()
     assert sorted(detail["ip_assets"]) == sorted([first.pk, second.pk])
