@@ -176,6 +176,9 @@ def generate():
 
     copy("funds_cashflow", ["fund_id", "kind", "date", "amount", "cash", "description", "validation", "created_at"],
          flows())
+    from funds import ledger
+
+    ledger.rebuild()  # the day sums the services keep entry by entry (COPY bypasses them)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return True

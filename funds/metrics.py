@@ -84,29 +84,35 @@ def months_between(earlier, later):
     return months - (1 if later.day < earlier.day else 0)
 
 
-def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
-    """XIRR of each list of (date, amount): the annual rate r with Σ cf ÷ (1 + r)^(days/365) = 0 in [low, high].
+def dated_arrays(dated_flows):
+    """(days, amounts): a list of (date, amount) as arrays of ordinal days and of floats, the form xirr_many reads."""
+    count = len(dated_flows)
+    return (np.fromiter((d.toordinal() for d, _ in dated_flows), dtype=np.int64, count=count),
+            np.fromiter((float(a) for _, a in dated_flows), dtype=np.float64, count=count))
 
-    None for a list without a sign change (or without a root in [low, high]). All lists are solved together on
-    arrays, so a report of hundreds of funds with thousands of dated flows each costs one vectorised bisection.
+
+def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
+    """XIRR of each (days, amounts) pair of arrays (see dated_arrays): the annual rate r with
+    Σ cf ÷ (1 + r)^(days/365) = 0 in [low, high].
+
+    None for flows without a sign change (or without a root in [low, high]). All are solved together on arrays, so a
+    report of hundreds of funds with thousands of dated flows each costs one vectorised search.
     """
-    results, owners, years, amounts = [None] * len(series), [], [], []
-    solved = []
-    for index, dated_flows in enumerate(series):
-        flows = [(d, float(a)) for d, a in dated_flows if a]
-        if not flows or all(a >= 0 for _, a in flows) or all(a <= 0 for _, a in flows):
+    results, owners, years, amounts, solved = [None] * len(series), [], [], [], []
+    for index, (days, amount) in enumerate(series):
+        keep = amount != 0
+        days, amount = days[keep], amount[keep]
+        if not amount.size or (amount >= 0).all() or (amount <= 0).all():
             continue
-        start = min(d for d, _ in flows)
-        slot = len(solved)
+        owners.append(np.full(amount.size, len(solved)))
         solved.append(index)
-        owners.extend([slot] * len(flows))
-        years.extend((d - start).days / 365.0 for d, _ in flows)
-        amounts.extend(a for _, a in flows)
+        years.append((days - days.min()) / 365.0)
+        amounts.append(amount)
     if not solved:
         return results
-    owner, year, amount, n = np.array(owners), np.array(years), np.array(amounts), len(solved)
+    owner, year, amount, n = np.concatenate(owners), np.concatenate(years), np.concatenate(amounts), len(solved)
 
-    def npv(rates, slope=False):
+    def npv(rates, slope=False):  # (reads owner, year and amount as they are when called)
         discounted = amount * np.exp(-year * np.log1p(rates)[owner])
         value = np.bincount(owner, weights=discounted, minlength=n)
         if not slope:
@@ -116,7 +122,9 @@ def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
     lo, hi = np.full(n, low), np.full(n, high)
     f_lo = npv(lo)
     done = f_lo * npv(hi) > 0  # no root in the bracket: stays None
-    rate, x = np.full(n, np.nan), (lo + hi) / 2
+    # start at 10 % (inside the bracket), where funds' rates lie, rather than mid-bracket: Newton's steps then reach
+    # the root in a few iterations instead of first bisecting down from 500 %
+    rate, x = np.full(n, np.nan), np.clip(np.full(n, 0.1), lo + (hi - lo) * 1e-6, hi - (hi - lo) * 1e-6)
     # Newton's method kept inside the bracket (a step that would leave it bisects instead): the root of bisection
     # alone, in a handful of iterations instead of forty.
     for _ in range(300):
@@ -136,6 +144,9 @@ def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
         rate[settled] = step[settled]
         done |= settled
         x = step
+        live = ~done[owner]
+        if live.sum() * 2 < live.size:  # most flows belong to solved funds: drop them from the next evaluations
+            owner, year, amount = owner[live], year[live], amount[live]
     else:
         rate[~done] = x[~done]
     for slot, index in enumerate(solved):
@@ -145,14 +156,14 @@ def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
 
 def xirr(dated_flows, **bracket):
     """XIRR of one list of (date, amount); see xirr_many."""
-    return xirr_many([dated_flows], **bracket)[0]
+    return xirr_many([dated_arrays(dated_flows)], **bracket)[0]
 
 
 @dataclass(frozen=True)
 class LedgerSummary:
     """What the metrics read from a fund's ledger up to a date: sums per kind, the latest NAV (the entries of its
     day summed: a same-day correction adds to it), the last day with a positive deployment, and the investors' dated
-    flows (calls out, distributions in)."""
+    flows (calls out, distributions in) as arrays of ordinal days and amounts (see dated_arrays)."""
 
     called: Decimal = ZERO
     reserved: Decimal = ZERO
@@ -162,7 +173,8 @@ class LedgerSummary:
     nav: Decimal | None = None
     reported_cash: Decimal | None = None
     last_investment: date | None = None
-    investor_flows: tuple = ()
+    investor_days: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    investor_amounts: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def ledger_summary(flows, as_of):
@@ -178,15 +190,20 @@ def ledger_summary(flows, as_of):
     investments = [f.date for f in flows if f.kind == "deploy" and f.amount > 0]
     investor_flows = [(f.date, -f.amount) for f in flows if f.kind == "call"]
     investor_flows += [(f.date, f.amount) for f in flows if f.kind == "distribution"]
+    investor_days, investor_amounts = dated_arrays(investor_flows)
     return LedgerSummary(called=_sum(flows, "call"), reserved=_sum(flows, "reserve"), deployed=_sum(flows, "deploy"),
                          fees=_sum(flows, "fee"), distributions=_sum(flows, "distribution"), nav=nav,
                          reported_cash=cash, last_investment=investments[-1] if investments else None,
-                         investor_flows=tuple(investor_flows))
+                         investor_days=investor_days, investor_amounts=investor_amounts)
 
 
 def investor_flows_at(summary, as_of):
-    """The flows the IRR is computed on: the investors' flows and the latest NAV as if received at ``as_of``."""
-    return list(summary.investor_flows) + ([(as_of, summary.nav)] if summary.nav is not None else [])
+    """The flows the IRR is computed on, as (days, amounts) arrays: the investors' flows and the latest NAV as if
+    received at ``as_of``."""
+    if summary.nav is None:
+        return summary.investor_days, summary.investor_amounts
+    return (np.append(summary.investor_days, as_of.toordinal()),
+            np.append(summary.investor_amounts, float(summary.nav)))
 
 
 def metrics_from_summary(terms, summary, as_of, irr):
@@ -212,7 +229,7 @@ def metrics_from_summary(terms, summary, as_of, irr):
 def fund_metrics(terms, flows, as_of):
     """Every figure of one fund at ``as_of`` from its ledger entries (flows after it are ignored)."""
     summary = ledger_summary(flows, as_of)
-    return metrics_from_summary(terms, summary, as_of, xirr(investor_flows_at(summary, as_of)))
+    return metrics_from_summary(terms, summary, as_of, xirr_many([investor_flows_at(summary, as_of)])[0])
 
 
 @dataclass(frozen=True)

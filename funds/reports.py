@@ -1,11 +1,16 @@
 """The fund utilisation report: metrics and flags of every sub-fund at the period end, rolled up."""
 
+import operator
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from functools import reduce
 
+import numpy as np
 from django.conf import settings
-from django.db.models import Case, F, FloatField, Max, Q, Sum, When
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import F, FloatField, Func, IntegerField, Max, Q, Sum
 from django.db.models.functions import Cast, TruncQuarter
 
 from accounts.models import User
@@ -20,6 +25,7 @@ from .metrics import (
     FlagRules,
     FundTerms,
     LedgerSummary,
+    dated_arrays,
     elapsed_share,
     fund_flags,
     investor_flows_at,
@@ -27,7 +33,7 @@ from .metrics import (
     roll_up,
     xirr_many,
 )
-from .models import CashFlow, Deal, Fund, Validation
+from .models import Deal, Fund, LedgerDay
 
 KIND = "fund_utilisation"
 SUB_FUND_COLUMNS = ["Sub-fund", "Mother fund", "Category", "Manager", "Committed", "Called", "Reserved", "Deployed",
@@ -60,42 +66,65 @@ def _sub_funds(scope):
     return list(funds)
 
 
-def _summaries(funds, as_of):
-    """{fund id: LedgerSummary} at ``as_of`` in three grouped queries (rejected entries do not count).
+def _quarter_sums(funds, as_of):
+    """The ledger's day sums (LedgerDay, kept by funds.ledger) up to ``as_of`` summed per fund and calendar quarter,
+    with each quarter's last investment and last NAV day: one grouped query serves the totals and the pace chart."""
+    sums = {name: Sum(name) for name in ("called", "reserved", "deployed", "fees", "distributions")}
+    return list(LedgerDay.objects.filter(fund__in=funds, date__lte=as_of).annotate(quarter=TruncQuarter("date"))
+                .values("fund_id", "quarter").annotate(**{f"sum_{name}": total for name, total in sums.items()},
+                                                       last_investment=Max("date", filter=Q(invested=True)),
+                                                       last_nav=Max("date", filter=Q(nav__isnull=False))).order_by())
 
-    Sums per kind and the last investment day come from one aggregate per fund and kind; the latest NAV from the NAV entries'
-    day sums; the investors' flows from the net of calls and distributions per fund and day: the rows read grow with
-    fund-days of investor flows, not with ledger entries.
-    """
-    entries = CashFlow.objects.filter(fund__in=funds, date__lte=as_of).exclude(validation=Validation.REJECTED)
-    totals = defaultdict(dict)
-    for fund_id, kind, amount, last_positive in (entries.values_list("fund_id", "kind").annotate(
-            s=Sum("amount"), last=Max("date", filter=Q(amount__gt=0))).order_by()):
-        totals[fund_id][kind] = amount
-        if kind == "deploy":
-            totals[fund_id]["last_investment"] = last_positive
-    navs = {}
-    for fund_id, _day, amount, cash in (entries.filter(kind="nav").values_list("fund_id", "date")
-                                       .annotate(a=Sum("amount"), c=Sum("cash")).order_by("fund_id", "date")):
-        navs[fund_id] = (amount, cash)  # ordered by day: the last one stays
-    investor = defaultdict(list)
-    net = Sum(Case(When(kind="call", then=-F("amount")), default=F("amount")))
-    for fund_id, day, amount in (entries.filter(kind__in=["call", "distribution"]).values_list("fund_id", "date")
-                                 .annotate(net=Cast(net, FloatField())).order_by()):
-        investor[fund_id].append((day, amount))
+
+def _investor_flows(funds, as_of):
+    """{fund id: (ordinal days, amounts)}: the investors' net flow of each day (distributions − calls) up to
+    ``as_of``. PostgreSQL hands each fund's flows over as two arrays (the rows are as many as the fund-days)."""
+    days = LedgerDay.objects.filter(fund__in=funds, date__lte=as_of).exclude(called=0, distributions=0)
+    net = Cast(F("distributions") - F("called"), FloatField())
+    if connection.vendor == "postgresql":
+        rows = days.values("fund_id").annotate(
+            days=ArrayAgg(Func(F("date"), template="(%(expressions)s - DATE '0001-01-01' + 1)",
+                               output_field=IntegerField())),
+            amounts=ArrayAgg(net)).order_by().values_list("fund_id", "days", "amounts")
+        return {fund_id: (np.array(d, dtype=np.int64), np.array(a, dtype=np.float64)) for fund_id, d, a in rows}
+    flows = defaultdict(list)
+    for fund_id, day, amount in days.values_list("fund_id", "date", net):
+        flows[fund_id].append((day, amount))
+    return {fund_id: dated_arrays(dated) for fund_id, dated in flows.items()}
+
+
+def _summaries(funds, as_of, quarters):
+    """{fund id: LedgerSummary} at ``as_of`` from its quarters' sums (see _quarter_sums), the NAV of its last NAV day
+    and its investors' flows: two more queries."""
+    totals = {}
+    for row in quarters:
+        total = totals.setdefault(row["fund_id"], defaultdict(lambda: ZERO))
+        for name in ("called", "reserved", "deployed", "fees", "distributions"):
+            total[name] += row[f"sum_{name}"]
+        for name in ("last_investment", "last_nav"):
+            if row[name] and (total[name] == ZERO or row[name] > total[name]):
+                total[name] = row[name]
+    navs, latest = {}, [Q(fund_id=fund_id, date=total["last_nav"]) for fund_id, total in totals.items()
+                        if total["last_nav"]]
+    if latest:
+        navs = {fund_id: (nav, cash) for fund_id, nav, cash in LedgerDay.objects.filter(
+            reduce(operator.or_, latest)).values_list("fund_id", "nav", "cash")}
+    investor, no_flows = _investor_flows(funds, as_of), dated_arrays([])
     summaries = {}
-    for fund_id, sums in totals.items():
+    for fund_id, total in totals.items():
         nav, cash = navs.get(fund_id, (None, None))
+        days, amounts = investor.get(fund_id, no_flows)
         summaries[fund_id] = LedgerSummary(
-            called=sums.get("call", ZERO), reserved=sums.get("reserve", ZERO), deployed=sums.get("deploy", ZERO),
-            fees=sums.get("fee", ZERO), distributions=sums.get("distribution", ZERO), nav=nav, reported_cash=cash,
-            last_investment=sums.get("last_investment"), investor_flows=tuple(investor[fund_id]))
+            called=total["called"], reserved=total["reserved"], deployed=total["deployed"], fees=total["fees"],
+            distributions=total["distributions"], nav=nav, reported_cash=cash,
+            last_investment=total["last_investment"] or None, investor_days=days, investor_amounts=amounts)
     return summaries
 
 
-def metrics_of(funds, as_of):
-    """The Metrics of each fund at ``as_of``, in a constant number of queries and one vectorised IRR."""
-    summaries = _summaries(funds, as_of)
+def metrics_of(funds, as_of, quarters=None):
+    """The Metrics of each fund at ``as_of``, in a constant number of queries and one vectorised IRR (``quarters``:
+    _quarter_sums of the same funds and date, when the caller has them)."""
+    summaries = _summaries(funds, as_of, _quarter_sums(funds, as_of) if quarters is None else quarters)
     ledgers = [summaries.get(fund.pk, LedgerSummary()) for fund in funds]
     irrs = xirr_many([investor_flows_at(ledger, as_of) for ledger in ledgers])
     return [metrics_from_summary(_terms(fund), ledger, as_of, irr)
@@ -119,10 +148,11 @@ def _s(value, places=0):
     return f"{Decimal(value):.{places}f}" if places else f"{Decimal(value).quantize(Decimal('1'))}"
 
 
-def sub_fund_rows(funds, as_of, currency, rate_on=None):
-    """Per sub-fund metrics converted to ``currency`` at the rate of ``rate_on`` (default ``as_of``), flags, rates used."""
+def sub_fund_rows(funds, as_of, currency, rate_on=None, quarters=None):
+    """Per sub-fund metrics converted to ``currency`` at the rate of ``rate_on`` (default ``as_of``), flags, rates used
+    (``quarters``: see metrics_of)."""
     rules, rows, flags, rates = flag_rules(), [], [], {}
-    for fund, metrics in zip(funds, metrics_of(funds, as_of), strict=True):
+    for fund, metrics in zip(funds, metrics_of(funds, as_of, quarters), strict=True):
         rate_row = rate_for(fund.currency, currency, rate_on or as_of)
         if rate_row is not None:
             rates[fund.currency] = describe(rate_row)
@@ -152,20 +182,18 @@ def _rollup_table(key, title, rows, group):
     return {"key": key, "title": title, "columns": ROLLUP_COLUMNS, "rows": table_rows}
 
 
-def _pace_series(funds, period_end, currency):
+def _pace_series(funds, period_end, currency, quarters):
     """Deployed against the straight-line pace at each quarter end up to the period end (for the chart).
 
-    One grouped query: deployments per fund and quarter, accumulated here; converted at the period end's rate.
+    The deployments per fund and quarter (``quarters``: _quarter_sums), accumulated here; converted at the period
+    end's rate.
     """
     if not funds:
         return [], [], []
     factor = {f.pk: (rate.rate if (rate := rate_for(f.currency, currency, period_end)) else Decimal(1)) for f in funds}
     per_quarter = defaultdict(Decimal)
-    rows = (CashFlow.objects.filter(fund__in=funds, kind="deploy", date__lte=period_end)
-            .exclude(validation=Validation.REJECTED).annotate(quarter=TruncQuarter("date"))
-            .values_list("fund_id", "quarter").annotate(total=Sum("amount")).order_by())
-    for fund_id, quarter, total in rows:
-        per_quarter[quarter_bounds(quarter)[1]] += total * factor[fund_id]
+    for row in quarters:
+        per_quarter[quarter_bounds(row["quarter"])[1]] += row["sum_deployed"] * factor[row["fund_id"]]
     labels, deployed, expected, running = [], [], [], Decimal(0)
     day = quarter_bounds(min(f.investment_period_start for f in funds))[1]
     while day <= period_end:
@@ -192,7 +220,8 @@ def _exclusions(funds, period_end):
 def build(scope, period_start, period_end):
     currency = settings.REPORTING_CURRENCY
     funds = _sub_funds(scope)
-    rows, flags, rates = sub_fund_rows(funds, period_end, currency)
+    quarters = _quarter_sums(funds, period_end)
+    rows, flags, rates = sub_fund_rows(funds, period_end, currency, quarters=quarters)
     total = roll_up(rows) if rows else None
     mother = Fund.objects.get(pk=int(scope.split(":")[1])) if scope.startswith("fund:") else None
     title = f"Fund utilisation — {mother.name if mother else 'all funds'} — {period_end}"
@@ -222,7 +251,7 @@ def build(scope, period_start, period_end):
                  r["months_since_last_investment"], _s(r["fees_on_idle"]), _s(r["dpi"], 4), _s(r["rvpi"], 4),
                  _s(r["tvpi"], 4), _s(r["irr"]), _s(r["unreconciled"]), r["fund"].licence_state] for r in rows]
     exclusions = _exclusions(funds, period_end)
-    labels, deployed, expected = _pace_series(funds, period_end, currency)
+    labels, deployed, expected = _pace_series(funds, period_end, currency, quarters)
     by_category = defaultdict(list)
     for r in rows:
         by_category[r["fund"].category or "—"].append(r)

@@ -9,6 +9,7 @@ from django.db.models import F
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput
 
+from . import ledger
 from .models import CashFlow, Deal, FlowKind, Fund, LicenceState, Validation
 
 
@@ -67,6 +68,7 @@ def cash_flow_record(*, fund, actor, kind, date, amount, description="", cash=No
                                             description=description, corrects=corrects, submitted_by=actor)
     except IntegrityError:
         raise Conflict("This entry is not consistent with the ledger.", code="invalid_entry")
+    ledger.refresh(fund.pk, entry.date)
     audit_record(actor=actor, action=f"fund.cash_flow.{kind}", target=entry, case=fund,
                  details={"amount": amount, "date": date, "corrects": corrects.pk if corrects else None})
     return entry
@@ -79,6 +81,7 @@ def cash_flow_validate(*, entry, actor, accept):
     if not updated:
         raise Conflict("This entry has been reviewed already.", code="already_reviewed")
     entry.refresh_from_db()
+    ledger.refresh(entry.fund_id, entry.date)
     audit_record(actor=actor, action="fund.cash_flow.validated" if accept else "fund.cash_flow.rejected",
                  target=entry, case=entry.fund, new_state=entry.validation)
     return entry

@@ -96,8 +96,8 @@ def test_months_between_counts_whole_months():
 def test_the_report_reads_the_same_figures_from_the_database_as_from_the_entries():
     """The report's grouped queries (funds.reports.metrics_of) against the pure functions over the same entries:
     same-day NAV entries summed, a correction, an entry after the date and a rejected entry ignored."""
-    from funds import services
-    from funds.models import CashFlow
+    from funds import ledger, services
+    from funds.models import CashFlow, LedgerDay
     from funds.reports import metrics_of
     from tests.funds.factories import mother_fund, sub_fund_fields
 
@@ -114,7 +114,7 @@ def test_the_report_reads_the_same_figures_from_the_database_as_from_the_entries
                                              cash=D(cash) if cash else None,
                                              corrects=previous if amount.startswith("-") else None)
     rejected = services.cash_flow_record(fund=fund, actor=None, kind="deploy", date=date(2023, 2, 1), amount=D("77"))
-    CashFlow.objects.filter(pk=rejected.pk).update(validation="rejected")
+    services.cash_flow_validate(entry=rejected, actor=None, accept=False)
     as_of = date(2024, 1, 1)
     entries = [Flow(f.kind, f.date, f.amount, f.cash) for f in CashFlow.objects.exclude(validation="rejected")]
     expected = fund_metrics(FundTerms(fund.size, fund.investment_period_start, fund.investment_period_end), entries,
@@ -127,3 +127,10 @@ def test_the_report_reads_the_same_figures_from_the_database_as_from_the_entries
     # the last day with a positive deployment entry: 1 September 2022 (its correction does not move it)
     assert from_database.months_since_last_investment == 16
     assert irr == pytest.approx(-0.118025, abs=1e-6)
+    # the day sums kept entry by entry are those a rebuild from the entries gives
+    kept = list(LedgerDay.objects.order_by("date").values())
+    ledger.rebuild()
+    assert [{k: v for k, v in day.items() if k != "id"} for day in kept] == [
+        {k: v for k, v in day.items() if k != "id"} for day in LedgerDay.objects.order_by("date").values()]
+    assert not LedgerDay.objects.filter(date=date(2023, 2, 1)).exists()  # its only entry was rejected
+    assert LedgerDay.objects.get(date=date(2022, 9, 1)).invested  # a positive deployment that day, then corrected

@@ -88,6 +88,19 @@ def test_concurrent_deployments_never_exceed_the_commitment():
     assert Fund.objects.get(pk=fund.pk).deployed_total == 80
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_entries_of_one_fund_and_day_recorded_at_once_all_reach_the_day_sums():
+    """Each entry recomputes its day from the ledger under a lock on the fund: none misses another's entry."""
+    from funds.models import LedgerDay
+
+    fund = services.sub_fund_create(parent=mother_fund(), actor=None, **sub_fund_fields("100"))
+    outcomes = race([lambda n=n: services.cash_flow_record(fund=fund, actor=None, kind="call", date=date(2023, 1, 1),
+                                                           amount=Decimal(n)) for n in (1, 2, 4, 8)])
+    assert outcomes == ["ok"] * 4
+    assert LedgerDay.objects.get(fund=fund, date=date(2023, 1, 1)).called == 15
+
+
 @pytest.fixture
 def two_managers():
     a, b = make_user(Role.FUND_MANAGER), make_user(Role.FUND_MANAGER)
