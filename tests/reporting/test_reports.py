@@ -161,6 +161,14 @@ def test_the_report_page_and_downloads(client, funds_data, official, django_capt
     page = client.get(f"/reporting/{run.report_id}/")
     body = page.content.decode()
     assert page.status_code == 200 and "<svg" in body and "Global Content" in body and "Flags" in body
+    def main(html):
+        return html[html.index("<main"):html.index("</main>")]
+
+    assert main(client.get(f"/reporting/{run.report_id}/").content.decode()) == main(body)  # the body, from the cache
+    client.cookies["django_language"] = "ko"
+    korean = client.get(f"/reporting/{run.report_id}/").content.decode()
+    assert "<h2 id=\"headline-h\" class=\"h5\">요약</h2>" in korean and "Global Content" in korean
+    del client.cookies["django_language"]
     pdf = client.get(f"/reporting/{run.report_id}/download.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 5000
     xlsx = client.get(f"/reporting/{run.report_id}/download.xlsx")
