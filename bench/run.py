@@ -35,6 +35,8 @@ LOAD_USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
 THINK = tuple(float(x) for x in os.environ.get("BENCH_THINK_SECONDS", "1,2").split(",")) or None
 THINK = (THINK * 2)[:2] if THINK and max(THINK) > 0 else None
 PORT = int(os.environ.get("BENCH_PORT", "8899"))
+# gunicorn's arguments besides --bind: the web command of docs/operations.md on this 2-core machine
+WEB_ARGS = os.environ.get("BENCH_WEB_ARGS", "--workers 3 --threads 4")
 if not DB.startswith("postgres"):
     sys.exit("make bench runs on PostgreSQL only: set BENCH_DATABASE_URL=postgres://...")
 ENV = {"DATABASE_URL": DB, "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "bench-" + "x" * 60,
@@ -369,8 +371,7 @@ def load_test(users, seconds, think):
     if report:
         paths.append(f"/reporting/{report.pk}/")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
-                               "--workers", "3", "--threads", "4", "--log-level", "warning"], cwd=ROOT,
-                              env={**os.environ, **ENV})
+                               *WEB_ARGS.split(), "--log-level", "warning"], cwd=ROOT, env={**os.environ, **ENV})
     for _ in range(100):
         try:
             http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/health/")
