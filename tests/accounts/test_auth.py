@@ -1,6 +1,6 @@
 import pytest
-from django.urls import reverse
 from django.test import Client
+from django.urls import reverse
 
 from accounts.roles import Role
 from core.management.commands.demo_totp import current_code
@@ -153,8 +153,8 @@ def test_the_session_remembers_a_found_authenticator_but_asks_again_until_there_
     client.force_login(user)
     assert client.get(reverse("home")).status_code == 302  # none yet: asked on every request
     assert client.get(reverse("home")).status_code == 302
-    make_totp = make_user(Role.CASE_OFFICER)  # a user with one, to copy it from
-    Authenticator.objects.filter(user=make_totp).update(user=user)
+    holder = make_user(Role.CASE_OFFICER)  # a user with one, whose authenticator is handed over
+    Authenticator.objects.filter(user=holder).update(user=user)
     assert client.get(reverse("home")).status_code == 200
     Authenticator.objects.filter(user=user).delete()
     # found once in this session (which began with the second factor set up): not looked up again
