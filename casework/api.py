@@ -76,6 +76,12 @@ class DecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
 
+# what a listed case shows: 50 rows of four joined tables, so the list reads only these
+CASE_LIST_COLUMNS = ["id", "reference", "program__code", "program__currency", "company__legal_name",
+                     "company__credit_grade", "status", "requested_amount", "approved_amount", "assignee__email",
+                     "stage_due_at", "submitted_at", "decided_at"]
+
+
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Application.objects.none()
     serializer_class = CaseSerializer
@@ -86,7 +92,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Application.objects.none()
-        return case_queue_for(user=self.request.user).order_by("stage_due_at", "pk")
+        cases = case_queue_for(user=self.request.user).order_by("stage_due_at", "pk")
+        return cases.only(*CASE_LIST_COLUMNS) if self.action == "list" else cases
 
     def get_object(self):
         return case_get_for(user=self.request.user, pk=self.kwargs["pk"])

@@ -114,22 +114,26 @@ class CashFlow(models.Model):
         return f"{self.fund} {self.date} {self.kind} {self.amount}"
 
 
-class LedgerDay(models.Model):
-    """A fund's ledger summed per day, kept in step with CashFlow by funds.ledger (in the transaction of each entry
-    and each review): what the fund reports read. A fund's 5,000 entries are some 1,300 days; the reports sum days,
-    and the IRR discounts the investors' flows of each day, instead of reading every entry.
+class LedgerFigures(models.Model):
+    """The ledger's sums per kind over a span of days (rejected entries do not count)."""
 
-    Rejected entries do not count. ``nav``/``cash``: the NAV entries of the day summed (null: no NAV that day).
-    ``invested``: a positive deployment that day (the "last investment" is the latest such day).
-    """
-
-    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="ledger_days")
-    date = models.DateField()
     called = models.DecimalField(default=0, **MONEY)
     reserved = models.DecimalField(default=0, **MONEY)
     deployed = models.DecimalField(default=0, **MONEY)
     fees = models.DecimalField(default=0, **MONEY)
     distributions = models.DecimalField(default=0, **MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class LedgerDay(LedgerFigures):
+    """A fund's ledger summed per day, kept in step with CashFlow by funds.ledger in the transaction of each entry and
+    each review. ``nav``/``cash``: the day's NAV entries summed (null: no NAV that day); ``invested``: a positive
+    deployment that day (the "last investment" is the latest such day)."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="ledger_days")
+    date = models.DateField()
     nav = models.DecimalField(null=True, blank=True, **MONEY)
     cash = models.DecimalField(null=True, blank=True, **MONEY)
     invested = models.BooleanField(default=False)
@@ -139,6 +143,35 @@ class LedgerDay(models.Model):
 
     def __str__(self):
         return f"{self.fund} {self.date}"
+
+
+class LedgerQuarter(LedgerFigures):
+    """A fund's ledger days summed per calendar quarter (``quarter``: its first day), with the quarter's last
+    investment day and last NAV day: a fund report reads some 20 of these per fund instead of 1,300 days."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="ledger_quarters")
+    quarter = models.DateField()
+    last_investment = models.DateField(null=True, blank=True)
+    last_nav = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fund", "quarter"], name="ledgerquarter_fund_quarter")]
+
+    def __str__(self):
+        return f"{self.fund} {self.quarter}"
+
+
+class InvestorFlows(models.Model):
+    """The investors' net flow of each day of a fund (distributions − calls, as float64) and the days (ordinal, int64),
+    as packed arrays: the IRR discounts every one of them, and a report of 200 funds reads 200 rows rather than
+    200,000 days. Derived from LedgerDay by funds.ledger; money figures never come from here."""
+
+    fund = models.OneToOneField(Fund, on_delete=models.CASCADE, related_name="investor_flows")
+    days = models.BinaryField(default=b"")
+    amounts = models.BinaryField(default=b"")
+
+    def __str__(self):
+        return f"{self.fund}: investors' flows"
 
 
 class Deal(models.Model):

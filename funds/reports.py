@@ -2,16 +2,12 @@
 
 import operator
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import reduce
 
-import numpy as np
 from django.conf import settings
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db import connection
-from django.db.models import F, FloatField, Func, IntegerField, Max, Q, Sum
-from django.db.models.functions import Cast, TruncQuarter
+from django.db.models import Q
 
 from accounts.models import User
 from accounts.roles import Role
@@ -20,6 +16,8 @@ from reporting.money import describe, rate_for
 from reporting.periods import quarter_bounds
 from reporting.registry import register
 
+from .ledger import SUMS as LEDGER_SUMS
+from .ledger import quarter_totals, unpack
 from .metrics import (
     ZERO,
     FlagRules,
@@ -33,9 +31,10 @@ from .metrics import (
     roll_up,
     xirr_many,
 )
-from .models import Deal, Fund, LedgerDay
+from .models import Deal, Fund, InvestorFlows, LedgerDay, LedgerQuarter
 
 KIND = "fund_utilisation"
+ONE_DAY = timedelta(days=1)
 SUB_FUND_COLUMNS = ["Sub-fund", "Mother fund", "Category", "Manager", "Committed", "Called", "Reserved", "Deployed",
                     "Idle", "Deployment rate", "Expected (pace)", "Gap to pace", "Months since last investment",
                     "Fees on idle capital", "DPI", "RVPI", "TVPI", "IRR", "Unreconciled cash", "Licence"]
@@ -67,30 +66,27 @@ def _sub_funds(scope):
 
 
 def _quarter_sums(funds, as_of):
-    """The ledger's day sums (LedgerDay, kept by funds.ledger) up to ``as_of`` summed per fund and calendar quarter,
-    with each quarter's last investment and last NAV day: one grouped query serves the totals and the pace chart."""
-    sums = {name: Sum(name) for name in ("called", "reserved", "deployed", "fees", "distributions")}
-    return list(LedgerDay.objects.filter(fund__in=funds, date__lte=as_of).annotate(quarter=TruncQuarter("date"))
-                .values("fund_id", "quarter").annotate(**{f"sum_{name}": total for name, total in sums.items()},
-                                                       last_investment=Max("date", filter=Q(invested=True)),
-                                                       last_nav=Max("date", filter=Q(nav__isnull=False))).order_by())
+    """Rows of (fund, quarter) sums of the ledger up to ``as_of``, with each quarter's last investment and last NAV
+    day (funds.ledger keeps them): the quarters that have ended by ``as_of``, and the days of the one it falls in."""
+    start, end = quarter_bounds(as_of)
+    rows = list(LedgerQuarter.objects.filter(fund__in=funds, quarter__lte=as_of if end == as_of else start - ONE_DAY)
+                .values("fund_id", "quarter", *LEDGER_SUMS, "last_investment", "last_nav"))
+    if end != as_of:
+        for row in quarter_totals(LedgerDay.objects.filter(fund__in=funds, date__range=(start, as_of))):
+            row["quarter"] = row.pop("q")
+            rows.append(row)
+    return rows
 
 
 def _investor_flows(funds, as_of):
     """{fund id: (ordinal days, amounts)}: the investors' net flow of each day (distributions − calls) up to
-    ``as_of``. PostgreSQL hands each fund's flows over as two arrays (the rows are as many as the fund-days)."""
-    days = LedgerDay.objects.filter(fund__in=funds, date__lte=as_of).exclude(called=0, distributions=0)
-    net = Cast(F("distributions") - F("called"), FloatField())
-    if connection.vendor == "postgresql":
-        rows = days.values("fund_id").annotate(
-            days=ArrayAgg(Func(F("date"), template="(%(expressions)s - DATE '0001-01-01' + 1)",
-                               output_field=IntegerField())),
-            amounts=ArrayAgg(net)).order_by().values_list("fund_id", "days", "amounts")
-        return {fund_id: (np.array(d, dtype=np.int64), np.array(a, dtype=np.float64)) for fund_id, d, a in rows}
-    flows = defaultdict(list)
-    for fund_id, day, amount in days.values_list("fund_id", "date", net):
-        flows[fund_id].append((day, amount))
-    return {fund_id: dated_arrays(dated) for fund_id, dated in flows.items()}
+    ``as_of``, from the packed arrays funds.ledger keeps per fund."""
+    flows = {}
+    for row in InvestorFlows.objects.filter(fund__in=funds):
+        days, amounts = unpack(row)
+        until = days <= as_of.toordinal()
+        flows[row.fund_id] = (days[until], amounts[until])
+    return flows
 
 
 def _summaries(funds, as_of, quarters):
@@ -99,8 +95,8 @@ def _summaries(funds, as_of, quarters):
     totals = {}
     for row in quarters:
         total = totals.setdefault(row["fund_id"], defaultdict(lambda: ZERO))
-        for name in ("called", "reserved", "deployed", "fees", "distributions"):
-            total[name] += row[f"sum_{name}"]
+        for name in LEDGER_SUMS:
+            total[name] += row[name]
         for name in ("last_investment", "last_nav"):
             if row[name] and (total[name] == ZERO or row[name] > total[name]):
                 total[name] = row[name]
@@ -193,7 +189,7 @@ def _pace_series(funds, period_end, currency, quarters):
     factor = {f.pk: (rate.rate if (rate := rate_for(f.currency, currency, period_end)) else Decimal(1)) for f in funds}
     per_quarter = defaultdict(Decimal)
     for row in quarters:
-        per_quarter[quarter_bounds(row["quarter"])[1]] += row["sum_deployed"] * factor[row["fund_id"]]
+        per_quarter[quarter_bounds(row["quarter"])[1]] += row["deployed"] * factor[row["fund_id"]]
     labels, deployed, expected, running = [], [], [], Decimal(0)
     day = quarter_bounds(min(f.investment_period_start for f in funds))[1]
     while day <= period_end:

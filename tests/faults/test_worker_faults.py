@@ -160,14 +160,15 @@ def test_a_worker_killed_mid_report_is_made_good_by_the_sweeper_with_one_report(
     params.pop("context", None)
     locker = psycopg.connect(**params)
     try:
-        # the builder reads funds_cashflow: with the table locked, the first worker stops in the middle of the report
-        locker.execute("LOCK TABLE funds_cashflow IN ACCESS EXCLUSIVE MODE")
+        # the builder reads the ledger's quarter sums: with that table locked, the first worker stops in the middle of
+        # the report
+        locker.execute("LOCK TABLE funds_ledgerquarter IN ACCESS EXCLUSIVE MODE")
         first = workers.start()
         run = _request()
         assert _status(run) == RunStatus.QUEUED
 
         def blocked_in_the_builder():
-            waiting = locker.execute("SELECT count(*) FROM pg_locks WHERE relation = 'funds_cashflow'::regclass "
+            waiting = locker.execute("SELECT count(*) FROM pg_locks WHERE relation = 'funds_ledgerquarter'::regclass "
                                      "AND NOT granted").fetchone()[0]
             return waiting > 0 and _status(run) == RunStatus.RUNNING
 

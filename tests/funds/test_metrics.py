@@ -97,7 +97,7 @@ def test_the_report_reads_the_same_figures_from_the_database_as_from_the_entries
     """The report's grouped queries (funds.reports.metrics_of) against the pure functions over the same entries:
     same-day NAV entries summed, a correction, an entry after the date and a rejected entry ignored."""
     from funds import ledger, services
-    from funds.models import CashFlow, LedgerDay
+    from funds.models import CashFlow, InvestorFlows, LedgerDay, LedgerQuarter
     from funds.reports import metrics_of
     from tests.funds.factories import mother_fund, sub_fund_fields
 
@@ -127,10 +127,19 @@ def test_the_report_reads_the_same_figures_from_the_database_as_from_the_entries
     # the last day with a positive deployment entry: 1 September 2022 (its correction does not move it)
     assert from_database.months_since_last_investment == 16
     assert irr == pytest.approx(-0.118025, abs=1e-6)
-    # the day sums kept entry by entry are those a rebuild from the entries gives
-    kept = list(LedgerDay.objects.order_by("date").values())
+    # the summaries kept entry by entry are those a rebuild from the entries gives
+    def summaries():
+        return [[{k: bytes(v) if isinstance(v, memoryview | bytes) else v for k, v in row.items() if k != "id"}
+                 for row in model.objects.order_by("pk").values()]
+                for model in (LedgerDay, LedgerQuarter, InvestorFlows)]
+
+    kept = summaries()
     ledger.rebuild()
-    assert [{k: v for k, v in day.items() if k != "id"} for day in kept] == [
-        {k: v for k, v in day.items() if k != "id"} for day in LedgerDay.objects.order_by("date").values()]
+    assert summaries() == kept
+    assert [q.quarter for q in LedgerQuarter.objects.order_by("quarter")][:2] == [date(2022, 1, 1), date(2022, 4, 1)]
+    assert LedgerQuarter.objects.get(quarter=date(2023, 10, 1)).last_nav == date(2023, 12, 31)
+    days, amounts = ledger.unpack(InvestorFlows.objects.get(fund=fund))
+    assert list(zip(days, amounts)) == [(date(2022, 3, 1).toordinal(), -250.0), (date(2023, 6, 30).toordinal(), 25.0),
+                                        (date(2024, 3, 1).toordinal(), -999.0)]
     assert not LedgerDay.objects.filter(date=date(2023, 2, 1)).exists()  # its only entry was rejected
     assert LedgerDay.objects.get(date=date(2022, 9, 1)).invested  # a positive deployment that day, then corrected
