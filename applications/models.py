@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from programs.models import MONEY, IPType
 
@@ -122,7 +123,7 @@ class IPAsset(models.Model):
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("application status", "Submitted")  # the column "Submitted" is a date
     SCREENING = "screening", _("Screening")
     INFO_REQUESTED = "info_requested", _("Information requested")
     VALUATION = "valuation", _("Valuation")

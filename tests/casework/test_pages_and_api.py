@@ -183,3 +183,12 @@ def test_the_cached_filters_follow_the_query_and_the_language(client, program, o
     assert ">Apply</button>" in client.get(url).content.decode()
     client.cookies["django_language"] = "ko"
     assert ">적용</button>" in client.get(url).content.decode()
+
+
+def test_in_korean_the_submitted_status_and_the_submission_date_column_read_differently(client, program, officer):
+    make_submitted(program)
+    client.force_login(officer)
+    client.cookies["django_language"] = "ko"
+    html = client.get(reverse("casework:queue")).content.decode()
+    assert '<th scope="col">제출일</th>' in html  # the column: the date of submission
+    assert "<td>제출 완료</td>" in html  # the status of the case
