@@ -55,10 +55,9 @@ def company_exposure(*, company, exclude=None, currency=None):
         qs = qs.filter(program__currency=currency)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    open_amount = qs.filter(status__in=OPEN_STATUSES).aggregate(
-        total=Coalesce(Sum("requested_amount"), Decimal("0"))
-    )["total"]
-    approved_amount = qs.filter(status=Status.APPROVED).aggregate(
-        total=Coalesce(Sum(Coalesce("approved_amount", "requested_amount")), Decimal("0"))
-    )["total"]
-    return open_amount + approved_amount
+    totals = qs.aggregate(
+        open=Coalesce(Sum("requested_amount", filter=Q(status__in=OPEN_STATUSES)), Decimal("0")),
+        approved=Coalesce(Sum(Coalesce("approved_amount", "requested_amount"), filter=Q(status=Status.APPROVED)),
+                          Decimal("0")),
+    )
+    return totals["open"] + totals["approved"]

@@ -256,8 +256,10 @@ def case_proposed_amount(*, application):
     )
 
 
-def case_weighted_score(*, application):
-    scores = CreditScore.objects.filter(application=application).select_related("criterion")
+def case_weighted_score(*, application, scores=None):
+    """``scores``: the application's CreditScores with their criteria, when the caller has read them already."""
+    if scores is None:
+        scores = CreditScore.objects.filter(application=application).select_related("criterion")
     return weighted_score([(s.criterion.weight, s.score) for s in scores])
 
 

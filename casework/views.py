@@ -98,7 +98,8 @@ def bulk_assign(request):
 
 def _case_context(request, case, forms=None):
     criteria = list(RubricCriterion.objects.filter(program=case.program))
-    scores = {s.criterion_id: s for s in case.credit_scores.all()}
+    scored = list(case.credit_scores.select_related("criterion"))
+    scores = {s.criterion_id: s for s in scored}
     checklist = ScreeningChecklist.objects.filter(application=case).first()
     proposal = services.case_proposed_amount(application=case) if case.requested_amount else None
     context = {
@@ -107,7 +108,7 @@ def _case_context(request, case, forms=None):
         "checklist": checklist,
         "info_requests": case.info_requests.select_related("requested_by", "answered_by"),
         "notes": case.notes.select_related("author"),
-        "criteria": criteria, "scores": scores, "weighted_score": services.case_weighted_score(application=case),
+        "criteria": criteria, "scores": scores, "weighted_score": services.case_weighted_score(application=case, scores=scored),
         "proposal": proposal, "rule_labels": RULE_LABELS,
         "recommendation": case.recommendations.select_related("recommended_by").first(),
         "decision": case.decisions.select_related("decided_by").first(),

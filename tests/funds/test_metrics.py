@@ -139,7 +139,7 @@ def test_the_report_reads_the_same_figures_from_the_database_as_from_the_entries
     assert [q.quarter for q in LedgerQuarter.objects.order_by("quarter")][:2] == [date(2022, 1, 1), date(2022, 4, 1)]
     assert LedgerQuarter.objects.get(quarter=date(2023, 10, 1)).last_nav == date(2023, 12, 31)
     days, amounts = ledger.unpack(InvestorFlows.objects.get(fund=fund))
-    assert list(zip(days, amounts)) == [(date(2022, 3, 1).toordinal(), -250.0), (date(2023, 6, 30).toordinal(), 25.0),
+    assert list(zip(days, amounts, strict=True)) == [(date(2022, 3, 1).toordinal(), -250.0), (date(2023, 6, 30).toordinal(), 25.0),
                                         (date(2024, 3, 1).toordinal(), -999.0)]
     assert not LedgerDay.objects.filter(date=date(2023, 2, 1)).exists()  # its only entry was rejected
     assert LedgerDay.objects.get(date=date(2022, 9, 1)).invested  # a positive deployment that day, then corrected
