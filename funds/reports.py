@@ -94,11 +94,12 @@ def _summaries(funds, as_of, quarters):
     and its investors' flows: two more queries."""
     totals = {}
     for row in quarters:
-        total = totals.setdefault(row["fund_id"], defaultdict(lambda: ZERO))
+        total = totals.setdefault(row["fund_id"], {**dict.fromkeys(LEDGER_SUMS, ZERO), "last_investment": None,
+                                                   "last_nav": None})
         for name in LEDGER_SUMS:
             total[name] += row[name]
-        for name in ("last_investment", "last_nav"):
-            if row[name] and (total[name] == ZERO or row[name] > total[name]):
+        for name in ("last_investment", "last_nav"):  # the latest day of any quarter
+            if row[name] and (total[name] is None or row[name] > total[name]):
                 total[name] = row[name]
     navs, latest = {}, [Q(fund_id=fund_id, date=total["last_nav"]) for fund_id, total in totals.items()
                         if total["last_nav"]]
@@ -113,7 +114,7 @@ def _summaries(funds, as_of, quarters):
         summaries[fund_id] = LedgerSummary(
             called=total["called"], reserved=total["reserved"], deployed=total["deployed"], fees=total["fees"],
             distributions=total["distributions"], nav=nav, reported_cash=cash,
-            last_investment=total["last_investment"] or None, investor_days=days, investor_amounts=amounts)
+            last_investment=total["last_investment"], investor_days=days, investor_amounts=amounts)
     return summaries
 
 

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -143,3 +143,24 @@ def test_the_report_reads_the_same_figures_from_the_database_as_from_the_entries
                                         (date(2024, 3, 1).toordinal(), -999.0)]
     assert not LedgerDay.objects.filter(date=date(2023, 2, 1)).exists()  # its only entry was rejected
     assert LedgerDay.objects.get(date=date(2022, 9, 1)).invested  # a positive deployment that day, then corrected
+
+
+def test_xirr_of_many_funds_at_once_is_each_fund_s_own():
+    """Funds solved together (the solved ones dropped from later iterations) get the rate each gets alone."""
+    import random
+
+    from funds.metrics import dated_arrays, xirr_many
+
+    rng = random.Random(5)
+    series = []
+    for fund in range(12):
+        flows = [(date(2021, 1, 1) + timedelta(days=rng.randint(0, 1500)), -rng.randint(1, 100)) for _ in range(40)]
+        flows += [(date(2022, 1, 1) + timedelta(days=rng.randint(0, 1500)), rng.randint(1, 60 + 10 * fund))
+                  for _ in range(40)]
+        series.append(flows)
+    series.append([(date(2021, 1, 1), 100)])  # no sign change: no rate
+    together = xirr_many([dated_arrays(flows) for flows in series])
+    alone = [xirr(flows) for flows in series]
+    assert together[-1] is None and alone[-1] is None
+    assert sum(rate is not None for rate in together) >= 10
+    assert together == pytest.approx(alone, abs=1e-9)
