@@ -63,7 +63,8 @@ def _investor_rows(days):
 
 
 def refresh(fund_id, day, apps=installed_apps):
-    """Recompute the fund's summaries that the entries of ``day`` feed. Call inside the writing transaction."""
+    """Recompute the fund's summaries that the entries of ``day`` feed: the day, its quarter and the day's investor
+    flow in the fund's sorted arrays. Call inside the writing transaction."""
     m = _models(apps)
     list(m["Fund"].objects.select_for_update().filter(pk=fund_id).values_list("pk"))  # one writer per fund at a time
     day = day if isinstance(day, date) else date.fromisoformat(str(day))
@@ -81,10 +82,20 @@ def refresh(fund_id, day, apps=installed_apps):
     else:
         del quarter["fund_id"], quarter["q"]
         m["LedgerQuarter"].objects.update_or_create(fund_id=fund_id, quarter=start, defaults=quarter)
-    flows = list(_investor_rows(m["LedgerDay"].objects.filter(fund_id=fund_id)))
-    packed = pack([d for _f, d, _a in flows], [a for _f, _d, a in flows])
-    m["InvestorFlows"].objects.update_or_create(fund_id=fund_id, defaults=dict(zip(("days", "amounts"), packed,
-                                                                                   strict=True)))
+    net = float(totals["distributions"] - totals["called"]) if totals else 0.0
+    flows, _created = m["InvestorFlows"].objects.get_or_create(fund_id=fund_id)
+    days, amounts = (np.array(a) for a in unpack(flows))  # writable copies, sorted by day
+    ordinal = day.toordinal()
+    at = int(np.searchsorted(days, ordinal))
+    present = at < days.size and days[at] == ordinal
+    if present and net:
+        amounts[at] = net
+    elif present:
+        days, amounts = np.delete(days, at), np.delete(amounts, at)
+    elif net:
+        days, amounts = np.insert(days, at, ordinal), np.insert(amounts, at, net)
+    flows.days, flows.amounts = pack(days, amounts)
+    flows.save(update_fields=["days", "amounts"])
 
 
 def rebuild(fund_ids=None, batch=5000, apps=installed_apps):
