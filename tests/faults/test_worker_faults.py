@@ -27,10 +27,15 @@ from config.celery import app as celery_app
 from reporting import services
 from reporting.models import Report, RunStatus
 from reporting.services import QUEUE_LOST_AFTER, STUCK_AFTER
-from tests.reporting.test_reports import Q_END, Q_START, _request, funds_data  # noqa: F401 (fixture)
+from tests.funds.factories import REPORT_QUARTER, fund_with_ledger, request_fund_report
 
 ROOT = Path(settings.BASE_DIR)
 TIMEOUT = 60
+
+
+@pytest.fixture
+def funds_data():
+    return fund_with_ledger()
 
 
 def _wait_for(condition, what, *, timeout=TIMEOUT, logs=()):
@@ -150,7 +155,7 @@ def _status(run):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_report_is_made_good_by_the_sweeper_with_one_report(funds_data, broker,  # noqa: F811
+def test_a_worker_killed_mid_report_is_made_good_by_the_sweeper_with_one_report(funds_data, broker,
                                                                                    workers):
     """SIGKILL leaves the run RUNNING and its message unacknowledged (Redis would hand it out again only after the
     one-hour visibility timeout): the sweeper re-queues it once STUCK_AFTER has passed, and a second worker
@@ -164,7 +169,7 @@ def test_a_worker_killed_mid_report_is_made_good_by_the_sweeper_with_one_report(
         # the report
         locker.execute("LOCK TABLE funds_ledgerquarter IN ACCESS EXCLUSIVE MODE")
         first = workers.start()
-        run = _request()
+        run = request_fund_report()
         assert _status(run) == RunStatus.QUEUED
 
         def blocked_in_the_builder():
@@ -183,7 +188,7 @@ def test_a_worker_killed_mid_report_is_made_good_by_the_sweeper_with_one_report(
     workers.start()
     assert services.report_runs_sweep(now=timezone.now() + STUCK_AFTER + timedelta(seconds=1)) == 1
     _wait_for(lambda: _status(run) == RunStatus.DONE, "the re-queued run to complete", logs=workers.logs)
-    assert Report.objects.filter(kind="fund_utilisation", scope="all", period_end=Q_END).count() == 1
+    assert Report.objects.filter(kind="fund_utilisation", scope="all", period_end=REPORT_QUARTER[1]).count() == 1
     assert run.attempts == 2 and run.report_id is not None
 
 
@@ -200,12 +205,12 @@ def test_the_beat_sweeps_for_lost_runs_at_least_every_minute():
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_runs_lost_with_a_restarted_redis_are_all_done_within_two_minutes(funds_data, broker, workers):  # noqa: F811
+def test_runs_lost_with_a_restarted_redis_are_all_done_within_two_minutes(funds_data, broker, workers):
     """Redis keeps nothing across a restart (no persistence): the queued messages are gone, the runs are still in
     the database. The beat's sweeper (every SWEEP_EVERY) re-queues runs queued for QUEUE_LOST_AFTER, so everything
     recorded is done at most SWEEP_EVERY + QUEUE_LOST_AFTER + the time measured here after Redis is back."""
     mother, _fund = funds_data
-    periods = [(date(2025, 1, 1), date(2025, 3, 31)), (Q_START, Q_END)]
+    periods = [(date(2025, 1, 1), date(2025, 3, 31)), REPORT_QUARTER]
     runs = [services.report_request(kind="fund_utilisation", scope=scope, period_start=start, period_end=end)
             for scope in ("all", f"fund:{mother.pk}") for start, end in periods]
     assert broker.queued() == len(runs) == 4

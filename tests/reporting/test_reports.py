@@ -16,26 +16,24 @@ from funds import services as fund_services
 from reporting import services
 from reporting.models import ExchangeRate, Report, ReportRun, RunStatus
 from reporting.money import convert
-from tests.funds.factories import mother_fund, sub_fund_fields
+from tests.funds.factories import (
+    REPORT_QUARTER,
+    fund_with_ledger,
+    mother_fund,
+    request_fund_report,
+    sub_fund_fields,
+)
 
 pytestmark = pytest.mark.django_db
-Q_START, Q_END = date(2025, 4, 1), date(2025, 6, 30)
+Q_START, Q_END = REPORT_QUARTER
 
 
 @pytest.fixture
 def funds_data():
-    mother = mother_fund("1000", name="K-Content")
-    fund = fund_services.sub_fund_create(parent=mother, actor=None, **sub_fund_fields("400", name="Global Content"))
-    fund_services.cash_flow_record(fund=fund, actor=None, kind="call", date=date(2023, 1, 1), amount=Decimal("150"))
-    fund_services.cash_flow_record(fund=fund, actor=None, kind="deploy", date=date(2023, 1, 2), amount=Decimal("120"))
-    fund_services.cash_flow_record(fund=fund, actor=None, kind="reserve", date=date(2024, 1, 2), amount=Decimal("40"))
-    fund_services.cash_flow_record(fund=fund, actor=None, kind="nav", date=date(2024, 12, 31), amount=Decimal("100"),
-                                   cash=Decimal("30"))
-    return mother, fund
+    return fund_with_ledger()
 
 
-def _request(scope="all"):
-    return services.report_request(kind="fund_utilisation", scope=scope, period_start=Q_START, period_end=Q_END)
+_request = request_fund_report
 
 
 def test_a_report_snapshots_the_figures_and_flags_at_the_period_end(funds_data, django_capture_on_commit_callbacks):
