@@ -39,3 +39,9 @@ class StaffMfaRequiredMiddleware:
             request.session[SESSION_KEY] = user.pk
             return True
         return False
+
+
+def forget_totp(sender, request, user, authenticator, **kwargs):
+    """An authenticator removed in this session: the session no longer vouches for one (allauth's signal)."""
+    if getattr(request, "session", None) is not None:
+        request.session.pop(SESSION_KEY, None)

@@ -162,3 +162,22 @@ def test_the_session_remembers_a_found_authenticator_but_asks_again_until_there_
     other = Client()
     other.force_login(user)
     assert other.get(reverse("home")).status_code == 302  # a new session looks again
+
+
+def test_removing_the_authenticator_in_a_session_makes_that_session_ask_for_one_again(client):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.signals import authenticator_removed
+
+    user = make_user(Role.CASE_OFFICER)
+    client.force_login(user)
+    assert client.get(reverse("home")).status_code == 200  # found and remembered
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    authenticator.delete()
+
+    class Request:  # what allauth sends with the signal: the request of the session that removed it
+        session = client.session
+
+    request = Request()
+    authenticator_removed.send(sender=Authenticator, request=request, user=user, authenticator=authenticator)
+    request.session.save()
+    assert client.get(reverse("home")).status_code == 302
