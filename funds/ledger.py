@@ -2,9 +2,10 @@
 fund and quarter (LedgerQuarter) and the investors' dated flows per fund (InvestorFlows). Fund reports and pages
 read these, never the entries.
 
-Every write to the ledger (an entry recorded, an entry accepted or rejected) recomputes, from the entries
-themselves, the day it touches, that day's quarter and the fund's investor flows, inside its transaction and under a
-lock on the fund, so that two entries of the same fund recorded at once cannot each miss the other. ``rebuild``
+Every write to the ledger (an entry recorded, an entry accepted or rejected) recomputes the day it touches from the
+entries themselves, then that day's quarter from its days and the day's place in the fund's investor flows, inside
+its transaction and under a lock on the fund, so that two entries of the same fund recorded at once cannot each miss
+the other. ``rebuild``
 recomputes everything (the migration that introduced the tables, the benchmark's generated data, a repair after a
 manual change of entries).
 """
