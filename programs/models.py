@@ -196,11 +196,13 @@ class MarketVolume(models.Model):
 
     def clean(self):
         """Periods of one country may not overlap: the cumulative volume would count the overlap twice."""
-        if self.period_start and self.period_end and self.period_end < self.period_start:
+        if not (self.period_start and self.period_end):
+            return  # a missing date is reported by the field itself
+        if self.period_end < self.period_start:
             raise ValidationError({"period_end": _("The period ends before it starts.")})
         overlapping = MarketVolume.objects.filter(country=self.country, period_start__lte=self.period_end,
                                                   period_end__gte=self.period_start).exclude(pk=self.pk).first()
-        if self.period_start and self.period_end and overlapping:
+        if overlapping:
             raise ValidationError({"period_start": _("This period overlaps %(other)s.") % {"other": overlapping}})
 
 

@@ -286,3 +286,15 @@ def test_market_statistics_of_one_country_may_not_overlap():
     assert "ends before it starts" in str(reversed_period.value.message_dict["period_end"])
     MarketVolume(country="GB", period_start=date(2024, 7, 1), period_end=date(2024, 12, 31), amount=Decimal("5"),
                  currency="GBP").full_clean()  # another country's period may coincide
+
+
+def test_market_statistics_with_a_date_missing_get_a_field_error_not_a_crash():
+    from django.core.exceptions import ValidationError
+
+    from programs.models import MarketVolume
+
+    MarketVolume.objects.create(country="KR", period_start=date(2024, 1, 1), period_end=date(2024, 12, 31),
+                                amount=Decimal("100"), currency="KRW")
+    with pytest.raises(ValidationError) as missing:
+        MarketVolume(country="KR", period_start=date(2024, 7, 1), amount=Decimal("50"), currency="KRW").full_clean()
+    assert "period_end" in missing.value.message_dict
