@@ -8,7 +8,7 @@ from accounts.roles import AGENCY_ROLES, Role
 from applications.models import Application, Company
 from applications.selectors import application_get_for
 from audit.selectors import case_timeline
-from core.counts import CachedCountPaginator, latest_change
+from core.counts import COUNT_SECONDS, CachedCountPaginator, latest_change
 from core.errors import DomainError
 from core.panels import render_case_panels
 from core.web import form_error_from, role_required
@@ -61,12 +61,14 @@ def queue(request):
     flags = valuation_flags_for([case["id"] for case in page.object_list])
     for case in page.object_list:
         case["flags"] = flags.get(case["id"], [])
-    assign_form = AssignForm(agency_ids=_agency_ids(request.user))
+    agency_ids = _agency_ids(request.user)
+    assign_form = AssignForm(agency_ids=agency_ids)
     # the filter's assignee list and the assign form's officers are the same people: read them once for both
     officers = list(iter(assign_form.fields["officer"].choices))  # iter: no COUNT query first
     assign_form.fields["officer"].widget.choices = case_filter.form.fields["assignee"].widget.choices = officers
     context = {"filter": case_filter, "page": page, "counts": status_tabs(counts), "query": query.urlencode(),
-               "assign_form": assign_form, "now": timezone.now(), "agency_key": _agency_ids(request.user)}
+               "assign_form": assign_form, "now": timezone.now(), "agency_key": agency_ids,
+               "filters_seconds": COUNT_SECONDS}
     template = "casework/_partials/queue_results.html" if request.htmx else "casework/queue.html"
     return render(request, template, context)
 

@@ -41,14 +41,14 @@ def _day_totals(entries):
 
 def quarter_totals(days):
     """The LedgerQuarter figures of each (fund, quarter) of the LedgerDay rows ``days``, in one grouped query."""
-    return (days.annotate(q=TruncQuarter("date")).values("fund_id", "q")
+    return (days.annotate(quarter=TruncQuarter("date")).values("fund_id", "quarter")
             .annotate(**{field: Sum(field) for field in SUMS}, last_investment=Max("date", filter=Q(invested=True)),
-                      last_nav=Max("date", filter=Q(nav__isnull=False))).order_by("fund_id", "q"))
+                      last_nav=Max("date", filter=Q(nav__isnull=False))).order_by("fund_id", "quarter"))
 
 
 def pack(days, amounts):
     """The InvestorFlows columns of ordinal days and float amounts."""
-    return np.asarray(days, dtype=np.int64).tobytes(), np.asarray(amounts, dtype=np.float64).tobytes()
+    return {"days": np.asarray(days, dtype=np.int64).tobytes(), "amounts": np.asarray(amounts, dtype=np.float64).tobytes()}
 
 
 def unpack(flows):
@@ -60,7 +60,12 @@ def _investor_rows(days):
     """(fund id, ordinal day, net flow) of the LedgerDay rows ``days`` with an investor flow, by fund and day."""
     for fund_id, day, called, distributions in (days.exclude(called=0, distributions=0).order_by("fund_id", "date")
                                                 .values_list("fund_id", "date", "called", "distributions")):
-        yield fund_id, day.toordinal(), float(distributions - called)
+        yield fund_id, day.toordinal(), _net(called, distributions)
+
+
+def _net(called, distributions):
+    """The investors' flow of a day: distributions in, calls out."""
+    return float(distributions - called)
 
 
 def refresh(fund_id, day, apps=installed_apps):
@@ -81,9 +86,9 @@ def refresh(fund_id, day, apps=installed_apps):
     if quarter is None:
         m["LedgerQuarter"].objects.filter(fund_id=fund_id, quarter=start).delete()
     else:
-        del quarter["fund_id"], quarter["q"]
+        del quarter["fund_id"], quarter["quarter"]
         m["LedgerQuarter"].objects.update_or_create(fund_id=fund_id, quarter=start, defaults=quarter)
-    net = float(totals["distributions"] - totals["called"]) if totals else 0.0
+    net = _net(totals["called"], totals["distributions"]) if totals else 0.0
     flows, _created = m["InvestorFlows"].objects.get_or_create(fund_id=fund_id)
     days, amounts = (np.array(a) for a in unpack(flows))  # writable copies, sorted by day
     ordinal = day.toordinal()
@@ -95,8 +100,7 @@ def refresh(fund_id, day, apps=installed_apps):
         days, amounts = np.delete(days, at), np.delete(amounts, at)
     elif net:
         days, amounts = np.insert(days, at, ordinal), np.insert(amounts, at, net)
-    flows.days, flows.amounts = pack(days, amounts)
-    flows.save(update_fields=["days", "amounts"])
+    m["InvestorFlows"].objects.filter(pk=flows.pk).update(**pack(days, amounts))
 
 
 def rebuild(fund_ids=None, batch=5000, apps=installed_apps):
@@ -114,14 +118,13 @@ def rebuild(fund_ids=None, batch=5000, apps=installed_apps):
             m["LedgerDay"].objects.bulk_create(rows)
             rows = []
     m["LedgerDay"].objects.bulk_create(rows)
-    days = m["LedgerDay"].objects.filter(fund_id__in=fund_ids) if fund_ids is not None else m["LedgerDay"].objects.all()
-    m["LedgerQuarter"].objects.bulk_create(
-        [m["LedgerQuarter"](quarter=row.pop("q"), **row) for row in quarter_totals(days)], batch_size=batch)
+    days = scoped["LedgerDay"]  # (a queryset: read again, now with the new rows)
+    m["LedgerQuarter"].objects.bulk_create([m["LedgerQuarter"](**row) for row in quarter_totals(days)],
+                                           batch_size=batch)
     flows = defaultdict(lambda: ([], []))
     for fund_id, day, amount in _investor_rows(days):
         flows[fund_id][0].append(day)
         flows[fund_id][1].append(amount)
     fund_pks = scoped["CashFlow"].order_by("fund_id").values_list("fund_id", flat=True).distinct()
     m["InvestorFlows"].objects.bulk_create(
-        [m["InvestorFlows"](fund_id=fund_id, **dict(zip(("days", "amounts"), pack(*flows[fund_id]), strict=True)))
-         for fund_id in fund_pks], batch_size=batch)
+        [m["InvestorFlows"](fund_id=fund_id, **pack(*flows[fund_id])) for fund_id in fund_pks], batch_size=batch)

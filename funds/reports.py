@@ -72,9 +72,7 @@ def _quarter_sums(funds, as_of):
     rows = list(LedgerQuarter.objects.filter(fund__in=funds, quarter__lte=as_of if end == as_of else start - ONE_DAY)
                 .values("fund_id", "quarter", *LEDGER_SUMS, "last_investment", "last_nav"))
     if end != as_of:
-        for row in quarter_totals(LedgerDay.objects.filter(fund__in=funds, date__range=(start, as_of))):
-            row["quarter"] = row.pop("q")
-            rows.append(row)
+        rows.extend(quarter_totals(LedgerDay.objects.filter(fund__in=funds, date__range=(start, as_of))))
     return rows
 
 

@@ -69,7 +69,7 @@ def _number(value):
             return value
     return value
 
-CHARTS_SECONDS = 24 * 3600
+CHARTS_SECONDS = 24 * 3600  # a stored report's charts and rendered body (it never changes)
 
 
 def chart_svgs(report):

@@ -34,7 +34,8 @@ def report_detail(request, pk):
                                                              period_end__lt=report.period_end)
                 .defer("data").order_by("-period_end").first())
     return render(request, "reporting/report_detail.html",
-                  {"report": report, "charts": exports.chart_svgs(report), "previous": previous})
+                  {"report": report, "charts": exports.chart_svgs(report), "previous": previous,
+                   "body_seconds": exports.CHARTS_SECONDS})
 
 
 @role_required(*READERS)
