@@ -50,7 +50,10 @@ def ensure_user(email, full_name, org, role, *, password=DEMO_PASSWORD):
     if role == Role.ADMINISTRATOR and not user.is_staff:
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
-    if role in STAFF_ROLES and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+    if (
+        role in STAFF_ROLES
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    ):
         TOTP.activate(user, DEMO_TOTP_SECRET)
     return user
 

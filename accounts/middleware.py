@@ -23,7 +23,11 @@ class StaffMfaRequiredMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"code": "mfa_required", "message": "Set up two-factor authentication first.", "details": {}},
+                    {
+                        "code": "mfa_required",
+                        "message": "Set up two-factor authentication first.",
+                        "details": {},
+                    },
                     status=403,
                 )
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")

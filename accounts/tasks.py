@@ -2,7 +2,9 @@ from celery import shared_task
 from django.core.mail import send_mail
 
 
-@shared_task(name="accounts.send_notification_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="accounts.send_notification_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
 def send_notification_email(notification_id):
     from .models import Notification
     from .notifications import absolute

@@ -12,7 +12,15 @@ class CompanyAdmin(admin.ModelAdmin):
 
 @admin.register(IPAsset)
 class IPAssetAdmin(admin.ModelAdmin):
-    list_display = ["registry_number", "ip_type", "jurisdiction", "title", "company", "expiry_date", "encumbrance"]
+    list_display = [
+        "registry_number",
+        "ip_type",
+        "jurisdiction",
+        "title",
+        "company",
+        "expiry_date",
+        "encumbrance",
+    ]
     list_filter = ["ip_type", "jurisdiction", "encumbrance"]
     search_fields = ["registry_number", "title"]
     readonly_fields = ["encumbrance"]

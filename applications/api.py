@@ -26,21 +26,42 @@ IsApplicant = role_permission(Role.APPLICANT)
 
 
 class CompanySerializer(serializers.ModelSerializer):
-    revenues = serializers.DictField(child=serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0),
-                                     required=False, write_only=True, help_text="{year: revenue}")
+    revenues = serializers.DictField(
+        child=serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0),
+        required=False,
+        write_only=True,
+        help_text="{year: revenue}",
+    )
     currency = serializers.CharField(required=False, write_only=True, default="KRW")
     financial_years = serializers.SerializerMethodField()
 
     class Meta:
         model = Company
-        fields = ["id", "legal_name", "registration_number", "country", "region", "sector", "employees", "credit_grade",
-                  "contact_name", "contact_email", "contact_phone", "revenues", "currency", "financial_years"]
+        fields = [
+            "id",
+            "legal_name",
+            "registration_number",
+            "country",
+            "region",
+            "sector",
+            "employees",
+            "credit_grade",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "revenues",
+            "currency",
+            "financial_years",
+        ]
         read_only_fields = ["id"]
         extra_kwargs = {"employees": {"max_value": 10_000_000}}
         validators = []  # the service answers a duplicate with a 409 and a clear message
 
     def get_financial_years(self, company) -> list[dict]:
-        return [{"year": fy.year, "revenue": str(fy.revenue), "currency": fy.currency} for fy in company.financial_years.all()]
+        return [
+            {"year": fy.year, "revenue": str(fy.revenue), "currency": fy.currency}
+            for fy in company.financial_years.all()
+        ]
 
     def validate_revenues(self, value):
         try:
@@ -68,8 +89,9 @@ class CompanyApi(APIView):
         serializer = CompanySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        company = services.company_register(actor=request.user, data=data, revenues=data.get("revenues"),
-                                            currency=data.get("currency", "KRW"))
+        company = services.company_register(
+            actor=request.user, data=data, revenues=data.get("revenues"), currency=data.get("currency", "KRW")
+        )
         return Response(CompanySerializer(company).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CompanySerializer, responses=CompanySerializer)
@@ -80,24 +102,48 @@ class CompanyApi(APIView):
         serializer = CompanySerializer(company, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        company = services.company_update(company=company, actor=request.user, data=data,
-                                          revenues=data.get("revenues"), currency=data.get("currency", "KRW"))
+        company = services.company_update(
+            company=company,
+            actor=request.user,
+            data=data,
+            revenues=data.get("revenues"),
+            currency=data.get("currency", "KRW"),
+        )
         return Response(CompanySerializer(company).data)
 
 
 class IPAssetSerializer(serializers.ModelSerializer):
-    remaining_life_years = serializers.FloatField(read_only=True, allow_null=True, source="remaining_life_years_now")
+    remaining_life_years = serializers.FloatField(
+        read_only=True, allow_null=True, source="remaining_life_years_now"
+    )
 
     class Meta:
         model = IPAsset
-        fields = ["id", "ip_type", "jurisdiction", "registry_number", "title", "filing_date", "grant_date", "expiry_date",
-                  "status", "owner_name", "encumbrance", "remaining_life_years"]
+        fields = [
+            "id",
+            "ip_type",
+            "jurisdiction",
+            "registry_number",
+            "title",
+            "filing_date",
+            "grant_date",
+            "expiry_date",
+            "status",
+            "owner_name",
+            "encumbrance",
+            "remaining_life_years",
+        ]
         read_only_fields = ["id", "encumbrance", "remaining_life_years"]
         validators = []  # uniqueness is the service's to check, with a clear 409
 
 
-class IPAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class IPAssetViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     queryset = IPAsset.objects.none()  # for the schema; get_queryset scopes to the user
     serializer_class = IPAssetSerializer
     permission_classes = [IsApplicant]
@@ -110,12 +156,14 @@ class IPAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
     def perform_create(self, serializer):
         company = company_for(user=self.request.user)
-        serializer.instance = services.ip_asset_create(company=company, actor=self.request.user,
-                                                       data=serializer.validated_data)
+        serializer.instance = services.ip_asset_create(
+            company=company, actor=self.request.user, data=serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        serializer.instance = services.ip_asset_update(asset=serializer.instance, actor=self.request.user,
-                                                       data=serializer.validated_data)
+        serializer.instance = services.ip_asset_update(
+            asset=serializer.instance, actor=self.request.user, data=serializer.validated_data
+        )
 
 
 class PrefetchedManyField(ManyRelatedField):
@@ -131,13 +179,18 @@ class PrefetchedManyField(ManyRelatedField):
         return super().get_attribute(instance)
 
     def to_representation(self, iterable):
-        return [value if isinstance(value, int) else self.child_relation.to_representation(value) for value in iterable]
+        return [
+            value if isinstance(value, int) else self.child_relation.to_representation(value)
+            for value in iterable
+        ]
 
 
 def attach_asset_ids(applications):
     """Give each application of a page ``related_ids["ip_assets"]``: its assets' ids, in one query of the link table."""
     ids = {application.pk: [] for application in applications}
-    links = Application.ip_assets.through.objects.filter(application_id__in=ids).order_by("application_id", "ipasset_id")
+    links = Application.ip_assets.through.objects.filter(application_id__in=ids).order_by(
+        "application_id", "ipasset_id"
+    )
     for application_id, asset_id in links.values_list("application_id", "ipasset_id"):
         ids[application_id].append(asset_id)
     for application in applications:
@@ -148,24 +201,51 @@ def attach_asset_ids(applications):
 class PrefetchedPrimaryKeysField(serializers.PrimaryKeyRelatedField):
     @classmethod
     def many_init(cls, *args, **kwargs):
-        return PrefetchedManyField(child_relation=cls(*args, **kwargs),
-                                   **{k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS})
+        return PrefetchedManyField(
+            child_relation=cls(*args, **kwargs),
+            **{k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS},
+        )
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
-    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.filter(is_published=True))
+    program = serializers.SlugRelatedField(
+        slug_field="code", queryset=Program.objects.filter(is_published=True)
+    )
     ip_assets = PrefetchedPrimaryKeysField(many=True, required=False, queryset=IPAsset.objects.none())
-    requested_amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=1, max_value=MAX_AMOUNT,
-                                                required=False, allow_null=True)
+    requested_amount = serializers.DecimalField(
+        max_digits=20, decimal_places=2, min_value=1, max_value=MAX_AMOUNT, required=False, allow_null=True
+    )
     currency = serializers.CharField(source="program.currency", read_only=True)
     status_display = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
-        fields = ["id", "reference", "program", "currency", "status", "status_display", "requested_amount", "purpose",
-                  "ip_assets", "submitted_at", "decided_at", "approved_amount", "eligibility_snapshot", "created_at"]
-        read_only_fields = ["id", "reference", "status", "submitted_at", "decided_at", "approved_amount",
-                            "eligibility_snapshot", "created_at"]
+        fields = [
+            "id",
+            "reference",
+            "program",
+            "currency",
+            "status",
+            "status_display",
+            "requested_amount",
+            "purpose",
+            "ip_assets",
+            "submitted_at",
+            "decided_at",
+            "approved_amount",
+            "eligibility_snapshot",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "reference",
+            "status",
+            "submitted_at",
+            "decided_at",
+            "approved_amount",
+            "eligibility_snapshot",
+            "created_at",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -210,12 +290,29 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "original_name", "kind", "size", "uploaded_at"]
 
 
-LIST_COLUMNS = ["id", "reference", "program__code", "program__currency", "status", "requested_amount", "purpose",
-                "submitted_at", "decided_at", "approved_amount", "eligibility_snapshot", "created_at"]
+LIST_COLUMNS = [
+    "id",
+    "reference",
+    "program__code",
+    "program__currency",
+    "status",
+    "requested_amount",
+    "purpose",
+    "submitted_at",
+    "decided_at",
+    "approved_amount",
+    "eligibility_snapshot",
+    "created_at",
+]
 
 
-class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                         mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ApplicationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """The company's applications: drafts are created and edited here, then submitted or withdrawn."""
 
     queryset = Application.objects.none()  # for the schema; get_queryset scopes to the user
@@ -227,7 +324,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 
     def get_queryset(self):
         queryset = application_visible_to(user=self.request.user).order_by("-created_at", "-pk")
-        if self.action == "list":  # read only what the list shows: a page of 50 builds no program or asset objects
+        if (
+            self.action == "list"
+        ):  # read only what the list shows: a page of 50 builds no program or asset objects
             return queryset.select_related(None).select_related("program").only(*LIST_COLUMNS)
         return queryset.prefetch_related("ip_assets")
 
@@ -241,18 +340,30 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     def perform_create(self, serializer):
         company = company_for(user=self.request.user)
         data = serializer.validated_data
-        application = services.application_create_draft(company=company, program=data["program"], actor=self.request.user)
+        application = services.application_create_draft(
+            company=company, program=data["program"], actor=self.request.user
+        )
         serializer.instance = services.application_update_draft(
-            application=application, actor=self.request.user, requested_amount=data.get("requested_amount"),
-            purpose=data.get("purpose"), ip_assets=data.get("ip_assets"))
+            application=application,
+            actor=self.request.user,
+            requested_amount=data.get("requested_amount"),
+            purpose=data.get("purpose"),
+            ip_assets=data.get("ip_assets"),
+        )
 
     def perform_update(self, serializer):
         data = serializer.validated_data
         if "program" in data and data["program"] != serializer.instance.program:
-            raise Conflict("The program of an application cannot change; start a new draft.", code="program_fixed")
+            raise Conflict(
+                "The program of an application cannot change; start a new draft.", code="program_fixed"
+            )
         serializer.instance = services.application_update_draft(
-            application=serializer.instance, actor=self.request.user, requested_amount=data.get("requested_amount"),
-            purpose=data.get("purpose"), ip_assets=data.get("ip_assets"))
+            application=serializer.instance,
+            actor=self.request.user,
+            requested_amount=data.get("requested_amount"),
+            purpose=data.get("purpose"),
+            ip_assets=data.get("ip_assets"),
+        )
 
     @extend_schema(request=SubmitSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
@@ -260,8 +371,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         application = self.get_object()
         payload = SubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        application = services.application_submit(application=application, actor=request.user,
-                                                   declaration_accepted=payload.validated_data["declaration_accepted"])
+        application = services.application_submit(
+            application=application,
+            actor=request.user,
+            declaration_accepted=payload.validated_data["declaration_accepted"],
+        )
         return Response(ApplicationSerializer(application, context={"request": request}).data)
 
     @extend_schema(request=WithdrawSerializer, responses=ApplicationSerializer)
@@ -270,20 +384,29 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         application = self.get_object()
         payload = WithdrawSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        application = services.application_withdraw(application=application, actor=request.user,
-                                                    reason=payload.validated_data.get("reason", ""))
+        application = services.application_withdraw(
+            application=application, actor=request.user, reason=payload.validated_data.get("reason", "")
+        )
         return Response(ApplicationSerializer(application, context={"request": request}).data)
 
     @extend_schema(request=None, responses=EligibilityCheckSerializer)
     @action(detail=True, methods=["get"])
     def eligibility(self, request, pk=None):
         results, problems = services.application_check(application=self.get_object())
-        return Response({"can_submit": not problems, "problems": [str(p) for p in problems],
-                         "rules": [r.as_dict() for r in results]})
+        return Response(
+            {
+                "can_submit": not problems,
+                "problems": [str(p) for p in problems],
+                "rules": [r.as_dict() for r in results],
+            }
+        )
 
     @extend_schema(methods=["get"], responses=DocumentSerializer(many=True))
-    @extend_schema(methods=["post"], request={"multipart/form-data": DocumentSerializer},
-                   responses={201: DocumentSerializer})
+    @extend_schema(
+        methods=["post"],
+        request={"multipart/form-data": DocumentSerializer},
+        responses={201: DocumentSerializer},
+    )
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
     def documents(self, request, pk=None):
         application = self.get_object()
@@ -291,9 +414,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
             return Response(DocumentSerializer(application.documents.all(), many=True).data)
         payload = DocumentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        document = services.document_upload(application=application, actor=request.user,
-                                            document_type=payload.validated_data["document_type"],
-                                            upload=payload.validated_data["file"])
+        document = services.document_upload(
+            application=application,
+            actor=request.user,
+            document_type=payload.validated_data["document_type"],
+            upload=payload.validated_data["file"],
+        )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
@@ -305,7 +431,11 @@ class DocumentDownloadApi(APIView):
         path = services.document_path(document)
         if not path.exists():
             raise InvalidInput("The file is missing from storage.", code="file_missing")
-        response = FileResponse(open(path, "rb"), as_attachment=True, filename=document.original_name,
-                                content_type=services.CONTENT_TYPES[document.kind])
+        response = FileResponse(
+            open(path, "rb"),
+            as_attachment=True,
+            filename=document.original_name,
+            content_type=services.CONTENT_TYPES[document.kind],
+        )
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -20,14 +20,21 @@ def revenue_years(today=None):
 class CompanyForm(forms.Form):
     legal_name = forms.CharField(label=_("Legal name"), max_length=200)
     country = forms.ChoiceField(label=_("Country"), choices=[(c, c) for c in COMPANY_NUMBER_FORMATS])
-    registration_number = forms.CharField(label=_("Registration number"), max_length=40,
-                                          help_text=_("KR 123-45-67890 · CN 18-character code · GB 01234567 · US 12-3456789"))
+    registration_number = forms.CharField(
+        label=_("Registration number"),
+        max_length=40,
+        help_text=_("KR 123-45-67890 · CN 18-character code · GB 01234567 · US 12-3456789"),
+    )
     sector = forms.CharField(label=_("Sector"), max_length=100)
     region = forms.CharField(label=_("Region"), max_length=100, required=False)
     employees = forms.IntegerField(label=_("Employees"), min_value=0, max_value=10_000_000)
-    credit_grade = forms.ChoiceField(label=_("Credit grade"), choices=[("", "—"), *CreditGrade.choices], required=False)
-    currency = forms.ChoiceField(label=_("Currency of the revenue figures"),
-                                 choices=[(c, c) for c in ("KRW", "CNY", "GBP", "USD", "EUR")])
+    credit_grade = forms.ChoiceField(
+        label=_("Credit grade"), choices=[("", "—"), *CreditGrade.choices], required=False
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency of the revenue figures"),
+        choices=[(c, c) for c in ("KRW", "CNY", "GBP", "USD", "EUR")],
+    )
     contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
     contact_email = forms.EmailField(label=_("Contact email"), required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
@@ -36,7 +43,11 @@ class CompanyForm(forms.Form):
         super().__init__(*args, **kwargs)
         for year in revenue_years():
             self.fields[f"revenue_{year}"] = forms.DecimalField(
-                label=_("Revenue %(year)s") % {"year": year}, required=False, min_value=0, max_digits=20, decimal_places=2
+                label=_("Revenue %(year)s") % {"year": year},
+                required=False,
+                min_value=0,
+                max_digits=20,
+                decimal_places=2,
             )
         if editing:
             for name in ("country", "registration_number"):
@@ -51,9 +62,20 @@ class IPAssetForm(forms.ModelForm):
 
     class Meta:
         model = IPAsset
-        fields = ["ip_type", "jurisdiction", "registry_number", "title", "filing_date", "grant_date", "expiry_date",
-                  "status", "owner_name"]
-        widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ("filing_date", "grant_date", "expiry_date")}
+        fields = [
+            "ip_type",
+            "jurisdiction",
+            "registry_number",
+            "title",
+            "filing_date",
+            "grant_date",
+            "expiry_date",
+            "status",
+            "owner_name",
+        ]
+        widgets = {
+            f: forms.DateInput(attrs={"type": "date"}) for f in ("filing_date", "grant_date", "expiry_date")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,14 +87,18 @@ class IPAssetForm(forms.ModelForm):
 
 
 class AmountForm(forms.Form):
-    requested_amount = forms.DecimalField(label=_("Amount requested"), min_value=1, max_value=MAX_AMOUNT,
-                                          max_digits=20, decimal_places=2)
-    purpose = forms.CharField(label=_("Purpose of the financing"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+    requested_amount = forms.DecimalField(
+        label=_("Amount requested"), min_value=1, max_value=MAX_AMOUNT, max_digits=20, decimal_places=2
+    )
+    purpose = forms.CharField(
+        label=_("Purpose of the financing"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
 
 
 class AssetsForm(forms.Form):
-    ip_assets = forms.ModelMultipleChoiceField(label=_("IP assets offered"), queryset=IPAsset.objects.none(),
-                                               widget=forms.CheckboxSelectMultiple)
+    ip_assets = forms.ModelMultipleChoiceField(
+        label=_("IP assets offered"), queryset=IPAsset.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,12 +111,16 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["document_type"].choices = [(d, d) for d in program.required_documents or []] + [("other", _("Other"))]
+        self.fields["document_type"].choices = [(d, d) for d in program.required_documents or []] + [
+            ("other", _("Other"))
+        ]
 
 
 class DeclarationForm(forms.Form):
     declaration = forms.BooleanField(
-        label=_("I declare that the information given is true and complete, and that the company owns the IP assets offered."),
+        label=_(
+            "I declare that the information given is true and complete, and that the company owns the IP assets offered."
+        ),
         required=True,
     )
 

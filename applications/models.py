@@ -30,7 +30,9 @@ LOW_CREDIT_GRADES = frozenset({"BB", "B", "CCC", "CC", "C", "D"})
 class Company(models.Model):
     """An SME's profile. Its users are the members of ``organization``."""
 
-    organization = models.OneToOneField("accounts.Organization", on_delete=models.PROTECT, related_name="company")
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="company"
+    )
     legal_name = models.CharField(_("legal name"), max_length=200)
     registration_number = models.CharField(_("registration number"), max_length=40)
     country = models.CharField(_("country"), max_length=2, default="KR")
@@ -46,7 +48,9 @@ class Company(models.Model):
     class Meta:
         verbose_name_plural = "companies"
         constraints = [
-            models.UniqueConstraint(fields=["country", "registration_number"], name="company_registration_unique"),
+            models.UniqueConstraint(
+                fields=["country", "registration_number"], name="company_registration_unique"
+            ),
         ]
 
     def __str__(self):
@@ -84,13 +88,17 @@ class IPAssetStatus(models.TextChoices):
 class IPAsset(models.Model):
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="ip_assets")
     ip_type = models.CharField(_("type"), max_length=30, choices=IPType.choices)
-    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, help_text=_("IP office: KR, CN, GB, EP, US, ..."))
+    jurisdiction = models.CharField(
+        _("jurisdiction"), max_length=2, help_text=_("IP office: KR, CN, GB, EP, US, ...")
+    )
     registry_number = models.CharField(_("registry number"), max_length=40)
     title = models.CharField(_("title"), max_length=300)
     filing_date = models.DateField(_("filing date"), null=True, blank=True)
     grant_date = models.DateField(_("grant / registration date"), null=True, blank=True)
     expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=IPAssetStatus.choices, default=IPAssetStatus.REGISTERED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=IPAssetStatus.choices, default=IPAssetStatus.REGISTERED
+    )
     owner_name = models.CharField(_("owner name"), max_length=200)
     # Changed only by services (pledge, takeover, disposal); never by the applicant.
     encumbrance = models.CharField(
@@ -123,7 +131,10 @@ class IPAsset(models.Model):
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", pgettext_lazy("application status", "Submitted")  # the column "Submitted" is a date
+    SUBMITTED = (
+        "submitted",
+        pgettext_lazy("application status", "Submitted"),
+    )  # the column "Submitted" is a date
     SCREENING = "screening", _("Screening")
     INFO_REQUESTED = "info_requested", _("Information requested")
     VALUATION = "valuation", _("Valuation")
@@ -163,10 +174,20 @@ TRANSITIONS = {
     (S.RECOMMENDED, "return_for_rework"): S.CREDIT_REVIEW,
     **{
         (status, "withdraw"): S.WITHDRAWN
-        for status in (S.DRAFT, S.SUBMITTED, S.SCREENING, S.INFO_REQUESTED, S.VALUATION, S.CREDIT_REVIEW, S.RECOMMENDED)
+        for status in (
+            S.DRAFT,
+            S.SUBMITTED,
+            S.SCREENING,
+            S.INFO_REQUESTED,
+            S.VALUATION,
+            S.CREDIT_REVIEW,
+            S.RECOMMENDED,
+        )
     },
 }
-OPEN_STATUSES = frozenset({S.SUBMITTED, S.SCREENING, S.INFO_REQUESTED, S.VALUATION, S.CREDIT_REVIEW, S.RECOMMENDED})
+OPEN_STATUSES = frozenset(
+    {S.SUBMITTED, S.SCREENING, S.INFO_REQUESTED, S.VALUATION, S.CREDIT_REVIEW, S.RECOMMENDED}
+)
 DECIDED_STATUSES = frozenset({S.APPROVED, S.REJECTED})
 FINAL_STATUSES = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN})
 
@@ -178,7 +199,9 @@ class Application(models.Model):
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="applications")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="applications")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
     requested_amount = models.DecimalField(_("requested amount"), null=True, blank=True, **MONEY)
     purpose = models.TextField(_("purpose of the financing"), blank=True)
     ip_assets = models.ManyToManyField(IPAsset, blank=True, related_name="applications")
@@ -189,7 +212,11 @@ class Application(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     # Case work (staff); set only by services.
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
     )
     stage_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     approved_amount = models.DecimalField(_("approved amount"), null=True, blank=True, **MONEY)
@@ -198,12 +225,15 @@ class Application(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-created_at"]
-        indexes = [models.Index(fields=["program", "status"], name="application_program_status"),
-                   # the queue's cached counts are keyed by the latest change: MAX(updated_at) reads this index
-                   models.Index(fields=["updated_at"], name="application_updated_at")]
+        indexes = [
+            models.Index(fields=["program", "status"], name="application_program_status"),
+            # the queue's cached counts are keyed by the latest change: MAX(updated_at) reads this index
+            models.Index(fields=["updated_at"], name="application_updated_at"),
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(reference__isnull=False), name="application_submitted_has_reference"
+                condition=Q(status="draft") | Q(reference__isnull=False),
+                name="application_submitted_has_reference",
             ),
             models.CheckConstraint(
                 condition=Q(requested_amount__isnull=True) | Q(requested_amount__gt=0),
@@ -231,16 +261,21 @@ class StageSpan(models.Model):
     stage = models.CharField(max_length=20, choices=Status.choices)
     entered_at = models.DateTimeField()
     left_at = models.DateTimeField(null=True, blank=True)
-    days = models.PositiveIntegerField(null=True, blank=True, help_text=_("whole days spent, set when it closes"))
+    days = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("whole days spent, set when it closes")
+    )
 
     class Meta:
         ordering = ["application", "entered_at", "id"]
         indexes = [models.Index(fields=["application", "stage"], name="stage_span_case_stage")]
         constraints = [
-            models.UniqueConstraint(fields=["application"], condition=Q(left_at__isnull=True),
-                                    name="stage_span_one_open_per_case"),
-            models.CheckConstraint(condition=Q(left_at__isnull=True) | Q(left_at__gte=F("entered_at")),
-                                   name="stage_span_left_after_entered"),
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(left_at__isnull=True), name="stage_span_one_open_per_case"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True) | Q(left_at__gte=F("entered_at")),
+                name="stage_span_left_after_entered",
+            ),
         ]
 
     def __str__(self):

@@ -57,7 +57,9 @@ def company_exposure(*, company, exclude=None, currency=None):
         qs = qs.exclude(pk=exclude.pk)
     totals = qs.aggregate(
         open=Coalesce(Sum("requested_amount", filter=Q(status__in=OPEN_STATUSES)), Decimal("0")),
-        approved=Coalesce(Sum(Coalesce("approved_amount", "requested_amount"), filter=Q(status=Status.APPROVED)),
-                          Decimal("0")),
+        approved=Coalesce(
+            Sum(Coalesce("approved_amount", "requested_amount"), filter=Q(status=Status.APPROVED)),
+            Decimal("0"),
+        ),
     )
     return totals["open"] + totals["approved"]

@@ -37,8 +37,27 @@ from .models import (
 from .validators import validate_company_number, validate_registry_number
 
 DOCUMENT_KINDS = {PDF, PNG, JPEG, XLSX}
-COMPANY_FIELDS = ["legal_name", "sector", "region", "employees", "credit_grade", "contact_name", "contact_email", "contact_phone"]
-ASSET_FIELDS = ["ip_type", "jurisdiction", "registry_number", "title", "filing_date", "grant_date", "expiry_date", "status", "owner_name"]
+COMPANY_FIELDS = [
+    "legal_name",
+    "sector",
+    "region",
+    "employees",
+    "credit_grade",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+]
+ASSET_FIELDS = [
+    "ip_type",
+    "jurisdiction",
+    "registry_number",
+    "title",
+    "filing_date",
+    "grant_date",
+    "expiry_date",
+    "status",
+    "owner_name",
+]
 
 
 def stage_span_move(*, application, stage, at=None):
@@ -46,7 +65,9 @@ def stage_span_move(*, application, stage, at=None):
     at = at or timezone.now()
     current = StageSpan.objects.filter(application=application, left_at__isnull=True).first()
     if current is not None:
-        left = max(at, current.entered_at)  # a clock set back between two moves makes a zero-day stay, not a negative one
+        left = max(
+            at, current.entered_at
+        )  # a clock set back between two moves makes a zero-day stay, not a negative one
         current.left_at, current.days = left, (left - current.entered_at).days
         current.save(update_fields=["left_at", "days"])
     StageSpan.objects.create(application=application, stage=stage, entered_at=at)
@@ -118,22 +139,31 @@ def company_register(*, actor, data, revenues=None, currency="KRW"):
     number = validate_company_number(country, data["registration_number"])
     if Company.objects.filter(country=country, registration_number=number).exists():
         raise Conflict(
-            _("A company with this registration number is registered already; ask a colleague there to add you."),
-            code="duplicate_company", details={"registration_number": [_("already registered")]},
+            _(
+                "A company with this registration number is registered already; ask a colleague there to add you."
+            ),
+            code="duplicate_company",
+            details={"registration_number": [_("already registered")]},
         )
     organization = Organization.objects.create(
-        name=data["legal_name"], kind=OrganizationKind.COMPANY, country=country,
+        name=data["legal_name"],
+        kind=OrganizationKind.COMPANY,
+        country=country,
         short_code=f"C{country}{number.replace('-', '')}"[:20],
     )
     Membership.objects.create(user=actor, organization=organization, role=Role.APPLICANT)
     try:
         with transaction.atomic():
             company = Company.objects.create(
-                organization=organization, country=country, registration_number=number,
+                organization=organization,
+                country=country,
+                registration_number=number,
                 **{f: data.get(f) or ("" if f != "employees" else 0) for f in COMPANY_FIELDS},
             )
     except IntegrityError:
-        raise Conflict(_("A company with this registration number is registered already."), code="duplicate_company")
+        raise Conflict(
+            _("A company with this registration number is registered already."), code="duplicate_company"
+        )
     _financials(company, revenues or {}, currency)
     audit_record(actor=actor, action="company.registered", target=company, organization=organization)
     actor.__dict__.pop("active_memberships", None)
@@ -158,11 +188,16 @@ def company_update(*, company, actor, data, revenues=None, currency="KRW"):
 @transaction.atomic
 def company_add_member(*, company, actor, user):
     """Let another registered user act for the company."""
-    membership, created = Membership.objects.get_or_create(user=user, organization=company.organization, role=Role.APPLICANT)
+    membership, created = Membership.objects.get_or_create(
+        user=user, organization=company.organization, role=Role.APPLICANT
+    )
     if created:
         audit_record(actor=actor, action="company.member_added", target=company, details={"user": user.email})
-        notify(users=[user], subject=_("You can now act for %(company)s") % {"company": company.legal_name},
-               link="/applications/")
+        notify(
+            users=[user],
+            subject=_("You can now act for %(company)s") % {"company": company.legal_name},
+            link="/applications/",
+        )
     return membership
 
 
@@ -175,21 +210,31 @@ def _asset_clean(data):
     data["registry_number"] = validate_registry_number(data["jurisdiction"], data.get("registry_number"))
     filing, grant, expiry = data.get("filing_date"), data.get("grant_date"), data.get("expiry_date")
     if filing and expiry and expiry <= filing:
-        raise InvalidInput(_("The expiry date must be after the filing date."), code="invalid_dates",
-                           details={"expiry_date": [_("must be after the filing date")]})
+        raise InvalidInput(
+            _("The expiry date must be after the filing date."),
+            code="invalid_dates",
+            details={"expiry_date": [_("must be after the filing date")]},
+        )
     if filing and grant and grant < filing:
-        raise InvalidInput(_("The grant date cannot be before the filing date."), code="invalid_dates",
-                           details={"grant_date": [_("cannot be before the filing date")]})
+        raise InvalidInput(
+            _("The grant date cannot be before the filing date."),
+            code="invalid_dates",
+            details={"grant_date": [_("cannot be before the filing date")]},
+        )
     return {f: data.get(f) for f in ASSET_FIELDS if f in data}
 
 
 @transaction.atomic
 def ip_asset_create(*, company, actor, data):
     clean = _asset_clean(data)
-    if IPAsset.objects.filter(jurisdiction=clean["jurisdiction"], ip_type=clean["ip_type"],
-                              registry_number=clean["registry_number"]).exists():
-        raise Conflict(_("This IP asset is registered already."), code="duplicate_asset",
-                       details={"registry_number": [_("already registered")]})
+    if IPAsset.objects.filter(
+        jurisdiction=clean["jurisdiction"], ip_type=clean["ip_type"], registry_number=clean["registry_number"]
+    ).exists():
+        raise Conflict(
+            _("This IP asset is registered already."),
+            code="duplicate_asset",
+            details={"registry_number": [_("already registered")]},
+        )
     asset = IPAsset.objects.create(company=company, **clean)
     audit_record(actor=actor, action="ip_asset.registered", target=asset, case=company)
     return asset
@@ -200,8 +245,10 @@ def ip_asset_update(*, asset, actor, data):
     """Edit an asset that is free; a pledged or taken-over asset is frozen."""
     locked = IPAsset.objects.select_for_update().get(pk=asset.pk)
     if locked.encumbrance != Encumbrance.FREE:
-        raise Conflict(_("This asset is %(state)s and cannot be edited.") % {"state": locked.get_encumbrance_display()},
-                       code="asset_encumbered")
+        raise Conflict(
+            _("This asset is %(state)s and cannot be edited.") % {"state": locked.get_encumbrance_display()},
+            code="asset_encumbered",
+        )
     clean = _asset_clean({**{f: getattr(locked, f) for f in ASSET_FIELDS}, **data})
     for f, v in clean.items():
         setattr(locked, f, v)
@@ -222,14 +269,23 @@ def _require_draft(application):
 def application_create_draft(*, company, program, actor):
     if not program.is_published:
         raise Conflict(_("This program is not open for applications."), code="program_closed")
-    application = Application.objects.create(company=company, program=program, created_by=actor, wizard_step="amount")
-    audit_record(actor=actor, action="application.draft_created", target=application, new_state=Status.DRAFT,
-                 applicant_visible=True)
+    application = Application.objects.create(
+        company=company, program=program, created_by=actor, wizard_step="amount"
+    )
+    audit_record(
+        actor=actor,
+        action="application.draft_created",
+        target=application,
+        new_state=Status.DRAFT,
+        applicant_visible=True,
+    )
     return application
 
 
 @transaction.atomic
-def application_update_draft(*, application, actor, requested_amount=None, purpose=None, ip_assets=None, step=None):
+def application_update_draft(
+    *, application, actor, requested_amount=None, purpose=None, ip_assets=None, step=None
+):
     """Save what the applicant entered at a wizard step; nothing is checked beyond form validity."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     _require_draft(locked)
@@ -238,9 +294,14 @@ def application_update_draft(*, application, actor, requested_amount=None, purpo
         program = locked.program
         if not program.min_amount <= requested_amount <= program.max_amount:
             raise InvalidInput(
-                _("The amount must be between %(min)s and %(max)s %(cur)s.") % {
-                    "min": f"{program.min_amount:,.0f}", "max": f"{program.max_amount:,.0f}", "cur": program.currency},
-                code="amount_out_of_range", details={"requested_amount": [_("out of the program's range")]},
+                _("The amount must be between %(min)s and %(max)s %(cur)s.")
+                % {
+                    "min": f"{program.min_amount:,.0f}",
+                    "max": f"{program.max_amount:,.0f}",
+                    "cur": program.currency,
+                },
+                code="amount_out_of_range",
+                details={"requested_amount": [_("out of the program's range")]},
             )
         locked.requested_amount = requested_amount
         fields.append("requested_amount")
@@ -253,7 +314,10 @@ def application_update_draft(*, application, actor, requested_amount=None, purpo
             raise InvalidInput(_("Only your company's IP assets can be selected."), code="foreign_asset")
         busy = [a.registry_number for a in ip_assets if a.encumbrance != Encumbrance.FREE]
         if busy:
-            raise Conflict(_("Already pledged or taken over: %(list)s.") % {"list": ", ".join(busy)}, code="asset_encumbered")
+            raise Conflict(
+                _("Already pledged or taken over: %(list)s.") % {"list": ", ".join(busy)},
+                code="asset_encumbered",
+            )
         locked.ip_assets.set(ip_assets)
     if step:
         locked.wizard_step = step
@@ -269,12 +333,17 @@ def application_update_draft(*, application, actor, requested_amount=None, purpo
 def document_upload(*, application, actor, document_type, upload):
     """Check the file by content and size, store it under a generated name, record it. Nothing is stored on refusal."""
     if application.status not in (Status.DRAFT, Status.INFO_REQUESTED):
-        raise Conflict(_("Documents can be added to a draft, or when the agency asks for information."),
-                       code="documents_closed")
+        raise Conflict(
+            _("Documents can be added to a draft, or when the agency asks for information."),
+            code="documents_closed",
+        )
     allowed_types = application.program.required_documents or []
     if allowed_types and document_type not in allowed_types and document_type != "other":
-        raise InvalidInput(_("Unknown document type “%(t)s”.") % {"t": document_type}, code="invalid_document_type",
-                           details={"document_type": allowed_types + ["other"]})
+        raise InvalidInput(
+            _("Unknown document type “%(t)s”.") % {"t": document_type},
+            code="invalid_document_type",
+            details={"document_type": allowed_types + ["other"]},
+        )
     checked = check_upload(upload, allowed=DOCUMENT_KINDS)
     root = settings.MEDIA_ROOT
     root.mkdir(parents=True, exist_ok=True)
@@ -284,11 +353,22 @@ def document_upload(*, application, actor, document_type, upload):
             out.write(chunk)
     try:
         document = Document.objects.create(
-            application=application, document_type=document_type, original_name=checked.original_name,
-            storage_name=checked.storage_name, kind=checked.kind, size=checked.size, uploaded_by=actor,
+            application=application,
+            document_type=document_type,
+            original_name=checked.original_name,
+            storage_name=checked.storage_name,
+            kind=checked.kind,
+            size=checked.size,
+            uploaded_by=actor,
         )
-        audit_record(actor=actor, action="document.uploaded", target=document, case=application,
-                     details={"type": document_type, "name": checked.original_name}, applicant_visible=True)
+        audit_record(
+            actor=actor,
+            action="document.uploaded",
+            target=document,
+            case=application,
+            details={"type": document_type, "name": checked.original_name},
+            applicant_visible=True,
+        )
     except Exception:
         path.unlink(missing_ok=True)
         raise
@@ -341,25 +421,41 @@ def application_submit(*, application, actor, declaration_accepted):
     locked = Application.objects.select_for_update().get(pk=application.pk)
     _require_draft(locked)
     if not declaration_accepted:
-        raise InvalidInput(_("Confirm the declaration to submit."), code="declaration_missing",
-                           details={"declaration": [_("required")]})
+        raise InvalidInput(
+            _("Confirm the declaration to submit."),
+            code="declaration_missing",
+            details={"declaration": [_("required")]},
+        )
     # One company at a time: two drafts of the same company cannot both slip under the ceiling.
     Company.objects.select_for_update().get(pk=locked.company_id)
     results, problems = application_check(application=locked)
     if problems:
-        raise InvalidInput(_("The application cannot be submitted yet."), code="not_eligible",
-                           details={"reasons": [str(p) for p in problems]})
+        raise InvalidInput(
+            _("The application cannot be submitted yet."),
+            code="not_eligible",
+            details={"reasons": [str(p) for p in problems]},
+        )
     program_budget_commit(program=locked.program, amount=locked.requested_amount)
     now = timezone.now()
     application_transition(
-        application=locked, action="submit", actor=actor,
-        fields={"reference": _next_reference(locked.program), "submitted_at": now, "declaration_accepted_at": now,
-                "eligibility_snapshot": eligibility.snapshot(results), "wizard_step": "submitted"},
+        application=locked,
+        action="submit",
+        actor=actor,
+        fields={
+            "reference": _next_reference(locked.program),
+            "submitted_at": now,
+            "declaration_accepted_at": now,
+            "eligibility_snapshot": eligibility.snapshot(results),
+            "wizard_step": "submitted",
+        },
     )
-    notify(users=[actor], subject=_("Application %(ref)s received") % {"ref": locked.reference},
-           body=_("Your application to %(program)s was submitted. We will tell you about every step.") % {
-               "program": locked.program.name},
-           link=f"/applications/{locked.pk}/")
+    notify(
+        users=[actor],
+        subject=_("Application %(ref)s received") % {"ref": locked.reference},
+        body=_("Your application to %(program)s was submitted. We will tell you about every step.")
+        % {"program": locked.program.name},
+        link=f"/applications/{locked.pk}/",
+    )
     for name in ("status", "reference", "submitted_at", "eligibility_snapshot", "declaration_accepted_at"):
         setattr(application, name, getattr(locked, name))
     return locked

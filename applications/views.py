@@ -29,8 +29,13 @@ from .models import Document, Status
 from .selectors import application_get_for, application_visible_to, company_for, ip_asset_visible_to
 
 STEPS = ["amount", "assets", "documents", "eligibility", "declaration"]
-STEP_LABELS = {"amount": _("Amount and purpose"), "assets": _("IP assets"), "documents": _("Documents"),
-               "eligibility": _("Eligibility"), "declaration": _("Declaration and submit")}
+STEP_LABELS = {
+    "amount": _("Amount and purpose"),
+    "assets": _("IP assets"),
+    "documents": _("Documents"),
+    "eligibility": _("Eligibility"),
+    "declaration": _("Declaration and submit"),
+}
 
 
 def _company_or_redirect(request):
@@ -48,9 +53,21 @@ def company_edit(request):
         raise Http404  # staff, banks, valuers... do not register companies
     initial = {}
     if company:
-        initial = {f: getattr(company, f) for f in ["legal_name", "country", "registration_number", "sector", "region",
-                                                     "employees", "credit_grade", "contact_name", "contact_email",
-                                                     "contact_phone"]}
+        initial = {
+            f: getattr(company, f)
+            for f in [
+                "legal_name",
+                "country",
+                "registration_number",
+                "sector",
+                "region",
+                "employees",
+                "credit_grade",
+                "contact_name",
+                "contact_email",
+                "contact_phone",
+            ]
+        }
         years = {fy.year: fy for fy in company.financial_years.all()}
         for year in revenue_years():
             if year in years:
@@ -61,11 +78,18 @@ def company_edit(request):
         data = form.cleaned_data
         try:
             if company is None:
-                services.company_register(actor=request.user, data=data, revenues=form.revenues(), currency=data["currency"])
+                services.company_register(
+                    actor=request.user, data=data, revenues=form.revenues(), currency=data["currency"]
+                )
                 messages.success(request, _("Your company is registered. Now add its IP assets."))
                 return redirect("applications:asset_list")
-            services.company_update(company=company, actor=request.user, data=data, revenues=form.revenues(),
-                                    currency=data["currency"])
+            services.company_update(
+                company=company,
+                actor=request.user,
+                data=data,
+                revenues=form.revenues(),
+                currency=data["currency"],
+            )
             messages.success(request, _("Company profile saved."))
             return redirect("applications:company")
         except DomainError as exc:
@@ -85,15 +109,21 @@ def colleagues(request):
     if request.method == "POST" and form.is_valid():
         colleague = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
         if colleague is None:
-            form.add_error("email", _("Nobody has signed up with this address yet: ask your colleague to sign up first."))
+            form.add_error(
+                "email", _("Nobody has signed up with this address yet: ask your colleague to sign up first.")
+            )
         elif colleague.roles - {Role.APPLICANT}:
             form.add_error("email", _("This person works for another kind of organisation."))
         else:
             services.company_add_member(company=company, actor=request.user, user=colleague)
-            messages.success(request, _("%(email)s can now act for the company.") % {"email": colleague.email})
+            messages.success(
+                request, _("%(email)s can now act for the company.") % {"email": colleague.email}
+            )
             return redirect("applications:colleagues")
     members = company.organization.memberships.select_related("user").order_by("user__email")
-    return render(request, "applications/colleagues.html", {"form": form, "members": members, "company": company})
+    return render(
+        request, "applications/colleagues.html", {"form": form, "members": members, "company": company}
+    )
 
 
 @role_required(Role.APPLICANT)
@@ -123,8 +153,11 @@ def asset_edit(request, pk=None):
 
 @role_required(Role.APPLICANT)
 def application_list(request):
-    applications = (application_visible_to(user=request.user)
-                    .annotate(asset_count=Count("ip_assets", distinct=True)).order_by("-created_at"))
+    applications = (
+        application_visible_to(user=request.user)
+        .annotate(asset_count=Count("ip_assets", distinct=True))
+        .order_by("-created_at")
+    )
     return render(request, "applications/application_list.html", {"applications": applications})
 
 
@@ -145,9 +178,13 @@ def application_start(request):
 
 def _wizard_form(step, application, data=None, files=None):
     if step == "amount":
-        return AmountForm(data, initial={"requested_amount": application.requested_amount, "purpose": application.purpose})
+        return AmountForm(
+            data, initial={"requested_amount": application.requested_amount, "purpose": application.purpose}
+        )
     if step == "assets":
-        return AssetsForm(data, company=application.company, initial={"ip_assets": list(application.ip_assets.all())})
+        return AssetsForm(
+            data, company=application.company, initial={"ip_assets": list(application.ip_assets.all())}
+        )
     if step == "documents":
         return DocumentForm(data, files, program=application.program)
     if step == "declaration":
@@ -157,17 +194,29 @@ def _wizard_form(step, application, data=None, files=None):
 
 def _wizard_save(step, form, application, request):
     if step == "amount":
-        services.application_update_draft(application=application, actor=request.user, step="assets",
-                                          requested_amount=form.cleaned_data["requested_amount"],
-                                          purpose=form.cleaned_data["purpose"])
+        services.application_update_draft(
+            application=application,
+            actor=request.user,
+            step="assets",
+            requested_amount=form.cleaned_data["requested_amount"],
+            purpose=form.cleaned_data["purpose"],
+        )
         return "assets"
     if step == "assets":
-        services.application_update_draft(application=application, actor=request.user, step="documents",
-                                          ip_assets=list(form.cleaned_data["ip_assets"]))
+        services.application_update_draft(
+            application=application,
+            actor=request.user,
+            step="documents",
+            ip_assets=list(form.cleaned_data["ip_assets"]),
+        )
         return "documents"
     if step == "documents":
-        services.document_upload(application=application, actor=request.user,
-                                 document_type=form.cleaned_data["document_type"], upload=form.cleaned_data["file"])
+        services.document_upload(
+            application=application,
+            actor=request.user,
+            document_type=form.cleaned_data["document_type"],
+            upload=form.cleaned_data["file"],
+        )
         messages.success(request, _("Document uploaded."))
         return "documents"
     services.application_submit(application=application, actor=request.user, declaration_accepted=True)
@@ -192,14 +241,25 @@ def application_wizard(request, pk, step):
             form_error_from(form, exc)
         else:
             if next_step is None:
-                messages.success(request, _("Application %(ref)s submitted.") % {"ref": application.reference})
+                messages.success(
+                    request, _("Application %(ref)s submitted.") % {"ref": application.reference}
+                )
                 return redirect("applications:detail", pk=application.pk)
             return redirect("applications:wizard", pk=pk, step=next_step)
     results, problems = services.application_check(application=application)
-    return render(request, "applications/application_wizard.html", {
-        "application": application, "step": step, "form": form, "results": results, "problems": problems,
-        "steps": [(s, STEP_LABELS[s]) for s in STEPS], "documents": application.documents.all(),
-    })
+    return render(
+        request,
+        "applications/application_wizard.html",
+        {
+            "application": application,
+            "step": step,
+            "form": form,
+            "results": results,
+            "problems": problems,
+            "steps": [(s, STEP_LABELS[s]) for s in STEPS],
+            "documents": application.documents.all(),
+        },
+    )
 
 
 @login_required
@@ -208,7 +268,9 @@ def application_detail(request, pk):
     applicant_view = not request.user.has_role(*AGENCY_ROLES)
     if not applicant_view:
         return redirect("casework:case", pk=application.pk)
-    return render(request, "applications/application_detail.html", _detail_context(request, application, applicant_view))
+    return render(
+        request, "applications/application_detail.html", _detail_context(request, application, applicant_view)
+    )
 
 
 def _detail_context(request, application, applicant_view):
@@ -244,7 +306,11 @@ def document_download(request, pk):
     path = services.document_path(document)
     if not path.exists():
         raise Http404
-    response = FileResponse(open(path, "rb"), as_attachment=True, filename=document.original_name,
-                            content_type=services.CONTENT_TYPES[document.kind])
+    response = FileResponse(
+        open(path, "rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=services.CONTENT_TYPES[document.kind],
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

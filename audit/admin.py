@@ -5,7 +5,15 @@ from .models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["occurred_at", "actor_label", "organization", "action", "target_type", "target_id", "state_change"]
+    list_display = [
+        "occurred_at",
+        "actor_label",
+        "organization",
+        "action",
+        "target_type",
+        "target_id",
+        "state_change",
+    ]
     list_filter = ["action", "target_type"]
     search_fields = ["actor_label", "action", "target_id", "case_id"]
     date_hierarchy = "occurred_at"

@@ -39,17 +39,35 @@ PORT = int(os.environ.get("BENCH_PORT", "8899"))
 WEB_ARGS = os.environ.get("BENCH_WEB_ARGS", "--workers 3 --threads 4")
 if not DB.startswith("postgres"):
     sys.exit("make bench runs on PostgreSQL only: set BENCH_DATABASE_URL=postgres://...")
-ENV = {"DATABASE_URL": DB, "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "bench-" + "x" * 60,
-       "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "SECURE_SSL_REDIRECT": "false", "CELERY_BROKER_URL": "memory://",
-       "LOG_LEVEL": "WARNING", "CONN_MAX_AGE": "60"}
+ENV = {
+    "DATABASE_URL": DB,
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "bench-" + "x" * 60,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SECURE_SSL_REDIRECT": "false",
+    "CELERY_BROKER_URL": "memory://",
+    "LOG_LEVEL": "WARNING",
+    "CONN_MAX_AGE": "60",
+}
 os.environ.update(ENV)
 sys.path.insert(0, str(ROOT))
 
 
 def ensure_database():
     name = DB.rsplit("/", 1)[1]
-    exists = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-                             f"SELECT 1 FROM pg_database WHERE datname='{name}'"], capture_output=True, text=True)
+    exists = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname='{name}'",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if "1" not in exists.stdout:
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
 
@@ -69,8 +87,10 @@ TERM = 12
 
 
 def copy(table, columns, rows):
-    with connection.cursor() as cursor, cursor.connection.cursor().copy(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as out:
+    with (
+        connection.cursor() as cursor,
+        cursor.connection.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as out,
+    ):
         for row in rows:
             out.write_row(row)
 
@@ -95,25 +115,71 @@ def generate():
 
     TOTP.activate(officer, TEST_TOTP_SECRET)
     official = User.objects.create_user(email="official@bench.example", password="bench-password-1")
-    official.memberships.create(organization=Organization.objects.create(name="Bench ministry", kind="oversight",
-                                                                        short_code="BENCHMIN"), role=Role.OFFICIAL)
+    official.memberships.create(
+        organization=Organization.objects.create(
+            name="Bench ministry", kind="oversight", short_code="BENCHMIN"
+        ),
+        role=Role.OFFICIAL,
+    )
     TOTP.activate(official, TEST_TOTP_SECRET)
     applicant = User.objects.create_user(email="applicant@bench.example", password="bench-password-1")
-    program = Program.objects.create(agency=agency, code="BENCH", name="Bench program", kind="ip_guaranteed_loan",
-                                     currency="KRW", min_amount=1, max_amount=10**10, max_advance_rate="0.5",
-                                     base_interest_rate="0.04", subsidised_interest_rate="0.02",
-                                     budget_envelope=10**16, company_exposure_ceiling=10**12, is_published=True,
-                                     service_levels={"screening": 5, "credit_review": 10})
+    program = Program.objects.create(
+        agency=agency,
+        code="BENCH",
+        name="Bench program",
+        kind="ip_guaranteed_loan",
+        currency="KRW",
+        min_amount=1,
+        max_amount=10**10,
+        max_advance_rate="0.5",
+        base_interest_rate="0.04",
+        subsidised_interest_rate="0.02",
+        budget_envelope=10**16,
+        company_exposure_ceiling=10**12,
+        is_published=True,
+        service_levels={"screening": 5, "credit_review": 10},
+    )
     n_companies = max(10, N_APPLICATIONS // 5)
     first_org = Organization.objects.order_by("-pk").first().pk + 1
-    copy("accounts_organization", ["name", "kind", "country", "short_code", "is_active", "created_at"],
-         ((f"Company {i}", "company", "KR", f"BC{i}", True, "2024-01-01") for i in range(n_companies)))
-    copy("applications_company", ["organization_id", "legal_name", "registration_number", "country", "region", "sector",
-                                  "employees", "credit_grade", "contact_name", "contact_email", "contact_phone",
-                                  "created_at"],
-         ((first_org + i, f"Company {i}", f"{i:010d}", "KR", "Seoul", random.choice(["Biotech", "Games", "Software"]),
-           random.randint(1, 500), random.choice(["A", "BBB", "BB", "B", "CCC"]), "", "", "", "2024-01-01")
-          for i in range(n_companies)))
+    copy(
+        "accounts_organization",
+        ["name", "kind", "country", "short_code", "is_active", "created_at"],
+        ((f"Company {i}", "company", "KR", f"BC{i}", True, "2024-01-01") for i in range(n_companies)),
+    )
+    copy(
+        "applications_company",
+        [
+            "organization_id",
+            "legal_name",
+            "registration_number",
+            "country",
+            "region",
+            "sector",
+            "employees",
+            "credit_grade",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "created_at",
+        ],
+        (
+            (
+                first_org + i,
+                f"Company {i}",
+                f"{i:010d}",
+                "KR",
+                "Seoul",
+                random.choice(["Biotech", "Games", "Software"]),
+                random.randint(1, 500),
+                random.choice(["A", "BBB", "BB", "B", "CCC"]),
+                "",
+                "",
+                "",
+                "2024-01-01",
+            )
+            for i in range(n_companies)
+        ),
+    )
     applicant.memberships.create(organization_id=first_org, role=Role.APPLICANT)
     first_company = connection.cursor().execute("SELECT min(id) FROM applications_company").fetchone()[0]
     statuses = ["submitted", "screening", "valuation", "credit_review", "recommended", "approved", "rejected"]
@@ -123,47 +189,180 @@ def generate():
         for i in range(N_APPLICATIONS):
             status = "approved" if i < N_FACILITIES else random.choice(statuses)
             submitted = start + timedelta(days=random.randint(0, 1000))
-            yield (f"BENCH-{i:07d}", program.pk, first_company + i % n_companies, officer.pk, status,
-                   random.randint(10, 1000) * 1_000_000, "bench", "submitted", None, "{}", f"{submitted} 09:00+00",
-                   f"{submitted + timedelta(days=20)} 09:00+00" if status in ("approved", "rejected") else None,
-                   officer.pk if i % 3 else None, f"{submitted + timedelta(days=random.randint(-30, 30))} 09:00+00",
-                   random.randint(10, 500) * 1_000_000 if status == "approved" else None,
-                   f"{submitted} 08:00+00", f"{submitted} 08:00+00")
+            yield (
+                f"BENCH-{i:07d}",
+                program.pk,
+                first_company + i % n_companies,
+                officer.pk,
+                status,
+                random.randint(10, 1000) * 1_000_000,
+                "bench",
+                "submitted",
+                None,
+                "{}",
+                f"{submitted} 09:00+00",
+                f"{submitted + timedelta(days=20)} 09:00+00" if status in ("approved", "rejected") else None,
+                officer.pk if i % 3 else None,
+                f"{submitted + timedelta(days=random.randint(-30, 30))} 09:00+00",
+                random.randint(10, 500) * 1_000_000 if status == "approved" else None,
+                f"{submitted} 08:00+00",
+                f"{submitted} 08:00+00",
+            )
 
-    copy("applications_application", ["reference", "program_id", "company_id", "created_by_id", "status",
-                                      "requested_amount", "purpose", "wizard_step", "declaration_accepted_at",
-                                      "eligibility_snapshot", "submitted_at", "decided_at", "assignee_id",
-                                      "stage_due_at", "approved_amount", "created_at", "updated_at"], applications())
+    copy(
+        "applications_application",
+        [
+            "reference",
+            "program_id",
+            "company_id",
+            "created_by_id",
+            "status",
+            "requested_amount",
+            "purpose",
+            "wizard_step",
+            "declaration_accepted_at",
+            "eligibility_snapshot",
+            "submitted_at",
+            "decided_at",
+            "assignee_id",
+            "stage_due_at",
+            "approved_amount",
+            "created_at",
+            "updated_at",
+        ],
+        applications(),
+    )
     first_app = connection.cursor().execute("SELECT min(id) FROM applications_application").fetchone()[0]
     from facilities.models import Facility
     from facilities.services import interest_subsidy_cost
 
-    terms = {"currency": "KRW", "principal": 120_000_000, "base_rate": Decimal("0.04"),
-             "subsidised_rate": Decimal("0.02"), "term_months": TERM, "schedule_type": "equal_principal",
-             "disbursed_on": date(2025, 1, 15)}
+    terms = {
+        "currency": "KRW",
+        "principal": 120_000_000,
+        "base_rate": Decimal("0.04"),
+        "subsidised_rate": Decimal("0.02"),
+        "term_months": TERM,
+        "schedule_type": "equal_principal",
+        "disbursed_on": date(2025, 1, 15),
+    }
     subsidy = interest_subsidy_cost(Facility(**terms))  # the same for every generated loan
-    copy("facilities_facility", ["application_id", "lender_id", "kind", "currency", "principal", "base_rate",
-                                 "subsidised_rate", "term_months", "schedule_type", "coverage_ratio",
-                                 "guarantee_fee_rate", "status", "disbursed_on", "days_past_due", "dpd_bucket",
-                                 "default_reason", "interest_subsidy", "created_at"],
-         ((first_app + i, bank.pk, "ip_guaranteed_loan", "KRW", 120_000_000, "0.04", "0.02", TERM, "equal_principal",
-           "0.8", "0.01", "active", "2025-01-15", 0, "current", "", subsidy, "2025-01-10 00:00+00")
-          for i in range(N_FACILITIES)))
+    copy(
+        "facilities_facility",
+        [
+            "application_id",
+            "lender_id",
+            "kind",
+            "currency",
+            "principal",
+            "base_rate",
+            "subsidised_rate",
+            "term_months",
+            "schedule_type",
+            "coverage_ratio",
+            "guarantee_fee_rate",
+            "status",
+            "disbursed_on",
+            "days_past_due",
+            "dpd_bucket",
+            "default_reason",
+            "interest_subsidy",
+            "created_at",
+        ],
+        (
+            (
+                first_app + i,
+                bank.pk,
+                "ip_guaranteed_loan",
+                "KRW",
+                120_000_000,
+                "0.04",
+                "0.02",
+                TERM,
+                "equal_principal",
+                "0.8",
+                "0.01",
+                "active",
+                "2025-01-15",
+                0,
+                "current",
+                "",
+                subsidy,
+                "2025-01-10 00:00+00",
+            )
+            for i in range(N_FACILITIES)
+        ),
+    )
     first_facility = connection.cursor().execute("SELECT min(id) FROM facilities_facility").fetchone()[0]
-    copy("facilities_installment", ["facility_id", "number", "due_date", "principal", "interest", "paid_principal",
-                                    "paid_interest"],
-         ((first_facility + f, n, date(2025, 1 + (n - 1) % 12, 15) if n <= 12 else date(2026, 1, 15), 10_000_000,
-           200_000, 10_000_000 if n < 6 else 0, 200_000 if n < 6 else 0) for f in range(N_FACILITIES)
-          for n in range(1, TERM + 1)))
-    mother = Fund.objects.create(name="Bench fund of funds", agency=agency, currency="KRW", size=10**15, vintage=2022,
-                                 investment_period_start=date(2022, 1, 1), investment_period_end=date(2026, 12, 31))
-    copy("funds_fund", ["parent_id", "name", "manager_id", "currency", "size", "public_commitment", "private_commitment",
-                        "vintage", "investment_period_start", "investment_period_end", "term_years", "category",
-                        "management_fee_rate", "licence_state", "committed_to_sub_funds", "deployed_total",
-                        "reserved_total"],
-         ((mother.pk, f"Sub-fund {i}", manager.pk, "KRW", 10**12, 4 * 10**11, 6 * 10**11, 2022, "2022-01-01",
-           "2026-12-31", 8, random.choice(["drama", "film", "games", "patents"]), "0.02", "active", 0, 0, 0)
-          for i in range(N_SUBFUNDS)))
+    copy(
+        "facilities_installment",
+        ["facility_id", "number", "due_date", "principal", "interest", "paid_principal", "paid_interest"],
+        (
+            (
+                first_facility + f,
+                n,
+                date(2025, 1 + (n - 1) % 12, 15) if n <= 12 else date(2026, 1, 15),
+                10_000_000,
+                200_000,
+                10_000_000 if n < 6 else 0,
+                200_000 if n < 6 else 0,
+            )
+            for f in range(N_FACILITIES)
+            for n in range(1, TERM + 1)
+        ),
+    )
+    mother = Fund.objects.create(
+        name="Bench fund of funds",
+        agency=agency,
+        currency="KRW",
+        size=10**15,
+        vintage=2022,
+        investment_period_start=date(2022, 1, 1),
+        investment_period_end=date(2026, 12, 31),
+    )
+    copy(
+        "funds_fund",
+        [
+            "parent_id",
+            "name",
+            "manager_id",
+            "currency",
+            "size",
+            "public_commitment",
+            "private_commitment",
+            "vintage",
+            "investment_period_start",
+            "investment_period_end",
+            "term_years",
+            "category",
+            "management_fee_rate",
+            "licence_state",
+            "committed_to_sub_funds",
+            "deployed_total",
+            "reserved_total",
+        ],
+        (
+            (
+                mother.pk,
+                f"Sub-fund {i}",
+                manager.pk,
+                "KRW",
+                10**12,
+                4 * 10**11,
+                6 * 10**11,
+                2022,
+                "2022-01-01",
+                "2026-12-31",
+                8,
+                random.choice(["drama", "film", "games", "patents"]),
+                "0.02",
+                "active",
+                0,
+                0,
+                0,
+            )
+            for i in range(N_SUBFUNDS)
+        ),
+    )
     sub_ids = list(Fund.objects.filter(parent=mother).values_list("pk", flat=True))
     kinds = ["call", "deploy", "fee", "distribution", "reserve"]
 
@@ -173,11 +372,22 @@ def generate():
             # reserves and NAVs on its own days (n % 5 with 200 funds gave each fund a single kind)
             kind = kinds[(n // len(sub_ids)) % 5] if (n // len(sub_ids)) % 50 else "nav"
             day = date(2022, 1, 1) + timedelta(days=random.randint(0, 1300))
-            yield (sub_ids[n % len(sub_ids)], kind, day, random.randint(1, 1000) * 100_000,
-                   None, "", "validated", "2024-01-01 00:00+00")
+            yield (
+                sub_ids[n % len(sub_ids)],
+                kind,
+                day,
+                random.randint(1, 1000) * 100_000,
+                None,
+                "",
+                "validated",
+                "2024-01-01 00:00+00",
+            )
 
-    copy("funds_cashflow", ["fund_id", "kind", "date", "amount", "cash", "description", "validation", "created_at"],
-         flows())
+    copy(
+        "funds_cashflow",
+        ["fund_id", "kind", "date", "amount", "cash", "description", "validation", "created_at"],
+        flows(),
+    )
     from funds import ledger
 
     ledger.rebuild()  # the day sums the services keep entry by entry (COPY bypasses them)
@@ -209,8 +419,10 @@ def report_ratios():
     from funds.reports import build
 
     period = (date(2025, 4, 1), date(2025, 6, 30))
-    raw_sql = ("SELECT kind, SUM(amount) FROM funds_cashflow WHERE date <= %s AND validation <> 'rejected' "
-               "GROUP BY kind")
+    raw_sql = (
+        "SELECT kind, SUM(amount) FROM funds_cashflow WHERE date <= %s AND validation <> 'rejected' "
+        "GROUP BY kind"
+    )
 
     def raw():
         with connection.cursor() as cursor:
@@ -218,17 +430,31 @@ def report_ratios():
             return cursor.fetchall()
 
     def orm():
-        return list(CashFlow.objects.filter(date__lte=period[1]).exclude(validation="rejected").values("kind")
-                    .annotate(total=Sum("amount")).order_by())
+        return list(
+            CashFlow.objects.filter(date__lte=period[1])
+            .exclude(validation="rejected")
+            .values("kind")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
 
-    raw_s, orm_s, report_s = (statistics.median(t) for t in interleaved([raw, orm, lambda: build("all", *period)], 9))
+    raw_s, orm_s, report_s = (
+        statistics.median(t) for t in interleaved([raw, orm, lambda: build("all", *period)], 9)
+    )
     write_s = timed(ledger_write, repeat=9)
     tracemalloc.start()
     build("all", *period)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return {"raw_sql_s": raw_s, "orm_aggregate_s": orm_s, "report_s": report_s, "ledger_write_s": write_s,
-            "report_over_raw": report_s / raw_s, "orm_over_raw": orm_s / raw_s, "report_peak_memory_mb": peak / 2**20}
+    return {
+        "raw_sql_s": raw_s,
+        "orm_aggregate_s": orm_s,
+        "report_s": report_s,
+        "ledger_write_s": write_s,
+        "report_over_raw": report_s / raw_s,
+        "orm_over_raw": orm_s / raw_s,
+        "report_peak_memory_mb": peak / 2**20,
+    }
 
 
 def ledger_write():
@@ -249,7 +475,14 @@ PATHS = {  # the actions a generated case took to reach its status; the states c
     "valuation": ["submit", "start_screening", "send_to_valuation"],
     "credit_review": ["submit", "start_screening", "send_to_valuation", "start_credit_review"],
     "recommended": ["submit", "start_screening", "send_to_valuation", "start_credit_review", "recommend"],
-    "approved": ["submit", "start_screening", "send_to_valuation", "start_credit_review", "recommend", "approve"],
+    "approved": [
+        "submit",
+        "start_screening",
+        "send_to_valuation",
+        "start_credit_review",
+        "recommend",
+        "approve",
+    ],
     "rejected": ["submit", "start_screening", "reject"],
 }
 
@@ -263,11 +496,16 @@ def generate_audit():
     from audit.models import AuditEvent
 
     application = ContentType.objects.get_for_model(Application)
-    if AuditEvent.objects.filter(case_type=application, action="application.submit").count() >= N_APPLICATIONS // 2:
+    if (
+        AuditEvent.objects.filter(case_type=application, action="application.submit").count()
+        >= N_APPLICATIONS // 2
+    ):
         return False
     random.seed(13)
 
-    cases = list(Application.objects.filter(reference__startswith="BENCH-").values_list("pk", "status", "submitted_at"))
+    cases = list(
+        Application.objects.filter(reference__startswith="BENCH-").values_list("pk", "status", "submitted_at")
+    )
 
     spans = []  # each case's stays in its stages, as application_transition records them beside the events
 
@@ -277,15 +515,41 @@ def generate_audit():
             path = PATHS.get(status, [])
             for step, action in enumerate(path):
                 state = TRANSITIONS[(previous or "draft", action)]
-                yield (at, f"application.{action}", application.pk, str(pk), application.pk, str(pk), previous,
-                       state, "{}", False, "")
+                yield (
+                    at,
+                    f"application.{action}",
+                    application.pk,
+                    str(pk),
+                    application.pk,
+                    str(pk),
+                    previous,
+                    state,
+                    "{}",
+                    False,
+                    "",
+                )
                 left = at + timedelta(days=random.randint(1, 9), hours=random.randint(0, 8))
                 last = step == len(path) - 1
                 spans.append((pk, state, at, None if last else left, None if last else (left - at).days))
                 at, previous = left, state
 
-    copy("audit_auditevent", ["occurred_at", "action", "target_type_id", "target_id", "case_type_id", "case_id",
-                              "old_state", "new_state", "details", "applicant_visible", "actor_label"], events())
+    copy(
+        "audit_auditevent",
+        [
+            "occurred_at",
+            "action",
+            "target_type_id",
+            "target_id",
+            "case_type_id",
+            "case_id",
+            "old_state",
+            "new_state",
+            "details",
+            "applicant_visible",
+            "actor_label",
+        ],
+        events(),
+    )
     copy("applications_stagespan", ["application_id", "stage", "entered_at", "left_at", "days"], spans)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE audit_auditevent")
@@ -302,10 +566,23 @@ def applicant_with_fifty_applications():
     company = Company.objects.get(organization__in=applicant.organizations_for("applicant"))
     template = Application.objects.filter(company=company).first()
     missing = 50 - Application.objects.filter(company=company).count()
-    Application.objects.bulk_create([Application(
-        reference=f"BENCH-A-{n:04d}", program_id=template.program_id, company=company, created_by=applicant,
-        status="submitted", requested_amount=100_000_000, purpose="bench", wizard_step="submitted",
-        eligibility_snapshot={}, submitted_at=template.submitted_at) for n in range(max(missing, 0))])
+    Application.objects.bulk_create(
+        [
+            Application(
+                reference=f"BENCH-A-{n:04d}",
+                program_id=template.program_id,
+                company=company,
+                created_by=applicant,
+                status="submitted",
+                requested_amount=100_000_000,
+                purpose="bench",
+                wizard_step="submitted",
+                eligibility_snapshot={},
+                submitted_at=template.submitted_at,
+            )
+            for n in range(max(missing, 0))
+        ]
+    )
 
 
 def page_ratios():
@@ -326,10 +603,19 @@ def page_ratios():
     results = {}
     with override_settings(ROOT_URLCONF="bench.urls"):
         for name, fn, view_baseline, bare_baseline in [
-                ("queue_page", lambda: client.get("/casework/?page=1"), lambda: client.get("/bench/queue-baseline/"),
-                 lambda: ROWS.render({"rows": queue_rows()})),
-                ("applications_api", lambda: api.get("/api/v1/applications/?page_size=50"),
-                 lambda: api.get("/bench/api-baseline/"), lambda: json.dumps(applicant_rows(applicant), default=str))]:
+            (
+                "queue_page",
+                lambda: client.get("/casework/?page=1"),
+                lambda: client.get("/bench/queue-baseline/"),
+                lambda: ROWS.render({"rows": queue_rows()}),
+            ),
+            (
+                "applications_api",
+                lambda: api.get("/api/v1/applications/?page_size=50"),
+                lambda: api.get("/bench/api-baseline/"),
+                lambda: json.dumps(applicant_rows(applicant), default=str),
+            ),
+        ]:
             fn()
             view_baseline()
             executed = []
@@ -341,13 +627,23 @@ def page_ratios():
             with connection.execute_wrapper(count):
                 response = fn()
             assert response.status_code == 200, (name, response.status_code)
-            rows = (len(json.loads(response.content)["results"]) if name == "applications_api"
-                    else response.content.count(b'name="cases"'))
+            rows = (
+                len(json.loads(response.content)["results"])
+                if name == "applications_api"
+                else response.content.count(b'name="cases"')
+            )
             page_t, view_t, bare_t = interleaved([fn, view_baseline, bare_baseline], 61)
             page_s, view_s, bare_s = (statistics.median(t) for t in (page_t, view_t, bare_t))
-            results[name] = {"s": page_s, "rows": rows, "baseline_view_s": view_s, "ratio": page_s / view_s,
-                             "ratio_best": min(page_t) / min(view_t), "baseline_bare_s": bare_s,
-                             "ratio_to_bare": page_s / bare_s, "queries": len(executed)}
+            results[name] = {
+                "s": page_s,
+                "rows": rows,
+                "baseline_view_s": view_s,
+                "ratio": page_s / view_s,
+                "ratio_best": min(page_t) / min(view_t),
+                "baseline_bare_s": bare_s,
+                "ratio_to_bare": page_s / bare_s,
+                "queries": len(executed),
+            }
     return results
 
 
@@ -382,14 +678,28 @@ def load_test(users, seconds, think):
     paths = ["/casework/?page=1", f"/casework/cases/{case_id}/", "/api/v1/cases/?page_size=50"]
     if report:
         paths.append(f"/reporting/{report.pk}/")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
-                               *WEB_ARGS.split(), "--log-level", "warning"], cwd=ROOT, env={**os.environ, **ENV})
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            *WEB_ARGS.split(),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **ENV},
+    )
     for _ in range(100):
         try:
             http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/health/")
             break
         except OSError:
             time.sleep(0.2)
+
     def connect():
         return http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
 
@@ -409,7 +719,9 @@ def load_test(users, seconds, think):
         conn = connect()
         i = n
         if think:
-            time.sleep(pacing.uniform(0, think[1]))  # users arrive spread out, not all in the same millisecond
+            time.sleep(
+                pacing.uniform(0, think[1])
+            )  # users arrive spread out, not all in the same millisecond
         while time.monotonic() < stop:
             path = paths[i % len(paths)]
             i += 1
@@ -437,10 +749,17 @@ def load_test(users, seconds, think):
     server.terminate()
     server.wait(timeout=30)
     latencies.sort()
-    return {"requests": len(latencies), "per_second": len(latencies) / seconds, "errors": len(errors),
-            "error_samples": errors[:5], "p50_ms": 1000 * latencies[len(latencies) // 2],
-            "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)], "users": users, "seconds": seconds,
-            "think_seconds": think}
+    return {
+        "requests": len(latencies),
+        "per_second": len(latencies) / seconds,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "p50_ms": 1000 * latencies[len(latencies) // 2],
+        "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)],
+        "users": users,
+        "seconds": seconds,
+        "think_seconds": think,
+    }
 
 
 def main():
@@ -452,12 +771,21 @@ def main():
     applicant_with_fifty_applications()
     from funds.models import CashFlow
 
-    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
-               "scale": SCALE, "generated_now": generated, "rows": {"cash_flows": CashFlow.objects.count()}}
+    results = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "scale": SCALE,
+        "generated_now": generated,
+        "rows": {"cash_flows": CashFlow.objects.count()},
+    }
     from reporting.services import report_generate, report_request
 
-    run = report_request(kind="fund_utilisation", scope="all", period_start=date(2025, 4, 1),
-                         period_end=date(2025, 6, 30))
+    run = report_request(
+        kind="fund_utilisation", scope="all", period_start=date(2025, 4, 1), period_end=date(2025, 6, 30)
+    )
     report_generate(run_id=run.pk)
     results["report"] = report_ratios()
     results["pages"] = page_ratios()
@@ -468,28 +796,41 @@ def main():
     out = io.StringIO()
     r, p, lt, sat = results["report"], results["pages"], results["load"], results["saturation"]
     out.write(f"{'measure':<64}{'value':>14}{'target':>10}\n")
-    rows = [("utilisation report ÷ raw SQL", r["report_over_raw"], "≤ 1.5"),
-            ("ORM aggregate ÷ raw SQL", r["orm_over_raw"], "≤ 1.1"),
-            ("  report / raw SQL / a ledger entry written (ms)",
-             f"{1000 * r['report_s']:.0f} / {1000 * r['raw_sql_s']:.0f} / {1000 * r['ledger_write_s']:.1f}", ""),
-            ("case queue page (50 rows) ÷ bare view (medians)", p["queue_page"]["ratio"], "≤ 3"),
-            ("  best ÷ best", p["queue_page"]["ratio_best"], ""),
-            ("  ÷ bare function (no request)", p["queue_page"]["ratio_to_bare"], ""),
-            ("  ms, queries", f"{1000 * p['queue_page']['s']:.1f}, {p['queue_page']['queries']}", ""),
-            ("applications API list (50) ÷ bare view (medians)", p["applications_api"]["ratio"], "≤ 3"),
-            ("  best ÷ best", p["applications_api"]["ratio_best"], ""),
-            ("  ÷ bare function (no request)", p["applications_api"]["ratio_to_bare"], ""),
-            ("  ms, queries", f"{1000 * p['applications_api']['s']:.1f}, {p['applications_api']['queries']}", ""),
-            ("program dashboard, all programs (s)", results["dashboard_s"], "< 1"),
-            (f"load: {lt['users']} users × {lt['seconds']} s, think {lt['think_seconds']} s: requests", lt["requests"], ""),
-            ("load: errors", lt["errors"], "0"), ("load: p50 (ms)", lt["p50_ms"], ""),
-            ("load: p95 (ms)", lt["p95_ms"], "≤ 200"),
-            (f"saturation: {sat['users']} users, no think time: requests/s", sat["per_second"], ""),
-            ("saturation: p50 / p95 (ms)", f"{sat['p50_ms']:.0f} / {sat['p95_ms']:.0f}", ""),
-            ("report task peak memory (MB)", r["report_peak_memory_mb"], "")]
+    rows = [
+        ("utilisation report ÷ raw SQL", r["report_over_raw"], "≤ 1.5"),
+        ("ORM aggregate ÷ raw SQL", r["orm_over_raw"], "≤ 1.1"),
+        (
+            "  report / raw SQL / a ledger entry written (ms)",
+            f"{1000 * r['report_s']:.0f} / {1000 * r['raw_sql_s']:.0f} / {1000 * r['ledger_write_s']:.1f}",
+            "",
+        ),
+        ("case queue page (50 rows) ÷ bare view (medians)", p["queue_page"]["ratio"], "≤ 3"),
+        ("  best ÷ best", p["queue_page"]["ratio_best"], ""),
+        ("  ÷ bare function (no request)", p["queue_page"]["ratio_to_bare"], ""),
+        ("  ms, queries", f"{1000 * p['queue_page']['s']:.1f}, {p['queue_page']['queries']}", ""),
+        ("applications API list (50) ÷ bare view (medians)", p["applications_api"]["ratio"], "≤ 3"),
+        ("  best ÷ best", p["applications_api"]["ratio_best"], ""),
+        ("  ÷ bare function (no request)", p["applications_api"]["ratio_to_bare"], ""),
+        ("  ms, queries", f"{1000 * p['applications_api']['s']:.1f}, {p['applications_api']['queries']}", ""),
+        ("program dashboard, all programs (s)", results["dashboard_s"], "< 1"),
+        (
+            f"load: {lt['users']} users × {lt['seconds']} s, think {lt['think_seconds']} s: requests",
+            lt["requests"],
+            "",
+        ),
+        ("load: errors", lt["errors"], "0"),
+        ("load: p50 (ms)", lt["p50_ms"], ""),
+        ("load: p95 (ms)", lt["p95_ms"], "≤ 200"),
+        (f"saturation: {sat['users']} users, no think time: requests/s", sat["per_second"], ""),
+        ("saturation: p50 / p95 (ms)", f"{sat['p50_ms']:.0f} / {sat['p95_ms']:.0f}", ""),
+        ("report task peak memory (MB)", r["report_peak_memory_mb"], ""),
+    ]
     for name, value, target in rows:
-        out.write(f"{name:<64}{value:>14.3f}{target:>10}\n" if isinstance(value, float) else
-                  f"{name:<64}{value:>14}{target:>10}\n")
+        out.write(
+            f"{name:<64}{value:>14.3f}{target:>10}\n"
+            if isinstance(value, float)
+            else f"{name:<64}{value:>14}{target:>10}\n"
+        )
     print(out.getvalue())
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, default=str))
     print("written to bench/results.json")

@@ -13,17 +13,24 @@ from applications.models import Application
 
 ROWS = engines["django"].from_string(
     "<table>{% for r in rows %}<tr><td>{{ r.reference }}</td><td>{{ r.company__legal_name }}</td>"
-    "<td>{{ r.requested_amount }}</td><td>{{ r.status }}</td></tr>{% endfor %}</table>")
+    "<td>{{ r.requested_amount }}</td><td>{{ r.status }}</td></tr>{% endfor %}</table>"
+)
 
 
 def queue_rows():
-    return list(Application.objects.values("reference", "company__legal_name", "requested_amount", "status")
-                .order_by("stage_due_at")[:50])
+    return list(
+        Application.objects.values("reference", "company__legal_name", "requested_amount", "status").order_by(
+            "stage_due_at"
+        )[:50]
+    )
 
 
 def applicant_rows(user):
-    return list(Application.objects.filter(company__organization__in=user.organizations_for("applicant"))
-                .values("id", "reference", "status", "requested_amount").order_by("-created_at")[:50])
+    return list(
+        Application.objects.filter(company__organization__in=user.organizations_for("applicant"))
+        .values("id", "reference", "status", "requested_amount")
+        .order_by("-created_at")[:50]
+    )
 
 
 @login_required
@@ -33,7 +40,9 @@ def queue_baseline(request):
 
 @login_required
 def api_baseline(request):
-    return HttpResponse(json.dumps(applicant_rows(request.user), default=str), content_type="application/json")
+    return HttpResponse(
+        json.dumps(applicant_rows(request.user), default=str), content_type="application/json"
+    )
 
 
 urlpatterns = [

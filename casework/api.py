@@ -28,8 +28,21 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Application
-        fields = ["id", "reference", "program", "currency", "company", "credit_grade", "status", "requested_amount",
-                  "approved_amount", "assignee", "stage_due_at", "submitted_at", "decided_at"]
+        fields = [
+            "id",
+            "reference",
+            "program",
+            "currency",
+            "company",
+            "credit_grade",
+            "status",
+            "requested_amount",
+            "approved_amount",
+            "assignee",
+            "stage_due_at",
+            "submitted_at",
+            "decided_at",
+        ]
 
 
 class NoteSerializer(serializers.ModelSerializer):
@@ -77,9 +90,21 @@ class DecisionSerializer(serializers.Serializer):
 
 
 # what a listed case shows: 50 rows of four joined tables, so the list reads only these
-CASE_LIST_COLUMNS = ["id", "reference", "program__code", "program__currency", "company__legal_name",
-                     "company__credit_grade", "status", "requested_amount", "approved_amount", "assignee__email",
-                     "stage_due_at", "submitted_at", "decided_at"]
+CASE_LIST_COLUMNS = [
+    "id",
+    "reference",
+    "program__code",
+    "program__currency",
+    "company__legal_name",
+    "company__credit_grade",
+    "status",
+    "requested_amount",
+    "approved_amount",
+    "assignee__email",
+    "stage_due_at",
+    "submitted_at",
+    "decided_at",
+]
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -135,7 +160,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"], url_path="request-info")
     def request_info(self, request, pk=None):
         case = self.get_object()
-        services.case_request_info(application=case, actor=request.user, **self._payload(InfoRequestSerializer))
+        services.case_request_info(
+            application=case, actor=request.user, **self._payload(InfoRequestSerializer)
+        )
         return self._done(case)
 
     @extend_schema(request=None, responses=CaseSerializer)
@@ -158,8 +185,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self.get_object()
         payload = ScoreSerializer(data=request.data, many=True)
         payload.is_valid(raise_exception=True)
-        services.credit_score(application=case, actor=request.user,
-                              scores={s["criterion"]: (s["score"], s.get("comment", "")) for s in payload.validated_data})
+        services.credit_score(
+            application=case,
+            actor=request.user,
+            scores={s["criterion"]: (s["score"], s.get("comment", "")) for s in payload.validated_data},
+        )
         return self._done(case)
 
     @extend_schema(request=RecommendSerializer, responses=CaseSerializer)
@@ -173,16 +203,22 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         case, data = self.get_object(), self._payload(DecisionSerializer)
-        services.case_decide(application=case, actor=request.user, approve=data["approve"],
-                             reason_code=data["reason_code"], comment=data.get("comment", ""))
+        services.case_decide(
+            application=case,
+            actor=request.user,
+            approve=data["approve"],
+            reason_code=data["reason_code"],
+            comment=data.get("comment", ""),
+        )
         return self._done(case)
 
     @extend_schema(request=CommentSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="return-for-rework")
     def return_for_rework(self, request, pk=None):
         case = self.get_object()
-        services.case_return_for_rework(application=case, actor=request.user,
-                                        comment=self._payload(CommentSerializer).get("comment", ""))
+        services.case_return_for_rework(
+            application=case, actor=request.user, comment=self._payload(CommentSerializer).get("comment", "")
+        )
         return self._done(case)
 
     @extend_schema(methods=["get"], request=None, responses=NoteSerializer(many=True))
@@ -193,6 +229,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if request.method == "GET":
             return Response(NoteSerializer(case.notes.select_related("author"), many=True).data)
         data = self._payload(NoteSerializer)
-        note = services.case_note_add(application=case, actor=request.user, body=data["body"],
-                                      kind=data.get("kind", NoteKind.INTERNAL))
+        note = services.case_note_add(
+            application=case, actor=request.user, body=data["body"], kind=data.get("kind", NoteKind.INTERNAL)
+        )
         return Response(NoteSerializer(note).data, status=201)

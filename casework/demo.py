@@ -12,8 +12,12 @@ from programs.models import Program
 from . import services
 from .models import RubricCriterion
 
-RUBRIC = [("Technology and IP strength", D("0.35")), ("Market and growth", D("0.25")),
-          ("Management", D("0.15")), ("Financial position", D("0.25"))]
+RUBRIC = [
+    ("Technology and IP strength", D("0.35")),
+    ("Market and growth", D("0.25")),
+    ("Management", D("0.15")),
+    ("Financial position", D("0.25")),
+]
 
 
 def seed(stdout):
@@ -24,29 +28,56 @@ def seed(stdout):
     officer = User.objects.filter(email="officer@demo.ipfin.kr").first()
     if officer is None:
         return
-    cases = {a.program.code: a for a in Application.objects.filter(status=Status.SUBMITTED).select_related("program")}
+    cases = {
+        a.program.code: a
+        for a in Application.objects.filter(status=Status.SUBMITTED).select_related("program")
+    }
     if "KIPO" in cases:  # the biotech's case: screened and sent to valuation
         case = cases["KIPO"]
         services.case_start_screening(application=case, actor=officer)
-        services.checklist_update(application=case, actor=officer, documents_complete=True, eligibility_confirmed=True,
-                                  identity_checked=True)
-        services.case_note_add(application=case, actor=officer, kind="internal",
-                               body="Seven antibody patents; strong claims. Order a valuation from the panel.")
+        services.checklist_update(
+            application=case,
+            actor=officer,
+            documents_complete=True,
+            eligibility_confirmed=True,
+            identity_checked=True,
+        )
+        services.case_note_add(
+            application=case,
+            actor=officer,
+            kind="internal",
+            body="Seven antibody patents; strong claims. Order a valuation from the panel.",
+        )
         services.case_send_to_valuation(application=case, actor=officer)
     if "HGIP" in cases:  # information requested from the UK software firm
         case = cases["HGIP"]
         services.case_start_screening(application=case, actor=officer)
-        services.case_request_info(application=case, actor=officer,
-                                   question="Please upload the audited accounts for 2025.",
-                                   due_date=timezone.localdate() + timedelta(days=7))
+        services.case_request_info(
+            application=case,
+            actor=officer,
+            question="Please upload the audited accounts for 2025.",
+            due_date=timezone.localdate() + timedelta(days=7),
+        )
     if "CNPL" in cases:  # the Chinese case goes all the way to a recommendation
         case = cases["CNPL"]
         services.case_start_screening(application=case, actor=officer)
-        services.checklist_update(application=case, actor=officer, documents_complete=True, eligibility_confirmed=True,
-                                  identity_checked=True)
+        services.checklist_update(
+            application=case,
+            actor=officer,
+            documents_complete=True,
+            eligibility_confirmed=True,
+            identity_checked=True,
+        )
         services.case_send_to_valuation(application=case, actor=officer)
         services.case_start_credit_review(application=case, actor=officer)
-        services.credit_score(application=case, actor=officer, scores={
-            c.pk: (4, "") for c in RubricCriterion.objects.filter(program=case.program)})
-        services.case_recommend(application=case, actor=officer, conditions="Pledge registered with CNIPA first.")
-    stdout.write("Case workflow: demo cases in screening, information requested, valuation and recommended.\n")
+        services.credit_score(
+            application=case,
+            actor=officer,
+            scores={c.pk: (4, "") for c in RubricCriterion.objects.filter(program=case.program)},
+        )
+        services.case_recommend(
+            application=case, actor=officer, conditions="Pledge registered with CNIPA first."
+        )
+    stdout.write(
+        "Case workflow: demo cases in screening, information requested, valuation and recommended.\n"
+    )

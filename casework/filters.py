@@ -13,8 +13,12 @@ from programs.models import Program
 from .selectors import overdue_q
 
 STAGES = [(s, label) for s, label in Status.choices if s in OPEN_STATUSES]
-VIEWS = [("mine", _("My cases")), ("unassigned", _("Unassigned")), ("overdue", _("Overdue")),
-         ("awaiting", _("Awaiting my decision"))]
+VIEWS = [
+    ("mine", _("My cases")),
+    ("unassigned", _("Unassigned")),
+    ("overdue", _("Overdue")),
+    ("awaiting", _("Awaiting my decision")),
+]
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -23,22 +27,39 @@ class CaseFilter(django_filters.FilterSet):
     view = django_filters.ChoiceFilter(label=_("Saved view"), choices=VIEWS, method="filter_view")
     q = django_filters.CharFilter(label=_("Reference or company"), method="filter_text")
     program = django_filters.ModelChoiceFilter(label=_("Program"), queryset=Program.objects.none())
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=[c for c in Status.choices if c[0] != "draft"])
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=[c for c in Status.choices if c[0] != "draft"]
+    )
     stage = django_filters.ChoiceFilter(label=_("Open stage"), choices=STAGES, field_name="status")
     assignee = django_filters.ModelChoiceFilter(label=_("Assignee"), queryset=User.objects.none())
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
-    due_within = django_filters.NumberFilter(label=_("Due within (days)"), method="filter_due_within", min_value=0,
-                                             max_value=3650)
-    amount_min = django_filters.NumberFilter(label=_("Amount from"), field_name="requested_amount", lookup_expr="gte")
-    amount_max = django_filters.NumberFilter(label=_("Amount to"), field_name="requested_amount", lookup_expr="lte")
-    submitted_from = django_filters.DateFilter(label=_("Submitted from"), field_name="submitted_at", lookup_expr="date__gte")
-    submitted_to = django_filters.DateFilter(label=_("Submitted to"), field_name="submitted_at", lookup_expr="date__lte")
-    credit_grade = django_filters.MultipleChoiceFilter(label=_("Credit grade"), field_name="company__credit_grade",
-                                                       choices=CreditGrade.choices)
+    due_within = django_filters.NumberFilter(
+        label=_("Due within (days)"), method="filter_due_within", min_value=0, max_value=3650
+    )
+    amount_min = django_filters.NumberFilter(
+        label=_("Amount from"), field_name="requested_amount", lookup_expr="gte"
+    )
+    amount_max = django_filters.NumberFilter(
+        label=_("Amount to"), field_name="requested_amount", lookup_expr="lte"
+    )
+    submitted_from = django_filters.DateFilter(
+        label=_("Submitted from"), field_name="submitted_at", lookup_expr="date__gte"
+    )
+    submitted_to = django_filters.DateFilter(
+        label=_("Submitted to"), field_name="submitted_at", lookup_expr="date__lte"
+    )
+    credit_grade = django_filters.MultipleChoiceFilter(
+        label=_("Credit grade"), field_name="company__credit_grade", choices=CreditGrade.choices
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
-        fields=(("submitted_at", "submitted"), ("stage_due_at", "due"), ("requested_amount", "amount"),
-                ("reference", "reference"), ("status", "status")),
+        fields=(
+            ("submitted_at", "submitted"),
+            ("stage_due_at", "due"),
+            ("requested_amount", "amount"),
+            ("reference", "reference"),
+            ("status", "status"),
+        ),
     )
 
     class Meta:
@@ -52,7 +73,8 @@ class CaseFilter(django_filters.FilterSet):
             agencies = user.organizations_for(Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR)
             self.filters["program"].queryset = Program.objects.filter(agency__in=agencies).order_by("name")
             self.filters["assignee"].queryset = User.objects.filter(
-                memberships__organization__in=agencies, memberships__role=Role.CASE_OFFICER).distinct()
+                memberships__organization__in=agencies, memberships__role=Role.CASE_OFFICER
+            ).distinct()
 
     def filter_view(self, queryset, name, value):
         if value == "mine":
@@ -62,12 +84,18 @@ class CaseFilter(django_filters.FilterSet):
         if value == "overdue":
             return queryset.filter(overdue_q())
         if value == "awaiting":
-            return queryset.filter(status=Status.RECOMMENDED).exclude(recommendations__recommended_by=self.user)
+            return queryset.filter(status=Status.RECOMMENDED).exclude(
+                recommendations__recommended_by=self.user
+            )
         return queryset
 
     def filter_text(self, queryset, name, value):
         value = value.replace("\x00", "").strip()
-        return queryset.filter(Q(reference__icontains=value) | Q(company__legal_name__icontains=value)) if value else queryset
+        return (
+            queryset.filter(Q(reference__icontains=value) | Q(company__legal_name__icontains=value))
+            if value
+            else queryset
+        )
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

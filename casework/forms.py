@@ -11,13 +11,22 @@ from .models import NoteKind, ReasonCode
 
 
 class AssignForm(forms.Form):
-    officer = forms.ModelChoiceField(label=_("Officer"), queryset=User.objects.none(), required=False,
-                                     help_text=_("Leave empty to assign automatically (round-robin by load)."))
+    officer = forms.ModelChoiceField(
+        label=_("Officer"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Leave empty to assign automatically (round-robin by load)."),
+    )
 
     def __init__(self, *args, agency_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["officer"].queryset = User.objects.filter(
-            memberships__organization_id__in=agency_ids, memberships__role=Role.CASE_OFFICER).distinct().order_by("email")
+        self.fields["officer"].queryset = (
+            User.objects.filter(
+                memberships__organization_id__in=agency_ids, memberships__role=Role.CASE_OFFICER
+            )
+            .distinct()
+            .order_by("email")
+        )
 
 
 class ChecklistForm(forms.Form):
@@ -27,17 +36,26 @@ class ChecklistForm(forms.Form):
 
 
 class InfoRequestForm(forms.Form):
-    question = forms.CharField(label=_("Question to the applicant"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
-    due_date = forms.DateField(label=_("Answer due by"), widget=forms.DateInput(attrs={"type": "date"}),
-                               initial=lambda: timezone.localdate() + timedelta(days=7))
+    question = forms.CharField(
+        label=_("Question to the applicant"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    due_date = forms.DateField(
+        label=_("Answer due by"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=lambda: timezone.localdate() + timedelta(days=7),
+    )
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=8000)
+    answer = forms.CharField(
+        label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=8000
+    )
 
 
 class NoteForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=NoteKind.choices, widget=forms.RadioSelect, initial=NoteKind.INTERNAL)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=NoteKind.choices, widget=forms.RadioSelect, initial=NoteKind.INTERNAL
+    )
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000)
 
 
@@ -49,31 +67,50 @@ class ScoresForm(forms.Form):
         for criterion in self.criteria:
             existing = scores.get(criterion.pk)
             self.fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
-                label=f"{criterion.name} (× {criterion.weight})", coerce=int, choices=[(i, i) for i in range(1, 6)],
-                initial=existing.score if existing else None)
+                label=f"{criterion.name} (× {criterion.weight})",
+                coerce=int,
+                choices=[(i, i) for i in range(1, 6)],
+                initial=existing.score if existing else None,
+            )
             self.fields[f"comment_{criterion.pk}"] = forms.CharField(
-                label=_("Comment on %(c)s") % {"c": criterion.name}, required=False, max_length=500,
-                initial=existing.comment if existing else "")
+                label=_("Comment on %(c)s") % {"c": criterion.name},
+                required=False,
+                max_length=500,
+                initial=existing.comment if existing else "",
+            )
 
     def scores(self):
-        return {c.pk: (self.cleaned_data[f"score_{c.pk}"], self.cleaned_data[f"comment_{c.pk}"]) for c in self.criteria}
+        return {
+            c.pk: (self.cleaned_data[f"score_{c.pk}"], self.cleaned_data[f"comment_{c.pk}"])
+            for c in self.criteria
+        }
 
 
 class RecommendForm(forms.Form):
-    conditions = forms.CharField(label=_("Conditions"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                 max_length=4000)
+    conditions = forms.CharField(
+        label=_("Conditions"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+    )
 
 
 class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))],
-                                widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
     reason_code = forms.ChoiceField(label=_("Reason"), choices=ReasonCode.choices)
-    comment = forms.CharField(label=_("Explanation to the applicant"), widget=forms.Textarea(attrs={"rows": 3}),
-                              required=False, max_length=4000)
+    comment = forms.CharField(
+        label=_("Explanation to the applicant"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=4000,
+    )
 
 
 class ReturnForm(forms.Form):
-    comment = forms.CharField(label=_("What needs rework"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    comment = forms.CharField(
+        label=_("What needs rework"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
+    )
 
 
 class ConflictForm(forms.Form):

@@ -15,7 +15,9 @@ class ConflictOfInterest(models.Model):
     """An officer declared a tie with a company: they are never assigned its cases."""
 
     officer = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="conflicts_of_interest")
-    company = models.ForeignKey("applications.Company", on_delete=models.CASCADE, related_name="conflicts_of_interest")
+    company = models.ForeignKey(
+        "applications.Company", on_delete=models.CASCADE, related_name="conflicts_of_interest"
+    )
     reason = models.CharField(_("reason"), max_length=300)
     declared_at = models.DateTimeField(auto_now_add=True)
 
@@ -33,7 +35,9 @@ class ScreeningChecklist(models.Model):
         ("identity_checked", _("Identity checked")),
     ]
 
-    application = models.OneToOneField("applications.Application", on_delete=models.CASCADE, related_name="checklist")
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.CASCADE, related_name="checklist"
+    )
     documents_complete = models.BooleanField(default=False)
     eligibility_confirmed = models.BooleanField(default=False)
     identity_checked = models.BooleanField(default=False)
@@ -52,12 +56,16 @@ class ScreeningChecklist(models.Model):
 
 
 class InformationRequest(models.Model):
-    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE, related_name="info_requests")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="info_requests"
+    )
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     question = models.TextField(_("question"))
     due_date = models.DateField(_("answer due by"))
     from_status = models.CharField(max_length=20)
-    paused_sla_seconds = models.BigIntegerField(null=True, blank=True, help_text=_("Service-level time left when paused"))
+    paused_sla_seconds = models.BigIntegerField(
+        null=True, blank=True, help_text=_("Service-level time left when paused")
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -67,8 +75,9 @@ class InformationRequest(models.Model):
         ordering = ["-requested_at"]
         constraints = [
             # At most one open request per case.
-            models.UniqueConstraint(fields=["application"], condition=Q(answered_at__isnull=True),
-                                    name="one_open_info_request"),
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(answered_at__isnull=True), name="one_open_info_request"
+            ),
         ]
 
     def __str__(self):
@@ -81,7 +90,9 @@ class NoteKind(models.TextChoices):
 
 
 class CaseNote(models.Model):
-    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE, related_name="notes")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="notes"
+    )
     author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=NoteKind.choices)
     body = models.TextField(_("text"))
@@ -97,7 +108,9 @@ class CaseNote(models.Model):
 class RubricCriterion(models.Model):
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="rubric")
     name = models.CharField(_("criterion"), max_length=120)
-    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)])
+    weight = models.DecimalField(
+        _("weight"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -108,7 +121,9 @@ class RubricCriterion(models.Model):
 
 
 class CreditScore(models.Model):
-    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE, related_name="credit_scores")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="credit_scores"
+    )
     criterion = models.ForeignKey(RubricCriterion, on_delete=models.PROTECT, related_name="+")
     score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.CharField(max_length=500, blank=True)
@@ -128,7 +143,9 @@ class CreditScore(models.Model):
 class Recommendation(models.Model):
     """What the officer recommended: the amount (and the rule that bound it), the conditions."""
 
-    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE, related_name="recommendations")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="recommendations"
+    )
     recommended_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(**MONEY)
     binding_rule = models.CharField(max_length=40)
@@ -156,9 +173,13 @@ class ReasonCode(models.TextChoices):
 
 
 class Decision(models.Model):
-    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE, related_name="decisions")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="decisions"
+    )
     decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    outcome = models.CharField(max_length=10, choices=[("approved", _("Approved")), ("rejected", _("Rejected"))])
+    outcome = models.CharField(
+        max_length=10, choices=[("approved", _("Approved")), ("rejected", _("Rejected"))]
+    )
     reason_code = models.CharField(max_length=3, choices=ReasonCode.choices)
     comment = models.TextField(blank=True)
     amount = models.DecimalField(null=True, blank=True, **MONEY)

@@ -22,8 +22,16 @@ class ProposedAmount:
         return RULE_LABELS[self.binding_rule]
 
 
-def proposed_amount(*, requested, program_maximum, advance_rate, accepted_valuation, exposure_ceiling, exposure_elsewhere,
-                    currency_places=0):
+def proposed_amount(
+    *,
+    requested,
+    program_maximum,
+    advance_rate,
+    accepted_valuation,
+    exposure_ceiling,
+    exposure_elsewhere,
+    currency_places=0,
+):
     """The lowest of the limits wins; the rule that bound it is named.
 
     ``accepted_valuation`` None means no valuation yet: that rule does not bind.
@@ -32,11 +40,15 @@ def proposed_amount(*, requested, program_maximum, advance_rate, accepted_valuat
     unit = Decimal(1).scaleb(-currency_places)
     candidates = {
         "program_maximum": Decimal(program_maximum),
-        "advance_rate": None if accepted_valuation is None else Decimal(advance_rate) * Decimal(accepted_valuation),
+        "advance_rate": None
+        if accepted_valuation is None
+        else Decimal(advance_rate) * Decimal(accepted_valuation),
         "exposure_headroom": max(Decimal(0), Decimal(exposure_ceiling) - Decimal(exposure_elsewhere)),
         "requested_amount": Decimal(requested),
     }
-    candidates = {k: (None if v is None else v.quantize(unit, rounding=ROUND_FLOOR)) for k, v in candidates.items()}
+    candidates = {
+        k: (None if v is None else v.quantize(unit, rounding=ROUND_FLOOR)) for k, v in candidates.items()
+    }
     binding = min((k for k, v in candidates.items() if v is not None), key=lambda k: candidates[k])
     return ProposedAmount(candidates[binding], binding, candidates)
 

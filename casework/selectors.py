@@ -9,8 +9,11 @@ from core.counts import cached
 def case_queue_for(*, user):
     """Submitted cases of the user's agency, with what the queue shows, in a fixed number of queries."""
     agencies = user.organizations_for(*AGENCY_ROLES)
-    return (Application.objects.filter(program__agency__in=agencies).exclude(status=Status.DRAFT)
-            .select_related("program", "company", "assignee"))
+    return (
+        Application.objects.filter(program__agency__in=agencies)
+        .exclude(status=Status.DRAFT)
+        .select_related("program", "company", "assignee")
+    )
 
 
 def case_get_for(*, user, pk):
@@ -25,8 +28,10 @@ def case_get_for(*, user, pk):
 def queue_counts(*, user, base, version):
     """{status: cases} of the user's queue, for the tabs: counted once per ``version`` of the cases (core.counts)."""
     agencies = sorted(o.pk for o in user.organizations_for(*AGENCY_ROLES))
-    return cached(("queue-status", agencies, version),
-                  lambda: dict(base.order_by().values_list("status").annotate(n=Count("pk"))))
+    return cached(
+        ("queue-status", agencies, version),
+        lambda: dict(base.order_by().values_list("status").annotate(n=Count("pk"))),
+    )
 
 
 def status_tabs(counts):

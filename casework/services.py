@@ -32,8 +32,11 @@ from .models import (
 from .rules import proposed_amount, weighted_score
 
 ZERO_DECIMAL_CURRENCIES = {"KRW", "JPY"}
-RESUME_ACTION = {Status.SCREENING: "answer_info", Status.VALUATION: "resume_valuation",
-                 Status.CREDIT_REVIEW: "resume_credit_review"}
+RESUME_ACTION = {
+    Status.SCREENING: "answer_info",
+    Status.VALUATION: "resume_valuation",
+    Status.CREDIT_REVIEW: "resume_credit_review",
+}
 
 
 def _require(actor, *roles, application=None):
@@ -52,19 +55,32 @@ def _move(application, action, actor, *, stage=None, details=None, applicant_vis
     fields = dict(fields or {})
     if stage is not None:
         fields["stage_due_at"] = stage_due(application.program, stage)
-    return application_transition(application=application, action=action, actor=actor, details=details,
-                                  applicant_visible=applicant_visible, fields=fields)
+    return application_transition(
+        application=application,
+        action=action,
+        actor=actor,
+        details=details,
+        applicant_visible=applicant_visible,
+        fields=fields,
+    )
 
 
 # --- assignment -------------------------------------------------------------------------------
 
 
 def _assignable(officer, application):
-    if not officer.has_role(Role.CASE_OFFICER) or application.program.agency not in officer.organizations_for(Role.CASE_OFFICER):
-        raise InvalidInput(_("%(who)s is not a case officer of this agency.") % {"who": officer}, code="not_an_officer")
+    if not officer.has_role(Role.CASE_OFFICER) or application.program.agency not in officer.organizations_for(
+        Role.CASE_OFFICER
+    ):
+        raise InvalidInput(
+            _("%(who)s is not a case officer of this agency.") % {"who": officer}, code="not_an_officer"
+        )
     if ConflictOfInterest.objects.filter(officer=officer, company=application.company_id).exists():
-        raise Conflict(_("%(who)s declared a conflict of interest with %(company)s.") % {
-            "who": officer, "company": application.company.legal_name}, code="conflict_of_interest")
+        raise Conflict(
+            _("%(who)s declared a conflict of interest with %(company)s.")
+            % {"who": officer, "company": application.company.legal_name},
+            code="conflict_of_interest",
+        )
 
 
 @transaction.atomic
@@ -78,23 +94,31 @@ def case_assign(*, application, officer, actor):
     previous = locked.assignee
     locked.assignee = officer
     locked.save(update_fields=["assignee", "updated_at"])
-    audit_record(actor=actor, action="application.assigned", target=locked,
-                 details={"from": previous.email if previous else None, "to": officer.email})
+    audit_record(
+        actor=actor,
+        action="application.assigned",
+        target=locked,
+        details={"from": previous.email if previous else None, "to": officer.email},
+    )
     application.assignee = officer
     return locked
 
 
 def case_assign_automatically(*, application, actor):
     """Round-robin by load: the program's officer without a conflict who holds the fewest open cases."""
-    officers = (application.program.officers.filter(is_active=True)
-                .exclude(conflicts_of_interest__company=application.company_id)
-                .annotate(open_cases=Count("assigned_cases", filter=Q(assigned_cases__status__in=OPEN_STATUSES)))
-                .order_by("open_cases", "pk"))
+    officers = (
+        application.program.officers.filter(is_active=True)
+        .exclude(conflicts_of_interest__company=application.company_id)
+        .annotate(open_cases=Count("assigned_cases", filter=Q(assigned_cases__status__in=OPEN_STATUSES)))
+        .order_by("open_cases", "pk")
+    )
     for officer in officers:
         if officer.has_role(Role.CASE_OFFICER):
             return case_assign(application=application, officer=officer, actor=actor)
-    raise Conflict(_("No officer of this program can take the case (conflicts of interest or none configured)."),
-                   code="no_officer")
+    raise Conflict(
+        _("No officer of this program can take the case (conflicts of interest or none configured)."),
+        code="no_officer",
+    )
 
 
 def case_assign_bulk(*, applications, officer, actor):
@@ -115,9 +139,16 @@ def conflict_declare(*, officer, company, reason):
             conflict = ConflictOfInterest.objects.create(officer=officer, company=company, reason=reason)
     except IntegrityError:
         raise Conflict(_("This conflict is declared already."), code="duplicate")
-    audit_record(actor=officer, action="conflict_of_interest.declared", target=conflict, case=company,
-                 details={"comment": reason})
-    Application.objects.filter(company=company, assignee=officer, status__in=OPEN_STATUSES).update(assignee=None)
+    audit_record(
+        actor=officer,
+        action="conflict_of_interest.declared",
+        target=conflict,
+        case=company,
+        details={"comment": reason},
+    )
+    Application.objects.filter(company=company, assignee=officer, status__in=OPEN_STATUSES).update(
+        assignee=None
+    )
     return conflict
 
 
@@ -136,14 +167,25 @@ def checklist_update(*, application, actor, **items):
     _require(actor, Role.CASE_OFFICER, application=application)
     if application.status != Status.SCREENING:
         raise Conflict(_("The checklist can be changed during screening only."), code="not_screening")
-    checklist, _created = ScreeningChecklist.objects.select_for_update().get_or_create(application=application)
-    changed = [name for name, _label in ScreeningChecklist.ITEMS if name in items and getattr(checklist, name) != items[name]]
+    checklist, _created = ScreeningChecklist.objects.select_for_update().get_or_create(
+        application=application
+    )
+    changed = [
+        name
+        for name, _label in ScreeningChecklist.ITEMS
+        if name in items and getattr(checklist, name) != items[name]
+    ]
     for name in changed:
         setattr(checklist, name, bool(items[name]))
     checklist.updated_by = actor
     checklist.save(update_fields=[*changed, "updated_by", "updated_at"])
-    audit_record(actor=actor, action="screening.checklist_updated", target=checklist, case=application,
-                 details={name: getattr(checklist, name) for name in changed})
+    audit_record(
+        actor=actor,
+        action="screening.checklist_updated",
+        target=checklist,
+        case=application,
+        details={name: getattr(checklist, name) for name in changed},
+    )
     return checklist
 
 
@@ -152,20 +194,37 @@ def case_request_info(*, application, actor, question, due_date):
     """Ask the applicant; the service-level clock pauses until the answer."""
     _require(actor, Role.CASE_OFFICER, application=application)
     if due_date <= timezone.localdate():
-        raise InvalidInput(_("The answer must be due in the future."), code="invalid_due_date",
-                           details={"due_date": [_("must be after today")]})
+        raise InvalidInput(
+            _("The answer must be due in the future."),
+            code="invalid_due_date",
+            details={"due_date": [_("must be after today")]},
+        )
     locked = Application.objects.select_for_update().get(pk=application.pk)
     remaining = None
     if locked.stage_due_at:
         remaining = int((locked.stage_due_at - timezone.now()).total_seconds())
     from_status = locked.status
-    application_transition(application=locked, action="request_info", actor=actor, details={"comment": question},
-                           fields={"stage_due_at": None})
-    request = InformationRequest.objects.create(application=locked, requested_by=actor, question=question,
-                                                due_date=due_date, from_status=from_status, paused_sla_seconds=remaining)
-    notify(users=[m.user for m in locked.company.organization.memberships.select_related("user")],
-           subject=_("The agency asks for information on %(ref)s") % {"ref": locked.reference},
-           body=question, link=f"/applications/{locked.pk}/")
+    application_transition(
+        application=locked,
+        action="request_info",
+        actor=actor,
+        details={"comment": question},
+        fields={"stage_due_at": None},
+    )
+    request = InformationRequest.objects.create(
+        application=locked,
+        requested_by=actor,
+        question=question,
+        due_date=due_date,
+        from_status=from_status,
+        paused_sla_seconds=remaining,
+    )
+    notify(
+        users=[m.user for m in locked.company.organization.memberships.select_related("user")],
+        subject=_("The agency asks for information on %(ref)s") % {"ref": locked.reference},
+        body=question,
+        link=f"/applications/{locked.pk}/",
+    )
     application.status, application.stage_due_at = locked.status, None
     return request
 
@@ -180,15 +239,26 @@ def case_answer_info(*, request, actor, answer):
         raise InvalidInput(_("Write an answer."), code="answer_missing", details={"answer": [_("required")]})
     application = locked.application
     now = timezone.now()
-    due = now + timedelta(seconds=locked.paused_sla_seconds) if locked.paused_sla_seconds is not None else \
-        stage_due(application.program, locked.from_status)
-    application_transition(application=application, action=RESUME_ACTION[locked.from_status], actor=actor,
-                           details={"comment": answer[:500]}, fields={"stage_due_at": due})
+    due = (
+        now + timedelta(seconds=locked.paused_sla_seconds)
+        if locked.paused_sla_seconds is not None
+        else stage_due(application.program, locked.from_status)
+    )
+    application_transition(
+        application=application,
+        action=RESUME_ACTION[locked.from_status],
+        actor=actor,
+        details={"comment": answer[:500]},
+        fields={"stage_due_at": due},
+    )
     locked.answer, locked.answered_by, locked.answered_at = answer, actor, now
     locked.save(update_fields=["answer", "answered_by", "answered_at"])
-    notify(users=[application.assignee or locked.requested_by],
-           subject=_("%(ref)s: the applicant answered") % {"ref": application.reference},
-           body=answer[:1000], link=f"/casework/cases/{application.pk}/")
+    notify(
+        users=[application.assignee or locked.requested_by],
+        subject=_("%(ref)s: the applicant answered") % {"ref": application.reference},
+        body=answer[:1000],
+        link=f"/casework/cases/{application.pk}/",
+    )
     return locked
 
 
@@ -199,12 +269,21 @@ def case_note_add(*, application, actor, body, kind):
     if not body.strip():
         raise InvalidInput(_("Write something."), code="empty", details={"body": [_("required")]})
     note = CaseNote.objects.create(application=application, author=actor, kind=kind, body=body)
-    audit_record(actor=actor, action=f"case.{kind}_added", target=note, case=application,
-                 applicant_visible=kind == NoteKind.MESSAGE, details={"comment": body[:500]} if kind == NoteKind.MESSAGE else {})
+    audit_record(
+        actor=actor,
+        action=f"case.{kind}_added",
+        target=note,
+        case=application,
+        applicant_visible=kind == NoteKind.MESSAGE,
+        details={"comment": body[:500]} if kind == NoteKind.MESSAGE else {},
+    )
     if kind == NoteKind.MESSAGE:
-        notify(users=[m.user for m in application.company.organization.memberships.select_related("user")],
-               subject=_("A message about %(ref)s") % {"ref": application.reference}, body=body,
-               link=f"/applications/{application.pk}/")
+        notify(
+            users=[m.user for m in application.company.organization.memberships.select_related("user")],
+            subject=_("A message about %(ref)s") % {"ref": application.reference},
+            body=body,
+            link=f"/applications/{application.pk}/",
+        )
     return note
 
 
@@ -213,8 +292,11 @@ def case_send_to_valuation(*, application, actor):
     checklist = ScreeningChecklist.objects.filter(application=application).first()
     if checklist is None or not checklist.complete:
         missing = checklist.missing() if checklist else [str(label) for _n, label in ScreeningChecklist.ITEMS]
-        raise Conflict(_("Complete the screening checklist first: %(list)s.") % {"list": ", ".join(missing)},
-                       code="checklist_incomplete", details={"missing": missing})
+        raise Conflict(
+            _("Complete the screening checklist first: %(list)s.") % {"list": ", ".join(missing)},
+            code="checklist_incomplete",
+            details={"missing": missing},
+        )
     return _move(application, "send_to_valuation", actor, stage="valuation")
 
 
@@ -238,20 +320,31 @@ def credit_score(*, application, actor, scores):
             raise InvalidInput(_("Unknown criterion."), code="unknown_criterion")
         if not 1 <= int(score) <= 5:
             raise InvalidInput(_("Each score is from 1 to 5."), code="invalid_score")
-        CreditScore.objects.update_or_create(application=application, criterion=criteria[int(criterion_id)],
-                                             defaults={"score": int(score), "comment": comment or "", "scored_by": actor})
-    audit_record(actor=actor, action="credit_review.scored", target=application,
-                 details={str(k): v[0] for k, v in scores.items()})
+        CreditScore.objects.update_or_create(
+            application=application,
+            criterion=criteria[int(criterion_id)],
+            defaults={"score": int(score), "comment": comment or "", "scored_by": actor},
+        )
+    audit_record(
+        actor=actor,
+        action="credit_review.scored",
+        target=application,
+        details={str(k): v[0] for k, v in scores.items()},
+    )
 
 
 def case_proposed_amount(*, application):
     program = application.program
     valuation = accepted_valuation_total(application=application)
     return proposed_amount(
-        requested=application.requested_amount, program_maximum=program.max_amount,
-        advance_rate=program.max_advance_rate, accepted_valuation=valuation,
+        requested=application.requested_amount,
+        program_maximum=program.max_amount,
+        advance_rate=program.max_advance_rate,
+        accepted_valuation=valuation,
         exposure_ceiling=program.company_exposure_ceiling,
-        exposure_elsewhere=company_exposure(company=application.company, exclude=application, currency=program.currency),
+        exposure_elsewhere=company_exposure(
+            company=application.company, exclude=application, currency=program.currency
+        ),
         currency_places=0 if program.currency in ZERO_DECIMAL_CURRENCIES else 2,
     )
 
@@ -270,16 +363,32 @@ def case_recommend(*, application, actor, conditions=""):
     rubric = RubricCriterion.objects.filter(program=application.program).count()
     scored = CreditScore.objects.filter(application=application).count()
     if scored < rubric:
-        raise Conflict(_("Score every criterion of the rubric first (%(done)s of %(all)s).") % {"done": scored, "all": rubric},
-                       code="rubric_incomplete")
+        raise Conflict(
+            _("Score every criterion of the rubric first (%(done)s of %(all)s).")
+            % {"done": scored, "all": rubric},
+            code="rubric_incomplete",
+        )
     proposal = case_proposed_amount(application=application)
     if proposal.amount <= 0:
-        raise Conflict(_("The proposed amount is zero (%(rule)s).") % {"rule": proposal.binding_label}, code="nothing_to_lend")
-    Recommendation.objects.create(application=application, recommended_by=actor, amount=proposal.amount,
-                                  binding_rule=proposal.binding_rule, conditions=conditions,
-                                  weighted_score=case_weighted_score(application=application))
-    return _move(application, "recommend", actor, stage="recommended",
-                 details={"amount": proposal.amount, "binding_rule": proposal.binding_rule, "comment": conditions})
+        raise Conflict(
+            _("The proposed amount is zero (%(rule)s).") % {"rule": proposal.binding_label},
+            code="nothing_to_lend",
+        )
+    Recommendation.objects.create(
+        application=application,
+        recommended_by=actor,
+        amount=proposal.amount,
+        binding_rule=proposal.binding_rule,
+        conditions=conditions,
+        weighted_score=case_weighted_score(application=application),
+    )
+    return _move(
+        application,
+        "recommend",
+        actor,
+        stage="recommended",
+        details={"amount": proposal.amount, "binding_rule": proposal.binding_rule, "comment": conditions},
+    )
 
 
 @transaction.atomic
@@ -290,31 +399,52 @@ def case_decide(*, application, actor, approve, reason_code, comment=""):
     if locked.status == Status.RECOMMENDED:
         _require(actor, Role.APPROVER, application=locked)
         if recommendation and recommendation.recommended_by_id == actor.pk:
-            raise PermissionRefused(_("Four-eyes rule: you recommended this case, someone else must decide."),
-                                    code="four_eyes")
+            raise PermissionRefused(
+                _("Four-eyes rule: you recommended this case, someone else must decide."), code="four_eyes"
+            )
     elif not approve and locked.status == Status.SCREENING:
         _require(actor, Role.CASE_OFFICER, Role.APPROVER, application=locked)
     amount = recommendation.amount if (approve and recommendation) else None
     fields = {"approved_amount": amount, "stage_due_at": None}
-    application_transition(application=locked, action="approve" if approve else "reject", actor=actor,
-                           details={"reason_code": reason_code, "comment": comment, "amount": amount}, fields=fields)
-    Decision.objects.create(application=locked, decided_by=actor, outcome="approved" if approve else "rejected",
-                            reason_code=reason_code, comment=comment, amount=amount)
+    application_transition(
+        application=locked,
+        action="approve" if approve else "reject",
+        actor=actor,
+        details={"reason_code": reason_code, "comment": comment, "amount": amount},
+        fields=fields,
+    )
+    Decision.objects.create(
+        application=locked,
+        decided_by=actor,
+        outcome="approved" if approve else "rejected",
+        reason_code=reason_code,
+        comment=comment,
+        amount=amount,
+    )
     release = locked.requested_amount - (amount or 0)
     if release > 0:
         program_budget_release(program=locked.program, amount=release)
-    notify(users=[m.user for m in locked.company.organization.memberships.select_related("user")],
-           subject=_("Decision on %(ref)s: %(outcome)s") % {"ref": locked.reference,
-                                                            "outcome": locked.get_status_display()},
-           body=comment, link=f"/applications/{locked.pk}/")
+    notify(
+        users=[m.user for m in locked.company.organization.memberships.select_related("user")],
+        subject=_("Decision on %(ref)s: %(outcome)s")
+        % {"ref": locked.reference, "outcome": locked.get_status_display()},
+        body=comment,
+        link=f"/applications/{locked.pk}/",
+    )
     application.status, application.approved_amount = locked.status, locked.approved_amount
     return locked
 
 
 def case_return_for_rework(*, application, actor, comment):
     _require(actor, Role.APPROVER, application=application)
-    return _move(application, "return_for_rework", actor, stage="credit_review", details={"comment": comment},
-                 applicant_visible=False)
+    return _move(
+        application,
+        "return_for_rework",
+        actor,
+        stage="credit_review",
+        details={"comment": comment},
+        applicant_visible=False,
+    )
 
 
 # --- service levels -----------------------------------------------------------------------------------
@@ -323,15 +453,23 @@ def case_return_for_rework(*, application, actor, comment):
 def overdue_digest_recipients(*, now=None):
     """{user: [overdue cases]}: each assignee gets their own, each approver of the agency all of the agency's."""
     now = now or timezone.now()
-    overdue = list(Application.objects.filter(status__in=OPEN_STATUSES, stage_due_at__lt=now)
-                   .select_related("program__agency", "assignee", "company").order_by("stage_due_at"))
+    overdue = list(
+        Application.objects.filter(status__in=OPEN_STATUSES, stage_due_at__lt=now)
+        .select_related("program__agency", "assignee", "company")
+        .order_by("stage_due_at")
+    )
     digest = {}
     for case in overdue:
         if case.assignee_id:
             digest.setdefault(case.assignee, []).append(case)
     agencies = {case.program.agency_id for case in overdue}
-    supervisors = User.objects.filter(is_active=True, memberships__role=Role.APPROVER,
-                                      memberships__organization_id__in=agencies).prefetch_related("memberships").distinct()
+    supervisors = (
+        User.objects.filter(
+            is_active=True, memberships__role=Role.APPROVER, memberships__organization_id__in=agencies
+        )
+        .prefetch_related("memberships")
+        .distinct()
+    )
     for supervisor in supervisors:
         mine = {m.organization_id for m in supervisor.memberships.all() if m.role == Role.APPROVER}
         for case in overdue:

@@ -41,8 +41,19 @@ def _agency_ids(user):
 
 # what a queue row shows: the page builds 50 rows of four joined tables, so it reads only these, as plain rows
 # (casework/templatetags/queue_table.py turns them into HTML)
-QUEUE_COLUMNS = ["id", "reference", "status", "requested_amount", "stage_due_at", "submitted_at", "program__code",
-                 "program__currency", "company__legal_name", "company__credit_grade", "assignee__email"]
+QUEUE_COLUMNS = [
+    "id",
+    "reference",
+    "status",
+    "requested_amount",
+    "stage_due_at",
+    "submitted_at",
+    "program__code",
+    "program__currency",
+    "company__legal_name",
+    "company__credit_grade",
+    "assignee__email",
+]
 
 
 @role_required(*STAFF)
@@ -65,10 +76,19 @@ def queue(request):
     assign_form = AssignForm(agency_ids=agency_ids)
     # the filter's assignee list and the assign form's officers are the same people: read them once for both
     officers = list(iter(assign_form.fields["officer"].choices))  # iter: no COUNT query first
-    assign_form.fields["officer"].widget.choices = case_filter.form.fields["assignee"].widget.choices = officers
-    context = {"filter": case_filter, "page": page, "counts": status_tabs(counts), "query": query.urlencode(),
-               "assign_form": assign_form, "now": timezone.now(), "agency_key": agency_ids,
-               "filters_seconds": COUNT_SECONDS}
+    assign_form.fields["officer"].widget.choices = case_filter.form.fields["assignee"].widget.choices = (
+        officers
+    )
+    context = {
+        "filter": case_filter,
+        "page": page,
+        "counts": status_tabs(counts),
+        "query": query.urlencode(),
+        "assign_form": assign_form,
+        "now": timezone.now(),
+        "agency_key": agency_ids,
+        "filters_seconds": COUNT_SECONDS,
+    }
     template = "casework/_partials/queue_results.html" if request.htmx else "casework/queue.html"
     return render(request, template, context)
 
@@ -82,8 +102,9 @@ def bulk_assign(request):
     if not cases:
         messages.error(request, _("Select at least one case."))
     elif form.is_valid() and form.cleaned_data["officer"]:
-        assigned, refused = services.case_assign_bulk(applications=cases, officer=form.cleaned_data["officer"],
-                                                      actor=request.user)
+        assigned, refused = services.case_assign_bulk(
+            applications=cases, officer=form.cleaned_data["officer"], actor=request.user
+        )
         if assigned:
             messages.success(request, _("%(n)s cases assigned.") % {"n": len(assigned)})
         for case, reason in refused:
@@ -105,13 +126,18 @@ def _case_context(request, case, forms=None):
     checklist = ScreeningChecklist.objects.filter(application=case).first()
     proposal = services.case_proposed_amount(application=case) if case.requested_amount else None
     context = {
-        "case": case, "application": case,
-        "assets": case.ip_assets.all(), "documents": case.documents.all(),
+        "case": case,
+        "application": case,
+        "assets": case.ip_assets.all(),
+        "documents": case.documents.all(),
         "checklist": checklist,
         "info_requests": case.info_requests.select_related("requested_by", "answered_by"),
         "notes": case.notes.select_related("author"),
-        "criteria": criteria, "scores": scores, "weighted_score": services.case_weighted_score(application=case, scores=scored),
-        "proposal": proposal, "rule_labels": RULE_LABELS,
+        "criteria": criteria,
+        "scores": scores,
+        "weighted_score": services.case_weighted_score(application=case, scores=scored),
+        "proposal": proposal,
+        "rule_labels": RULE_LABELS,
         "recommendation": case.recommendations.select_related("recommended_by").first(),
         "decision": case.decisions.select_related("decided_by").first(),
         "events": case_timeline(case=case),
@@ -119,9 +145,17 @@ def _case_context(request, case, forms=None):
         "actions": case.allowed_actions(),
         "forms": {
             "assign": AssignForm(agency_ids=_agency_ids(request.user)),
-            "checklist": ChecklistForm(initial={n: getattr(checklist, n) for n, _l in ScreeningChecklist.ITEMS} if checklist else None),
-            "request_info": InfoRequestForm(), "note": NoteForm(), "scores": ScoresForm(criteria=criteria, scores=scores),
-            "recommend": RecommendForm(), "decide": DecisionForm(), "return_for_rework": ReturnForm(),
+            "checklist": ChecklistForm(
+                initial={n: getattr(checklist, n) for n, _l in ScreeningChecklist.ITEMS}
+                if checklist
+                else None
+            ),
+            "request_info": InfoRequestForm(),
+            "note": NoteForm(),
+            "scores": ScoresForm(criteria=criteria, scores=scores),
+            "recommend": RecommendForm(),
+            "decide": DecisionForm(),
+            "return_for_rework": ReturnForm(),
             **(forms or {}),
         },
     }
@@ -147,30 +181,60 @@ def _run(request, case, name, form, call):
                 return False
             form_error_from(form, exc)
     messages.error(request, _("The action was not carried out; see the form below."))
-    return render(request, "casework/case_detail.html", _case_context(request, case, {name: form}), status=400)
+    return render(
+        request, "casework/case_detail.html", _case_context(request, case, {name: form}), status=400
+    )
 
 
 ACTIONS = {
-    "assign": (lambda r, c: AssignForm(r.POST, agency_ids=_agency_ids(r.user)),
-               lambda r, c, d: services.case_assign(application=c, officer=d["officer"], actor=r.user) if d["officer"]
-               else services.case_assign_automatically(application=c, actor=r.user)),
+    "assign": (
+        lambda r, c: AssignForm(r.POST, agency_ids=_agency_ids(r.user)),
+        lambda r, c, d: (
+            services.case_assign(application=c, officer=d["officer"], actor=r.user)
+            if d["officer"]
+            else services.case_assign_automatically(application=c, actor=r.user)
+        ),
+    ),
     "start_screening": (None, lambda r, c, d: services.case_start_screening(application=c, actor=r.user)),
-    "checklist": (lambda r, c: ChecklistForm(r.POST),
-                  lambda r, c, d: services.checklist_update(application=c, actor=r.user, **d)),
-    "request_info": (lambda r, c: InfoRequestForm(r.POST),
-                     lambda r, c, d: services.case_request_info(application=c, actor=r.user, **d)),
-    "note": (lambda r, c: NoteForm(r.POST), lambda r, c, d: services.case_note_add(application=c, actor=r.user, **d)),
+    "checklist": (
+        lambda r, c: ChecklistForm(r.POST),
+        lambda r, c, d: services.checklist_update(application=c, actor=r.user, **d),
+    ),
+    "request_info": (
+        lambda r, c: InfoRequestForm(r.POST),
+        lambda r, c, d: services.case_request_info(application=c, actor=r.user, **d),
+    ),
+    "note": (
+        lambda r, c: NoteForm(r.POST),
+        lambda r, c, d: services.case_note_add(application=c, actor=r.user, **d),
+    ),
     "send_to_valuation": (None, lambda r, c, d: services.case_send_to_valuation(application=c, actor=r.user)),
-    "start_credit_review": (None, lambda r, c, d: services.case_start_credit_review(application=c, actor=r.user)),
-    "scores": (lambda r, c: ScoresForm(r.POST, criteria=RubricCriterion.objects.filter(program=c.program)),
-               None),
-    "recommend": (lambda r, c: RecommendForm(r.POST),
-                  lambda r, c, d: services.case_recommend(application=c, actor=r.user, **d)),
-    "decide": (lambda r, c: DecisionForm(r.POST),
-               lambda r, c, d: services.case_decide(application=c, actor=r.user, approve=d["outcome"] == "approve",
-                                                    reason_code=d["reason_code"], comment=d["comment"])),
-    "return_for_rework": (lambda r, c: ReturnForm(r.POST),
-                          lambda r, c, d: services.case_return_for_rework(application=c, actor=r.user, **d)),
+    "start_credit_review": (
+        None,
+        lambda r, c, d: services.case_start_credit_review(application=c, actor=r.user),
+    ),
+    "scores": (
+        lambda r, c: ScoresForm(r.POST, criteria=RubricCriterion.objects.filter(program=c.program)),
+        None,
+    ),
+    "recommend": (
+        lambda r, c: RecommendForm(r.POST),
+        lambda r, c, d: services.case_recommend(application=c, actor=r.user, **d),
+    ),
+    "decide": (
+        lambda r, c: DecisionForm(r.POST),
+        lambda r, c, d: services.case_decide(
+            application=c,
+            actor=r.user,
+            approve=d["outcome"] == "approve",
+            reason_code=d["reason_code"],
+            comment=d["comment"],
+        ),
+    ),
+    "return_for_rework": (
+        lambda r, c: ReturnForm(r.POST),
+        lambda r, c, d: services.case_return_for_rework(application=c, actor=r.user, **d),
+    ),
 }
 
 
@@ -184,8 +248,10 @@ def case_action(request, pk, action):
     make_form, call = ACTIONS[action]
     form = make_form(request, case) if make_form else None
     if action == "scores":
+
         def call(r, c, d, form=form):
             return services.credit_score(application=c, actor=r.user, scores=form.scores())
+
     outcome = _run(request, case, action, form, lambda data: call(request, case, data))
     if outcome is True:
         messages.success(request, _("Done."))
@@ -203,7 +269,9 @@ def conflicts(request):
             form.add_error("company", _("No company with this registration number."))
         else:
             try:
-                services.conflict_declare(officer=request.user, company=company, reason=form.cleaned_data["reason"])
+                services.conflict_declare(
+                    officer=request.user, company=company, reason=form.cleaned_data["reason"]
+                )
                 messages.success(request, _("Declared. You will not be assigned this company's cases."))
                 return redirect("casework:conflicts")
             except DomainError as exc:
@@ -237,10 +305,12 @@ def answer_info(request, pk):
 def applicant_panel_context(request, application):
     """Messages from the agency and open information requests, for the applicant's case page."""
     return {
-        "messages_from_agency": CaseNote.objects.filter(application=application, kind="message").select_related("author"),
+        "messages_from_agency": CaseNote.objects.filter(
+            application=application, kind="message"
+        ).select_related("author"),
         "open_requests": InformationRequest.objects.filter(application=application, answered_at__isnull=True),
-        "answered_requests": InformationRequest.objects.filter(application=application, answered_at__isnull=False),
+        "answered_requests": InformationRequest.objects.filter(
+            application=application, answered_at__isnull=False
+        ),
         "answer_form": AnswerForm(),
     }
-
-

@@ -22,7 +22,9 @@ def latest_change(model):
 
 def cached(key_parts, compute, seconds=COUNT_SECONDS):
     """``compute()``, or its cached value for the same ``key_parts`` (which must name every input)."""
-    return cache.get_or_set("counts:" + hashlib.sha256(repr(key_parts).encode()).hexdigest(), compute, seconds)
+    return cache.get_or_set(
+        "counts:" + hashlib.sha256(repr(key_parts).encode()).hexdigest(), compute, seconds
+    )
 
 
 def _has_updated_at(model):

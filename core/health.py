@@ -54,4 +54,6 @@ def health(request):
             healthy = False
             report[name] = {"ok": False, "error": exc.__class__.__name__}
         report[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": report}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "fail", "checks": report}, status=200 if healthy else 503
+    )

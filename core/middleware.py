@@ -35,6 +35,10 @@ class SlidingSessionMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and not session.is_empty() and session.get("_active") != (minute := int(time() // 60)):
+        if (
+            session is not None
+            and not session.is_empty()
+            and session.get("_active") != (minute := int(time() // 60))
+        ):
             session["_active"] = minute
         return response

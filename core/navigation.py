@@ -40,7 +40,9 @@ def items_for(roles):
     for item in all_items():
         if roles & item.roles:
             try:
-                visible.append({"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name})
+                visible.append(
+                    {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+                )
             except NoReverseMatch:
                 continue
     return visible

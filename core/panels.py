@@ -42,5 +42,7 @@ def render_case_panels(request, application, *, applicant_view=False):
     for panel in all_panels("APPLICANT_PANELS" if applicant_view else "PANELS"):
         context = panel.context(request, application)
         if context is not None:
-            rendered.append(render_to_string(panel.template, {**context, "application": application}, request=request))
+            rendered.append(
+                render_to_string(panel.template, {**context, "application": application}, request=request)
+            )
     return rendered

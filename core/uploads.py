@@ -61,7 +61,9 @@ def _is_xlsx(upload):
             total = sum(info.file_size for info in infos)
             packed = sum(info.compress_size for info in infos) or 1
             if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
-                raise InvalidInput("The spreadsheet expands to far more than its size (a zip bomb?).", code="archive_bomb")
+                raise InvalidInput(
+                    "The spreadsheet expands to far more than its size (a zip bomb?).", code="archive_bomb"
+                )
             names = {info.filename for info in infos}
             return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
     except zipfile.BadZipFile:
@@ -111,7 +113,8 @@ def check_upload(upload, *, allowed, max_bytes=None):
     if kind not in allowed:
         names = ", ".join(k.upper() for k in allowed)
         raise InvalidInput(
-            f"This file's content is not an accepted type ({names}), whatever its name says.", code="file_type"
+            f"This file's content is not an accepted type ({names}), whatever its name says.",
+            code="file_type",
         )
     return CheckedUpload(
         kind=kind,

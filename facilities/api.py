@@ -24,9 +24,26 @@ class FacilitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Facility
-        fields = ["id", "reference", "lender", "kind", "currency", "principal", "base_rate", "subsidised_rate",
-                  "term_months", "schedule_type", "coverage_ratio", "guarantee_fee_rate", "status", "disbursed_on",
-                  "days_past_due", "dpd_bucket", "defaulted_on", "exposure_at_default"]
+        fields = [
+            "id",
+            "reference",
+            "lender",
+            "kind",
+            "currency",
+            "principal",
+            "base_rate",
+            "subsidised_rate",
+            "term_months",
+            "schedule_type",
+            "coverage_ratio",
+            "guarantee_fee_rate",
+            "status",
+            "disbursed_on",
+            "days_past_due",
+            "dpd_bucket",
+            "defaulted_on",
+            "exposure_at_default",
+        ]
 
 
 class DisbursementSerializer(serializers.Serializer):
@@ -73,21 +90,35 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_object(self):
         return facility_get_for(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(request=DisbursementSerializer, responses={201: DisbursementResult, 200: DisbursementResult},
-                   parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                                                required=True)])
+    @extend_schema(
+        request=DisbursementSerializer,
+        responses={201: DisbursementResult, 200: DisbursementResult},
+        parameters=[
+            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)
+        ],
+    )
     @action(detail=True, methods=["post"])
     def disbursement(self, request, pk=None):
         facility = self.get_object()
         key = (request.headers.get("Idempotency-Key") or "").strip()
         if not key or len(key) > 100:
-            raise InvalidInput("Send an Idempotency-Key header (at most 100 characters).", code="idempotency_key_missing")
+            raise InvalidInput(
+                "Send an Idempotency-Key header (at most 100 characters).", code="idempotency_key_missing"
+            )
         payload = DisbursementSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        record, created = services.facility_disburse(facility=facility, actor=request.user, idempotency_key=key,
-                                                     **payload.validated_data)
-        body = {"id": record.pk, "amount": record.amount, "disbursed_on": record.disbursed_on, "replayed": not created}
-        return Response(DisbursementResult(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        record, created = services.facility_disburse(
+            facility=facility, actor=request.user, idempotency_key=key, **payload.validated_data
+        )
+        body = {
+            "id": record.pk,
+            "amount": record.amount,
+            "disbursed_on": record.disbursed_on,
+            "replayed": not created,
+        }
+        return Response(
+            DisbursementResult(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @extend_schema(methods=["get"], request=None, responses=RepaymentSerializer(many=True))
     @extend_schema(methods=["post"], request=RepaymentSerializer, responses={201: RepaymentSerializer})
@@ -101,16 +132,24 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         repayment = services.repayment_record(facility=facility, actor=request.user, **payload.validated_data)
         return Response(RepaymentSerializer(repayment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": CsvUploadSerializer}, responses={201: CsvResultSerializer,
-                                                                                     400: CsvResultSerializer})
-    @action(detail=True, methods=["post"], url_path="repayments-csv", parser_classes=[MultiPartParser, JSONParser])
+    @extend_schema(
+        request={"multipart/form-data": CsvUploadSerializer},
+        responses={201: CsvResultSerializer, 400: CsvResultSerializer},
+    )
+    @action(
+        detail=True, methods=["post"], url_path="repayments-csv", parser_classes=[MultiPartParser, JSONParser]
+    )
     def repayments_csv(self, request, pk=None):
         facility = self.get_object()
         payload = CsvUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
         check_upload(upload, allowed={CSV}, max_bytes=2 * 1024 * 1024)
-        accepted, refused = services.repayments_import_csv(facility=facility, actor=request.user,
-                                                           text=read_text(upload))
-        body = {"accepted": len(accepted), "refused": [{"line": line, "reason": str(msg)} for line, msg in refused]}
+        accepted, refused = services.repayments_import_csv(
+            facility=facility, actor=request.user, text=read_text(upload)
+        )
+        body = {
+            "accepted": len(accepted),
+            "refused": [{"line": line, "reason": str(msg)} for line, msg in refused],
+        }
         return Response(body, status=status.HTTP_400_BAD_REQUEST if refused else status.HTTP_201_CREATED)

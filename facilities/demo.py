@@ -24,70 +24,138 @@ from .models import Facility
 def _to_recommended(case, officer, valuer_user, value, grade):
     if case.status == Status.SUBMITTED:
         casework.case_start_screening(application=case, actor=officer)
-        casework.checklist_update(application=case, actor=officer, documents_complete=True, eligibility_confirmed=True,
-                                  identity_checked=True)
+        casework.checklist_update(
+            application=case,
+            actor=officer,
+            documents_complete=True,
+            eligibility_confirmed=True,
+            identity_checked=True,
+        )
         casework.case_send_to_valuation(application=case, actor=officer)
     if case.status == Status.VALUATION:
         deliver(case, officer, valuer_user, fee=D("5000000"), value_per_asset=value, grade=grade, accept=True)
         casework.case_start_credit_review(application=case, actor=officer)
-        casework.credit_score(application=case, actor=officer, scores={
-            c.pk: (3, "") for c in RubricCriterion.objects.filter(program=case.program)})
+        casework.credit_score(
+            application=case,
+            actor=officer,
+            scores={c.pk: (3, "") for c in RubricCriterion.objects.filter(program=case.program)},
+        )
         casework.case_recommend(application=case, actor=officer)
 
 
 def _approved_facility(case, officer, approver, valuer_user, *, value, grade, term, schedule_type):
     _to_recommended(case, officer, valuer_user, value, grade)
     if case.status == Status.RECOMMENDED:
-        casework.case_decide(application=case, actor=approver, approve=True, reason_code="A00",
-                             comment="Approved on the program's terms.")
+        casework.case_decide(
+            application=case,
+            actor=approver,
+            approve=True,
+            reason_code="A00",
+            comment="Approved on the program's terms.",
+        )
     return services.facility_create_from_application(
-        application=case, actor=officer, lender=organization("IBK"), term_months=term, schedule_type=schedule_type,
-        pledges=[(a, f"KIPO-PLEDGE-{a.registry_number}", timezone.localdate()) for a in case.ip_assets.all()])
+        application=case,
+        actor=officer,
+        lender=organization("IBK"),
+        term_months=term,
+        schedule_type=schedule_type,
+        pledges=[(a, f"KIPO-PLEDGE-{a.registry_number}", timezone.localdate()) for a in case.ip_assets.all()],
+    )
 
 
 def _repay_due(facility, banker, until, count=None):
     due = [i for i in facility.installments.order_by("number") if i.due_date <= until]
     for installment in due[:count]:
-        services.repayment_record(facility=facility, actor=banker, amount=installment.principal + installment.interest,
-                                  paid_on=installment.due_date, reference=f"IBK-{facility.pk}-{installment.number}")
+        services.repayment_record(
+            facility=facility,
+            actor=banker,
+            amount=installment.principal + installment.interest,
+            paid_on=installment.due_date,
+            reference=f"IBK-{facility.pk}-{installment.number}",
+        )
 
 
 def seed(stdout):
-    officer, approver, valuer_user, banker = (User.objects.filter(email=e).first() for e in (
-        "officer@demo.ipfin.kr", "approver@demo.ipfin.kr", "valuer@demo.ipfin.kr", "lender@demo.ipfin.kr"))
+    officer, approver, valuer_user, banker = (
+        User.objects.filter(email=e).first()
+        for e in (
+            "officer@demo.ipfin.kr",
+            "approver@demo.ipfin.kr",
+            "valuer@demo.ipfin.kr",
+            "lender@demo.ipfin.kr",
+        )
+    )
     if not all((officer, approver, valuer_user, banker)) or Facility.objects.exists():
         return
     today = timezone.localdate()
     # A performing loan: the Chinese case, recommended by the case-work demo.
     performing_case = Application.objects.filter(program__code="CNPL").exclude(status=Status.DRAFT).first()
     if performing_case:
-        facility = _approved_facility(performing_case, officer, approver, valuer_user, value=D("9000000"), grade="BBB",
-                                      term=36, schedule_type="annuity")
+        facility = _approved_facility(
+            performing_case,
+            officer,
+            approver,
+            valuer_user,
+            value=D("9000000"),
+            grade="BBB",
+            term=36,
+            schedule_type="annuity",
+        )
         start = today - timedelta(days=200)
-        services.facility_disburse(facility=facility, actor=banker, amount=facility.principal, disbursed_on=start,
-                                   idempotency_key=f"demo-{facility.pk}")
+        services.facility_disburse(
+            facility=facility,
+            actor=banker,
+            amount=facility.principal,
+            disbursed_on=start,
+            idempotency_key=f"demo-{facility.pk}",
+        )
         _repay_due(facility, banker, today)
     # A guaranteed loan that defaults: the game studio's KIBO draft, submitted now.
-    draft = Application.objects.filter(program__code="KIBO", status=Status.DRAFT, requested_amount__isnull=False).first()
+    draft = Application.objects.filter(
+        program__code="KIBO", status=Status.DRAFT, requested_amount__isnull=False
+    ).first()
     if draft:
         application_submit(application=draft, actor=draft.created_by, declaration_accepted=True)
-        facility = _approved_facility(draft, officer, approver, valuer_user, value=D("700000000"), grade="BB",
-                                      term=24, schedule_type="equal_principal")
+        facility = _approved_facility(
+            draft,
+            officer,
+            approver,
+            valuer_user,
+            value=D("700000000"),
+            grade="BB",
+            term=24,
+            schedule_type="equal_principal",
+        )
         start = today - timedelta(days=300)
-        services.facility_disburse(facility=facility, actor=banker, amount=facility.principal, disbursed_on=start,
-                                   idempotency_key=f"demo-{facility.pk}")
+        services.facility_disburse(
+            facility=facility,
+            actor=banker,
+            amount=facility.principal,
+            disbursed_on=start,
+            idempotency_key=f"demo-{facility.pk}",
+        )
         _repay_due(facility, banker, today, count=3)
         services.facilities_update_dpd(today=today)
         facility.refresh_from_db()
-        claim = recovery.claim_file(facility=facility, actor=banker,
-                                    checklist={item: True for item in recovery.CLAIM_CHECKLIST})
+        claim = recovery.claim_file(
+            facility=facility, actor=banker, checklist={item: True for item in recovery.CLAIM_CHECKLIST}
+        )
         recovery.claim_pay(claim=claim, actor=officer)
-        disposal = recovery.disposal_open(facility=facility, actor=officer, channel="auction",
-                                          reappraised_value=D("260000000"), opening_price=D("150000000"),
-                                          bids_close_on=today + timedelta(days=20))
+        disposal = recovery.disposal_open(
+            facility=facility,
+            actor=officer,
+            channel="auction",
+            reappraised_value=D("260000000"),
+            opening_price=D("150000000"),
+            bids_close_on=today + timedelta(days=20),
+        )
         recovery.bid_place(disposal=disposal, bidder="Nexon-like Games (demo)", amount=D("180000000"))
         recovery.bid_place(disposal=disposal, bidder="IP Recovery Fund (demo)", amount=D("205000000"))
         recovery.disposal_award(disposal=disposal, actor=officer)
-        recovery.disposal_close(disposal=disposal, actor=officer, proceeds=D("205000000"), write_off_reason="W10")
-    stdout.write("Facilities: a performing loan, and a guaranteed loan taken through default, claim, takeover, "
-                 "auction and allocation.\n")
+        recovery.disposal_close(
+            disposal=disposal, actor=officer, proceeds=D("205000000"), write_off_reason="W10"
+        )
+    stdout.write(
+        "Facilities: a performing loan, and a guaranteed loan taken through default, claim, takeover, "
+        "auction and allocation.\n"
+    )

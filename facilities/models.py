@@ -21,12 +21,22 @@ class FacilityStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-LIVE = frozenset({FacilityStatus.APPROVED, FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT, FacilityStatus.DEFAULTED,
-                  FacilityStatus.CLAIM_PAID, FacilityStatus.IN_DISPOSAL})
+LIVE = frozenset(
+    {
+        FacilityStatus.APPROVED,
+        FacilityStatus.ACTIVE,
+        FacilityStatus.DELINQUENT,
+        FacilityStatus.DEFAULTED,
+        FacilityStatus.CLAIM_PAID,
+        FacilityStatus.IN_DISPOSAL,
+    }
+)
 
 
 class Facility(models.Model):
-    application = models.OneToOneField("applications.Application", on_delete=models.PROTECT, related_name="facility")
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.PROTECT, related_name="facility"
+    )
     lender = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="facilities")
     kind = models.CharField(max_length=30)  # the program's kind: ip_collateral_loan or ip_guaranteed_loan
     currency = models.CharField(max_length=3)
@@ -34,13 +44,19 @@ class Facility(models.Model):
     base_rate = models.DecimalField(**RATE)
     subsidised_rate = models.DecimalField(**RATE)
     term_months = models.PositiveSmallIntegerField()
-    schedule_type = models.CharField(max_length=20, choices=[("annuity", _("Annuity")),
-                                                            ("equal_principal", _("Equal principal")),
-                                                            ("bullet", _("Bullet"))])
+    schedule_type = models.CharField(
+        max_length=20,
+        choices=[
+            ("annuity", _("Annuity")),
+            ("equal_principal", _("Equal principal")),
+            ("bullet", _("Bullet")),
+        ],
+    )
     coverage_ratio = models.DecimalField(default=0, **RATE)
     guarantee_fee_rate = models.DecimalField(default=0, **RATE)
-    status = models.CharField(max_length=20, choices=FacilityStatus.choices, default=FacilityStatus.APPROVED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=20, choices=FacilityStatus.choices, default=FacilityStatus.APPROVED, db_index=True
+    )
     disbursed_on = models.DateField(null=True, blank=True)
     days_past_due = models.PositiveIntegerField(default=0)
     dpd_bucket = models.CharField(max_length=10, default="current")
@@ -49,8 +65,11 @@ class Facility(models.Model):
     exposure_at_default = models.DecimalField(null=True, blank=True, **MONEY)
     closed_on = models.DateField(null=True, blank=True)
     interest_subsidy = models.DecimalField(
-        null=True, blank=True, help_text=_("What the subsidised rate costs over the schedule, fixed at disbursement."),
-        **MONEY)
+        null=True,
+        blank=True,
+        help_text=_("What the subsidised rate costs over the schedule, fixed at disbursement."),
+        **MONEY,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -76,7 +95,9 @@ class Installment(models.Model):
 
     class Meta:
         ordering = ["facility", "number"]
-        constraints = [models.UniqueConstraint(fields=["facility", "number"], name="installment_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "number"], name="installment_number_unique")
+        ]
 
     def __str__(self):
         return f"{self.facility} #{self.number}"
@@ -129,7 +150,9 @@ class Pledge(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["asset"], condition=Q(live=True), name="one_live_pledge_per_asset"),
+            models.UniqueConstraint(
+                fields=["asset"], condition=Q(live=True), name="one_live_pledge_per_asset"
+            ),
         ]
 
     def __str__(self):

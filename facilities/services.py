@@ -22,7 +22,9 @@ MAX_CSV_ROWS = 10_000
 
 
 def _event(facility, actor, action, **kwargs):
-    audit_record(actor=actor, action=f"facility.{action}", target=facility, case=facility.application, **kwargs)
+    audit_record(
+        actor=actor, action=f"facility.{action}", target=facility, case=facility.application, **kwargs
+    )
 
 
 def _lender_check(facility, actor):
@@ -31,8 +33,17 @@ def _lender_check(facility, actor):
 
 
 @transaction.atomic
-def facility_create_from_application(*, application, actor, lender, term_months, schedule_type, coverage_ratio=None,
-                                     guarantee_fee_rate=None, pledges=()):
+def facility_create_from_application(
+    *,
+    application,
+    actor,
+    lender,
+    term_months,
+    schedule_type,
+    coverage_ratio=None,
+    guarantee_fee_rate=None,
+    pledges=(),
+):
     """Turn an approved case into a facility with the program's terms; pledge its IP (one live pledge per asset)."""
     program = application.program
     if application.status != Status.APPROVED:
@@ -40,8 +51,16 @@ def facility_create_from_application(*, application, actor, lender, term_months,
     if not program.partner_lenders.filter(pk=lender.pk).exists():
         raise InvalidInput(_("The lender is not a partner of this program."), code="not_a_partner")
     guaranteed = program.kind == "ip_guaranteed_loan"
-    coverage = Decimal(coverage_ratio if coverage_ratio is not None else program.guarantee_coverage_max) if guaranteed else 0
-    fee = Decimal(guarantee_fee_rate if guarantee_fee_rate is not None else program.guarantee_fee_min) if guaranteed else 0
+    coverage = (
+        Decimal(coverage_ratio if coverage_ratio is not None else program.guarantee_coverage_max)
+        if guaranteed
+        else 0
+    )
+    fee = (
+        Decimal(guarantee_fee_rate if guarantee_fee_rate is not None else program.guarantee_fee_min)
+        if guaranteed
+        else 0
+    )
     if guaranteed and not (program.guarantee_coverage_min <= coverage <= program.guarantee_coverage_max):
         raise InvalidInput(_("Coverage outside the program's tiers."), code="coverage_out_of_range")
     if guaranteed and not (program.guarantee_fee_min <= fee <= program.guarantee_fee_max):
@@ -49,31 +68,59 @@ def facility_create_from_application(*, application, actor, lender, term_months,
     try:
         with transaction.atomic():
             facility = Facility.objects.create(
-                application=application, lender=lender, kind=program.kind, currency=program.currency,
-                principal=application.approved_amount, base_rate=program.base_interest_rate,
-                subsidised_rate=program.subsidised_interest_rate, term_months=term_months,
-                schedule_type=schedule_type, coverage_ratio=coverage, guarantee_fee_rate=fee)
+                application=application,
+                lender=lender,
+                kind=program.kind,
+                currency=program.currency,
+                principal=application.approved_amount,
+                base_rate=program.base_interest_rate,
+                subsidised_rate=program.subsidised_interest_rate,
+                term_months=term_months,
+                schedule_type=schedule_type,
+                coverage_ratio=coverage,
+                guarantee_fee_rate=fee,
+            )
     except IntegrityError:
         raise Conflict(_("This case already has a facility."), code="duplicate_facility")
     for asset, reference, registered_on in pledges:
-        pledge_register(facility=facility, asset=asset, registration_reference=reference, registered_on=registered_on,
-                        actor=actor)
-    _event(facility, actor, "created", new_state=facility.status,
-           details={"principal": facility.principal, "coverage": coverage, "fee": fee})
+        pledge_register(
+            facility=facility,
+            asset=asset,
+            registration_reference=reference,
+            registered_on=registered_on,
+            actor=actor,
+        )
+    _event(
+        facility,
+        actor,
+        "created",
+        new_state=facility.status,
+        details={"principal": facility.principal, "coverage": coverage, "fee": fee},
+    )
     return facility
 
 
 @transaction.atomic
 def pledge_register(*, facility, asset, registration_reference, registered_on, actor):
-    updated = IPAsset.objects.filter(pk=asset.pk, encumbrance=Encumbrance.FREE).update(encumbrance=Encumbrance.PLEDGED)
+    updated = IPAsset.objects.filter(pk=asset.pk, encumbrance=Encumbrance.FREE).update(
+        encumbrance=Encumbrance.PLEDGED
+    )
     if not updated:
-        raise Conflict(_("%(asset)s is already pledged or taken over.") % {"asset": asset}, code="asset_encumbered")
+        raise Conflict(
+            _("%(asset)s is already pledged or taken over.") % {"asset": asset}, code="asset_encumbered"
+        )
     try:
         with transaction.atomic():
-            pledge = Pledge.objects.create(facility=facility, asset=asset, registration_reference=registration_reference,
-                                           registered_on=registered_on)
+            pledge = Pledge.objects.create(
+                facility=facility,
+                asset=asset,
+                registration_reference=registration_reference,
+                registered_on=registered_on,
+            )
     except IntegrityError:
-        raise Conflict(_("%(asset)s is pledged to another live facility.") % {"asset": asset}, code="asset_encumbered")
+        raise Conflict(
+            _("%(asset)s is pledged to another live facility.") % {"asset": asset}, code="asset_encumbered"
+        )
     _event(facility, actor, "pledged", details={"asset": str(asset), "reference": registration_reference})
     return pledge
 
@@ -86,30 +133,62 @@ def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key)
     existing = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.facility_id != facility.pk or existing.amount != Decimal(amount):
-            raise Conflict(_("This idempotency key was used for another request."), code="idempotency_mismatch")
+            raise Conflict(
+                _("This idempotency key was used for another request."), code="idempotency_mismatch"
+            )
         return existing, False
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
     if locked.status != FacilityStatus.APPROVED:
         raise Conflict(_("The facility is disbursed already."), code="already_disbursed")
     if Decimal(amount) != locked.principal:
-        raise InvalidInput(_("The disbursement must equal the approved principal (%(p)s).") % {"p": locked.principal},
-                           code="amount_mismatch", details={"amount": [str(locked.principal)]})
+        raise InvalidInput(
+            _("The disbursement must equal the approved principal (%(p)s).") % {"p": locked.principal},
+            code="amount_mismatch",
+            details={"amount": [str(locked.principal)]},
+        )
     try:
         with transaction.atomic():
-            disbursement = Disbursement.objects.create(facility=locked, amount=amount, disbursed_on=disbursed_on,
-                                                       idempotency_key=idempotency_key, recorded_by=actor)
+            disbursement = Disbursement.objects.create(
+                facility=locked,
+                amount=amount,
+                disbursed_on=disbursed_on,
+                idempotency_key=idempotency_key,
+                recorded_by=actor,
+            )
     except IntegrityError:
         raise Conflict(_("The facility is disbursed already."), code="already_disbursed")
-    rows = schedule(kind=locked.schedule_type, principal=locked.principal, annual_rate=locked.subsidised_rate,
-                    months=locked.term_months, start=disbursed_on, currency=locked.currency)
-    Installment.objects.bulk_create([Installment(facility=locked, number=r.number, due_date=r.due_date,
-                                                 principal=r.principal, interest=r.interest) for r in rows])
+    rows = schedule(
+        kind=locked.schedule_type,
+        principal=locked.principal,
+        annual_rate=locked.subsidised_rate,
+        months=locked.term_months,
+        start=disbursed_on,
+        currency=locked.currency,
+    )
+    Installment.objects.bulk_create(
+        [
+            Installment(
+                facility=locked,
+                number=r.number,
+                due_date=r.due_date,
+                principal=r.principal,
+                interest=r.interest,
+            )
+            for r in rows
+        ]
+    )
     locked.status, locked.disbursed_on = FacilityStatus.ACTIVE, disbursed_on
     locked.interest_subsidy = interest_subsidy_cost(locked)
     locked.save(update_fields=["status", "disbursed_on", "interest_subsidy"])
     program_budget_use(program=locked.application.program, amount=locked.principal)
-    _event(locked, actor, "disbursed", old_state=FacilityStatus.APPROVED, new_state=locked.status,
-           details={"amount": amount, "on": disbursed_on})
+    _event(
+        locked,
+        actor,
+        "disbursed",
+        old_state=FacilityStatus.APPROVED,
+        new_state=locked.status,
+        details={"amount": amount, "on": disbursed_on},
+    )
     return disbursement, True
 
 
@@ -145,12 +224,15 @@ def repayment_record(*, facility, actor, amount, paid_on, reference):
     if amount <= 0:
         raise InvalidInput(_("The amount must be positive."), code="invalid_amount")
     if Repayment.objects.filter(facility=locked, reference=reference).exists():
-        raise Conflict(_("Repayment %(ref)s is recorded already.") % {"ref": reference}, code="duplicate_repayment")
+        raise Conflict(
+            _("Repayment %(ref)s is recorded already.") % {"ref": reference}, code="duplicate_repayment"
+        )
     left = _apply(locked, amount)
     if left > 0:
         raise InvalidInput(_("The repayment is larger than what is owed."), code="overpayment")
-    repayment = Repayment.objects.create(facility=locked, amount=amount, paid_on=paid_on, reference=reference,
-                                         recorded_by=actor)
+    repayment = Repayment.objects.create(
+        facility=locked, amount=amount, paid_on=paid_on, reference=reference, recorded_by=actor
+    )
     if outstanding_principal(locked) == 0:
         _close_repaid(locked, actor)
     _event(locked, actor, "repayment", details={"amount": amount, "on": paid_on, "reference": reference})
@@ -162,7 +244,9 @@ def _close_repaid(facility, actor):
     facility.save(update_fields=["status", "closed_on"])
     for pledge in facility.pledges.filter(live=True):
         Pledge.objects.filter(pk=pledge.pk).update(live=False, released_on=timezone.localdate())
-        IPAsset.objects.filter(pk=pledge.asset_id, encumbrance=Encumbrance.PLEDGED).update(encumbrance=Encumbrance.FREE)
+        IPAsset.objects.filter(pk=pledge.asset_id, encumbrance=Encumbrance.PLEDGED).update(
+            encumbrance=Encumbrance.FREE
+        )
 
 
 def repayments_import_csv(*, facility, actor, text):
@@ -205,8 +289,9 @@ def repayments_import_csv(*, facility, actor, text):
         with transaction.atomic():
             for line, paid_on, amount, reference in rows:
                 try:
-                    repayment_record(facility=facility, actor=actor, amount=amount, paid_on=paid_on,
-                                     reference=reference)
+                    repayment_record(
+                        facility=facility, actor=actor, amount=amount, paid_on=paid_on, reference=reference
+                    )
                 except (Conflict, InvalidInput) as exc:
                     refused.append((line, exc.message))
                     raise
@@ -218,8 +303,9 @@ def repayments_import_csv(*, facility, actor, text):
 @transaction.atomic
 def facility_report_restructuring(*, facility, actor, description):
     _lender_check(facility, actor)
-    event = FacilityEvent.objects.create(facility=facility, kind="restructuring", description=description,
-                                         recorded_by=actor)
+    event = FacilityEvent.objects.create(
+        facility=facility, kind="restructuring", description=description, recorded_by=actor
+    )
     _event(facility, actor, "restructuring_reported", details={"comment": description})
     return event
 
@@ -235,8 +321,9 @@ def exposure_at(facility, on):
             unpaid_interest += installment.interest - installment.paid_interest
             last_due = installment.due_date
     days = max(0, (on - last_due).days) if last_due else 0
-    accrued = (principal * facility.subsidised_rate * days / 365).quantize(Decimal("1") if facility.currency in (
-        "KRW", "JPY") else Decimal("0.01"))
+    accrued = (principal * facility.subsidised_rate * days / 365).quantize(
+        Decimal("1") if facility.currency in ("KRW", "JPY") else Decimal("0.01")
+    )
     return principal + unpaid_interest + accrued
 
 
@@ -246,14 +333,21 @@ def facility_default(*, facility, actor, reason, on=None):
     on = on or timezone.localdate()
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
     if locked.status not in (FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT):
-        raise IllegalTransition(_("Only an active or delinquent facility can default."),
-                                details={"status": locked.status})
+        raise IllegalTransition(
+            _("Only an active or delinquent facility can default."), details={"status": locked.status}
+        )
     old = locked.status
     locked.status, locked.defaulted_on, locked.default_reason = FacilityStatus.DEFAULTED, on, reason
     locked.exposure_at_default = exposure_at(locked, on)
     locked.save(update_fields=["status", "defaulted_on", "default_reason", "exposure_at_default"])
-    _event(locked, actor, "defaulted", old_state=old, new_state=locked.status,
-           details={"reason": reason, "exposure_at_default": locked.exposure_at_default})
+    _event(
+        locked,
+        actor,
+        "defaulted",
+        old_state=old,
+        new_state=locked.status,
+        details={"reason": reason, "exposure_at_default": locked.exposure_at_default},
+    )
     facility.status = locked.status
     return locked
 
@@ -262,25 +356,39 @@ def facilities_update_dpd(*, today=None):
     """Daily: days past due and bucket of every live facility; past the program's threshold it defaults."""
     today = today or timezone.localdate()
     defaulted = []
-    live = Facility.objects.filter(status__in=[FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT]).select_related(
-        "application__program")
+    live = Facility.objects.filter(
+        status__in=[FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT]
+    ).select_related("application__program")
     for facility in live:
         unpaid = [i for i in facility.installments.all() if not i.settled and i.due_date < today]
         dpd = (today - min(i.due_date for i in unpaid)).days if unpaid else 0
         status = FacilityStatus.DELINQUENT if dpd > 0 else FacilityStatus.ACTIVE
-        Facility.objects.filter(pk=facility.pk).update(days_past_due=dpd, dpd_bucket=dpd_bucket(dpd), status=status)
+        Facility.objects.filter(pk=facility.pk).update(
+            days_past_due=dpd, dpd_bucket=dpd_bucket(dpd), status=status
+        )
         if dpd >= facility.application.program.default_threshold_days:
             facility.status = status
-            defaulted.append(facility_default(facility=facility, actor=None, on=today,
-                                              reason=f"{dpd} days past due (threshold "
-                                                     f"{facility.application.program.default_threshold_days})"))
+            defaulted.append(
+                facility_default(
+                    facility=facility,
+                    actor=None,
+                    on=today,
+                    reason=f"{dpd} days past due (threshold "
+                    f"{facility.application.program.default_threshold_days})",
+                )
+            )
     return defaulted
 
 
 def interest_subsidy_cost(facility):
     """What the lower rate costs the agency over the schedule: interest at the base rate minus at the subsidised rate."""
-    kwargs = dict(kind=facility.schedule_type, principal=facility.principal, months=facility.term_months,
-                  start=facility.disbursed_on or date.today(), currency=facility.currency)
+    kwargs = dict(
+        kind=facility.schedule_type,
+        principal=facility.principal,
+        months=facility.term_months,
+        start=facility.disbursed_on or date.today(),
+        currency=facility.currency,
+    )
     base = sum(i.interest for i in schedule(annual_rate=facility.base_rate, **kwargs))
     subsidised = sum(i.interest for i in schedule(annual_rate=facility.subsidised_rate, **kwargs))
     return base - subsidised
@@ -296,5 +404,3 @@ def guarantee_fee_schedule(facility):
         outstanding = facility.principal - sum((i.principal for i in installments[:start]), Decimal(0))
         fees.append((year + 1, (outstanding * facility.guarantee_fee_rate).quantize(Decimal("1"))))
     return fees
-
-

@@ -42,27 +42,51 @@ def facility_list(request):
 
 
 def _context(request, facility, forms=None):
-    disposals = list(Disposal.objects.filter(facility=facility).select_related("reappraisal_order")
-                     .prefetch_related("bids", "assets"))
+    disposals = list(
+        Disposal.objects.filter(facility=facility)
+        .select_related("reappraisal_order")
+        .prefetch_related("bids", "assets")
+    )
     claim = getattr(facility, "claim", None) if hasattr(facility, "claim") else None
     is_lender = facility.lender in request.user.organizations_for(Role.LENDER_OFFICER)
     is_agency = facility.application.program.agency in request.user.organizations_for(*AGENCY_ROLES)
     return {
-        "facility": facility, "installments": facility.installments.all(), "repayments": facility.repayments.all(),
-        "pledges": facility.pledges.select_related("asset"), "claim": claim, "disposals": disposals,
-        "is_lender": is_lender, "is_agency": is_agency, "outstanding": services.outstanding_principal(facility),
-        "subsidy_cost": services.interest_subsidy_cost(facility), "fees": services.guarantee_fee_schedule(facility),
-        "recovery": recovery.recovery_figures(facility, disposals), "losses": recovery.losses(facility),
+        "facility": facility,
+        "installments": facility.installments.all(),
+        "repayments": facility.repayments.all(),
+        "pledges": facility.pledges.select_related("asset"),
+        "claim": claim,
+        "disposals": disposals,
+        "is_lender": is_lender,
+        "is_agency": is_agency,
+        "outstanding": services.outstanding_principal(facility),
+        "subsidy_cost": services.interest_subsidy_cost(facility),
+        "fees": services.guarantee_fee_schedule(facility),
+        "recovery": recovery.recovery_figures(facility, disposals),
+        "losses": recovery.losses(facility),
         "events": facility.events.all(),
-        "forms": {"disburse": DisbursementForm(initial={"amount": facility.principal}), "repay": RepaymentForm(),
-                  "csv": CsvForm(), "default": DefaultForm(), "restructure": RestructuringForm(), "claim": ClaimForm(),
-                  "dispose": DisposalForm(), "bid": BidForm(), "close": CloseForm(), **(forms or {})},
+        "forms": {
+            "disburse": DisbursementForm(initial={"amount": facility.principal}),
+            "repay": RepaymentForm(),
+            "csv": CsvForm(),
+            "default": DefaultForm(),
+            "restructure": RestructuringForm(),
+            "claim": ClaimForm(),
+            "dispose": DisposalForm(),
+            "bid": BidForm(),
+            "close": CloseForm(),
+            **(forms or {}),
+        },
     }
 
 
 @role_required(*READERS)
 def facility_detail(request, pk):
-    return render(request, "facilities/facility_detail.html", _context(request, facility_get_for(user=request.user, pk=pk)))
+    return render(
+        request,
+        "facilities/facility_detail.html",
+        _context(request, facility_get_for(user=request.user, pk=pk)),
+    )
 
 
 def _disposal(facility, request):
@@ -75,12 +99,21 @@ def _disposal(facility, request):
 ACTIONS = {
     "disburse": (DisbursementForm, lambda r, f, d: services.facility_disburse(facility=f, actor=r.user, **d)),
     "repay": (RepaymentForm, lambda r, f, d: services.repayment_record(facility=f, actor=r.user, **d)),
-    "default": (DefaultForm, lambda r, f, d: services.facility_default(facility=f, actor=r.user, reason=d["reason"])),
-    "restructure": (RestructuringForm, lambda r, f, d: services.facility_report_restructuring(facility=f, actor=r.user, **d)),
+    "default": (
+        DefaultForm,
+        lambda r, f, d: services.facility_default(facility=f, actor=r.user, reason=d["reason"]),
+    ),
+    "restructure": (
+        RestructuringForm,
+        lambda r, f, d: services.facility_report_restructuring(facility=f, actor=r.user, **d),
+    ),
     "dispose": (DisposalForm, lambda r, f, d: recovery.disposal_open(facility=f, actor=r.user, **d)),
     "bid": (BidForm, lambda r, f, d: recovery.bid_place(disposal=_disposal(f, r), actor=r.user, **d)),
     "award": (None, lambda r, f, d: recovery.disposal_award(disposal=_disposal(f, r), actor=r.user)),
-    "close": (CloseForm, lambda r, f, d: recovery.disposal_close(disposal=_disposal(f, r), actor=r.user, **d)),
+    "close": (
+        CloseForm,
+        lambda r, f, d: recovery.disposal_close(disposal=_disposal(f, r), actor=r.user, **d),
+    ),
     "pay_claim": (None, lambda r, f, d: recovery.claim_pay(claim=f.claim, actor=r.user)),
 }
 
@@ -108,7 +141,12 @@ def facility_action(request, pk, action):
     else:
         raise Http404
     if form is not None and not form.is_valid():
-        return render(request, "facilities/facility_detail.html", _context(request, facility, {action: form}), status=400)
+        return render(
+            request,
+            "facilities/facility_detail.html",
+            _context(request, facility, {action: form}),
+            status=400,
+        )
     try:
         call(form.cleaned_data if form is not None else {})
     except DomainError as exc:
@@ -116,8 +154,12 @@ def facility_action(request, pk, action):
             messages.error(request, exc.message)
         else:
             form_error_from(form, exc)
-            return render(request, "facilities/facility_detail.html", _context(request, facility, {action: form}),
-                          status=400)
+            return render(
+                request,
+                "facilities/facility_detail.html",
+                _context(request, facility, {action: form}),
+                status=400,
+            )
     else:
         messages.success(request, _("Done."))
     return redirect("facilities:detail", pk=pk)
@@ -125,7 +167,9 @@ def facility_action(request, pk, action):
 
 def _import(request, facility, upload):
     check_upload(upload, allowed={CSV}, max_bytes=2 * 1024 * 1024)
-    accepted, refused = services.repayments_import_csv(facility=facility, actor=request.user, text=read_text(upload))
+    accepted, refused = services.repayments_import_csv(
+        facility=facility, actor=request.user, text=read_text(upload)
+    )
     if refused:
         for line, message in refused:
             messages.error(request, _("Line %(line)s: %(message)s") % {"line": line, "message": message})
@@ -143,8 +187,12 @@ def facility_create(request, case_pk):
     if form.is_valid() and lender is not None:
         try:
             facility = services.facility_create_from_application(
-                application=case, actor=request.user, lender=lender, **form.cleaned_data,
-                pledges=[(a, f"PLEDGE-{case.reference}-{a.pk}", date.today()) for a in case.ip_assets.all()])
+                application=case,
+                actor=request.user,
+                lender=lender,
+                **form.cleaned_data,
+                pledges=[(a, f"PLEDGE-{case.reference}-{a.pk}", date.today()) for a in case.ip_assets.all()],
+            )
             messages.success(request, _("Facility created; the IP is pledged."))
             return redirect("facilities:detail", pk=facility.pk)
         except DomainError as exc:
@@ -158,8 +206,12 @@ def case_panel_context(request, application):
     if application.status != "approved":
         return None
     facility = getattr(application, "facility", None) if hasattr(application, "facility") else None
-    return {"facility": facility, "create_form": CreateForm(), "lenders": application.program.partner_lenders.all(),
-            "can_create": facility is None and request.user.has_role(*AGENCY_ROLES)}
+    return {
+        "facility": facility,
+        "create_form": CreateForm(),
+        "lenders": application.program.partner_lenders.all(),
+        "can_create": facility is None and request.user.has_role(*AGENCY_ROLES),
+    }
 
 
 PANELS = [CasePanel(order=60, template="facilities/_partials/case_panel.html", context=case_panel_context)]

@@ -19,35 +19,72 @@ class FundSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Fund
-        fields = ["id", "name", "parent", "manager", "currency", "size", "public_commitment", "private_commitment",
-                  "vintage", "investment_period_start", "investment_period_end", "category", "management_fee_rate",
-                  "min_overseas_revenue_share", "licence_state", "deployed_total", "reserved_total"]
+        fields = [
+            "id",
+            "name",
+            "parent",
+            "manager",
+            "currency",
+            "size",
+            "public_commitment",
+            "private_commitment",
+            "vintage",
+            "investment_period_start",
+            "investment_period_end",
+            "category",
+            "management_fee_rate",
+            "min_overseas_revenue_share",
+            "licence_state",
+            "deployed_total",
+            "reserved_total",
+        ]
 
 
 class CashFlowSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=FlowKind.choices)
     amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=-BIG, max_value=BIG)
-    cash = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=-BIG, max_value=BIG, required=False,
-                                    allow_null=True)
+    cash = serializers.DecimalField(
+        max_digits=20, decimal_places=2, min_value=-BIG, max_value=BIG, required=False, allow_null=True
+    )
     corrects = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
 
     class Meta:
         model = CashFlow
-        fields = ["id", "kind", "date", "amount", "cash", "description", "corrects", "validation", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "date",
+            "amount",
+            "cash",
+            "description",
+            "corrects",
+            "validation",
+            "created_at",
+        ]
         read_only_fields = ["id", "validation", "created_at"]
 
 
 class DealSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0, max_value=BIG)
-    overseas_revenue_share = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=0, max_value=1,
-                                                      required=False, allow_null=True)
-    main_purpose_share = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=0, max_value=1,
-                                                  required=False, allow_null=True)
+    overseas_revenue_share = serializers.DecimalField(
+        max_digits=7, decimal_places=4, min_value=0, max_value=1, required=False, allow_null=True
+    )
+    main_purpose_share = serializers.DecimalField(
+        max_digits=7, decimal_places=4, min_value=0, max_value=1, required=False, allow_null=True
+    )
 
     class Meta:
         model = Deal
-        fields = ["id", "name", "considered_on", "amount", "overseas_revenue_share", "main_purpose_share", "eligible",
-                  "exclusion_reasons"]
+        fields = [
+            "id",
+            "name",
+            "considered_on",
+            "amount",
+            "overseas_revenue_share",
+            "main_purpose_share",
+            "eligible",
+            "exclusion_reasons",
+        ]
         read_only_fields = ["id", "eligible", "exclusion_reasons"]
 
 
@@ -87,11 +124,21 @@ class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if data.get("corrects"):
             corrects = fund.cash_flows.filter(pk=data["corrects"]).first()
             if corrects is None:
-                raise InvalidInput("No such entry in this fund.", code="invalid_correction",
-                                   details={"corrects": ["unknown entry"]})
-        entry = services.cash_flow_record(fund=fund, actor=request.user, kind=data["kind"], date=data["date"],
-                                          amount=data["amount"], cash=data.get("cash"),
-                                          description=data.get("description", ""), corrects=corrects)
+                raise InvalidInput(
+                    "No such entry in this fund.",
+                    code="invalid_correction",
+                    details={"corrects": ["unknown entry"]},
+                )
+        entry = services.cash_flow_record(
+            fund=fund,
+            actor=request.user,
+            kind=data["kind"],
+            date=data["date"],
+            amount=data["amount"],
+            cash=data.get("cash"),
+            description=data.get("description", ""),
+            corrects=corrects,
+        )
         return Response(CashFlowSerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["get"], request=None, responses=DealSerializer(many=True))

@@ -27,16 +27,23 @@ K_CONTENT = [
     ("Global Content Fund II", "global content", "GPGLOBAL", 367, 30, 0, D("-0.12"), date(2023, 11, 15)),
     ("Webtoon & Animation Fund", "animation", "GPTOON", 400, 150, 60, D("-0.04"), None),
 ]
-PATENT = [("Patent Value Fund I", "patents", "GPPATENT", 300, 215, 20, D("0.25"), None),
-          ("University Tech Transfer Fund", "patents", "GPPATENT", 200, 150, 10, D("0.18"), None)]
+PATENT = [
+    ("Patent Value Fund I", "patents", "GPPATENT", 300, 215, 20, D("0.25"), None),
+    ("University Tech Transfer Fund", "patents", "GPPATENT", 200, 150, 10, D("0.18"), None),
+]
 QUARTERS = [date(y, m, 28) for y in (2022, 2023, 2024, 2025) for m in (3, 6, 9, 12)][:14]  # to mid-2025
 
 
 def _manager(code):
     if code == "KVIC":
         return organization("KVIC")
-    org, _ = Organization.objects.get_or_create(short_code=code, defaults={
-        "name": f"{code.removeprefix('GP').title()} Investment Partners (demo)", "kind": OrganizationKind.FUND_MANAGER})
+    org, _ = Organization.objects.get_or_create(
+        short_code=code,
+        defaults={
+            "name": f"{code.removeprefix('GP').title()} Investment Partners (demo)",
+            "kind": OrganizationKind.FUND_MANAGER,
+        },
+    )
     return org
 
 
@@ -44,31 +51,74 @@ def _sub_fund(mother, spec, overseas_rule):
     name, category, manager, committed, deployed, reserved, ret, returned_on = spec
     size = D(committed) * B
     fund = services.sub_fund_create(
-        parent=mother, actor=None, name=name, category=category, manager=_manager(manager), size=size,
-        public_commitment=size * D("0.4"), private_commitment=size * D("0.6"), vintage=2022,
-        investment_period_start=date(2022, 1, 1), investment_period_end=date(2026, 12, 31), term_years=8,
-        management_fee_rate=D("0.02"), min_overseas_revenue_share=D("0.2") if overseas_rule else None)
+        parent=mother,
+        actor=None,
+        name=name,
+        category=category,
+        manager=_manager(manager),
+        size=size,
+        public_commitment=size * D("0.4"),
+        private_commitment=size * D("0.6"),
+        vintage=2022,
+        investment_period_start=date(2022, 1, 1),
+        investment_period_end=date(2026, 12, 31),
+        term_years=8,
+        management_fee_rate=D("0.02"),
+        min_overseas_revenue_share=D("0.2") if overseas_rule else None,
+    )
     per_quarter = D(deployed) * B / len(QUARTERS)
     fee = size * D("0.02") / 4
     for day in QUARTERS:
         services.cash_flow_record(fund=fund, actor=None, kind="call", date=day, amount=per_quarter + fee)
-        services.cash_flow_record(fund=fund, actor=None, kind="deploy", date=day, amount=per_quarter,
-                                  description="Project investments")
+        services.cash_flow_record(
+            fund=fund,
+            actor=None,
+            kind="deploy",
+            date=day,
+            amount=per_quarter,
+            description="Project investments",
+        )
         services.cash_flow_record(fund=fund, actor=None, kind="fee", date=day, amount=fee)
     called = (per_quarter + fee) * len(QUARTERS)
     if reserved:
-        services.cash_flow_record(fund=fund, actor=None, kind="reserve", date=date(2025, 5, 15), amount=D(reserved) * B,
-                                  description="Investments approved by the committee, not yet paid")
+        services.cash_flow_record(
+            fund=fund,
+            actor=None,
+            kind="reserve",
+            date=date(2025, 5, 15),
+            amount=D(reserved) * B,
+            description="Investments approved by the committee, not yet paid",
+        )
     distributions = called * D("0.05")
-    services.cash_flow_record(fund=fund, actor=None, kind="distribution", date=date(2025, 3, 31), amount=distributions)
+    services.cash_flow_record(
+        fund=fund, actor=None, kind="distribution", date=date(2025, 3, 31), amount=distributions
+    )
     nav = called * (1 + ret) - distributions
-    services.cash_flow_record(fund=fund, actor=None, kind="nav", date=date(2025, 6, 30), amount=nav.quantize(D("1")),
-                              cash=called - D(deployed) * B - fee * len(QUARTERS))
+    services.cash_flow_record(
+        fund=fund,
+        actor=None,
+        kind="nav",
+        date=date(2025, 6, 30),
+        amount=nav.quantize(D("1")),
+        cash=called - D(deployed) * B - fee * len(QUARTERS),
+    )
     for n in range(6 if overseas_rule else 0):
-        services.deal_screen(fund=fund, actor=None, name=f"{name}: project {n + 1}", considered_on=date(2023, 3 + n, 10),
-                             amount=5 * B, overseas_revenue_share=D("0.08") + D(n) / 100)
-    services.deal_screen(fund=fund, actor=None, name=f"{name}: co-production", considered_on=date(2024, 5, 2),
-                         amount=8 * B, overseas_revenue_share=D("0.35"))
+        services.deal_screen(
+            fund=fund,
+            actor=None,
+            name=f"{name}: project {n + 1}",
+            considered_on=date(2023, 3 + n, 10),
+            amount=5 * B,
+            overseas_revenue_share=D("0.08") + D(n) / 100,
+        )
+    services.deal_screen(
+        fund=fund,
+        actor=None,
+        name=f"{name}: co-production",
+        considered_on=date(2024, 5, 2),
+        amount=8 * B,
+        overseas_revenue_share=D("0.35"),
+    )
     if returned_on:
         services.licence_change(fund=fund, actor=None, state=LicenceState.RETURNED, on=returned_on)
 
@@ -76,8 +126,15 @@ def _sub_fund(mother, spec, overseas_rule):
 def _mother(name, size):
     mother = Fund.objects.filter(name=name, parent__isnull=True).first()
     if mother is None:
-        mother = Fund.objects.create(name=name, agency=organization("KIPO"), currency="KRW", size=size, vintage=2022,
-                                     investment_period_start=date(2022, 1, 1), investment_period_end=date(2026, 12, 31))
+        mother = Fund.objects.create(
+            name=name,
+            agency=organization("KIPO"),
+            currency="KRW",
+            size=size,
+            vintage=2022,
+            investment_period_start=date(2022, 1, 1),
+            investment_period_end=date(2026, 12, 31),
+        )
         return mother, True
     return mother, False
 

@@ -87,8 +87,10 @@ def months_between(earlier, later):
 def dated_arrays(dated_flows):
     """(days, amounts): a list of (date, amount) as arrays of ordinal days and of floats, the form xirr_many reads."""
     count = len(dated_flows)
-    return (np.fromiter((d.toordinal() for d, _ in dated_flows), dtype=np.int64, count=count),
-            np.fromiter((float(a) for _, a in dated_flows), dtype=np.float64, count=count))
+    return (
+        np.fromiter((d.toordinal() for d, _ in dated_flows), dtype=np.int64, count=count),
+        np.fromiter((float(a) for _, a in dated_flows), dtype=np.float64, count=count),
+    )
 
 
 def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
@@ -110,7 +112,12 @@ def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
         amounts.append(amount)
     if not solved:
         return results
-    owner, year, amount, n = np.concatenate(owners), np.concatenate(years), np.concatenate(amounts), len(solved)
+    owner, year, amount, n = (
+        np.concatenate(owners),
+        np.concatenate(years),
+        np.concatenate(amounts),
+        len(solved),
+    )
 
     def npv(rates, slope=False):  # (reads owner, year and amount as they are when called)
         discounted = amount * np.exp(-year * np.log1p(rates)[owner])
@@ -145,7 +152,9 @@ def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
         done |= settled
         x = step
         live = ~done[owner]
-        if live.sum() * 2 < live.size:  # most flows belong to solved funds: drop them from the next evaluations
+        if (
+            live.sum() * 2 < live.size
+        ):  # most flows belong to solved funds: drop them from the next evaluations
             owner, year, amount = owner[live], year[live], amount[live]
     else:
         rate[~done] = x[~done]
@@ -191,10 +200,18 @@ def ledger_summary(flows, as_of):
     investor_flows = [(f.date, -f.amount) for f in flows if f.kind == "call"]
     investor_flows += [(f.date, f.amount) for f in flows if f.kind == "distribution"]
     investor_days, investor_amounts = dated_arrays(investor_flows)
-    return LedgerSummary(called=_sum(flows, "call"), reserved=_sum(flows, "reserve"), deployed=_sum(flows, "deploy"),
-                         fees=_sum(flows, "fee"), distributions=_sum(flows, "distribution"), nav=nav,
-                         reported_cash=cash, last_investment=investments[-1] if investments else None,
-                         investor_days=investor_days, investor_amounts=investor_amounts)
+    return LedgerSummary(
+        called=_sum(flows, "call"),
+        reserved=_sum(flows, "reserve"),
+        deployed=_sum(flows, "deploy"),
+        fees=_sum(flows, "fee"),
+        distributions=_sum(flows, "distribution"),
+        nav=nav,
+        reported_cash=cash,
+        last_investment=investments[-1] if investments else None,
+        investor_days=investor_days,
+        investor_amounts=investor_amounts,
+    )
 
 
 def investor_flows_at(summary, as_of):
@@ -202,26 +219,41 @@ def investor_flows_at(summary, as_of):
     received at ``as_of``."""
     if summary.nav is None:
         return summary.investor_days, summary.investor_amounts
-    return (np.append(summary.investor_days, as_of.toordinal()),
-            np.append(summary.investor_amounts, float(summary.nav)))
+    return (
+        np.append(summary.investor_days, as_of.toordinal()),
+        np.append(summary.investor_amounts, float(summary.nav)),
+    )
 
 
 def metrics_from_summary(terms, summary, as_of, irr):
     """Every figure of one fund at ``as_of`` from its ledger summary (``irr`` computed by the caller, see xirr_many)."""
     s, committed = summary, Decimal(terms.committed)
     idle = committed - s.deployed - s.reserved
-    expected = (committed * elapsed_share(terms.investment_period_start, terms.investment_period_end, as_of)).quantize(
-        Decimal("1"))
+    expected = (
+        committed * elapsed_share(terms.investment_period_start, terms.investment_period_end, as_of)
+    ).quantize(Decimal("1"))
     dpi, rvpi = _ratio(s.distributions, s.called), _ratio(s.nav, s.called) if s.nav is not None else None
     ledger_cash = s.called - s.deployed - s.fees
     return Metrics(
-        committed=committed, called=s.called, reserved=s.reserved, deployed=s.deployed, fees=s.fees,
-        distributions=s.distributions, nav=s.nav, idle=idle, deployment_rate=_ratio(s.deployed, committed),
-        expected_deployment=expected, pace_gap=s.deployed - expected,
+        committed=committed,
+        called=s.called,
+        reserved=s.reserved,
+        deployed=s.deployed,
+        fees=s.fees,
+        distributions=s.distributions,
+        nav=s.nav,
+        idle=idle,
+        deployment_rate=_ratio(s.deployed, committed),
+        expected_deployment=expected,
+        pace_gap=s.deployed - expected,
         months_since_last_investment=months_between(s.last_investment, as_of) if s.last_investment else None,
         fees_on_idle=(s.fees * idle / committed).quantize(Decimal("1")) if committed else ZERO,
-        dpi=dpi, rvpi=rvpi, tvpi=(dpi or ZERO) + (rvpi or ZERO) if s.called else None,
-        irr=irr, ledger_cash=ledger_cash, reported_cash=s.reported_cash,
+        dpi=dpi,
+        rvpi=rvpi,
+        tvpi=(dpi or ZERO) + (rvpi or ZERO) if s.called else None,
+        irr=irr,
+        ledger_cash=ledger_cash,
+        reported_cash=s.reported_cash,
         unreconciled=None if s.reported_cash is None else ledger_cash - s.reported_cash,
     )
 
@@ -243,28 +275,57 @@ class FlagRules:
 def fund_flags(terms, metrics, rules, as_of):
     """(code, severity, message) for every condition an official should look at."""
     flags = []
-    if metrics.committed and -metrics.pace_gap > rules.behind_pace_margin * metrics.committed \
-            and as_of <= terms.investment_period_end:
-        flags.append(("behind_pace", "high", f"deployed {metrics.deployed:,.0f} against {metrics.expected_deployment:,.0f} "
-                                             f"expected on a straight line ({metrics.pace_gap:,.0f})"))
-    if terms.licence_state == "active" and as_of <= terms.investment_period_end and (
+    if (
+        metrics.committed
+        and -metrics.pace_gap > rules.behind_pace_margin * metrics.committed
+        and as_of <= terms.investment_period_end
+    ):
+        flags.append(
+            (
+                "behind_pace",
+                "high",
+                f"deployed {metrics.deployed:,.0f} against {metrics.expected_deployment:,.0f} "
+                f"expected on a straight line ({metrics.pace_gap:,.0f})",
+            )
+        )
+    if (
+        terms.licence_state == "active"
+        and as_of <= terms.investment_period_end
+        and (
             metrics.months_since_last_investment is None
-            or metrics.months_since_last_investment >= rules.months_without_investment):
-        since = "ever" if metrics.months_since_last_investment is None else f"{metrics.months_since_last_investment} months"
+            or metrics.months_since_last_investment >= rules.months_without_investment
+        )
+    ):
+        since = (
+            "ever"
+            if metrics.months_since_last_investment is None
+            else f"{metrics.months_since_last_investment} months"
+        )
         flags.append(("no_investment", "medium", f"no investment for {since}"))
     if terms.licence_state != "active":
         flags.append(("licence_" + terms.licence_state, "high", f"licence {terms.licence_state}"))
     if metrics.tvpi is not None and metrics.tvpi < rules.tvpi_loss_threshold:
         flags.append(("loss", "high", f"TVPI {metrics.tvpi} below {rules.tvpi_loss_threshold}"))
     if metrics.unreconciled is not None and abs(metrics.unreconciled) > rules.reconciliation_tolerance:
-        flags.append(("unreconciled", "high", f"{metrics.unreconciled:,.0f} of cash not explained by the ledger"))
+        flags.append(
+            ("unreconciled", "high", f"{metrics.unreconciled:,.0f} of cash not explained by the ledger")
+        )
     return flags
 
 
 def roll_up(rows):
     """Sum the additive figures of several funds (already in one currency) and recompute the ratios."""
-    keys = ["committed", "called", "reserved", "deployed", "fees", "distributions", "idle", "expected_deployment",
-            "fees_on_idle"]
+    keys = [
+        "committed",
+        "called",
+        "reserved",
+        "deployed",
+        "fees",
+        "distributions",
+        "idle",
+        "expected_deployment",
+        "fees_on_idle",
+    ]
     total = {k: sum((Decimal(r[k]) for r in rows), ZERO) for k in keys}
     total["nav"] = sum((Decimal(r["nav"]) for r in rows if r["nav"] is not None), ZERO)
     total["deployment_rate"] = _ratio(total["deployed"], total["committed"])

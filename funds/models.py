@@ -24,12 +24,26 @@ class Fund(models.Model):
     commitments to sub-funds, a sub-fund's deployed + reserved capital.
     """
 
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_funds")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_funds"
+    )
     name = models.CharField(_("name"), max_length=200)
-    agency = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="anchored_funds", help_text=_("The public anchor (mother funds)"))
-    manager = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="managed_funds", help_text=_("The general partner (sub-funds)"))
+    agency = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="anchored_funds",
+        help_text=_("The public anchor (mother funds)"),
+    )
+    manager = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_funds",
+        help_text=_("The general partner (sub-funds)"),
+    )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     size = models.DecimalField(_("committed size"), **MONEY)
     public_commitment = models.DecimalField(_("public anchor commitment"), default=0, **MONEY)
@@ -39,10 +53,15 @@ class Fund(models.Model):
     investment_period_end = models.DateField()
     term_years = models.PositiveSmallIntegerField(default=8)
     category = models.CharField(_("category"), max_length=60, blank=True)
-    management_fee_rate = models.DecimalField(_("management fee rate on committed capital"), default=0, **RATIO)
-    min_overseas_revenue_share = models.DecimalField(_("minimum overseas revenue of a project"), null=True, blank=True,
-                                                     **RATIO)
-    min_main_purpose_share = models.DecimalField(_("minimum share in the main purpose"), null=True, blank=True, **RATIO)
+    management_fee_rate = models.DecimalField(
+        _("management fee rate on committed capital"), default=0, **RATIO
+    )
+    min_overseas_revenue_share = models.DecimalField(
+        _("minimum overseas revenue of a project"), null=True, blank=True, **RATIO
+    )
+    min_main_purpose_share = models.DecimalField(
+        _("minimum share in the main purpose"), null=True, blank=True, **RATIO
+    )
     licence_state = models.CharField(max_length=10, choices=LicenceState.choices, default=LicenceState.ACTIVE)
     licence_changed_on = models.DateField(null=True, blank=True)
     # Running totals (services only).
@@ -53,12 +72,19 @@ class Fund(models.Model):
     class Meta:
         ordering = ["parent_id", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(committed_to_sub_funds__lte=F("size")), name="fund_commitments_within_size"),
-            models.CheckConstraint(condition=Q(deployed_total__gte=0) & Q(reserved_total__gte=0)
-                                   & Q(deployed_total__lte=F("size") - F("reserved_total")),
-                                   name="fund_deployments_within_commitment"),
-            models.CheckConstraint(condition=Q(investment_period_end__gt=F("investment_period_start")),
-                                   name="fund_investment_period_order"),
+            models.CheckConstraint(
+                condition=Q(committed_to_sub_funds__lte=F("size")), name="fund_commitments_within_size"
+            ),
+            models.CheckConstraint(
+                condition=Q(deployed_total__gte=0)
+                & Q(reserved_total__gte=0)
+                & Q(deployed_total__lte=F("size") - F("reserved_total")),
+                name="fund_deployments_within_commitment",
+            ),
+            models.CheckConstraint(
+                condition=Q(investment_period_end__gt=F("investment_period_start")),
+                name="fund_investment_period_order",
+            ),
         ]
 
     def __str__(self):
@@ -97,8 +123,12 @@ class CashFlow(models.Model):
     amount = models.DecimalField(**MONEY)
     cash = models.DecimalField(null=True, blank=True, **MONEY)
     description = models.CharField(max_length=300, blank=True)
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     validation = models.CharField(max_length=10, choices=Validation.choices, default=Validation.PENDING)
 
@@ -106,8 +136,10 @@ class CashFlow(models.Model):
         ordering = ["fund", "date", "id"]
         indexes = [models.Index(fields=["fund", "kind", "date"], name="cashflow_fund_kind_date")]
         constraints = [
-            models.CheckConstraint(condition=Q(kind="reserve") | Q(corrects__isnull=False) | Q(amount__gte=0),
-                                   name="cashflow_positive_unless_correction"),
+            models.CheckConstraint(
+                condition=Q(kind="reserve") | Q(corrects__isnull=False) | Q(amount__gte=0),
+                name="cashflow_positive_unless_correction",
+            ),
         ]
 
     def __str__(self):
@@ -185,7 +217,9 @@ class Deal(models.Model):
     main_purpose_share = models.DecimalField(null=True, blank=True, **RATIO)
     eligible = models.BooleanField()
     exclusion_reasons = models.JSONField(default=list, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

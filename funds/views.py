@@ -21,8 +21,12 @@ READERS = (Role.FUND_MANAGER, *READ_ALL)
 
 @role_required(*READERS)
 def fund_list(request):
-    funds = fund_visible_to(user=request.user).filter(parent__isnull=False).annotate(
-        pending=Count("cash_flows", filter=Q(cash_flows__validation=Validation.PENDING))).order_by("parent_id", "name")
+    funds = (
+        fund_visible_to(user=request.user)
+        .filter(parent__isnull=False)
+        .annotate(pending=Count("cash_flows", filter=Q(cash_flows__validation=Validation.PENDING)))
+        .order_by("parent_id", "name")
+    )
     return render(request, "funds/fund_list.html", {"funds": funds})
 
 
@@ -34,8 +38,16 @@ def _entry(form, fund, request):
         if corrects is None:
             form.add_error("corrects", _("No such entry in this fund."))
             return False
-    services.cash_flow_record(fund=fund, actor=request.user, kind=data["kind"], date=data["date"], amount=data["amount"],
-                              cash=data.get("cash"), description=data.get("description", ""), corrects=corrects)
+    services.cash_flow_record(
+        fund=fund,
+        actor=request.user,
+        kind=data["kind"],
+        date=data["date"],
+        amount=data["amount"],
+        cash=data.get("cash"),
+        description=data.get("description", ""),
+        corrects=corrects,
+    )
     return True
 
 
@@ -65,10 +77,20 @@ def fund_detail(request, pk):
     page = Paginator(flows, 100).get_page(request.GET.get("page"))
     today = timezone.localdate()
     metrics = metrics_of([fund], today)[0]
-    return render(request, "funds/fund_detail.html", {
-        "fund": fund, "page": page, "metrics": metrics, "writable": writable, "entry_form": entry_form,
-        "deal_form": deal_form, "deals": fund.deals.all()[:50], "can_validate": request.user.has_role(Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER),
-    })
+    return render(
+        request,
+        "funds/fund_detail.html",
+        {
+            "fund": fund,
+            "page": page,
+            "metrics": metrics,
+            "writable": writable,
+            "entry_form": entry_form,
+            "deal_form": deal_form,
+            "deals": fund.deals.all()[:50],
+            "can_validate": request.user.has_role(Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER),
+        },
+    )
 
 
 @role_required(Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER)

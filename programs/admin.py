@@ -13,8 +13,11 @@ class ProgramForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         errors = {}
-        if data.get("subsidised_interest_rate") is not None and data.get("base_interest_rate") is not None \
-                and data["subsidised_interest_rate"] > data["base_interest_rate"]:
+        if (
+            data.get("subsidised_interest_rate") is not None
+            and data.get("base_interest_rate") is not None
+            and data["subsidised_interest_rate"] > data["base_interest_rate"]
+        ):
             errors["subsidised_interest_rate"] = "The subsidised rate cannot exceed the base rate."
         if (data.get("guarantee_coverage_min") or 0) > (data.get("guarantee_coverage_max") or 0):
             errors["guarantee_coverage_max"] = "The highest coverage tier must be at least the lowest."
@@ -26,11 +29,19 @@ class ProgramForm(forms.ModelForm):
         if unknown_types:
             errors["accepted_ip_types"] = f"Unknown IP types: {', '.join(sorted(unknown_types))}"
         levels = data.get("service_levels") or {}
-        if not isinstance(levels, dict) or set(levels) - set(Stage.values) or any(
-                not isinstance(v, int) or v <= 0 for v in levels.values()):
-            errors["service_levels"] = f"A mapping of stage to positive days; stages: {', '.join(Stage.values)}"
-        if self.instance.pk and data.get("budget_envelope") is not None and \
-                data["budget_envelope"] < self.instance.budget_committed + self.instance.budget_used:
+        if (
+            not isinstance(levels, dict)
+            or set(levels) - set(Stage.values)
+            or any(not isinstance(v, int) or v <= 0 for v in levels.values())
+        ):
+            errors["service_levels"] = (
+                f"A mapping of stage to positive days; stages: {', '.join(Stage.values)}"
+            )
+        if (
+            self.instance.pk
+            and data.get("budget_envelope") is not None
+            and data["budget_envelope"] < self.instance.budget_committed + self.instance.budget_used
+        ):
             errors["budget_envelope"] = "The envelope cannot be below what is already committed and used."
         if errors:
             raise ValidationError(errors)
@@ -50,8 +61,17 @@ class EligibilityRuleInline(admin.TabularInline):
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     form = ProgramForm
-    list_display = ["code", "name", "agency", "kind", "currency", "budget_envelope", "budget_committed", "budget_used",
-                    "is_published"]
+    list_display = [
+        "code",
+        "name",
+        "agency",
+        "kind",
+        "currency",
+        "budget_envelope",
+        "budget_committed",
+        "budget_used",
+        "is_published",
+    ]
     list_filter = ["kind", "currency", "is_published", "agency"]
     search_fields = ["code", "name"]
     filter_horizontal = ["partner_lenders", "valuer_panel", "officers"]

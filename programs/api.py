@@ -17,11 +17,34 @@ class ProgramSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Program
-        fields = ["id", "code", "name", "purpose", "who_can_apply", "kind", "country", "agency", "currency", "min_amount",
-                  "max_amount", "max_advance_rate", "base_interest_rate", "subsidised_interest_rate",
-                  "guarantee_coverage_min", "guarantee_coverage_max", "guarantee_fee_min", "guarantee_fee_max",
-                  "valuation_subsidy_share", "valuation_subsidy_cap", "service_levels", "accepted_ip_types",
-                  "required_documents", "opens_on", "closes_on", "eligibility_rules"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "purpose",
+            "who_can_apply",
+            "kind",
+            "country",
+            "agency",
+            "currency",
+            "min_amount",
+            "max_amount",
+            "max_advance_rate",
+            "base_interest_rate",
+            "subsidised_interest_rate",
+            "guarantee_coverage_min",
+            "guarantee_coverage_max",
+            "guarantee_fee_min",
+            "guarantee_fee_max",
+            "valuation_subsidy_share",
+            "valuation_subsidy_cap",
+            "service_levels",
+            "accepted_ip_types",
+            "required_documents",
+            "opens_on",
+            "closes_on",
+            "eligibility_rules",
+        ]
 
 
 @extend_schema(tags=["programs"])

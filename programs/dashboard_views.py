@@ -27,7 +27,9 @@ class DashboardForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        programs = Program.objects.values_list("code", "name", "agency__short_code", "agency__name", "country")
+        programs = Program.objects.values_list(
+            "code", "name", "agency__short_code", "agency__name", "country"
+        )
         choices = [("all", _("All programs"))]
         choices += [(f"program:{code}", name) for code, name, *_rest in programs]
         choices += sorted({(f"agency:{a}", f"{_('Agency')}: {n}") for _c, _n, a, n, _k in programs})
@@ -38,8 +40,11 @@ class DashboardForm(forms.Form):
         data = super().clean()
         for name in ("start", "end"):
             if data.get(name) and not FIRST_YEAR <= data[name].year <= LAST_YEAR:
-                self.add_error(name, _("Choose a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR,
-                                                                                          "last": LAST_YEAR})
+                self.add_error(
+                    name,
+                    _("Choose a date between %(first)s and %(last)s.")
+                    % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                )
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError(_("The period ends before it starts."))
         return data
@@ -61,9 +66,17 @@ def _snapshot(request):
 @role_required(*READERS)
 def dashboard(request):
     form, report, error = _snapshot(request)
-    return render(request, "programs/dashboard.html", {"form": form, "report": report, "error": error,
-                                                       "charts": exports.chart_svgs(report) if report else [],
-                                                       "query": request.GET.urlencode()})
+    return render(
+        request,
+        "programs/dashboard.html",
+        {
+            "form": form,
+            "report": report,
+            "error": error,
+            "charts": exports.chart_svgs(report) if report else [],
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @role_required(*READERS)

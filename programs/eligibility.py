@@ -31,15 +31,24 @@ class RuleResult:
 def _company_size(rule, application, facts):
     company, p = application.company, rule.parameters
     if p.get("max_employees") is not None and company.employees > int(p["max_employees"]):
-        return FAILED, _("%(n)s employees is more than %(max)s.") % {"n": company.employees, "max": p["max_employees"]}
+        return FAILED, _("%(n)s employees is more than %(max)s.") % {
+            "n": company.employees,
+            "max": p["max_employees"],
+        }
     if p.get("min_employees") is not None and company.employees < int(p["min_employees"]):
-        return FAILED, _("%(n)s employees is fewer than %(min)s.") % {"n": company.employees, "min": p["min_employees"]}
+        return FAILED, _("%(n)s employees is fewer than %(min)s.") % {
+            "n": company.employees,
+            "min": p["min_employees"],
+        }
     if p.get("max_revenue") is not None:
         latest = facts["revenues"][-1] if facts["revenues"] else None
         if latest is None:
             return UNKNOWN, _("The company's latest revenue is not recorded yet.")
         if latest[1] > Decimal(str(p["max_revenue"])):
-            return FAILED, _("Revenue %(rev)s is above the limit of %(max)s.") % {"rev": latest[1], "max": p["max_revenue"]}
+            return FAILED, _("Revenue %(rev)s is above the limit of %(max)s.") % {
+                "rev": latest[1],
+                "max": p["max_revenue"],
+            }
     return PASSED, _("%(n)s employees, within the program's size limits.") % {"n": company.employees}
 
 
@@ -50,7 +59,10 @@ def _credit_grade(rule, application, facts):
         return UNKNOWN, _("The company's credit grade is not recorded yet.")
     if grade in allowed:
         return PASSED, _("Credit grade %(g)s is accepted.") % {"g": grade}
-    return FAILED, _("Credit grade %(g)s is not among the accepted grades (%(a)s).") % {"g": grade, "a": ", ".join(allowed)}
+    return FAILED, _("Credit grade %(g)s is not among the accepted grades (%(a)s).") % {
+        "g": grade,
+        "a": ", ".join(allowed),
+    }
 
 
 def _sector(rule, application, facts):
@@ -74,7 +86,10 @@ def _ip_remaining_life(rule, application, facts):
         elif life < minimum:
             short.append(f"{asset.registry_number} ({life:.1f})")
     if short:
-        return FAILED, _("Remaining life below %(min)s years: %(list)s.") % {"min": minimum, "list": ", ".join(short)}
+        return FAILED, _("Remaining life below %(min)s years: %(list)s.") % {
+            "min": minimum,
+            "list": ", ".join(short),
+        }
     if unknown:
         return UNKNOWN, _("The expiry date is missing for: %(list)s.") % {"list": ", ".join(unknown)}
     return PASSED, _("Every selected IP asset has at least %(min)s years of life left.") % {"min": minimum}
@@ -86,8 +101,11 @@ def _revenue_growth(rule, application, facts):
     revenues = facts["revenues"]  # [(year, revenue)] oldest first
     if len(revenues) < years + 1:
         return UNKNOWN, _("Growth over %(n)s years needs %(m)s years of revenue; %(have)s recorded.") % {
-            "n": years, "m": years + 1, "have": len(revenues)}
-    window = revenues[-(years + 1):]
+            "n": years,
+            "m": years + 1,
+            "have": len(revenues),
+        }
+    window = revenues[-(years + 1) :]
     for (y0, r0), (y1, r1) in zip(window, window[1:], strict=False):
         if y1 != y0 + 1:
             return UNKNOWN, _("Revenue for %(y)s is missing.") % {"y": y0 + 1}
@@ -96,15 +114,23 @@ def _revenue_growth(rule, application, facts):
         growth = (r1 - r0) / r0
         if growth < min_rate:
             return FAILED, _("Revenue grew %(g).1f%% in %(y)s, below the required %(min).0f%%.") % {
-                "g": growth * 100, "y": y1, "min": min_rate * 100}
-    return PASSED, _("Revenue grew at least %(min).0f%% in each of the last %(n)s years.") % {"min": min_rate * 100, "n": years}
+                "g": growth * 100,
+                "y": y1,
+                "min": min_rate * 100,
+            }
+    return PASSED, _("Revenue grew at least %(min).0f%% in each of the last %(n)s years.") % {
+        "min": min_rate * 100,
+        "n": years,
+    }
 
 
 def _technology_grade(rule, application, facts):
     minimum = rule.parameters.get("min_grade", "BBB")
     grade = facts.get("technology_grade")
     if grade is None:
-        return UNKNOWN, _("The technology grade comes with the valuation (at least %(g)s needed).") % {"g": minimum}
+        return UNKNOWN, _("The technology grade comes with the valuation (at least %(g)s needed).") % {
+            "g": minimum
+        }
     if TECHNOLOGY_GRADES.index(grade) <= TECHNOLOGY_GRADES.index(minimum):
         return PASSED, _("Technology grade %(g)s meets the minimum %(min)s.") % {"g": grade, "min": minimum}
     return FAILED, _("Technology grade %(g)s is below the minimum %(min)s.") % {"g": grade, "min": minimum}
@@ -127,13 +153,19 @@ def _exposure_ceiling(rule, application, facts):
     if application.requested_amount is None:
         return UNKNOWN, _("The requested amount is not filled in yet.")
     ceiling = application.program.company_exposure_ceiling
-    existing = company_exposure(company=application.company, exclude=application, currency=application.program.currency)
+    existing = company_exposure(
+        company=application.company, exclude=application, currency=application.program.currency
+    )
     total = existing + application.requested_amount
     if total > ceiling:
-        return FAILED, _("With this request the company would owe %(t)s %(c)s across programs; the ceiling is %(max)s.") % {
-            "t": f"{total:,.0f}", "c": application.program.currency, "max": f"{ceiling:,.0f}"}
+        return FAILED, _(
+            "With this request the company would owe %(t)s %(c)s across programs; the ceiling is %(max)s."
+        ) % {"t": f"{total:,.0f}", "c": application.program.currency, "max": f"{ceiling:,.0f}"}
     return PASSED, _("Total exposure %(t)s %(c)s stays within the ceiling of %(max)s.") % {
-        "t": f"{total:,.0f}", "c": application.program.currency, "max": f"{ceiling:,.0f}"}
+        "t": f"{total:,.0f}",
+        "c": application.program.currency,
+        "max": f"{ceiling:,.0f}",
+    }
 
 
 CHECKS = {

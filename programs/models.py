@@ -45,9 +45,14 @@ class Program(models.Model):
     """
 
     agency = models.ForeignKey(
-        "accounts.Organization", on_delete=models.PROTECT, related_name="programs", limit_choices_to={"kind": "agency"}
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        related_name="programs",
+        limit_choices_to={"kind": "agency"},
     )
-    code = models.SlugField(_("code"), max_length=20, unique=True, help_text=_("Prefix of case references, e.g. KIPO"))
+    code = models.SlugField(
+        _("code"), max_length=20, unique=True, help_text=_("Prefix of case references, e.g. KIPO")
+    )
     name = models.CharField(_("name"), max_length=200)
     purpose = models.TextField(_("purpose"), blank=True)
     who_can_apply = models.TextField(_("who can apply"), blank=True)
@@ -66,7 +71,10 @@ class Program(models.Model):
     valuation_subsidy_share = models.DecimalField(_("valuation fee subsidy share"), default=0, **RATE)
     valuation_subsidy_cap = models.DecimalField(_("valuation fee subsidy cap per order"), default=0, **MONEY)
     service_levels = models.JSONField(
-        _("service level in days per stage"), default=dict, blank=True, help_text=_('e.g. {"screening": 5, "valuation": 7}')
+        _("service level in days per stage"),
+        default=dict,
+        blank=True,
+        help_text=_('e.g. {"screening": 5, "valuation": 7}'),
     )
     default_threshold_days = models.PositiveIntegerField(_("days past due that mean default"), default=90)
     accepted_ip_types = models.JSONField(_("accepted IP types"), default=list, blank=True)
@@ -77,17 +85,28 @@ class Program(models.Model):
     budget_committed = models.DecimalField(_("budget committed"), default=Decimal("0"), **MONEY)
     budget_used = models.DecimalField(_("budget used"), default=Decimal("0"), **MONEY)
     valuation_budget = models.DecimalField(_("valuation subsidy budget"), default=Decimal("0"), **MONEY)
-    valuation_budget_used = models.DecimalField(_("valuation subsidy budget used"), default=Decimal("0"), **MONEY)
+    valuation_budget_used = models.DecimalField(
+        _("valuation subsidy budget used"), default=Decimal("0"), **MONEY
+    )
     company_exposure_ceiling = models.DecimalField(_("exposure ceiling per company, all programs"), **MONEY)
     annual_volume_target = models.DecimalField(_("annual volume target"), default=Decimal("0"), **MONEY)
     partner_lenders = models.ManyToManyField(
-        "accounts.Organization", blank=True, related_name="lender_programs", limit_choices_to={"kind": "lender"}
+        "accounts.Organization",
+        blank=True,
+        related_name="lender_programs",
+        limit_choices_to={"kind": "lender"},
     )
     valuer_panel = models.ManyToManyField(
-        "accounts.Organization", blank=True, related_name="valuer_programs", limit_choices_to={"kind": "valuer"}
+        "accounts.Organization",
+        blank=True,
+        related_name="valuer_programs",
+        limit_choices_to={"kind": "valuer"},
     )
     officers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="officer_programs", help_text=_("Round-robin assignment pool")
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="officer_programs",
+        help_text=_("Round-robin assignment pool"),
     )
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -96,12 +115,14 @@ class Program(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(budget_committed__gte=0) & Q(budget_used__gte=0)
+                condition=Q(budget_committed__gte=0)
+                & Q(budget_used__gte=0)
                 & Q(budget_committed__lte=F("budget_envelope") - F("budget_used")),
                 name="program_budget_within_envelope",
             ),
             models.CheckConstraint(
-                condition=Q(valuation_budget_used__gte=0) & Q(valuation_budget_used__lte=F("valuation_budget")),
+                condition=Q(valuation_budget_used__gte=0)
+                & Q(valuation_budget_used__lte=F("valuation_budget")),
                 name="program_valuation_budget_within_envelope",
             ),
             models.CheckConstraint(condition=Q(min_amount__lte=F("max_amount")), name="program_min_le_max"),
@@ -186,7 +207,9 @@ class MarketVolume(models.Model):
     class Meta:
         ordering = ["country", "period_end"]
         constraints = [
-            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="market_volume_period"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="market_volume_period"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="market_volume_not_negative"),
             models.UniqueConstraint(fields=["country", "period_start"], name="market_volume_unique"),
         ]
@@ -200,10 +223,17 @@ class MarketVolume(models.Model):
             return  # a missing date is reported by the field itself
         if self.period_end < self.period_start:
             raise ValidationError({"period_end": _("The period ends before it starts.")})
-        overlapping = MarketVolume.objects.filter(country=self.country, period_start__lte=self.period_end,
-                                                  period_end__gte=self.period_start).exclude(pk=self.pk).first()
+        overlapping = (
+            MarketVolume.objects.filter(
+                country=self.country, period_start__lte=self.period_end, period_end__gte=self.period_start
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
         if overlapping:
-            raise ValidationError({"period_start": _("This period overlaps %(other)s.") % {"other": overlapping}})
+            raise ValidationError(
+                {"period_start": _("This period overlaps %(other)s.") % {"other": overlapping}}
+            )
 
 
 class MarketTarget(models.Model):

@@ -5,5 +5,7 @@ from core.navigation import NavItem
 
 ITEMS = [
     NavItem(_("Programs"), "programs:list", ALL_ROLES, order=5),
-    NavItem(_("Program dashboard"), "programs:dashboard", frozenset({Role.OFFICIAL, *AGENCY_ROLES}), order=55),
+    NavItem(
+        _("Program dashboard"), "programs:dashboard", frozenset({Role.OFFICIAL, *AGENCY_ROLES}), order=55
+    ),
 ]

@@ -16,16 +16,25 @@ class Claim(models.Model):
     filed_at = models.DateTimeField(auto_now_add=True)
     checklist = models.JSONField(default=dict)
     amount_claimed = models.DecimalField(**MONEY)
-    status = models.CharField(max_length=10, choices=[("filed", _("Filed")), ("paid", _("Paid")),
-                                                      ("rejected", _("Rejected"))], default="filed")
+    status = models.CharField(
+        max_length=10,
+        choices=[("filed", _("Filed")), ("paid", _("Paid")), ("rejected", _("Rejected"))],
+        default="filed",
+    )
     amount_paid = models.DecimalField(null=True, blank=True, **MONEY)
     paid_at = models.DateTimeField(null=True, blank=True)
-    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     subrogation_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(status="paid", amount_paid__isnull=False) | ~Q(status="paid"),
-                                              name="paid_claim_has_amount")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="paid", amount_paid__isnull=False) | ~Q(status="paid"),
+                name="paid_claim_has_amount",
+            )
+        ]
 
     def __str__(self):
         return f"Claim on {self.facility}"
@@ -44,12 +53,21 @@ class Disposal(models.Model):
     assets = models.ManyToManyField("applications.IPAsset", related_name="disposals")
     channel = models.CharField(max_length=20, choices=Channel.choices)
     reappraised_value = models.DecimalField(null=True, blank=True, **MONEY)
-    reappraisal_order = models.ForeignKey("valuations.ValuationOrder", null=True, blank=True, on_delete=models.PROTECT,
-                                          related_name="+", help_text=_("The new valuation ordered for the disposal"))
+    reappraisal_order = models.ForeignKey(
+        "valuations.ValuationOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The new valuation ordered for the disposal"),
+    )
     opening_price = models.DecimalField(null=True, blank=True, **MONEY)
     bids_close_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=[("open", _("Open")), ("awarded", _("Awarded")),
-                                                      ("closed", _("Closed"))], default="open")
+    status = models.CharField(
+        max_length=10,
+        choices=[("open", _("Open")), ("awarded", _("Awarded")), ("closed", _("Closed"))],
+        default="open",
+    )
     awarded_bid = models.ForeignKey("Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     proceeds = models.DecimalField(null=True, blank=True, **MONEY)
     agency_share = models.DecimalField(null=True, blank=True, **MONEY)

@@ -16,14 +16,20 @@ from facilities.schedules import allocate
 
 from .models import Bid, Channel, Claim, Disposal
 
-CLAIM_CHECKLIST = ["default notice sent", "collection efforts documented", "pledge registration attached",
-                   "loan statement attached"]
+CLAIM_CHECKLIST = [
+    "default notice sent",
+    "collection efforts documented",
+    "pledge registration attached",
+    "loan statement attached",
+]
 WRITE_OFF_REASONS = {"W10": "Proceeds below exposure", "W20": "No buyer found", "W30": "IP lapsed or invalid"}
 MAX_BID_WINDOW = timedelta(days=30)
 
 
 def _event(facility, actor, action, **kwargs):
-    audit_record(actor=actor, action=f"recovery.{action}", target=facility, case=facility.application, **kwargs)
+    audit_record(
+        actor=actor, action=f"recovery.{action}", target=facility, case=facility.application, **kwargs
+    )
 
 
 def _agency_check(facility, actor):
@@ -34,7 +40,9 @@ def _agency_check(facility, actor):
 @transaction.atomic
 def claim_file(*, facility, actor, checklist):
     """The bank claims on a defaulted guaranteed facility with its checklist complete."""
-    facility = Facility.objects.select_for_update().select_related("lender", "application").get(pk=facility.pk)
+    facility = (
+        Facility.objects.select_for_update().select_related("lender", "application").get(pk=facility.pk)
+    )
     if facility.lender not in actor.organizations_for(Role.LENDER_OFFICER):
         raise PermissionRefused(_("This facility belongs to another bank."))
     if not facility.is_guaranteed:
@@ -43,13 +51,19 @@ def claim_file(*, facility, actor, checklist):
         raise Conflict(_("A claim needs a defaulted facility."), code="not_defaulted")
     missing = [item for item in CLAIM_CHECKLIST if not checklist.get(item)]
     if missing:
-        raise InvalidInput(_("The checklist is incomplete: %(list)s.") % {"list": ", ".join(missing)},
-                           code="checklist_incomplete", details={"missing": missing})
+        raise InvalidInput(
+            _("The checklist is incomplete: %(list)s.") % {"list": ", ".join(missing)},
+            code="checklist_incomplete",
+            details={"missing": missing},
+        )
     amount = (facility.exposure_at_default * facility.coverage_ratio).quantize(
-        Decimal("1") if facility.currency in ("KRW", "JPY") else Decimal("0.01"))
+        Decimal("1") if facility.currency in ("KRW", "JPY") else Decimal("0.01")
+    )
     try:
         with transaction.atomic():
-            claim = Claim.objects.create(facility=facility, filed_by=actor, checklist=checklist, amount_claimed=amount)
+            claim = Claim.objects.create(
+                facility=facility, filed_by=actor, checklist=checklist, amount_claimed=amount
+            )
     except IntegrityError:
         raise Conflict(_("A claim is filed already."), code="duplicate_claim")
     _event(facility, actor, "claim_filed", details={"amount": amount})
@@ -63,25 +77,45 @@ def claim_pay(*, claim, actor):
     _agency_check(facility, actor)
     now = timezone.now()
     paid = Claim.objects.filter(pk=claim.pk, status="filed").update(
-        status="paid", amount_paid=claim.amount_claimed, paid_at=now, paid_by=actor,
-        subrogation_note=_("The agency is subrogated to the bank's rights for the amount paid."))
+        status="paid",
+        amount_paid=claim.amount_claimed,
+        paid_at=now,
+        paid_by=actor,
+        subrogation_note=_("The agency is subrogated to the bank's rights for the amount paid."),
+    )
     if not paid:
         raise Conflict(_("This claim is paid already."), code="already_paid")
     Facility.objects.filter(pk=facility.pk).update(status=FacilityStatus.CLAIM_PAID)
     taken = []
     for pledge in facility.pledges.filter(live=True).select_related("asset"):
         if IPAsset.objects.filter(pk=pledge.asset_id, encumbrance=Encumbrance.PLEDGED).update(
-                encumbrance=Encumbrance.TAKEN_OVER):
+            encumbrance=Encumbrance.TAKEN_OVER
+        ):
             taken.append(str(pledge.asset))
     claim.refresh_from_db()
-    _event(facility, actor, "claim_paid", old_state=FacilityStatus.DEFAULTED, new_state=FacilityStatus.CLAIM_PAID,
-           details={"amount": claim.amount_paid, "taken_over": taken})
+    _event(
+        facility,
+        actor,
+        "claim_paid",
+        old_state=FacilityStatus.DEFAULTED,
+        new_state=FacilityStatus.CLAIM_PAID,
+        details={"amount": claim.amount_paid, "taken_over": taken},
+    )
     return claim
 
 
 @transaction.atomic
-def disposal_open(*, facility, actor, channel, assets=None, reappraised_value=None, opening_price=None, bids_close_on=None,
-                  reappraisal_fee=None):
+def disposal_open(
+    *,
+    facility,
+    actor,
+    channel,
+    assets=None,
+    reappraised_value=None,
+    opening_price=None,
+    bids_close_on=None,
+    reappraisal_fee=None,
+):
     """Start selling or licensing the IP. Guaranteed facilities after the claim; direct loans on the bank's behalf.
 
     With ``reappraisal_fee`` a new valuation of the assets is ordered from the program's panel (re-appraisal)."""
@@ -89,26 +123,49 @@ def disposal_open(*, facility, actor, channel, assets=None, reappraised_value=No
     _agency_check(facility, actor)
     allowed = (FacilityStatus.CLAIM_PAID,) if facility.is_guaranteed else (FacilityStatus.DEFAULTED,)
     if facility.status not in allowed and facility.status != FacilityStatus.IN_DISPOSAL:
-        raise Conflict(_("The IP can be disposed of after default (and the claim, for guaranteed loans)."),
-                       code="not_ready_for_disposal")
+        raise Conflict(
+            _("The IP can be disposed of after default (and the claim, for guaranteed loans)."),
+            code="not_ready_for_disposal",
+        )
     if channel == Channel.AUCTION:
         if not opening_price or not bids_close_on:
-            raise InvalidInput(_("An auction needs an opening price and a closing date."), code="auction_terms")
+            raise InvalidInput(
+                _("An auction needs an opening price and a closing date."), code="auction_terms"
+            )
         if not timezone.localdate() < bids_close_on <= timezone.localdate() + MAX_BID_WINDOW:
-            raise InvalidInput(_("The bid window is at most 30 days."), code="bid_window",
-                               details={"bids_close_on": [_("within 30 days")]})
-    disposal = Disposal.objects.create(facility=facility, channel=channel, reappraised_value=reappraised_value,
-                                       opening_price=opening_price, bids_close_on=bids_close_on, created_by=actor)
+            raise InvalidInput(
+                _("The bid window is at most 30 days."),
+                code="bid_window",
+                details={"bids_close_on": [_("within 30 days")]},
+            )
+    disposal = Disposal.objects.create(
+        facility=facility,
+        channel=channel,
+        reappraised_value=reappraised_value,
+        opening_price=opening_price,
+        bids_close_on=bids_close_on,
+        created_by=actor,
+    )
     disposal.assets.set(assets if assets is not None else [p.asset for p in facility.pledges.all()])
     if reappraisal_fee:
         from valuations.services import valuation_order_create
 
-        order = valuation_order_create(application=facility.application, actor=actor, fee=reappraisal_fee,
-                                       assets=list(disposal.assets.all()), purpose="reappraisal")
+        order = valuation_order_create(
+            application=facility.application,
+            actor=actor,
+            fee=reappraisal_fee,
+            assets=list(disposal.assets.all()),
+            purpose="reappraisal",
+        )
         Disposal.objects.filter(pk=disposal.pk).update(reappraisal_order=order)
     Facility.objects.filter(pk=facility.pk).update(status=FacilityStatus.IN_DISPOSAL)
-    _event(facility, actor, "disposal_opened", new_state=FacilityStatus.IN_DISPOSAL,
-           details={"channel": channel, "opening_price": opening_price, "reappraised_value": reappraised_value})
+    _event(
+        facility,
+        actor,
+        "disposal_opened",
+        new_state=FacilityStatus.IN_DISPOSAL,
+        details={"channel": channel, "opening_price": opening_price, "reappraised_value": reappraised_value},
+    )
     return disposal
 
 
@@ -120,7 +177,9 @@ def bid_place(*, disposal, bidder, amount, actor=None):
     if locked.bids_close_on and timezone.localdate() > locked.bids_close_on:
         raise Conflict(_("The bid window has closed."), code="bidding_closed")
     if locked.opening_price and Decimal(amount) < locked.opening_price:
-        raise InvalidInput(_("Bids start at %(p)s.") % {"p": locked.opening_price}, code="below_opening_price")
+        raise InvalidInput(
+            _("Bids start at %(p)s.") % {"p": locked.opening_price}, code="below_opening_price"
+        )
     bid = Bid.objects.create(disposal=locked, bidder=bidder, amount=amount)
     _event(locked.facility, actor, "bid", details={"bidder": bidder, "amount": amount})
     return bid
@@ -164,18 +223,39 @@ def disposal_close(*, disposal, actor, proceeds, write_off_reason=""):
         agency_share, bank_share = allocate(proceeds, weights, facility.currency)
     remainder = max(Decimal(0), (facility.exposure_at_default or 0) - proceeds)
     if remainder > 0 and write_off_reason not in WRITE_OFF_REASONS:
-        raise InvalidInput(_("Give a write-off reason for the unrecovered %(r)s.") % {"r": remainder},
-                           code="write_off_reason", details={"write_off_reason": list(WRITE_OFF_REASONS)})
-    Disposal.objects.filter(pk=locked.pk).update(status="closed", proceeds=proceeds, agency_share=agency_share,
-                                                 bank_share=bank_share, write_off=remainder,
-                                                 write_off_reason=write_off_reason if remainder else "",
-                                                 closed_on=timezone.localdate())
+        raise InvalidInput(
+            _("Give a write-off reason for the unrecovered %(r)s.") % {"r": remainder},
+            code="write_off_reason",
+            details={"write_off_reason": list(WRITE_OFF_REASONS)},
+        )
+    Disposal.objects.filter(pk=locked.pk).update(
+        status="closed",
+        proceeds=proceeds,
+        agency_share=agency_share,
+        bank_share=bank_share,
+        write_off=remainder,
+        write_off_reason=write_off_reason if remainder else "",
+        closed_on=timezone.localdate(),
+    )
     for asset in locked.assets.all():
         IPAsset.objects.filter(pk=asset.pk).update(encumbrance=Encumbrance.DISPOSED)
-    Facility.objects.filter(pk=facility.pk).update(status=FacilityStatus.CLOSED, closed_on=timezone.localdate())
-    _event(facility, actor, "closed", old_state=FacilityStatus.IN_DISPOSAL, new_state=FacilityStatus.CLOSED,
-           details={"proceeds": proceeds, "agency_share": agency_share, "bank_share": bank_share,
-                    "write_off": remainder, "reason": write_off_reason})
+    Facility.objects.filter(pk=facility.pk).update(
+        status=FacilityStatus.CLOSED, closed_on=timezone.localdate()
+    )
+    _event(
+        facility,
+        actor,
+        "closed",
+        old_state=FacilityStatus.IN_DISPOSAL,
+        new_state=FacilityStatus.CLOSED,
+        details={
+            "proceeds": proceeds,
+            "agency_share": agency_share,
+            "bank_share": bank_share,
+            "write_off": remainder,
+            "reason": write_off_reason,
+        },
+    )
     locked.refresh_from_db()
     return locked
 

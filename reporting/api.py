@@ -21,12 +21,24 @@ class ReportSerializer(serializers.ModelSerializer):
 class ReportRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportRun
-        fields = ["id", "kind", "scope", "period_start", "period_end", "status", "attempts", "report", "error"]
+        fields = [
+            "id",
+            "kind",
+            "scope",
+            "period_start",
+            "period_end",
+            "status",
+            "attempts",
+            "report",
+            "error",
+        ]
 
 
 class ReportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=KINDS)
-    scope = serializers.RegexField(r"^(all|fund:[0-9]{1,12}|program:[A-Za-z0-9_-]{1,20})$", max_length=60, default="all")
+    scope = serializers.RegexField(
+        r"^(all|fund:[0-9]{1,12}|program:[A-Za-z0-9_-]{1,20})$", max_length=60, default="all"
+    )
     period_start = serializers.DateField()
     period_end = serializers.DateField()
 

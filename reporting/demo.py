@@ -10,6 +10,12 @@ RATES = [("GBP", "KRW", "1850"), ("CNY", "KRW", "195"), ("USD", "KRW", "1400"), 
 
 def seed(stdout):
     for currency, quote, rate in RATES:
-        ExchangeRate.objects.get_or_create(currency=currency, quote_currency=quote, as_of=date(2026, 1, 1),
-                                           defaults={"rate": Decimal(rate), "source": "demo"})
-    stdout.write("Exchange rates: " + ", ".join(f"1 {c} = {r} {q}" for c, q, r in RATES) + " (demo, 2026-01-01)\n")
+        ExchangeRate.objects.get_or_create(
+            currency=currency,
+            quote_currency=quote,
+            as_of=date(2026, 1, 1),
+            defaults={"rate": Decimal(rate), "source": "demo"},
+        )
+    stdout.write(
+        "Exchange rates: " + ", ".join(f"1 {c} = {r} {q}" for c, q, r in RATES) + " (demo, 2026-01-01)\n"
+    )

@@ -24,7 +24,12 @@ def to_csv(report):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([report.title])
-    writer.writerow([f"Period {report.period_start} – {report.period_end}", f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC"])
+    writer.writerow(
+        [
+            f"Period {report.period_start} – {report.period_end}",
+            f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC",
+        ]
+    )
     for flag in report.data.get("flags", []):
         writer.writerow(["FLAG", flag["subject"], flag["message"]])
     writer.writerow([])
@@ -42,7 +47,9 @@ def to_xlsx(report):
     summary.append(["Period", str(report.period_start), str(report.period_end)])
     summary.append(["Generated (UTC)", report.generated_at.strftime("%Y-%m-%d %H:%M")])
     for rate in report.data.get("rates", []):
-        summary.append(["Exchange rate", f"1 {rate['currency']} = {rate['rate']} {rate['to']}", rate["as_of"]])
+        summary.append(
+            ["Exchange rate", f"1 {rate['currency']} = {rate['rate']} {rate['to']}", rate["as_of"]]
+        )
     summary.append([])
     summary.append(["Flags"])
     for flag in report.data.get("flags", []):
@@ -69,6 +76,7 @@ def _number(value):
             return value
     return value
 
+
 CHARTS_SECONDS = 24 * 3600  # a stored report's charts and rendered body (it never changes)
 
 
@@ -76,7 +84,10 @@ def chart_svgs(report):
     """The report's charts as SVG. A stored report never changes, so its charts are drawn once and cached."""
 
     def draw():
-        return [{"title": spec.get("title", ""), "svg": render_chart(spec)} for spec in report.data.get("charts", [])]
+        return [
+            {"title": spec.get("title", ""), "svg": render_chart(spec)}
+            for spec in report.data.get("charts", [])
+        ]
 
     if not getattr(report, "pk", None):  # a live dashboard or portfolio, built for this request
         return draw()

@@ -6,6 +6,8 @@ KINDS = [("fund_utilisation", _("Fund utilisation")), ("program_dashboard", _("P
 
 class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("Report"), choices=KINDS)
-    scope = forms.CharField(label=_("Scope"), initial="all", max_length=60, help_text=_("'all', 'fund:<id>' or 'program:<code>'"))
+    scope = forms.CharField(
+        label=_("Scope"), initial="all", max_length=60, help_text=_("'all', 'fund:<id>' or 'program:<code>'")
+    )
     period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))

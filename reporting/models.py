@@ -17,7 +17,9 @@ class ExchangeRate(models.Model):
     class Meta:
         ordering = ["currency", "quote_currency", "-as_of"]
         constraints = [
-            models.UniqueConstraint(fields=["currency", "quote_currency", "as_of"], name="rate_unique_per_day"),
+            models.UniqueConstraint(
+                fields=["currency", "quote_currency", "as_of"], name="rate_unique_per_day"
+            ),
             models.CheckConstraint(condition=models.Q(rate__gt=0), name="rate_positive"),
         ]
 
@@ -39,16 +41,21 @@ class ReportRun(models.Model):
     scope = models.CharField(max_length=60, help_text=_("'all' or e.g. 'fund:12'"))
     period_start = models.DateField()
     period_end = models.DateField()
-    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
-    report = models.ForeignKey("Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    report = models.ForeignKey(
+        "Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -71,7 +78,9 @@ class Report(models.Model):
     class Meta:
         ordering = ["-period_end", "kind", "scope"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "scope", "period_end"], name="one_report_per_scope_and_period"),
+            models.UniqueConstraint(
+                fields=["kind", "scope", "period_end"], name="one_report_per_scope_and_period"
+            ),
         ]
 
     def __str__(self):

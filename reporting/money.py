@@ -11,10 +11,17 @@ def rate_for(currency, to, on):
     """The latest rate on or before ``on``; None for the same currency. Conflict when there is none."""
     if currency == to:
         return None
-    row = (ExchangeRate.objects.filter(currency=currency, quote_currency=to, as_of__lte=on).order_by("-as_of").first())
+    row = (
+        ExchangeRate.objects.filter(currency=currency, quote_currency=to, as_of__lte=on)
+        .order_by("-as_of")
+        .first()
+    )
     if row is None:
-        raise Conflict(f"No exchange rate {currency}→{to} on or before {on}.", code="missing_rate",
-                       details={"currency": currency, "to": to, "on": str(on)})
+        raise Conflict(
+            f"No exchange rate {currency}→{to} on or before {on}.",
+            code="missing_rate",
+            details={"currency": currency, "to": to, "on": str(on)},
+        )
     return row
 
 
@@ -27,5 +34,13 @@ def convert(amount, currency, to, on):
 
 
 def describe(row):
-    return None if row is None else {"currency": row.currency, "to": row.quote_currency, "rate": str(row.rate),
-                                     "as_of": row.as_of.isoformat()}
+    return (
+        None
+        if row is None
+        else {
+            "currency": row.currency,
+            "to": row.quote_currency,
+            "rate": str(row.rate),
+            "as_of": row.as_of.isoformat(),
+        }
+    )

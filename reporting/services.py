@@ -30,13 +30,23 @@ def report_request(*, kind, scope, period_start, period_end, actor=None):
     if period_end < period_start:
         raise InvalidInput("The period ends before it starts.", code="invalid_period")
     if period_end >= timezone.localdate():
-        raise InvalidInput("Reports are made for periods that have ended.", code="period_not_over",
-                           details={"period_end": ["must be before today"]})
+        raise InvalidInput(
+            "Reports are made for periods that have ended.",
+            code="period_not_over",
+            details={"period_end": ["must be before today"]},
+        )
     existing = Report.objects.filter(kind=kind, scope=scope, period_end=period_end).first()
     with transaction.atomic():
-        run = ReportRun.objects.create(kind=kind, scope=scope, period_start=period_start, period_end=period_end,
-                                       requested_by=actor, queued_at=timezone.now(),
-                                       status=RunStatus.DONE if existing else RunStatus.QUEUED, report=existing)
+        run = ReportRun.objects.create(
+            kind=kind,
+            scope=scope,
+            period_start=period_start,
+            period_end=period_end,
+            requested_by=actor,
+            queued_at=timezone.now(),
+            status=RunStatus.DONE if existing else RunStatus.QUEUED,
+            report=existing,
+        )
         if existing is None:
             enqueue(generate_report, run.pk)
     return run
@@ -50,7 +60,11 @@ def report_generate(*, run_id):
         run = ReportRun.objects.select_for_update().get(pk=run_id)
         if run.status == RunStatus.DONE:
             return run.report
-        if run.status == RunStatus.RUNNING and run.started_at and run.started_at > timezone.now() - STUCK_AFTER:
+        if (
+            run.status == RunStatus.RUNNING
+            and run.started_at
+            and run.started_at > timezone.now() - STUCK_AFTER
+        ):
             return None  # a duplicate message while another worker builds it: that worker finishes the run
         run.status, run.started_at, run.attempts = RunStatus.RUNNING, timezone.now(), run.attempts + 1
         run.save(update_fields=["status", "started_at", "attempts"])
@@ -61,26 +75,43 @@ def report_generate(*, run_id):
         title, data = kind.builder(run.scope, run.period_start, run.period_end)
         try:
             with transaction.atomic():
-                report = Report.objects.create(kind=run.kind, scope=run.scope, title=title, data=data,
-                                               period_start=run.period_start, period_end=run.period_end)
-                audit_record(actor=None, action="report.generated", target=report,
-                             details={"kind": run.kind, "scope": run.scope, "period_end": run.period_end})
+                report = Report.objects.create(
+                    kind=run.kind,
+                    scope=run.scope,
+                    title=title,
+                    data=data,
+                    period_start=run.period_start,
+                    period_end=run.period_end,
+                )
+                audit_record(
+                    actor=None,
+                    action="report.generated",
+                    target=report,
+                    details={"kind": run.kind, "scope": run.scope, "period_end": run.period_end},
+                )
                 created = True
         except IntegrityError:  # another worker finished the same period first
             report = Report.objects.get(kind=run.kind, scope=run.scope, period_end=run.period_end)
     with transaction.atomic():
-        ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, finished_at=timezone.now(), report=report,
-                                                   error="")
+        ReportRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.DONE, finished_at=timezone.now(), report=report, error=""
+        )
         if created:
-            notify(users=list(registry.get(run.kind).audience()), subject=f"New report: {report.title}",
-                   link=f"/reporting/{report.pk}/")
+            notify(
+                users=list(registry.get(run.kind).audience()),
+                subject=f"New report: {report.title}",
+                link=f"/reporting/{report.pk}/",
+            )
     return report
 
 
 def report_run_failed(*, run_id, error):
     ReportRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(
-        status=RunStatus.FAILED if ReportRun.objects.get(pk=run_id).attempts >= MAX_ATTEMPTS else RunStatus.QUEUED,
-        error=str(error)[:2000])
+        status=RunStatus.FAILED
+        if ReportRun.objects.get(pk=run_id).attempts >= MAX_ATTEMPTS
+        else RunStatus.QUEUED,
+        error=str(error)[:2000],
+    )
 
 
 def report_runs_sweep(*, now=None):
@@ -94,15 +125,19 @@ def report_runs_sweep(*, now=None):
     now = now or timezone.now()
     lost = ReportRun.objects.filter(
         Q(status=RunStatus.QUEUED, queued_at__lt=now - QUEUE_LOST_AFTER)
-        | Q(status=RunStatus.RUNNING, started_at__lt=now - STUCK_AFTER), attempts__lt=MAX_ATTEMPTS)
+        | Q(status=RunStatus.RUNNING, started_at__lt=now - STUCK_AFTER),
+        attempts__lt=MAX_ATTEMPTS,
+    )
     # runs out of attempts whose last worker died would stay "running" for ever: they are failed, visibly
-    ReportRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=now - STUCK_AFTER,
-                             attempts__gte=MAX_ATTEMPTS).update(status=RunStatus.FAILED,
-                                                                 error="the worker was lost on the last attempt")
+    ReportRun.objects.filter(
+        status=RunStatus.RUNNING, started_at__lt=now - STUCK_AFTER, attempts__gte=MAX_ATTEMPTS
+    ).update(status=RunStatus.FAILED, error="the worker was lost on the last attempt")
     requeued = 0
     for run in lost:
         # only if unchanged since read: a run that finished meanwhile stays done
-        if ReportRun.objects.filter(pk=run.pk, status=run.status).update(status=RunStatus.QUEUED, queued_at=now):
+        if ReportRun.objects.filter(pk=run.pk, status=run.status).update(
+            status=RunStatus.QUEUED, queued_at=now
+        ):
             enqueue(generate_report, run.pk)
             requeued += 1
     return requeued
@@ -113,5 +148,7 @@ def reports_schedule(*, kind, frequency, today=None):
     from .periods import last_closed
 
     start, end = last_closed(frequency, today or timezone.localdate())
-    return [report_request(kind=kind, scope=scope, period_start=start, period_end=end)
-            for scope in registry.get(kind).scopes()]
+    return [
+        report_request(kind=kind, scope=scope, period_start=start, period_end=end)
+        for scope in registry.get(kind).scopes()
+    ]

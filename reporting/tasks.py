@@ -1,7 +1,9 @@
 from celery import shared_task
 
 
-@shared_task(name="reporting.generate_report", bind=True, acks_late=True, max_retries=3, default_retry_delay=30)
+@shared_task(
+    name="reporting.generate_report", bind=True, acks_late=True, max_retries=3, default_retry_delay=30
+)
 def generate_report(self, run_id):
     from .services import report_generate, report_run_failed
 

@@ -54,7 +54,9 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_runtest_setup(item):
     if REQUIRE_SERVICES and any(name == "service_missing" for name, _ in item.user_properties):
-        pytest.fail(f"{item.nodeid}: needs {dict(item.user_properties)['service_missing']}, which is not available")
+        pytest.fail(
+            f"{item.nodeid}: needs {dict(item.user_properties)['service_missing']}, which is not available"
+        )
 
 
 # --- the fixed cast -----------------------------------------------------------

@@ -96,7 +96,13 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     company_exposure_ceiling = Decimal("5000000000")
     accepted_ip_types = ["patent", "trademark"]
     required_documents = []
-    service_levels = {"screening": 5, "info_requested": 10, "valuation": 7, "credit_review": 10, "recommended": 5}
+    service_levels = {
+        "screening": 5,
+        "info_requested": 10,
+        "valuation": 7,
+        "credit_review": 10,
+        "recommended": 5,
+    }
     is_published = True
 
 
@@ -115,7 +121,9 @@ class CompanyFactory(factory.django.DjangoModelFactory):
 
 def add_revenues(company, revenues, currency="KRW"):
     for year, revenue in revenues.items():
-        CompanyFinancialYear.objects.create(company=company, year=year, revenue=Decimal(revenue), currency=currency)
+        CompanyFinancialYear.objects.create(
+            company=company, year=year, revenue=Decimal(revenue), currency=currency
+        )
 
 
 class IPAssetFactory(factory.django.DjangoModelFactory):
@@ -150,7 +158,8 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 def company_for_user(user, **kwargs):
     """The Company profile of the applicant's organisation (created if missing)."""
     return Company.objects.filter(organization=user.organization).first() or CompanyFactory(
-        organization=user.organization, **kwargs)
+        organization=user.organization, **kwargs
+    )
 
 
 def make_submitted(program, **kwargs):

@@ -37,15 +37,32 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ValuationOrder
-        fields = ["id", "reference", "valuer", "assets", "fee", "subsidy", "applicant_share", "due_date", "status",
-                  "decline_reason", "return_comments", "latest_report"]
+        fields = [
+            "id",
+            "reference",
+            "valuer",
+            "assets",
+            "fee",
+            "subsidy",
+            "applicant_share",
+            "due_date",
+            "status",
+            "decline_reason",
+            "return_comments",
+            "latest_report",
+        ]
 
     def get_latest_report(self, order) -> dict | None:
         report = order.reports.first()
         if report is None:
             return None
-        return {"version": report.version, "total_value": str(report.total_value), "currency": report.currency,
-                "technology_grade": report.technology_grade, "valid_until": report.valid_until.isoformat()}
+        return {
+            "version": report.version,
+            "total_value": str(report.total_value),
+            "currency": report.currency,
+            "technology_grade": report.technology_grade,
+            "valid_until": report.valid_until.isoformat(),
+        }
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -57,7 +74,9 @@ class CommentsSerializer(serializers.Serializer):
 
 
 class ReportSubmitSerializer(serializers.Serializer):
-    lines = serializers.CharField(help_text="JSON list of {asset, method, value, value_low, value_high}", max_length=100_000)
+    lines = serializers.CharField(
+        help_text="JSON list of {asset, method, value, value_low, value_high}", max_length=100_000
+    )
     assumptions = serializers.CharField(max_length=8000)
     technology_grade = serializers.ChoiceField(choices=[(g, g) for g in TECHNOLOGY_GRADES])
     valid_until = serializers.DateField()
@@ -82,7 +101,11 @@ class ValuationOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ValuationOrder.objects.none()
-        return orders_visible_to(user=self.request.user).prefetch_related("assets", "reports").order_by("due_date", "pk")
+        return (
+            orders_visible_to(user=self.request.user)
+            .prefetch_related("assets", "reports")
+            .order_by("due_date", "pk")
+        )
 
     def get_object(self):
         return order_get_for(user=self.request.user, pk=self.kwargs["pk"])
@@ -118,9 +141,15 @@ class ValuationOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         if len(assets) != len({line["asset"] for line in data["lines"]}):
             raise InvalidInput("Unknown asset in the lines.", code="unknown_asset")
         lines = [{**line, "asset": assets[line["asset"]]} for line in data["lines"]]
-        services.valuation_report_submit(order=order, actor=request.user, lines=lines,
-                                         assumptions=data["assumptions"], technology_grade=data["technology_grade"],
-                                         valid_until=data["valid_until"], pdf=data["pdf"])
+        services.valuation_report_submit(
+            order=order,
+            actor=request.user,
+            lines=lines,
+            assumptions=data["assumptions"],
+            technology_grade=data["technology_grade"],
+            valid_until=data["valid_until"],
+            pdf=data["pdf"],
+        )
         return self._done(order)
 
     @extend_schema(request=None, responses=OrderSerializer)

@@ -29,7 +29,9 @@ def remaining_years(valuation_date, expiry_date, *, horizon=None):
     return min(years, horizon) if horizon is not None else years
 
 
-def relief_from_royalty(*, revenues, royalty_rate, tax_rate, discount_rate, valuation_date: date, expiry_date: date):
+def relief_from_royalty(
+    *, revenues, royalty_rate, tax_rate, discount_rate, valuation_date: date, expiry_date: date
+):
     """PV of the royalties saved: Σ revenue_t × royalty × (1 − tax) ÷ (1 + discount)^t over the remaining life.
 
     ``revenues``: projected revenue for year 1, 2, ... (only as many years as the legal life allows are used).
@@ -42,7 +44,9 @@ def relief_from_royalty(*, revenues, royalty_rate, tax_rate, discount_rate, valu
         royalty = revenue * royalty_rate
         after_tax = royalty * (1 - tax_rate)
         factor = (1 / (1 + discount_rate) ** t).quantize(Decimal("0.000001"))
-        lines.append(RoyaltyLine(t, revenue, _money(royalty), _money(after_tax), factor, _money(after_tax * factor)))
+        lines.append(
+            RoyaltyLine(t, revenue, _money(royalty), _money(after_tax), factor, _money(after_tax * factor))
+        )
     return sum((line.present_value for line in lines), Decimal(0)), lines
 
 
@@ -50,8 +54,11 @@ def cost_approach(*, reproduction_cost, physical=0, functional=0, economic=0):
     """Reproduction cost less obsolescence (each a share of what is left after the previous one)."""
     value = Decimal(reproduction_cost)
     steps = [("reproduction cost", value)]
-    for name, share in (("physical obsolescence", physical), ("functional obsolescence", functional),
-                        ("economic obsolescence", economic)):
+    for name, share in (
+        ("physical obsolescence", physical),
+        ("functional obsolescence", functional),
+        ("economic obsolescence", economic),
+    ):
         deduction = value * Decimal(share)
         value -= deduction
         steps.append((name, -_money(deduction)))
@@ -60,19 +67,53 @@ def cost_approach(*, reproduction_cost, physical=0, functional=0, economic=0):
 
 # A scorecard in the manner of EPO's IPscore: indicators rated 1–5 across five areas.
 DEFAULT_INDICATORS = {
-    "legal": ["validity", "scope of protection", "geographical coverage", "remaining life", "freedom to operate",
-              "infringement detectability"],
-    "technology": ["technical maturity", "ease of design-around", "dependence on other IP", "alternative technologies",
-                   "technological progress", "breadth of use"],
-    "market": ["market size", "market growth", "competitive position", "customer need", "entry barriers",
-               "licensing interest"],
-    "finance": ["revenue from the IP", "margin contribution", "cost to maintain", "cash-flow horizon",
-                "financing need covered"],
-    "strategy": ["fit with the business plan", "management capability", "R&D pipeline", "partnerships",
-                 "exit or licensing options", "strategic importance"],
+    "legal": [
+        "validity",
+        "scope of protection",
+        "geographical coverage",
+        "remaining life",
+        "freedom to operate",
+        "infringement detectability",
+    ],
+    "technology": [
+        "technical maturity",
+        "ease of design-around",
+        "dependence on other IP",
+        "alternative technologies",
+        "technological progress",
+        "breadth of use",
+    ],
+    "market": [
+        "market size",
+        "market growth",
+        "competitive position",
+        "customer need",
+        "entry barriers",
+        "licensing interest",
+    ],
+    "finance": [
+        "revenue from the IP",
+        "margin contribution",
+        "cost to maintain",
+        "cash-flow horizon",
+        "financing need covered",
+    ],
+    "strategy": [
+        "fit with the business plan",
+        "management capability",
+        "R&D pipeline",
+        "partnerships",
+        "exit or licensing options",
+        "strategic importance",
+    ],
 }
-DEFAULT_AREA_WEIGHTS = {"legal": Decimal("0.25"), "technology": Decimal("0.25"), "market": Decimal("0.2"),
-                        "finance": Decimal("0.15"), "strategy": Decimal("0.15")}
+DEFAULT_AREA_WEIGHTS = {
+    "legal": Decimal("0.25"),
+    "technology": Decimal("0.25"),
+    "market": Decimal("0.2"),
+    "finance": Decimal("0.15"),
+    "strategy": Decimal("0.15"),
+}
 # Minimum score (1–5) for each grade, best first.
 DEFAULT_CUTOFFS = [Decimal(x) for x in ("4.5", "4.2", "3.9", "3.5", "3.1", "2.7", "2.3", "1.9", "0")]
 
@@ -84,7 +125,9 @@ def grade_for(score, cutoffs=DEFAULT_CUTOFFS):
     return TECHNOLOGY_GRADES[-1]
 
 
-def scorecard(ratings, *, indicators=DEFAULT_INDICATORS, area_weights=DEFAULT_AREA_WEIGHTS, cutoffs=DEFAULT_CUTOFFS):
+def scorecard(
+    ratings, *, indicators=DEFAULT_INDICATORS, area_weights=DEFAULT_AREA_WEIGHTS, cutoffs=DEFAULT_CUTOFFS
+):
     """``ratings``: {indicator: 1..5}. Returns (score, grade, {area: mean}). Every indicator must be rated."""
     areas = {}
     for area, names in indicators.items():

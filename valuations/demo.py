@@ -15,15 +15,29 @@ from . import services
 
 def deliver(application, officer, valuer_user, *, fee, value_per_asset, grade, accept=False):
     """Order, accept and report a valuation through the services (used by later demo steps too)."""
-    order = services.valuation_order_create(application=application, actor=officer, fee=fee,
-                                            valuer=organization("VALUE"))
+    order = services.valuation_order_create(
+        application=application, actor=officer, fee=fee, valuer=organization("VALUE")
+    )
     services.valuation_order_accept(order=order, actor=valuer_user)
-    lines = [{"asset": a, "method": "income", "value": value_per_asset, "value_low": value_per_asset * D("0.8"),
-              "value_high": value_per_asset * D("1.25")} for a in order.assets.all()]
-    services.valuation_report_submit(order=order, actor=valuer_user, lines=lines, technology_grade=grade,
-                                     assumptions="Relief from royalty: 4.5% royalty, 22% tax, 15% discount rate.",
-                                     valid_until=date.today() + timedelta(days=365),
-                                     pdf=SimpleUploadedFile("signed-valuation.pdf", DEMO_PDF))
+    lines = [
+        {
+            "asset": a,
+            "method": "income",
+            "value": value_per_asset,
+            "value_low": value_per_asset * D("0.8"),
+            "value_high": value_per_asset * D("1.25"),
+        }
+        for a in order.assets.all()
+    ]
+    services.valuation_report_submit(
+        order=order,
+        actor=valuer_user,
+        lines=lines,
+        technology_grade=grade,
+        assumptions="Relief from royalty: 4.5% royalty, 22% tax, 15% discount rate.",
+        valid_until=date.today() + timedelta(days=365),
+        pdf=SimpleUploadedFile("signed-valuation.pdf", DEMO_PDF),
+    )
     if accept:
         services.valuation_order_agency_accept(order=order, actor=officer)
     return order

@@ -9,8 +9,12 @@ BIG = 10**17
 
 
 class OrderForm(forms.Form):
-    valuer = forms.ModelChoiceField(label=_("Valuer"), queryset=None, required=False,
-                                    help_text=_("Leave empty to rotate by load among the panel."))
+    valuer = forms.ModelChoiceField(
+        label=_("Valuer"),
+        queryset=None,
+        required=False,
+        help_text=_("Leave empty to rotate by load among the panel."),
+    )
     fee = forms.DecimalField(label=_("Fee"), max_digits=20, decimal_places=2, min_value=1, max_value=BIG)
 
     def __init__(self, *args, program, **kwargs):
@@ -23,12 +27,18 @@ class DeclineForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    comments = forms.CharField(label=_("What must be revised"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    comments = forms.CharField(
+        label=_("What must be revised"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
+    )
 
 
 class ReportForm(forms.Form):
-    assumptions = forms.CharField(label=_("Assumptions"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000)
-    technology_grade = forms.ChoiceField(label=_("Technology grade"), choices=[(g, g) for g in TECHNOLOGY_GRADES])
+    assumptions = forms.CharField(
+        label=_("Assumptions"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000
+    )
+    technology_grade = forms.ChoiceField(
+        label=_("Technology grade"), choices=[(g, g) for g in TECHNOLOGY_GRADES]
+    )
     valid_until = forms.DateField(label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}))
     pdf = forms.FileField(label=_("Signed report (PDF)"))
 
@@ -36,30 +46,54 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.assets = list(assets)
         for asset in self.assets:
-            self.fields[f"method_{asset.pk}"] = forms.ChoiceField(label=_("%(a)s: method") % {"a": asset}, choices=Method.choices)
+            self.fields[f"method_{asset.pk}"] = forms.ChoiceField(
+                label=_("%(a)s: method") % {"a": asset}, choices=Method.choices
+            )
             for part, label in (("value", _("value")), ("low", _("low")), ("high", _("high"))):
                 self.fields[f"{part}_{asset.pk}"] = forms.DecimalField(
-                    label=f"{asset.registry_number}: {label}", max_digits=20, decimal_places=2, min_value=0, max_value=BIG)
+                    label=f"{asset.registry_number}: {label}",
+                    max_digits=20,
+                    decimal_places=2,
+                    min_value=0,
+                    max_value=BIG,
+                )
 
     def lines(self):
         data = self.cleaned_data
-        return [{"asset": a, "method": data[f"method_{a.pk}"], "value": data[f"value_{a.pk}"],
-                 "value_low": data[f"low_{a.pk}"], "value_high": data[f"high_{a.pk}"]} for a in self.assets]
+        return [
+            {
+                "asset": a,
+                "method": data[f"method_{a.pk}"],
+                "value": data[f"value_{a.pk}"],
+                "value_low": data[f"low_{a.pk}"],
+                "value_high": data[f"high_{a.pk}"],
+            }
+            for a in self.assets
+        ]
 
 
 class RoyaltyForm(forms.Form):
-    revenues = forms.CharField(label=_("Projected revenue per year (comma-separated)"), max_length=2000,
-                               initial="1000000000, 1200000000, 1400000000, 1500000000, 1500000000")
-    royalty_rate = forms.DecimalField(label=_("Royalty rate"), initial="0.05", min_value=0, max_value=1, max_digits=7,
-                                      decimal_places=4)
-    tax_rate = forms.DecimalField(label=_("Tax rate"), initial="0.22", min_value=0, max_value=1, max_digits=7, decimal_places=4)
-    discount_rate = forms.DecimalField(label=_("Discount rate"), initial="0.15", min_value=0, max_value=5, max_digits=7,
-                                       decimal_places=4)
+    revenues = forms.CharField(
+        label=_("Projected revenue per year (comma-separated)"),
+        max_length=2000,
+        initial="1000000000, 1200000000, 1400000000, 1500000000, 1500000000",
+    )
+    royalty_rate = forms.DecimalField(
+        label=_("Royalty rate"), initial="0.05", min_value=0, max_value=1, max_digits=7, decimal_places=4
+    )
+    tax_rate = forms.DecimalField(
+        label=_("Tax rate"), initial="0.22", min_value=0, max_value=1, max_digits=7, decimal_places=4
+    )
+    discount_rate = forms.DecimalField(
+        label=_("Discount rate"), initial="0.15", min_value=0, max_value=5, max_digits=7, decimal_places=4
+    )
     expiry_date = forms.DateField(label=_("Legal expiry"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_revenues(self):
         try:
-            values = [int(v.strip().replace("_", "")) for v in self.cleaned_data["revenues"].split(",") if v.strip()]
+            values = [
+                int(v.strip().replace("_", "")) for v in self.cleaned_data["revenues"].split(",") if v.strip()
+            ]
         except ValueError:
             raise forms.ValidationError(_("Whole numbers separated by commas."))
         if not values or len(values) > 50 or any(v < 0 or v > BIG for v in values):
@@ -68,14 +102,33 @@ class RoyaltyForm(forms.Form):
 
 
 class CostForm(forms.Form):
-    reproduction_cost = forms.DecimalField(label=_("Reproduction cost"), min_value=0, max_value=BIG, max_digits=20,
-                                           decimal_places=2)
-    physical = forms.DecimalField(label=_("Physical obsolescence (share)"), min_value=0, max_value=1, initial=0,
-                                  max_digits=7, decimal_places=4)
-    functional = forms.DecimalField(label=_("Functional obsolescence (share)"), min_value=0, max_value=1, initial=0,
-                                    max_digits=7, decimal_places=4)
-    economic = forms.DecimalField(label=_("Economic obsolescence (share)"), min_value=0, max_value=1, initial=0,
-                                  max_digits=7, decimal_places=4)
+    reproduction_cost = forms.DecimalField(
+        label=_("Reproduction cost"), min_value=0, max_value=BIG, max_digits=20, decimal_places=2
+    )
+    physical = forms.DecimalField(
+        label=_("Physical obsolescence (share)"),
+        min_value=0,
+        max_value=1,
+        initial=0,
+        max_digits=7,
+        decimal_places=4,
+    )
+    functional = forms.DecimalField(
+        label=_("Functional obsolescence (share)"),
+        min_value=0,
+        max_value=1,
+        initial=0,
+        max_digits=7,
+        decimal_places=4,
+    )
+    economic = forms.DecimalField(
+        label=_("Economic obsolescence (share)"),
+        min_value=0,
+        max_value=1,
+        initial=0,
+        max_digits=7,
+        decimal_places=4,
+    )
 
 
 class ScorecardForm(forms.Form):
@@ -89,7 +142,8 @@ class ScorecardForm(forms.Form):
         for area, names in DEFAULT_INDICATORS.items():
             for name in names:
                 self.fields[f"{area}:{name}"] = forms.TypedChoiceField(
-                    label=f"{area}: {name}", coerce=int, choices=[(i, i) for i in range(1, 6)], initial=3)
+                    label=f"{area}: {name}", coerce=int, choices=[(i, i) for i in range(1, 6)], initial=3
+                )
 
     def ratings(self):
         return {key.split(":", 1)[1]: value for key, value in self.cleaned_data.items()}

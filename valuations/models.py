@@ -39,16 +39,24 @@ class Method(models.TextChoices):
 
 
 class ValuationOrder(models.Model):
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="valuation_orders")
-    valuer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="valuation_orders")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="valuation_orders"
+    )
+    valuer = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="valuation_orders"
+    )
     assets = models.ManyToManyField("applications.IPAsset", related_name="valuation_orders")
-    purpose = models.CharField(max_length=20, default="application", help_text=_("application or re-appraisal"))
+    purpose = models.CharField(
+        max_length=20, default="application", help_text=_("application or re-appraisal")
+    )
     fee = models.DecimalField(**MONEY)
     subsidy = models.DecimalField(_("paid by the agency"), **MONEY)
     applicant_share = models.DecimalField(_("paid by the applicant"), **MONEY)
     budget_drawn = models.BooleanField(default=False, editable=False)
     due_date = models.DateField()
-    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.ORDERED, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.ORDERED, db_index=True
+    )
     decline_reason = models.CharField(max_length=500, blank=True)
     return_comments = models.TextField(blank=True)
     ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -58,7 +66,9 @@ class ValuationOrder(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(subsidy__gte=0) & Q(applicant_share__gte=0), name="order_shares_positive"),
+            models.CheckConstraint(
+                condition=Q(subsidy__gte=0) & Q(applicant_share__gte=0), name="order_shares_positive"
+            ),
         ]
 
     def __str__(self):
@@ -94,7 +104,9 @@ class ValuationReport(models.Model):
 
 class ValuationLine(models.Model):
     report = models.ForeignKey(ValuationReport, on_delete=models.CASCADE, related_name="lines")
-    asset = models.ForeignKey("applications.IPAsset", on_delete=models.PROTECT, related_name="valuation_lines")
+    asset = models.ForeignKey(
+        "applications.IPAsset", on_delete=models.PROTECT, related_name="valuation_lines"
+    )
     method = models.CharField(max_length=10, choices=Method.choices)
     value = models.DecimalField(**MONEY)
     value_low = models.DecimalField(**MONEY)
@@ -102,8 +114,12 @@ class ValuationLine(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(value_low__lte=models.F("value")) & Q(value__lte=models.F("value_high"))
-                                   & Q(value_low__gte=0), name="line_value_within_range"),
+            models.CheckConstraint(
+                condition=Q(value_low__lte=models.F("value"))
+                & Q(value__lte=models.F("value_high"))
+                & Q(value_low__gte=0),
+                name="line_value_within_range",
+            ),
         ]
 
     def __str__(self):
@@ -113,7 +129,9 @@ class ValuationLine(models.Model):
 class MonitoringFlag(models.Model):
     """A weekly check found something: a valuation expiring soon, an IP asset lapsed or expired."""
 
-    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE, related_name="valuation_flags")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="valuation_flags"
+    )
     asset = models.ForeignKey("applications.IPAsset", null=True, on_delete=models.CASCADE, related_name="+")
     code = models.CharField(max_length=30)
     message = models.CharField(max_length=300)

@@ -14,12 +14,20 @@ from .models import MonitoringFlag, OrderStatus, ValuationLine, ValuationOrder, 
 def accepted_valuation_total(*, application):
     """Sum of the accepted, still-valid values of the case's IP assets (latest accepted report per asset), or None."""
     today = timezone.localdate()
-    reports = (ValuationReport.objects.filter(order__application=application,
-                                              order__status=OrderStatus.ACCEPTED_BY_AGENCY, valid_until__gte=today)
-               .order_by("-submitted_at").values_list("pk", flat=True))
+    reports = (
+        ValuationReport.objects.filter(
+            order__application=application,
+            order__status=OrderStatus.ACCEPTED_BY_AGENCY,
+            valid_until__gte=today,
+        )
+        .order_by("-submitted_at")
+        .values_list("pk", flat=True)
+    )
     if not reports:
         return None
-    latest = ValuationLine.objects.filter(report__in=list(reports)).order_by("asset_id", "-report__submitted_at")
+    latest = ValuationLine.objects.filter(report__in=list(reports)).order_by(
+        "asset_id", "-report__submitted_at"
+    )
     seen, total = set(), Decimal(0)
     for asset_id, value in latest.values_list("asset_id", "value"):
         if asset_id not in seen:
@@ -29,17 +37,22 @@ def accepted_valuation_total(*, application):
 
 
 def technology_grade_for(*, application):
-    report = (ValuationReport.objects.filter(order__application=application,
-                                             order__status=OrderStatus.ACCEPTED_BY_AGENCY)
-              .order_by("-submitted_at").first())
+    report = (
+        ValuationReport.objects.filter(
+            order__application=application, order__status=OrderStatus.ACCEPTED_BY_AGENCY
+        )
+        .order_by("-submitted_at")
+        .first()
+    )
     return report.technology_grade if report else None
 
 
 def valuation_flags_for(application_ids):
     """{application id: [messages]} in one query (for the queue)."""
     flags = defaultdict(list)
-    for application_id, message in MonitoringFlag.objects.filter(application_id__in=application_ids).values_list(
-            "application_id", "message"):
+    for application_id, message in MonitoringFlag.objects.filter(
+        application_id__in=application_ids
+    ).values_list("application_id", "message"):
         flags[application_id].append(message)
     return dict(flags)
 
@@ -59,5 +72,3 @@ def order_get_for(*, user, pk):
     if order is None:
         raise Http404
     return order
-
-

@@ -32,7 +32,8 @@ def split_fee(program, fee):
     """(agency pays, applicant pays): the program's subsidy share of the fee, capped."""
     fee = Decimal(fee)
     subsidy = min(fee * program.valuation_subsidy_share, program.valuation_subsidy_cap).quantize(
-        Decimal("1"), rounding=ROUND_HALF_UP)
+        Decimal("1"), rounding=ROUND_HALF_UP
+    )
     return subsidy, fee - subsidy
 
 
@@ -40,22 +41,35 @@ def _move(order, action, actor, *, fields=None, details=None):
     locked = ValuationOrder.objects.select_for_update().get(pk=order.pk)
     target = TRANSITIONS.get((locked.status, action))
     if target is None:
-        raise IllegalTransition(f"A valuation order that is “{locked.get_status_display()}” cannot be moved by “{action}”.",
-                                details={"status": locked.status, "action": action})
+        raise IllegalTransition(
+            f"A valuation order that is “{locked.get_status_display()}” cannot be moved by “{action}”.",
+            details={"status": locked.status, "action": action},
+        )
     old, locked.status = locked.status, target
     for name, value in (fields or {}).items():
         setattr(locked, name, value)
     locked.save(update_fields=["status", "updated_at", *(fields or {})])
-    audit_record(actor=actor, action=f"valuation.{action}", target=locked, case=locked.application, old_state=old,
-                 new_state=target, details=details)
+    audit_record(
+        actor=actor,
+        action=f"valuation.{action}",
+        target=locked,
+        case=locked.application,
+        old_state=old,
+        new_state=target,
+        details=details,
+    )
     order.status = target
     return locked
 
 
 def _valuer_with_least_load(program):
-    return (program.valuer_panel.annotate(open_orders=Count("valuation_orders",
-                                                             filter=Q(valuation_orders__status__in=OPEN)))
-            .order_by("open_orders", "pk").first())
+    return (
+        program.valuer_panel.annotate(
+            open_orders=Count("valuation_orders", filter=Q(valuation_orders__status__in=OPEN))
+        )
+        .order_by("open_orders", "pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -64,25 +78,47 @@ def valuation_order_create(*, application, actor, fee, valuer=None, assets=None,
     program = application.program
     if purpose == "application" and application.status != Status.VALUATION:
         raise Conflict(_("Valuations are ordered at the valuation stage."), code="not_in_valuation")
-    if not actor.has_role(Role.CASE_OFFICER) or program.agency not in actor.organizations_for(Role.CASE_OFFICER):
+    if not actor.has_role(Role.CASE_OFFICER) or program.agency not in actor.organizations_for(
+        Role.CASE_OFFICER
+    ):
         raise PermissionRefused(_("Only the agency's case officers order valuations."))
     valuer = valuer or _valuer_with_least_load(program)
     if valuer is None or not program.valuer_panel.filter(pk=valuer.pk).exists():
-        raise InvalidInput(_("Choose a valuer from the program's panel."), code="not_on_panel",
-                           details={"valuer": [_("not on the panel")]})
+        raise InvalidInput(
+            _("Choose a valuer from the program's panel."),
+            code="not_on_panel",
+            details={"valuer": [_("not on the panel")]},
+        )
     if Decimal(fee) <= 0:
-        raise InvalidInput(_("The fee must be positive."), code="invalid_fee", details={"fee": [_("must be positive")]})
+        raise InvalidInput(
+            _("The fee must be positive."), code="invalid_fee", details={"fee": [_("must be positive")]}
+        )
     subsidy, applicant_share = split_fee(program, fee)
     days = program.service_level_days("valuation") or 14
-    order = ValuationOrder.objects.create(application=application, valuer=valuer, purpose=purpose, fee=fee,
-                                          subsidy=subsidy, applicant_share=applicant_share, ordered_by=actor,
-                                          due_date=timezone.localdate() + timedelta(days=days))
+    order = ValuationOrder.objects.create(
+        application=application,
+        valuer=valuer,
+        purpose=purpose,
+        fee=fee,
+        subsidy=subsidy,
+        applicant_share=applicant_share,
+        ordered_by=actor,
+        due_date=timezone.localdate() + timedelta(days=days),
+    )
     order.assets.set(assets if assets is not None else application.ip_assets.all())
-    audit_record(actor=actor, action="valuation.ordered", target=order, case=application, new_state=order.status,
-                 details={"valuer": valuer.name, "fee": fee, "subsidy": subsidy, "applicant_share": applicant_share})
-    notify(users=[m.user for m in valuer.memberships.select_related("user")],
-           subject=_("New valuation order for %(ref)s") % {"ref": application.reference},
-           link=f"/valuations/orders/{order.pk}/")
+    audit_record(
+        actor=actor,
+        action="valuation.ordered",
+        target=order,
+        case=application,
+        new_state=order.status,
+        details={"valuer": valuer.name, "fee": fee, "subsidy": subsidy, "applicant_share": applicant_share},
+    )
+    notify(
+        users=[m.user for m in valuer.memberships.select_related("user")],
+        subject=_("New valuation order for %(ref)s") % {"ref": application.reference},
+        link=f"/valuations/orders/{order.pk}/",
+    )
     return order
 
 
@@ -102,7 +138,9 @@ def valuation_order_accept(*, order, actor):
             valuation_budget_used__lte=F("valuation_budget") - locked.subsidy,
         ).update(valuation_budget_used=F("valuation_budget_used") + locked.subsidy)
         if not drawn:
-            raise Conflict(_("The program's valuation subsidy budget is exhausted."), code="valuation_budget_exhausted")
+            raise Conflict(
+                _("The program's valuation subsidy budget is exhausted."), code="valuation_budget_exhausted"
+            )
         ValuationOrder.objects.filter(pk=locked.pk).update(budget_drawn=True)
     return locked
 
@@ -116,7 +154,9 @@ def valuation_order_decline(*, order, actor, reason):
 
 
 @transaction.atomic
-def valuation_report_submit(*, order, actor, lines, assumptions, technology_grade, valid_until, pdf, scorecard=None):
+def valuation_report_submit(
+    *, order, actor, lines, assumptions, technology_grade, valid_until, pdf, scorecard=None
+):
     """``lines``: [{"asset": IPAsset, "method", "value", "value_low", "value_high"}] covering every ordered asset."""
     _valuer_check(order, actor)
     ordered = set(order.assets.values_list("pk", flat=True))
@@ -126,32 +166,48 @@ def valuation_report_submit(*, order, actor, lines, assumptions, technology_grad
         if not Decimal(line["value_low"]) <= Decimal(line["value"]) <= Decimal(line["value_high"]):
             raise InvalidInput(_("Each value must lie within its low–high range."), code="value_out_of_range")
     if valid_until <= timezone.localdate():
-        raise InvalidInput(_("The validity must end in the future."), code="invalid_validity",
-                           details={"valid_until": [_("must be in the future")]})
+        raise InvalidInput(
+            _("The validity must end in the future."),
+            code="invalid_validity",
+            details={"valid_until": [_("must be in the future")]},
+        )
     checked = check_upload(pdf, allowed={PDF})
     locked = _move(order, "submit", actor)
     version = locked.reports.count() + 1
     report = ValuationReport.objects.create(
-        order=locked, version=version, currency=locked.application.program.currency,
+        order=locked,
+        version=version,
+        currency=locked.application.program.currency,
         total_value=sum(Decimal(line["value"]) for line in lines),
         total_low=sum(Decimal(line["value_low"]) for line in lines),
-        total_high=sum(Decimal(line["value_high"]) for line in lines), assumptions=assumptions,
-        technology_grade=technology_grade, scorecard=scorecard or {}, valid_until=valid_until,
-        pdf_storage_name=checked.storage_name, pdf_original_name=checked.original_name, submitted_by=actor)
+        total_high=sum(Decimal(line["value_high"]) for line in lines),
+        assumptions=assumptions,
+        technology_grade=technology_grade,
+        scorecard=scorecard or {},
+        valid_until=valid_until,
+        pdf_storage_name=checked.storage_name,
+        pdf_original_name=checked.original_name,
+        submitted_by=actor,
+    )
     ValuationLine.objects.bulk_create([ValuationLine(report=report, **line) for line in lines])
     root = settings.MEDIA_ROOT
     root.mkdir(parents=True, exist_ok=True)
     with open(root / checked.storage_name, "wb") as out:
         for chunk in pdf.chunks():
             out.write(chunk)
-    notify(users=[locked.ordered_by], subject=_("Valuation report for %(ref)s") % {"ref": locked.application.reference},
-           link=f"/casework/cases/{locked.application_id}/")
+    notify(
+        users=[locked.ordered_by],
+        subject=_("Valuation report for %(ref)s") % {"ref": locked.application.reference},
+        link=f"/casework/cases/{locked.application_id}/",
+    )
     return report
 
 
 def _officer_check(order, actor):
     program = order.application.program
-    if not actor.has_role(Role.CASE_OFFICER) or program.agency not in actor.organizations_for(Role.CASE_OFFICER):
+    if not actor.has_role(Role.CASE_OFFICER) or program.agency not in actor.organizations_for(
+        Role.CASE_OFFICER
+    ):
         raise PermissionRefused(_("Only the agency's case officers review valuations."))
 
 
@@ -165,7 +221,9 @@ def valuation_order_agency_accept(*, order, actor):
 def valuation_order_return(*, order, actor, comments):
     _officer_check(order, actor)
     if not comments.strip():
-        raise InvalidInput(_("Say what must be revised."), code="comments_missing", details={"comments": [_("required")]})
+        raise InvalidInput(
+            _("Say what must be revised."), code="comments_missing", details={"comments": [_("required")]}
+        )
     return _move(order, "return", actor, fields={"return_comments": comments}, details={"comment": comments})
 
 
@@ -176,7 +234,8 @@ def valuation_order_cancel(*, order, actor):
     locked = _move(order, "cancel", actor)
     if locked.budget_drawn:
         Program.objects.filter(pk=locked.application.program_id).update(
-            valuation_budget_used=F("valuation_budget_used") - locked.subsidy)
+            valuation_budget_used=F("valuation_budget_used") - locked.subsidy
+        )
         ValuationOrder.objects.filter(pk=locked.pk).update(budget_drawn=False)
     return locked
 
@@ -186,29 +245,57 @@ def valuations_monitor(*, today=None):
     orders past their due date; the case officer is notified of each new flag."""
     today = today or timezone.localdate()
     raised = []
-    soon = ValuationReport.objects.filter(
-        order__status=OrderStatus.ACCEPTED_BY_AGENCY, valid_until__lte=today + timedelta(days=60),
-        lines__asset__encumbrance=Encumbrance.PLEDGED).select_related("order__application").distinct()
+    soon = (
+        ValuationReport.objects.filter(
+            order__status=OrderStatus.ACCEPTED_BY_AGENCY,
+            valid_until__lte=today + timedelta(days=60),
+            lines__asset__encumbrance=Encumbrance.PLEDGED,
+        )
+        .select_related("order__application")
+        .distinct()
+    )
     for report in soon:
-        raised.append((report.order.application, None, "valuation_expiring",
-                       f"Valuation #{report.order_id} valid until {report.valid_until}"))
-    lapsed = IPAsset.objects.filter(Q(expiry_date__lte=today) | Q(status__in=["lapsed", "expired"]),
-                                    applications__status__in=["valuation", "credit_review", "recommended", "approved"]
-                                    ).prefetch_related("applications").distinct()
+        raised.append(
+            (
+                report.order.application,
+                None,
+                "valuation_expiring",
+                f"Valuation #{report.order_id} valid until {report.valid_until}",
+            )
+        )
+    lapsed = (
+        IPAsset.objects.filter(
+            Q(expiry_date__lte=today) | Q(status__in=["lapsed", "expired"]),
+            applications__status__in=["valuation", "credit_review", "recommended", "approved"],
+        )
+        .prefetch_related("applications")
+        .distinct()
+    )
     for asset in lapsed:
         for application in asset.applications.all():
             raised.append((application, asset, "asset_lapsed", f"{asset} has expired or lapsed"))
-    overdue = ValuationOrder.objects.filter(status__in=[OrderStatus.ORDERED, OrderStatus.ACCEPTED, OrderStatus.RETURNED],
-                                            due_date__lt=today).select_related("application", "valuer")
+    overdue = ValuationOrder.objects.filter(
+        status__in=[OrderStatus.ORDERED, OrderStatus.ACCEPTED, OrderStatus.RETURNED], due_date__lt=today
+    ).select_related("application", "valuer")
     for order in overdue:
-        raised.append((order.application, None, "order_overdue",
-                       f"Valuation #{order.pk} by {order.valuer.name} was due on {order.due_date}"))
+        raised.append(
+            (
+                order.application,
+                None,
+                "order_overdue",
+                f"Valuation #{order.pk} by {order.valuer.name} was due on {order.due_date}",
+            )
+        )
     new = []
     for application, asset, code, message in raised:
-        flag, created = MonitoringFlag.objects.get_or_create(application=application, asset=asset, code=code,
-                                                             defaults={"message": message, "raised_on": today})
+        flag, created = MonitoringFlag.objects.get_or_create(
+            application=application, asset=asset, code=code, defaults={"message": message, "raised_on": today}
+        )
         if created:
             new.append(flag)
-            notify(users=[application.assignee] if application.assignee else [], subject=message,
-                   link=f"/casework/cases/{application.pk}/")
+            notify(
+                users=[application.assignee] if application.assignee else [],
+                subject=message,
+                link=f"/casework/cases/{application.pk}/",
+            )
     return new

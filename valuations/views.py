@@ -28,12 +28,23 @@ def order_list(request):
 
 
 def _detail(request, order, forms=None, status=200):
-    return render(request, "valuations/order_detail.html", {
-        "order": order, "reports": order.reports.prefetch_related("lines__asset"), "assets": order.assets.all(),
-        "is_valuer": order.valuer in request.user.organizations_for(Role.VALUER),
-        "forms": {"decline": DeclineForm(), "report": ReportForm(assets=order.assets.all()), "return": ReturnForm(),
-                  **(forms or {})},
-    }, status=status)
+    return render(
+        request,
+        "valuations/order_detail.html",
+        {
+            "order": order,
+            "reports": order.reports.prefetch_related("lines__asset"),
+            "assets": order.assets.all(),
+            "is_valuer": order.valuer in request.user.organizations_for(Role.VALUER),
+            "forms": {
+                "decline": DeclineForm(),
+                "report": ReportForm(assets=order.assets.all()),
+                "return": ReturnForm(),
+                **(forms or {}),
+            },
+        },
+        status=status,
+    )
 
 
 @role_required(*READERS)
@@ -43,13 +54,27 @@ def order_detail(request, pk):
 
 ACTIONS = {
     "accept": (None, lambda r, o, f: services.valuation_order_accept(order=o, actor=r.user)),
-    "decline": (DeclineForm, lambda r, o, f: services.valuation_order_decline(order=o, actor=r.user, **f.cleaned_data)),
-    "report": (ReportForm, lambda r, o, f: services.valuation_report_submit(
-        order=o, actor=r.user, lines=f.lines(), assumptions=f.cleaned_data["assumptions"],
-        technology_grade=f.cleaned_data["technology_grade"], valid_until=f.cleaned_data["valid_until"],
-        pdf=f.cleaned_data["pdf"])),
+    "decline": (
+        DeclineForm,
+        lambda r, o, f: services.valuation_order_decline(order=o, actor=r.user, **f.cleaned_data),
+    ),
+    "report": (
+        ReportForm,
+        lambda r, o, f: services.valuation_report_submit(
+            order=o,
+            actor=r.user,
+            lines=f.lines(),
+            assumptions=f.cleaned_data["assumptions"],
+            technology_grade=f.cleaned_data["technology_grade"],
+            valid_until=f.cleaned_data["valid_until"],
+            pdf=f.cleaned_data["pdf"],
+        ),
+    ),
     "agency_accept": (None, lambda r, o, f: services.valuation_order_agency_accept(order=o, actor=r.user)),
-    "return": (ReturnForm, lambda r, o, f: services.valuation_order_return(order=o, actor=r.user, **f.cleaned_data)),
+    "return": (
+        ReturnForm,
+        lambda r, o, f: services.valuation_order_return(order=o, actor=r.user, **f.cleaned_data),
+    ),
     "cancel": (None, lambda r, o, f: services.valuation_order_cancel(order=o, actor=r.user)),
 }
 
@@ -87,8 +112,12 @@ def order_create(request, case_pk):
     form = OrderForm(request.POST, program=case.program)
     if form.is_valid():
         try:
-            services.valuation_order_create(application=case, actor=request.user, fee=form.cleaned_data["fee"],
-                                            valuer=form.cleaned_data["valuer"])
+            services.valuation_order_create(
+                application=case,
+                actor=request.user,
+                fee=form.cleaned_data["fee"],
+                valuer=form.cleaned_data["valuer"],
+            )
             messages.success(request, _("Valuation ordered."))
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -106,8 +135,12 @@ def report_pdf(request, pk):
     path = settings.MEDIA_ROOT / report.pdf_storage_name
     if not path.exists():
         raise Http404
-    response = FileResponse(open(path, "rb"), as_attachment=True, filename=report.pdf_original_name,
-                            content_type="application/pdf")
+    response = FileResponse(
+        open(path, "rb"),
+        as_attachment=True,
+        filename=report.pdf_original_name,
+        content_type="application/pdf",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -128,21 +161,39 @@ def calculator(request):
     result = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        total, lines = relief_from_royalty(revenues=data["revenues"], royalty_rate=data["royalty_rate"],
-                                           tax_rate=data["tax_rate"], discount_rate=data["discount_rate"],
-                                           valuation_date=timezone.localdate(), expiry_date=data["expiry_date"])
+        total, lines = relief_from_royalty(
+            revenues=data["revenues"],
+            royalty_rate=data["royalty_rate"],
+            tax_rate=data["tax_rate"],
+            discount_rate=data["discount_rate"],
+            valuation_date=timezone.localdate(),
+            expiry_date=data["expiry_date"],
+        )
         result = {"total": total, "lines": lines}
-    return render(request, "valuations/calculator.html", {"form": form, "result": result, "cost_form": cost_form,
-                                                          "cost": cost, "score_form": score_form, "score": score})
+    return render(
+        request,
+        "valuations/calculator.html",
+        {
+            "form": form,
+            "result": result,
+            "cost_form": cost_form,
+            "cost": cost,
+            "score_form": score_form,
+            "score": score,
+        },
+    )
 
 
 def case_panel_context(request, application):
     orders = application.valuation_orders.select_related("valuer").prefetch_related("reports")
     if not orders and application.status != "valuation":
         return None
-    return {"orders": orders, "order_form": OrderForm(program=application.program),
-            "can_order": application.status == "valuation" and request.user.has_role(Role.CASE_OFFICER),
-            "flags": application.valuation_flags.all()}
+    return {
+        "orders": orders,
+        "order_form": OrderForm(program=application.program),
+        "can_order": application.status == "valuation" and request.user.has_role(Role.CASE_OFFICER),
+        "flags": application.valuation_flags.all(),
+    }
 
 
 PANELS = [CasePanel(order=40, template="valuations/_partials/case_panel.html", context=case_panel_context)]

@@ -17,10 +17,12 @@ register = template.Library()
 
 # every value below is escaped (html.escape: the same entities as Django's escape, without its lazy-string check,
 # which cost more than the rest of a row)
-ROW = ('<tr{late}><td><input class="form-check-input" type="checkbox" name="cases" value="{pk}" id="sel-{pk}">'
-       '<label class="visually-hidden" for="sel-{pk}">{select} {reference}</label></td>'
-       '<td><a href="{link}">{reference}</a>{flags}</td><td>{company}</td><td>{program}</td><td class="num">{amount}</td>'
-       "<td>{grade}</td><td>{status}</td><td>{assignee}</td><td>{due}{overdue}</td><td>{submitted}</td></tr>\n")
+ROW = (
+    '<tr{late}><td><input class="form-check-input" type="checkbox" name="cases" value="{pk}" id="sel-{pk}">'
+    '<label class="visually-hidden" for="sel-{pk}">{select} {reference}</label></td>'
+    '<td><a href="{link}">{reference}</a>{flags}</td><td>{company}</td><td>{program}</td><td class="num">{amount}</td>'
+    "<td>{grade}</td><td>{status}</td><td>{assignee}</td><td>{due}{overdue}</td><td>{submitted}</td></tr>\n"
+)
 PLACEHOLDER = 999999999  # reversed once; each row's link substitutes its own id
 
 
@@ -35,15 +37,26 @@ def queue_rows(cases, now=None):
     for case in cases:
         due, submitted = case["stage_due_at"], case["submitted_at"]
         late, pk = bool(due and due < now), str(case["id"])
-        rows.append(ROW.format(
-            late=' class="table-danger"' if late else "", pk=pk, select=select, reference=escape(case["reference"]),
-            link=escape(link.replace(str(PLACEHOLDER), pk)),
-            flags="".join(f' <span class="badge text-bg-warning" title="{escape(str(f))}">{flag_badge}</span>'
-                          for f in case.get("flags", ())),
-            company=escape(case["company__legal_name"]), program=escape(case["program__code"]),
-            amount=escape(money(case["requested_amount"], case["program__currency"])),
-            grade=escape(case["company__credit_grade"] or "—"),
-            status=escape(str(labels.get(case["status"], case["status"]))), assignee=escape(case["assignee__email"] or "—"),
-            due=timezone.localdate(due).isoformat() if due else "—", overdue=overdue if late else "",
-            submitted=timezone.localdate(submitted).isoformat() if submitted else ""))
+        rows.append(
+            ROW.format(
+                late=' class="table-danger"' if late else "",
+                pk=pk,
+                select=select,
+                reference=escape(case["reference"]),
+                link=escape(link.replace(str(PLACEHOLDER), pk)),
+                flags="".join(
+                    f' <span class="badge text-bg-warning" title="{escape(str(f))}">{flag_badge}</span>'
+                    for f in case.get("flags", ())
+                ),
+                company=escape(case["company__legal_name"]),
+                program=escape(case["program__code"]),
+                amount=escape(money(case["requested_amount"], case["program__currency"])),
+                grade=escape(case["company__credit_grade"] or "—"),
+                status=escape(str(labels.get(case["status"], case["status"]))),
+                assignee=escape(case["assignee__email"] or "—"),
+                due=timezone.localdate(due).isoformat() if due else "—",
+                overdue=overdue if late else "",
+                submitted=timezone.localdate(submitted).isoformat() if submitted else "",
+            )
+        )
     return mark_safe("".join(rows))

@@ -99,7 +99,11 @@ def test_an_attacker_elsewhere_cannot_lock_out_the_real_user(client, applicant, 
 def test_an_sme_signs_up_and_must_verify_the_email_first(client, mailoutbox):
     response = client.post(
         reverse("account_signup"),
-        {"email": "founder@newco.example", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+        {
+            "email": "founder@newco.example",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
@@ -128,12 +132,16 @@ def test_the_navigation_depends_on_the_role(client):
     assert "admin:index" in labels and "accounts:api_token" not in labels
 
 
-def test_a_password_reset_mails_a_link_and_says_nothing_about_unknown_addresses(client, applicant, mailoutbox):
+def test_a_password_reset_mails_a_link_and_says_nothing_about_unknown_addresses(
+    client, applicant, mailoutbox
+):
     known = client.post(reverse("account_reset_password"), {"email": applicant.email})
     unknown = client.post(reverse("account_reset_password"), {"email": "nobody@nowhere.example"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
-    assert [m.to for m in mailoutbox if "password" in m.subject.lower() or "Password" in m.body][0] == [applicant.email]
+    assert [m.to for m in mailoutbox if "password" in m.subject.lower() or "Password" in m.body][0] == [
+        applicant.email
+    ]
 
 
 def test_a_user_creates_and_rotates_an_api_token(client, lender):

@@ -13,8 +13,15 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from accounts.roles import Role
 from tests.factories import make_submitted, make_user
 
-ROLES = [Role.APPLICANT, Role.CASE_OFFICER, Role.APPROVER, Role.VALUER, Role.LENDER_OFFICER, Role.FUND_MANAGER,
-         Role.OFFICIAL]
+ROLES = [
+    Role.APPLICANT,
+    Role.CASE_OFFICER,
+    Role.APPROVER,
+    Role.VALUER,
+    Role.LENDER_OFFICER,
+    Role.FUND_MANAGER,
+    Role.OFFICIAL,
+]
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
@@ -43,15 +50,22 @@ def test_no_operation_fails_or_breaks_its_schema_for_any_role(program, agency, k
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-                  database=None)
+        @settings(
+            max_examples=4,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         def exercise(case):
             for role, key in tokens.items():
                 response = case.call(headers={"Authorization": f"Token {key}"})
                 try:
                     case.validate_response(response, checks=CHECKS)
                 except Exception as exc:
-                    failures.append(f"{case.operation.label} as {role}: {type(exc).__name__}: {str(exc)[:300]}")
+                    failures.append(
+                        f"{case.operation.label} as {role}: {type(exc).__name__}: {str(exc)[:300]}"
+                    )
                     return
 
         exercise()

@@ -14,7 +14,11 @@ def test_an_event_records_who_what_on_which_row_and_from_where(officer, company)
     token = current_ip.set("192.0.2.10")
     try:
         event = audit_record(
-            actor=officer, action="company.checked", target=company, old_state="new", new_state="checked",
+            actor=officer,
+            action="company.checked",
+            target=company,
+            old_state="new",
+            new_state="checked",
             details={"comment": "looks fine", "amount": __import__("decimal").Decimal("1.50")},
         )
     finally:
@@ -50,7 +54,9 @@ def test_on_postgresql_update_and_delete_are_refused_by_the_trigger(officer, com
     assert AuditEvent.objects.get(pk=event.pk).details == {}
 
 
-def test_the_timeline_shows_a_cases_events_and_hides_internal_ones_from_applicants(officer, company, other_company):
+def test_the_timeline_shows_a_cases_events_and_hides_internal_ones_from_applicants(
+    officer, company, other_company
+):
     audit_record(actor=officer, action="case.screened", target=company, applicant_visible=True)
     audit_record(actor=officer, action="case.internal_note", target=company)
     audit_record(actor=officer, action="case.screened", target=other_company, applicant_visible=True)

@@ -28,13 +28,17 @@ def _queries(client, url):
 
 
 @freeze_time("2026-03-02 09:00:00")
-def test_the_queue_page_and_api_run_a_constant_number_of_queries(client, api_client, program, officer, approver):
+def test_the_queue_page_and_api_run_a_constant_number_of_queries(
+    client, api_client, program, officer, approver
+):
     first = make_submitted(program)
     services.case_assign(application=first, officer=officer, actor=approver)
     client.force_login(officer)
     api = _api(api_client, officer)
     urls = [reverse("casework:queue"), reverse("casework:queue") + "?view=overdue&ordering=-amount"]
-    client.get(urls[0])  # the session's activity stamp is written at most once a minute: not what is counted here
+    client.get(
+        urls[0]
+    )  # the session's activity stamp is written at most once a minute: not what is counted here
 
     def cold(url):  # the counts are cached: count the queries of a request that has to make them
         cache.clear()
@@ -67,13 +71,21 @@ def test_filters_find_cases_by_text_status_and_saved_view(client, program, offic
 
 def test_bad_filter_values_do_not_break_the_queue(client, api_client, officer, submitted):
     client.force_login(officer)
-    for query in ["?amount_min=abc", "?due_within=-5", "?submitted_from=notadate", "?q=%00", "?program=999999"]:
+    for query in [
+        "?amount_min=abc",
+        "?due_within=-5",
+        "?submitted_from=notadate",
+        "?q=%00",
+        "?program=999999",
+    ]:
         assert client.get(reverse("casework:queue") + query).status_code == 200, query
     api = _api(api_client, officer)
     assert api.get("/api/v1/cases/?amount_min=abc").status_code == 400
 
 
-def test_staff_of_another_agency_and_applicants_get_404_on_cases(client, api_client, submitted, other_agency, applicant):
+def test_staff_of_another_agency_and_applicants_get_404_on_cases(
+    client, api_client, submitted, other_agency, applicant
+):
     outsider = make_user("case_officer", other_agency)
     client.force_login(outsider)
     assert client.get(reverse("casework:case", args=[submitted.pk])).status_code == 404
@@ -104,21 +116,29 @@ def test_an_illegal_move_is_a_409_in_the_api_and_a_message_in_the_ui(client, api
 def test_a_refused_request_keeps_what_the_officer_typed(client, officer, submitted):
     client.force_login(officer)
     client.post(reverse("casework:action", args=[submitted.pk, "start_screening"]))
-    response = client.post(reverse("casework:action", args=[submitted.pk, "request_info"]),
-                           {"question": "Please send the 2025 audited accounts", "due_date": "2001-01-01"})
+    response = client.post(
+        reverse("casework:action", args=[submitted.pk, "request_info"]),
+        {"question": "Please send the 2025 audited accounts", "due_date": "2001-01-01"},
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "Please send the 2025 audited accounts" in body and "must be after today" in body
 
 
-def test_the_officer_works_the_case_on_the_page_and_the_applicant_answers(client, officer, approver, applicant, submitted):
+def test_the_officer_works_the_case_on_the_page_and_the_applicant_answers(
+    client, officer, approver, applicant, submitted
+):
     client.force_login(officer)
     case_url = reverse("casework:case", args=[submitted.pk])
     assert client.get(case_url).status_code == 200
     client.post(reverse("casework:action", args=[submitted.pk, "start_screening"]))
-    client.post(reverse("casework:action", args=[submitted.pk, "request_info"]),
-                {"question": "Who owns patent 1?", "due_date": (date.today() + timedelta(days=5)).isoformat()})
-    client.post(reverse("casework:action", args=[submitted.pk, "note"]), {"kind": "internal", "body": "Secret doubt"})
+    client.post(
+        reverse("casework:action", args=[submitted.pk, "request_info"]),
+        {"question": "Who owns patent 1?", "due_date": (date.today() + timedelta(days=5)).isoformat()},
+    )
+    client.post(
+        reverse("casework:action", args=[submitted.pk, "note"]), {"kind": "internal", "body": "Secret doubt"}
+    )
     client.force_login(applicant)
     applicant_page = client.get(reverse("applications:detail", args=[submitted.pk])).content.decode()
     assert "Who owns patent 1?" in applicant_page and "Secret doubt" not in applicant_page
@@ -127,21 +147,30 @@ def test_the_officer_works_the_case_on_the_page_and_the_applicant_answers(client
     submitted.refresh_from_db()
     assert submitted.status == Status.SCREENING
     client.force_login(officer)
-    for action, data in [("checklist", {"documents_complete": "on", "eligibility_confirmed": "on", "identity_checked": "on"}),
-                         ("send_to_valuation", {}), ("start_credit_review", {})]:
+    for action, data in [
+        ("checklist", {"documents_complete": "on", "eligibility_confirmed": "on", "identity_checked": "on"}),
+        ("send_to_valuation", {}),
+        ("start_credit_review", {}),
+    ]:
         client.post(reverse("casework:action", args=[submitted.pk, action]), data)
     criteria = list(submitted.program.rubric.all())
-    client.post(reverse("casework:action", args=[submitted.pk, "scores"]),
-                {**{f"score_{c.pk}": "4" for c in criteria}, **{f"comment_{c.pk}": "fine" for c in criteria}})
+    client.post(
+        reverse("casework:action", args=[submitted.pk, "scores"]),
+        {**{f"score_{c.pk}": "4" for c in criteria}, **{f"comment_{c.pk}": "fine" for c in criteria}},
+    )
     client.post(reverse("casework:action", args=[submitted.pk, "recommend"]), {"conditions": ""})
     submitted.refresh_from_db()
     assert submitted.status == Status.RECOMMENDED
-    own = client.post(reverse("casework:action", args=[submitted.pk, "decide"]),
-                      {"outcome": "approve", "reason_code": "A00"})
+    own = client.post(
+        reverse("casework:action", args=[submitted.pk, "decide"]),
+        {"outcome": "approve", "reason_code": "A00"},
+    )
     assert own.status_code == 400  # the officer is not an approver
     client.force_login(approver)
-    client.post(reverse("casework:action", args=[submitted.pk, "decide"]),
-                {"outcome": "approve", "reason_code": "A00", "comment": "Congratulations"})
+    client.post(
+        reverse("casework:action", args=[submitted.pk, "decide"]),
+        {"outcome": "approve", "reason_code": "A00", "comment": "Congratulations"},
+    )
     submitted.refresh_from_db()
     assert submitted.status == Status.APPROVED
     client.force_login(applicant)
@@ -166,11 +195,17 @@ def test_queue_rows_escape_what_users_typed_and_show_each_column(client, program
     html = client.get(reverse("casework:queue")).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in html
-    row = html[html.index(f'id="sel-{case.pk}"'):]
-    row = row[:row.index("</tr>")]
+    row = html[html.index(f'id="sel-{case.pk}"') :]
+    row = row[: row.index("</tr>")]
     link = reverse("casework:case", args=[case.pk])
-    for text in [f'href="{link}"', f">{case.reference}</a>", "123,456,789 KRW", "<td>BB</td>", officer.email,
-                 f"<td>{case.get_status_display()}</td>"]:
+    for text in [
+        f'href="{link}"',
+        f">{case.reference}</a>",
+        "123,456,789 KRW",
+        "<td>BB</td>",
+        officer.email,
+        f"<td>{case.get_status_display()}</td>",
+    ]:
         assert text in row, text
 
 
@@ -185,7 +220,9 @@ def test_the_cached_filters_follow_the_query_and_the_language(client, program, o
     assert ">적용</button>" in client.get(url).content.decode()
 
 
-def test_in_korean_the_submitted_status_and_the_submission_date_column_read_differently(client, program, officer):
+def test_in_korean_the_submitted_status_and_the_submission_date_column_read_differently(
+    client, program, officer
+):
     make_submitted(program)
     client.force_login(officer)
     client.cookies["django_language"] = "ko"

@@ -19,16 +19,24 @@ pytestmark = pytest.mark.django_db
 
 def screen(case, officer):
     services.case_start_screening(application=case, actor=officer)
-    services.checklist_update(application=case, actor=officer, documents_complete=True, eligibility_confirmed=True,
-                              identity_checked=True)
+    services.checklist_update(
+        application=case,
+        actor=officer,
+        documents_complete=True,
+        eligibility_confirmed=True,
+        identity_checked=True,
+    )
 
 
 def to_recommended(case, officer):
     screen(case, officer)
     services.case_send_to_valuation(application=case, actor=officer)
     services.case_start_credit_review(application=case, actor=officer)
-    services.credit_score(application=case, actor=officer,
-                          scores={c.pk: (4, "ok") for c in RubricCriterion.objects.filter(program=case.program)})
+    services.credit_score(
+        application=case,
+        actor=officer,
+        scores={c.pk: (4, "ok") for c in RubricCriterion.objects.filter(program=case.program)},
+    )
     services.case_recommend(application=case, actor=officer, conditions="Pledge first")
 
 
@@ -37,8 +45,9 @@ ALL_ACTIONS = sorted({action for (_source, action) in TRANSITIONS})
 
 @pytest.mark.parametrize("status", [s for s in Status.values])
 @pytest.mark.parametrize("action", ALL_ACTIONS)
-def test_every_move_in_the_table_is_legal_and_every_other_is_refused_with_nothing_changed(status, action, submitted,
-                                                                                          officer):
+def test_every_move_in_the_table_is_legal_and_every_other_is_refused_with_nothing_changed(
+    status, action, submitted, officer
+):
     Application.objects.filter(pk=submitted.pk).update(status=status)
     submitted.refresh_from_db()
     events_before = AuditEvent.objects.count()
@@ -54,11 +63,14 @@ def test_every_move_in_the_table_is_legal_and_every_other_is_refused_with_nothin
         assert submitted.status == target and AuditEvent.objects.count() == events_before + 1
 
 
-def test_the_whole_happy_path_with_four_eyes(submitted, officer, approver, applicant, mailoutbox,
-                                             django_capture_on_commit_callbacks):
+def test_the_whole_happy_path_with_four_eyes(
+    submitted, officer, approver, applicant, mailoutbox, django_capture_on_commit_callbacks
+):
     to_recommended(submitted, officer)
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_decide(application=submitted, actor=approver, approve=True, reason_code="A01", comment="Welcome")
+        services.case_decide(
+            application=submitted, actor=approver, approve=True, reason_code="A01", comment="Welcome"
+        )
     submitted.refresh_from_db()
     assert submitted.status == Status.APPROVED and submitted.approved_amount == submitted.requested_amount
     assert any(applicant.email in m.to and "Approved" in m.subject for m in mailoutbox)
@@ -83,13 +95,16 @@ def test_the_officer_who_recommended_can_never_decide(submitted, officer, agency
 def test_an_approver_of_another_agency_cannot_decide(submitted, officer, other_agency):
     to_recommended(submitted, officer)
     with pytest.raises(PermissionRefused):
-        services.case_decide(application=submitted, actor=make_user("approver", other_agency), approve=True,
-                             reason_code="A00")
+        services.case_decide(
+            application=submitted, actor=make_user("approver", other_agency), approve=True, reason_code="A00"
+        )
 
 
 def test_rejection_releases_the_whole_reservation(submitted, officer, approver):
     to_recommended(submitted, officer)
-    services.case_decide(application=submitted, actor=approver, approve=False, reason_code="R30", comment="Weak")
+    services.case_decide(
+        application=submitted, actor=approver, approve=False, reason_code="R30", comment="Weak"
+    )
     assert Program.objects.get(pk=submitted.program_id).budget_committed == 0
 
 
@@ -118,7 +133,9 @@ def test_a_recommendation_needs_every_criterion_scored(submitted, officer):
         services.case_recommend(application=submitted, actor=officer)
 
 
-def test_an_officer_with_a_conflict_of_interest_is_never_assigned(submitted, officer, second_officer, approver):
+def test_an_officer_with_a_conflict_of_interest_is_never_assigned(
+    submitted, officer, second_officer, approver
+):
     services.conflict_declare(officer=officer, company=submitted.company, reason="Brother-in-law is the CEO")
     with pytest.raises(Conflict) as error:
         services.case_assign(application=submitted, officer=officer, actor=approver)
@@ -129,14 +146,18 @@ def test_an_officer_with_a_conflict_of_interest_is_never_assigned(submitted, off
         assert submitted.assignee == second_officer
 
 
-def test_declaring_a_conflict_unassigns_the_officer_from_that_companys_open_cases(submitted, officer, approver):
+def test_declaring_a_conflict_unassigns_the_officer_from_that_companys_open_cases(
+    submitted, officer, approver
+):
     services.case_assign(application=submitted, officer=officer, actor=approver)
     services.conflict_declare(officer=officer, company=submitted.company, reason="Shareholder")
     submitted.refresh_from_db()
     assert submitted.assignee is None
 
 
-def test_automatic_assignment_goes_to_the_least_loaded_officer(program, officer, second_officer, approver, applicant):
+def test_automatic_assignment_goes_to_the_least_loaded_officer(
+    program, officer, second_officer, approver, applicant
+):
     from tests.factories import make_submitted
 
     first, second = make_submitted(program), make_submitted(program)
@@ -153,8 +174,9 @@ def test_the_sla_clock_pauses_while_the_applicant_owes_an_answer(submitted, offi
         submitted.refresh_from_db()
         assert submitted.stage_due_at.isoformat().startswith("2026-03-07T09:00")
     with freeze_time("2026-03-04 09:00:00"):  # 3 days left
-        info = services.case_request_info(application=submitted, actor=officer, question="Accounts?",
-                                          due_date=date(2026, 3, 20))
+        info = services.case_request_info(
+            application=submitted, actor=officer, question="Accounts?", due_date=date(2026, 3, 20)
+        )
         submitted.refresh_from_db()
         assert submitted.stage_due_at is None and submitted.status == Status.INFO_REQUESTED
     with freeze_time("2026-03-14 09:00:00"):  # ten days later the answer comes
@@ -167,8 +189,12 @@ def test_the_sla_clock_pauses_while_the_applicant_owes_an_answer(submitted, offi
 def test_an_answer_returns_the_case_to_the_stage_that_asked(submitted, officer, applicant):
     screen(submitted, officer)
     services.case_send_to_valuation(application=submitted, actor=officer)
-    info = services.case_request_info(application=submitted, actor=officer, question="Royalty data?",
-                                      due_date=date.today() + timedelta(days=5))
+    info = services.case_request_info(
+        application=submitted,
+        actor=officer,
+        question="Royalty data?",
+        due_date=date.today() + timedelta(days=5),
+    )
     services.case_answer_info(request=info, actor=applicant, answer="Here")
     submitted.refresh_from_db()
     assert submitted.status == Status.VALUATION
@@ -178,16 +204,19 @@ def test_an_answer_returns_the_case_to_the_stage_that_asked(submitted, officer, 
 
 def test_only_one_open_information_request_at_a_time(submitted, officer):
     services.case_start_screening(application=submitted, actor=officer)
-    services.case_request_info(application=submitted, actor=officer, question="A", due_date=date.today() + timedelta(days=3))
+    services.case_request_info(
+        application=submitted, actor=officer, question="A", due_date=date.today() + timedelta(days=3)
+    )
     with pytest.raises(IllegalTransition):
-        services.case_request_info(application=submitted, actor=officer, question="B",
-                                   due_date=date.today() + timedelta(days=3))
+        services.case_request_info(
+            application=submitted, actor=officer, question="B", due_date=date.today() + timedelta(days=3)
+        )
     assert InformationRequest.objects.filter(application=submitted).count() == 1
 
 
-def test_the_digest_sends_one_email_per_person_listing_all_their_overdue_cases(program, officer, second_officer,
-                                                                               approver, mailoutbox,
-                                                                               django_capture_on_commit_callbacks):
+def test_the_digest_sends_one_email_per_person_listing_all_their_overdue_cases(
+    program, officer, second_officer, approver, mailoutbox, django_capture_on_commit_callbacks
+):
     from casework.tasks import send_overdue_digest
     from tests.factories import make_submitted
 
@@ -202,7 +231,11 @@ def test_the_digest_sends_one_email_per_person_listing_all_their_overdue_cases(p
     for mail in mailoutbox:
         if "overdue" in mail.subject:
             by_person.setdefault(mail.to[0], []).append(mail)
-    assert {k: len(v) for k, v in by_person.items()} == {officer.email: 1, second_officer.email: 1, approver.email: 1}
+    assert {k: len(v) for k, v in by_person.items()} == {
+        officer.email: 1,
+        second_officer.email: 1,
+        approver.email: 1,
+    }
     assert by_person[officer.email][0].subject.startswith("2 overdue")
     assert by_person[approver.email][0].subject.startswith("3 overdue")
 
@@ -220,11 +253,36 @@ def test_internal_notes_are_not_on_the_applicants_timeline(submitted, officer):
 @pytest.mark.parametrize(
     ("limits", "expected_amount", "expected_rule"),
     [
-        ({"requested": 500, "program_maximum": 1000, "accepted_valuation": 2000, "exposure_elsewhere": 0}, 500, "requested_amount"),
-        ({"requested": 900, "program_maximum": 800, "accepted_valuation": 4000, "exposure_elsewhere": 0}, 800, "program_maximum"),
-        ({"requested": 900, "program_maximum": 1000, "accepted_valuation": 1000, "exposure_elsewhere": 0}, 500, "advance_rate"),
-        ({"requested": 900, "program_maximum": 1000, "accepted_valuation": None, "exposure_elsewhere": 1800}, 200, "exposure_headroom"),
-        ({"requested": 900, "program_maximum": 1000, "accepted_valuation": None, "exposure_elsewhere": 0}, 900, "requested_amount"),
+        (
+            {"requested": 500, "program_maximum": 1000, "accepted_valuation": 2000, "exposure_elsewhere": 0},
+            500,
+            "requested_amount",
+        ),
+        (
+            {"requested": 900, "program_maximum": 800, "accepted_valuation": 4000, "exposure_elsewhere": 0},
+            800,
+            "program_maximum",
+        ),
+        (
+            {"requested": 900, "program_maximum": 1000, "accepted_valuation": 1000, "exposure_elsewhere": 0},
+            500,
+            "advance_rate",
+        ),
+        (
+            {
+                "requested": 900,
+                "program_maximum": 1000,
+                "accepted_valuation": None,
+                "exposure_elsewhere": 1800,
+            },
+            200,
+            "exposure_headroom",
+        ),
+        (
+            {"requested": 900, "program_maximum": 1000, "accepted_valuation": None, "exposure_elsewhere": 0},
+            900,
+            "requested_amount",
+        ),
     ],
 )
 def test_the_lowest_limit_wins_and_the_binding_rule_is_named(limits, expected_amount, expected_rule):
@@ -233,8 +291,15 @@ def test_the_lowest_limit_wins_and_the_binding_rule_is_named(limits, expected_am
 
 
 def test_amounts_round_down_to_the_currencys_unit():
-    result = proposed_amount(requested=10**9, program_maximum=10**9, advance_rate=Decimal("0.333"),
-                             accepted_valuation=1000001, exposure_ceiling=10**9, exposure_elsewhere=0, currency_places=0)
+    result = proposed_amount(
+        requested=10**9,
+        program_maximum=10**9,
+        advance_rate=Decimal("0.333"),
+        accepted_valuation=1000001,
+        exposure_ceiling=10**9,
+        exposure_elsewhere=0,
+        currency_places=0,
+    )
     assert result.amount == Decimal("333000")
 
 

@@ -19,7 +19,11 @@ def test_health_fails_with_503_when_no_worker_answers(client, real_queue):
     body = response.json()
     assert body["status"] == "fail"
     assert body["checks"]["database"]["ok"] is True
-    assert body["checks"]["worker"] == {"ok": False, "error": "no worker answered in time", "ms": body["checks"]["worker"]["ms"]}
+    assert body["checks"]["worker"] == {
+        "ok": False,
+        "error": "no worker answered in time",
+        "ms": body["checks"]["worker"]["ms"],
+    }
 
 
 @pytest.mark.django_db
@@ -36,5 +40,6 @@ def test_health_is_200_when_a_real_worker_answers_through_redis(client, real_que
         response = client.get("/health/")
     assert response.status_code == 200, response.json()
     assert response.json()["checks"] == {
-        name: {"ok": True, "ms": response.json()["checks"][name]["ms"]} for name in ("database", "broker", "worker")
+        name: {"ok": True, "ms": response.json()["checks"][name]["ms"]}
+        for name in ("database", "broker", "worker")
     }

@@ -15,8 +15,16 @@ from tests.factories import TEST_PASSWORD, TEST_TOTP_SECRET
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
@@ -25,7 +33,11 @@ def pytest_collection_modifyitems(config, items):
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
             if not Path(CHROMIUM).exists():
-                item.add_marker(pytest.mark.skip(reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"))
+                item.add_marker(
+                    pytest.mark.skip(
+                        reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+                    )
+                )
 
 
 @pytest.fixture(scope="session")

@@ -27,10 +27,15 @@ def test_every_role_signs_in_through_the_browser_and_lands_on_its_home(page, rol
 
 
 def test_an_sme_signs_up_registers_two_patents_is_told_why_it_is_ineligible_fixes_it_and_submits(page):
-    program = ProgramFactory(code="KIPO", name="IP-Collateral Loan", min_amount=Decimal("1000000"),
-                             max_amount=Decimal("500000000"))
-    EligibilityRule.objects.create(program=program, kind="company_size", parameters={"max_employees": 300},
-                                   explanation="At most 300 employees")
+    program = ProgramFactory(
+        code="KIPO", name="IP-Collateral Loan", min_amount=Decimal("1000000"), max_amount=Decimal("500000000")
+    )
+    EligibilityRule.objects.create(
+        program=program,
+        kind="company_size",
+        parameters={"max_employees": 300},
+        explanation="At most 300 employees",
+    )
     page.goto("/")
     page.get_by_role("link", name="Register your company").first.click()
     page.get_by_label("Email").fill("founder@newco.example")
@@ -83,7 +88,9 @@ def test_an_sme_signs_up_registers_two_patents_is_told_why_it_is_ineligible_fixe
     assert application.reference in page.content() and "application.submit" in page.content()
 
 
-def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approves(page, staff_sign_in, agency):
+def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approves(
+    page, staff_sign_in, agency
+):
     from accounts.roles import OrganizationKind
     from tests.factories import OrganizationFactory, make_submitted
 
@@ -91,8 +98,13 @@ def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approve
     approver = make_user(Role.APPROVER, agency)
     firm = OrganizationFactory(kind=OrganizationKind.VALUER, name="Hanbit Valuation")
     valuer = make_user(Role.VALUER, firm)
-    program = ProgramFactory(agency=agency, code="KIBO", valuation_subsidy_share=Decimal("0.7"),
-                             valuation_subsidy_cap=Decimal("5000000"), valuation_budget=Decimal("100000000"))
+    program = ProgramFactory(
+        agency=agency,
+        code="KIBO",
+        valuation_subsidy_share=Decimal("0.7"),
+        valuation_subsidy_cap=Decimal("5000000"),
+        valuation_budget=Decimal("100000000"),
+    )
     program.officers.add(officer)
     program.valuer_panel.add(firm)
     case = make_submitted(program)
@@ -133,7 +145,8 @@ def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approve
     page.get_by_label("Assumptions").fill("Relief from royalty at 4.5%")
     page.get_by_label("Valid until").fill((date.today() + timedelta(days=365)).isoformat())
     page.get_by_label("Signed report (PDF)").set_input_files(
-        files=[{"name": "signed.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}])
+        files=[{"name": "signed.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}]
+    )
     page.get_by_role("button", name="Submit the report").click()
     assert page.get_by_test_id("order-status").inner_text() == "Report submitted"
     sign_out(page)
@@ -190,8 +203,9 @@ def test_the_sme_journey_starts_in_korean(page):
     assert page.locator("html").get_attribute("lang") == "ko"
 
 
-def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and_auctions_the_ip(page, staff_sign_in,
-                                                                                              program, officer):
+def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and_auctions_the_ip(
+    page, staff_sign_in, program, officer
+):
     from accounts.roles import OrganizationKind
     from facilities import services as facility_services
     from facilities.models import Facility
@@ -201,17 +215,26 @@ def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and
 
     bank = OrganizationFactory(kind=OrganizationKind.LENDER, name="Bank A")
     banker = make_user(Role.LENDER_OFFICER, bank)
-    Program.objects.filter(pk=program.pk).update(kind="ip_guaranteed_loan", guarantee_coverage_min=Decimal("0.7"),
-                                                 guarantee_coverage_max=Decimal("0.8"),
-                                                 guarantee_fee_min=Decimal("0.01"), guarantee_fee_max=Decimal("0.02"))
+    Program.objects.filter(pk=program.pk).update(
+        kind="ip_guaranteed_loan",
+        guarantee_coverage_min=Decimal("0.7"),
+        guarantee_coverage_max=Decimal("0.8"),
+        guarantee_fee_min=Decimal("0.01"),
+        guarantee_fee_max=Decimal("0.02"),
+    )
     program.refresh_from_db()
     program.partner_lenders.add(bank)
     case = make_submitted(program)
     Application.objects.filter(pk=case.pk).update(status="approved", approved_amount=Decimal("1200000"))
     case.refresh_from_db()
     facility = facility_services.facility_create_from_application(
-        application=case, actor=officer, lender=bank, term_months=12, schedule_type="equal_principal",
-        pledges=[(a, f"REG-{a.pk}", date.today()) for a in case.ip_assets.all()])
+        application=case,
+        actor=officer,
+        lender=bank,
+        term_months=12,
+        schedule_type="equal_principal",
+        pledges=[(a, f"REG-{a.pk}", date.today()) for a in case.ip_assets.all()],
+    )
     sign_in(page, banker.email)
     page.get_by_role("link", name="Facilities").first.click()
     page.get_by_role("link", name=case.reference).click()
@@ -219,15 +242,21 @@ def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and
     page.get_by_role("button", name="Record the disbursement").click()
     assert page.get_by_test_id("facility-status").inner_text() == "Active"
     page.get_by_label("Paid on").fill((date.today() - timedelta(days=170)).isoformat())
-    page.locator("form[action$='/repay/'] input[name=amount]").fill("102000")  # 100,000 principal + 2,000 interest
+    page.locator("form[action$='/repay/'] input[name=amount]").fill(
+        "102000"
+    )  # 100,000 principal + 2,000 interest
     page.get_by_label("Bank reference").fill("TX-1")
     page.get_by_role("button", name="Record the repayment").click()
     assert "1,100,000" in page.get_by_test_id("outstanding").inner_text()
     facility_services.facilities_update_dpd()  # the nightly job
     page.reload()
     assert page.get_by_test_id("facility-status").inner_text() == "Defaulted"
-    for label in ("Default notice sent", "Collection efforts documented", "Pledge registration attached",
-                  "Loan statement attached"):
+    for label in (
+        "Default notice sent",
+        "Collection efforts documented",
+        "Pledge registration attached",
+        "Loan statement attached",
+    ):
         page.get_by_label(label).check()
     page.get_by_role("button", name="File the claim").click()
     sign_out(page)
@@ -236,7 +265,9 @@ def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and
     page.get_by_role("button", name="Pay the claim and take over the IP").click()
     page.get_by_label("Channel").select_option("auction")
     page.get_by_label("Opening price (auction)").fill("300000")
-    page.get_by_label("Bids close on (auction, ≤ 30 days)").fill((date.today() + timedelta(days=14)).isoformat())
+    page.get_by_label("Bids close on (auction, ≤ 30 days)").fill(
+        (date.today() + timedelta(days=14)).isoformat()
+    )
     page.get_by_role("button", name="Open the disposal").click()
     page.get_by_label("Bidder").fill("IP Recovery Fund")
     page.get_by_role("spinbutton", name="Bid").fill("450000")
@@ -251,7 +282,9 @@ def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and
     assert Facility.objects.get(pk=facility.pk).status == "closed"
 
 
-def test_an_official_picks_a_program_and_a_period_on_the_dashboard_and_downloads_it(page, staff_sign_in, program):
+def test_an_official_picks_a_program_and_a_period_on_the_dashboard_and_downloads_it(
+    page, staff_sign_in, program
+):
     from tests.factories import make_submitted
 
     make_submitted(program)

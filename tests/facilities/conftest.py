@@ -30,13 +30,23 @@ def guaranteed(program, submitted, bank, officer):
     """A guaranteed facility (80% coverage) with the case's IP pledged."""
     from programs.models import Program
 
-    Program.objects.filter(pk=program.pk).update(kind="ip_guaranteed_loan", guarantee_coverage_min=Decimal("0.7"),
-                                                 guarantee_coverage_max=Decimal("0.8"), guarantee_fee_min=Decimal("0.005"),
-                                                 guarantee_fee_max=Decimal("0.03"), default_threshold_days=90)
+    Program.objects.filter(pk=program.pk).update(
+        kind="ip_guaranteed_loan",
+        guarantee_coverage_min=Decimal("0.7"),
+        guarantee_coverage_max=Decimal("0.8"),
+        guarantee_fee_min=Decimal("0.005"),
+        guarantee_fee_max=Decimal("0.03"),
+        default_threshold_days=90,
+    )
     program.refresh_from_db()
     program.partner_lenders.add(bank)
     case = approved_case(program, submitted)
     case.program.refresh_from_db()
     return services.facility_create_from_application(
-        application=case, actor=officer, lender=bank, term_months=12, schedule_type="equal_principal",
-        pledges=[(a, f"REG-{a.pk}", date(2026, 1, 2)) for a in case.ip_assets.all()])
+        application=case,
+        actor=officer,
+        lender=bank,
+        term_months=12,
+        schedule_type="equal_principal",
+        pledges=[(a, f"REG-{a.pk}", date(2026, 1, 2)) for a in case.ip_assets.all()],
+    )

@@ -22,8 +22,9 @@ CHECKLIST = {item: True for item in recovery.CLAIM_CHECKLIST}
 
 
 def disburse(facility, banker, key="k1", on=date(2026, 1, 1)):
-    return services.facility_disburse(facility=facility, actor=banker, amount=facility.principal, disbursed_on=on,
-                                      idempotency_key=key)
+    return services.facility_disburse(
+        facility=facility, actor=banker, amount=facility.principal, disbursed_on=on, idempotency_key=key
+    )
 
 
 def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(guaranteed, banker, officer):
@@ -31,8 +32,9 @@ def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(gu
     guaranteed.refresh_from_db()
     assert guaranteed.status == FacilityStatus.ACTIVE and guaranteed.installments.count() == 12
     assert Program.objects.get(pk=guaranteed.application.program_id).budget_used == Decimal("1200000")
-    services.repayment_record(facility=guaranteed, actor=banker, amount=Decimal("102000"), paid_on=date(2026, 2, 1),
-                              reference="R1")
+    services.repayment_record(
+        facility=guaranteed, actor=banker, amount=Decimal("102000"), paid_on=date(2026, 2, 1), reference="R1"
+    )
     with freeze_time("2026-06-15"):
         [defaulted] = services.facilities_update_dpd()
     assert defaulted.pk == guaranteed.pk
@@ -41,27 +43,47 @@ def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(gu
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
     assert claim.amount_claimed == (guaranteed.exposure_at_default * Decimal("0.8")).quantize(Decimal("1"))
     recovery.claim_pay(claim=claim, actor=officer)
-    assert set(IPAsset.objects.filter(pledges__facility=guaranteed).values_list("encumbrance", flat=True)) == {"taken_over"}
+    assert set(
+        IPAsset.objects.filter(pledges__facility=guaranteed).values_list("encumbrance", flat=True)
+    ) == {"taken_over"}
     with freeze_time("2026-07-01"):
-        disposal = recovery.disposal_open(facility=guaranteed, actor=officer, channel="auction",
-                                          opening_price=Decimal("100000"), bids_close_on=date(2026, 7, 20))
+        disposal = recovery.disposal_open(
+            facility=guaranteed,
+            actor=officer,
+            channel="auction",
+            opening_price=Decimal("100000"),
+            bids_close_on=date(2026, 7, 20),
+        )
         recovery.bid_place(disposal=disposal, bidder="Pharma Co", amount=Decimal("400000"))
         recovery.bid_place(disposal=disposal, bidder="Fund X", amount=Decimal("450001"))
         with pytest.raises(InvalidInput):
             recovery.bid_place(disposal=disposal, bidder="Lowball", amount=Decimal("10"))
         recovery.disposal_award(disposal=disposal, actor=officer)
-        closed = recovery.disposal_close(disposal=disposal, actor=officer, proceeds=Decimal("450001"),
-                                         write_off_reason="W10")
+        closed = recovery.disposal_close(
+            disposal=disposal, actor=officer, proceeds=Decimal("450001"), write_off_reason="W10"
+        )
     assert closed.agency_share + closed.bank_share == Decimal("450001")
     assert closed.agency_share == (Decimal("450001") * Decimal("0.8")).quantize(Decimal("1"))
-    assert set(IPAsset.objects.filter(pledges__facility=guaranteed).values_list("encumbrance", flat=True)) == {"disposed"}
+    assert set(
+        IPAsset.objects.filter(pledges__facility=guaranteed).values_list("encumbrance", flat=True)
+    ) == {"disposed"}
     actions = [e.action for e in case_timeline(case=guaranteed.application)]
-    for expected in ["facility.created", "facility.disbursed", "facility.repayment", "facility.defaulted",
-                     "recovery.claim_filed", "recovery.claim_paid", "recovery.disposal_opened", "recovery.closed"]:
+    for expected in [
+        "facility.created",
+        "facility.disbursed",
+        "facility.repayment",
+        "facility.defaulted",
+        "recovery.claim_filed",
+        "recovery.claim_paid",
+        "recovery.disposal_opened",
+        "recovery.closed",
+    ]:
         assert expected in actions
 
 
-def test_a_retry_with_the_same_key_returns_the_first_disbursement_and_another_key_is_refused(guaranteed, banker):
+def test_a_retry_with_the_same_key_returns_the_first_disbursement_and_another_key_is_refused(
+    guaranteed, banker
+):
     first, created = disburse(guaranteed, banker, key="abc")
     again, created_again = disburse(guaranteed, banker, key="abc")
     assert created and not created_again and first == again
@@ -74,21 +96,37 @@ def test_a_retry_with_the_same_key_returns_the_first_disbursement_and_another_ke
 def test_an_asset_can_be_pledged_to_one_live_facility_only(guaranteed, officer):
     asset = guaranteed.pledges.first().asset
     with pytest.raises(Conflict):
-        services.pledge_register(facility=guaranteed, asset=asset, registration_reference="X", registered_on=date.today(),
-                                 actor=officer)
+        services.pledge_register(
+            facility=guaranteed,
+            asset=asset,
+            registration_reference="X",
+            registered_on=date.today(),
+            actor=officer,
+        )
 
 
 def test_repaying_everything_releases_the_pledges(guaranteed, banker):
     disburse(guaranteed, banker)
     total = sum(i.principal + i.interest for i in guaranteed.installments.all())
-    services.repayment_record(facility=guaranteed, actor=banker, amount=total, paid_on=date(2026, 12, 1), reference="ALL")
+    services.repayment_record(
+        facility=guaranteed, actor=banker, amount=total, paid_on=date(2026, 12, 1), reference="ALL"
+    )
     guaranteed.refresh_from_db()
     assert guaranteed.status == FacilityStatus.REPAID
-    assert set(IPAsset.objects.filter(pledges__facility=guaranteed).values_list("encumbrance", flat=True)) == {"free"}
+    assert set(
+        IPAsset.objects.filter(pledges__facility=guaranteed).values_list("encumbrance", flat=True)
+    ) == {"free"}
 
 
-@pytest.mark.parametrize(("today", "dpd", "bucket"), [("2026-02-01", 0, "current"), ("2026-02-02", 1, "1-30"),
-                                                      ("2026-03-05", 32, "31-60"), ("2026-04-15", 73, "61-90")])
+@pytest.mark.parametrize(
+    ("today", "dpd", "bucket"),
+    [
+        ("2026-02-01", 0, "current"),
+        ("2026-02-02", 1, "1-30"),
+        ("2026-03-05", 32, "31-60"),
+        ("2026-04-15", 73, "61-90"),
+    ],
+)
 def test_days_past_due_and_buckets_with_time_travel(guaranteed, banker, today, dpd, bucket):
     disburse(guaranteed, banker)
     with freeze_time(today):
@@ -99,15 +137,20 @@ def test_days_past_due_and_buckets_with_time_travel(guaranteed, banker, today, d
 
 def test_a_csv_with_a_bad_row_imports_nothing_and_says_why(guaranteed, banker):
     disburse(guaranteed, banker)
-    text = "date,amount,reference\n2026-02-01,1000,A1\n2026-02-30,1000,A2\n2026-03-01,-5,A3\n2026-03-01,1000\n"
+    text = (
+        "date,amount,reference\n2026-02-01,1000,A1\n2026-02-30,1000,A2\n2026-03-01,-5,A3\n2026-03-01,1000\n"
+    )
     accepted, refused = services.repayments_import_csv(facility=guaranteed, actor=banker, text=text)
     assert accepted == [] and [line for line, _ in refused] == [3, 4, 5]
     assert guaranteed.repayments.count() == 0
-    text = "2026-02-01,1000,B1\n2026-02-02,1000,B1\n"  # the second row repeats a reference: the whole file fails
+    text = (
+        "2026-02-01,1000,B1\n2026-02-02,1000,B1\n"  # the second row repeats a reference: the whole file fails
+    )
     accepted, refused = services.repayments_import_csv(facility=guaranteed, actor=banker, text=text)
     assert accepted == [] and refused[0][0] == 2 and guaranteed.repayments.count() == 0
-    accepted, refused = services.repayments_import_csv(facility=guaranteed, actor=banker,
-                                                       text="2026-02-01,1000,C1\n2026-02-02,2000,C2\n")
+    accepted, refused = services.repayments_import_csv(
+        facility=guaranteed, actor=banker, text="2026-02-01,1000,C1\n2026-02-02,2000,C2\n"
+    )
     assert len(accepted) == 2 and refused == [] and guaranteed.repayments.count() == 2
 
 
@@ -140,12 +183,24 @@ def test_bank_b_cannot_see_bank_as_facilities(client, api_client, guaranteed, ba
     other = make_user(Role.LENDER_OFFICER, OrganizationFactory(kind=OrganizationKind.LENDER))
     client.force_login(other)
     assert client.get(f"/facilities/{guaranteed.pk}/").status_code == 404
-    assert client.post(f"/facilities/{guaranteed.pk}/disburse/", {"amount": "1", "disbursed_on": "2026-01-01",
-                                                                  "idempotency_key": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/facilities/{guaranteed.pk}/disburse/",
+            {"amount": "1", "disbursed_on": "2026-01-01", "idempotency_key": "x"},
+        ).status_code
+        == 404
+    )
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other).key}")
     assert api_client.get(f"/api/v1/facilities/{guaranteed.pk}/").status_code == 404
-    assert api_client.post(f"/api/v1/facilities/{guaranteed.pk}/disbursement/", {"amount": "1200000",
-                           "disbursed_on": "2026-01-01"}, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 404
+    assert (
+        api_client.post(
+            f"/api/v1/facilities/{guaranteed.pk}/disbursement/",
+            {"amount": "1200000", "disbursed_on": "2026-01-01"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="k",
+        ).status_code
+        == 404
+    )
     assert api_client.get("/api/v1/facilities/").json()["count"] == 0
     assert Facility.objects.get(pk=guaranteed.pk).status == FacilityStatus.APPROVED
 
@@ -199,16 +254,21 @@ def test_a_disposal_can_order_a_reappraisal_from_the_panel(guaranteed, banker, o
     guaranteed.application.program.valuer_panel.add(firm)
     disburse(guaranteed, banker)
     services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
-    recovery.claim_pay(claim=recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST), actor=officer)
-    disposal = recovery.disposal_open(facility=guaranteed, actor=officer, channel="direct_sale",
-                                      reappraisal_fee=Decimal("2000000"))
+    recovery.claim_pay(
+        claim=recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST), actor=officer
+    )
+    disposal = recovery.disposal_open(
+        facility=guaranteed, actor=officer, channel="direct_sale", reappraisal_fee=Decimal("2000000")
+    )
     disposal.refresh_from_db()
     order = disposal.reappraisal_order
     assert order.purpose == "reappraisal" and order.valuer == firm
     assert set(order.assets.all()) == set(disposal.assets.all())
 
 
-def test_guarantee_leverage_is_measured_against_the_configured_fund(client, official, guaranteed, banker, settings):
+def test_guarantee_leverage_is_measured_against_the_configured_fund(
+    client, official, guaranteed, banker, settings
+):
     disburse(guaranteed, banker)
     client.force_login(official)
     assert "not measured" in client.get("/facilities/portfolio/").content.decode()

@@ -9,38 +9,76 @@ from facilities.schedules import add_months, allocate, dpd_bucket, schedule
 
 def test_annuity_against_a_hand_computed_example():
     # 1,000.00 at 12% a year over 3 months: payment = 1000 × 0.01 / (1 − 1.01⁻³) = 340.02
-    lines = schedule(kind="annuity", principal="1000", annual_rate="0.12", months=3, start=date(2026, 1, 15),
-                     currency="GBP")
-    assert [(line.principal, line.interest) for line in lines] == [(D("330.02"), D("10.00")), (D("333.32"), D("6.70")),
-                                                         (D("336.66"), D("3.37"))]
+    lines = schedule(
+        kind="annuity",
+        principal="1000",
+        annual_rate="0.12",
+        months=3,
+        start=date(2026, 1, 15),
+        currency="GBP",
+    )
+    assert [(line.principal, line.interest) for line in lines] == [
+        (D("330.02"), D("10.00")),
+        (D("333.32"), D("6.70")),
+        (D("336.66"), D("3.37")),
+    ]
     assert [line.total for line in lines][:2] == [D("340.02"), D("340.02")]
     assert sum(line.principal for line in lines) == 1000
     assert [line.due_date for line in lines] == [date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15)]
 
 
 def test_equal_principal_against_a_hand_computed_example():
-    lines = schedule(kind="equal_principal", principal="1200000", annual_rate="0.024", months=3,
-                     start=date(2026, 1, 31), currency="KRW")
-    assert [(line.principal, line.interest) for line in lines] == [(400000, 2400), (400000, 1600), (400000, 800)]
+    lines = schedule(
+        kind="equal_principal",
+        principal="1200000",
+        annual_rate="0.024",
+        months=3,
+        start=date(2026, 1, 31),
+        currency="KRW",
+    )
+    assert [(line.principal, line.interest) for line in lines] == [
+        (400000, 2400),
+        (400000, 1600),
+        (400000, 800),
+    ]
     assert lines[0].due_date == date(2026, 2, 28)
 
 
 def test_bullet_pays_interest_monthly_and_principal_at_the_end():
-    lines = schedule(kind="bullet", principal="1000000", annual_rate="0.06", months=2, start=date(2026, 1, 1),
-                     currency="KRW")
+    lines = schedule(
+        kind="bullet",
+        principal="1000000",
+        annual_rate="0.06",
+        months=2,
+        start=date(2026, 1, 1),
+        currency="KRW",
+    )
     assert [(line.principal, line.interest) for line in lines] == [(0, 5000), (1000000, 5000)]
 
 
-@given(st.integers(min_value=1, max_value=10**9), st.integers(min_value=1, max_value=120),
-       st.sampled_from(["annuity", "equal_principal", "bullet"]), st.sampled_from(["KRW", "GBP"]))
+@given(
+    st.integers(min_value=1, max_value=10**9),
+    st.integers(min_value=1, max_value=120),
+    st.sampled_from(["annuity", "equal_principal", "bullet"]),
+    st.sampled_from(["KRW", "GBP"]),
+)
 def test_principal_parts_always_sum_to_the_loan(principal, months, kind, currency):
-    lines = schedule(kind=kind, principal=principal, annual_rate="0.05", months=months, start=date(2026, 1, 1),
-                     currency=currency)
+    lines = schedule(
+        kind=kind,
+        principal=principal,
+        annual_rate="0.05",
+        months=months,
+        start=date(2026, 1, 1),
+        currency=currency,
+    )
     assert sum(line.principal for line in lines) == principal and len(lines) == months
 
 
-@given(st.integers(min_value=0, max_value=10**12), st.lists(st.integers(min_value=1, max_value=10**9), min_size=2,
-                                                             max_size=4), st.sampled_from(["KRW", "GBP", "CNY"]))
+@given(
+    st.integers(min_value=0, max_value=10**12),
+    st.lists(st.integers(min_value=1, max_value=10**9), min_size=2, max_size=4),
+    st.sampled_from(["KRW", "GBP", "CNY"]),
+)
 def test_allocated_parts_sum_to_the_whole_and_follow_the_weights(proceeds, weights, currency):
     parts = allocate(proceeds, weights, currency)
     assert sum(parts) == proceeds
@@ -56,7 +94,16 @@ def test_allocation_is_deterministic_and_ties_go_to_the_first_party():
 
 def test_dpd_buckets():
     assert [dpd_bucket(d) for d in (0, 1, 30, 31, 60, 61, 90, 91, 400)] == [
-        "current", "1-30", "1-30", "31-60", "31-60", "61-90", "61-90", "90+", "90+"]
+        "current",
+        "1-30",
+        "1-30",
+        "31-60",
+        "31-60",
+        "61-90",
+        "61-90",
+        "90+",
+        "90+",
+    ]
 
 
 def test_add_months_keeps_the_end_of_month():

@@ -61,8 +61,21 @@ class RedisServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--logfile", str(self.log)], start_new_session=True)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--logfile",
+                str(self.log),
+            ],
+            start_new_session=True,
+        )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
 
         def up():
@@ -111,19 +124,43 @@ class Workers:
 
     def __init__(self, tmp_path, broker_url):
         db = connection.settings_dict
-        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "CELERY_TASK_ALWAYS_EAGER": "false",
-                    "CELERY_BROKER_URL": broker_url,
-                    "DATABASE_URL": f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}"
-                                    f"@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"}
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_BROKER_URL": broker_url,
+            "DATABASE_URL": f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}"
+            f"@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        }
         self.tmp_path, self.processes, self.logs = tmp_path, [], []
 
     def start(self):
         log = self.tmp_path / f"worker-{len(self.processes) + 1}.log"
         with open(log, "w") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", "celery",
-                 "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool",
+                    "solo",
+                    "-Q",
+                    "celery",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "-l",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes.append(process)
         self.logs.append(log)
         return process
@@ -155,8 +192,7 @@ def _status(run):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_report_is_made_good_by_the_sweeper_with_one_report(funds_data, broker,
-                                                                                   workers):
+def test_a_worker_killed_mid_report_is_made_good_by_the_sweeper_with_one_report(funds_data, broker, workers):
     """SIGKILL leaves the run RUNNING and its message unacknowledged (Redis would hand it out again only after the
     one-hour visibility timeout): the sweeper re-queues it once STUCK_AFTER has passed, and a second worker
     completes it. Exactly one report for the period."""
@@ -173,8 +209,10 @@ def test_a_worker_killed_mid_report_is_made_good_by_the_sweeper_with_one_report(
         assert _status(run) == RunStatus.QUEUED
 
         def blocked_in_the_builder():
-            waiting = locker.execute("SELECT count(*) FROM pg_locks WHERE relation = 'funds_ledgerquarter'::regclass "
-                                     "AND NOT granted").fetchone()[0]
+            waiting = locker.execute(
+                "SELECT count(*) FROM pg_locks WHERE relation = 'funds_ledgerquarter'::regclass "
+                "AND NOT granted"
+            ).fetchone()[0]
             return waiting > 0 and _status(run) == RunStatus.RUNNING
 
         _wait_for(blocked_in_the_builder, "the worker to block while building the report", logs=workers.logs)
@@ -188,7 +226,9 @@ def test_a_worker_killed_mid_report_is_made_good_by_the_sweeper_with_one_report(
     workers.start()
     assert services.report_runs_sweep(now=timezone.now() + STUCK_AFTER + timedelta(seconds=1)) == 1
     _wait_for(lambda: _status(run) == RunStatus.DONE, "the re-queued run to complete", logs=workers.logs)
-    assert Report.objects.filter(kind="fund_utilisation", scope="all", period_end=REPORT_QUARTER[1]).count() == 1
+    assert (
+        Report.objects.filter(kind="fund_utilisation", scope="all", period_end=REPORT_QUARTER[1]).count() == 1
+    )
     assert run.attempts == 2 and run.report_id is not None
 
 
@@ -198,7 +238,9 @@ SWEEP_EVERY = timedelta(seconds=60)  # at most; checked against the beat schedul
 @pytest.mark.django_db
 def test_the_beat_sweeps_for_lost_runs_at_least_every_minute():
     """Read from the schedule the migrations made (a non-transactional test sees it: transactional ones flush it)."""
-    task = PeriodicTask.objects.select_related("interval").get(task="reporting.sweep_report_runs", enabled=True)
+    task = PeriodicTask.objects.select_related("interval").get(
+        task="reporting.sweep_report_runs", enabled=True
+    )
     assert task.interval.schedule.run_every <= SWEEP_EVERY
 
 
@@ -211,8 +253,11 @@ def test_runs_lost_with_a_restarted_redis_are_all_done_within_two_minutes(funds_
     recorded is done at most SWEEP_EVERY + QUEUE_LOST_AFTER + the time measured here after Redis is back."""
     mother, _fund = funds_data
     periods = [(date(2025, 1, 1), date(2025, 3, 31)), REPORT_QUARTER]
-    runs = [services.report_request(kind="fund_utilisation", scope=scope, period_start=start, period_end=end)
-            for scope in ("all", f"fund:{mother.pk}") for start, end in periods]
+    runs = [
+        services.report_request(kind="fund_utilisation", scope=scope, period_start=start, period_end=end)
+        for scope in ("all", f"fund:{mother.pk}")
+        for start, end in periods
+    ]
     assert broker.queued() == len(runs) == 4
 
     broker.kill()
@@ -221,8 +266,11 @@ def test_runs_lost_with_a_restarted_redis_are_all_done_within_two_minutes(funds_
     assert broker.queued() == 0
     workers.start()
     assert services.report_runs_sweep(now=timezone.now() + QUEUE_LOST_AFTER + timedelta(seconds=1)) == 4
-    _wait_for(lambda: all(_status(run) == RunStatus.DONE for run in runs), "every run to complete",
-              logs=workers.logs)
+    _wait_for(
+        lambda: all(_status(run) == RunStatus.DONE for run in runs),
+        "every run to complete",
+        logs=workers.logs,
+    )
     elapsed = timedelta(seconds=time.monotonic() - back)
 
     for run in runs:

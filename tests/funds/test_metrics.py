@@ -39,7 +39,9 @@ def test_unexplained_cash_is_shown_not_hidden():
     flows = FLOWS[:-2] + [Flow("nav", date(2023, 12, 31), D("380"), cash=D("12"))]
     m = fund_metrics(TERMS, flows, date(2024, 1, 1))
     assert m.unreconciled == 18
-    assert ("unreconciled", "high") in [(code, sev) for code, sev, _ in fund_flags(TERMS, m, FlagRules(), date(2024, 1, 1))]
+    assert ("unreconciled", "high") in [
+        (code, sev) for code, sev, _ in fund_flags(TERMS, m, FlagRules(), date(2024, 1, 1))
+    ]
 
 
 def test_xirr_of_a_ten_percent_year_is_ten_percent():
@@ -50,7 +52,8 @@ def test_xirr_of_a_loss_and_of_uneven_flows():
     assert xirr([(date(2021, 1, 1), -100), (date(2022, 1, 1), 84)]) == pytest.approx(-0.16, abs=1e-7)
     # -100 then +60 after one year and +60 after two: 1/(1+r) = x solves 60x + 60x² = 100 -> r ≈ 0.1307
     assert xirr([(date(2021, 1, 1), -100), (date(2022, 1, 1), 60), (date(2023, 1, 1), 60)]) == pytest.approx(
-        0.130662, abs=1e-4)
+        0.130662, abs=1e-4
+    )
     assert xirr([(date(2021, 1, 1), 100)]) is None
 
 
@@ -62,8 +65,11 @@ def test_xirr_finds_the_rate_that_produced_the_flows(rate):
 
 def test_flags_behind_pace_no_investment_returned_licence_and_loss():
     terms = FundTerms(D("1000"), date(2022, 1, 1), date(2026, 1, 1), licence_state="returned")
-    flows = [Flow("call", date(2022, 3, 1), D("100")), Flow("deploy", date(2022, 3, 1), D("100")),
-             Flow("nav", date(2023, 12, 31), D("80"))]
+    flows = [
+        Flow("call", date(2022, 3, 1), D("100")),
+        Flow("deploy", date(2022, 3, 1), D("100")),
+        Flow("nav", date(2023, 12, 31), D("80")),
+    ]
     m = fund_metrics(terms, flows, date(2024, 1, 1))
     codes = {code for code, _sev, _msg in fund_flags(terms, m, FlagRules(), date(2024, 1, 1))}
     assert codes == {"behind_pace", "licence_returned", "loss"}
@@ -73,8 +79,11 @@ def test_flags_behind_pace_no_investment_returned_licence_and_loss():
 
 
 def test_a_fund_on_pace_with_gains_raises_no_flag():
-    flows = [Flow("call", date(2023, 1, 1), D("520")), Flow("deploy", date(2023, 12, 1), D("500")),
-             Flow("nav", date(2023, 12, 31), D("700"), cash=D("20"))]
+    flows = [
+        Flow("call", date(2023, 1, 1), D("520")),
+        Flow("deploy", date(2023, 12, 1), D("500")),
+        Flow("nav", date(2023, 12, 31), D("700"), cash=D("20")),
+    ]
     m = fund_metrics(TERMS, flows, date(2024, 1, 1))
     assert fund_flags(TERMS, m, FlagRules(), date(2024, 1, 1)) == []
 
@@ -103,46 +112,81 @@ def test_the_report_reads_the_same_figures_from_the_database_as_from_the_entries
 
     fund = services.sub_fund_create(parent=mother_fund("1000"), actor=None, **sub_fund_fields("400"))
     previous = None
-    for kind, day, amount, cash in [("call", date(2022, 3, 1), "200", None), ("call", date(2022, 3, 1), "50", None),
-                                    ("deploy", date(2022, 4, 1), "120", None), ("deploy", date(2022, 9, 1), "30", None),
-                                    ("deploy", date(2022, 9, 1), "-30", None), ("fee", date(2022, 12, 31), "8", None),
-                                    ("reserve", date(2023, 1, 5), "40", None),
-                                    ("distribution", date(2023, 6, 30), "25", None),
-                                    ("nav", date(2023, 6, 30), "150", "60"), ("nav", date(2023, 12, 31), "180", "70"),
-                                    ("nav", date(2023, 12, 31), "-5", None), ("call", date(2024, 3, 1), "999", None)]:
-        previous = services.cash_flow_record(fund=fund, actor=None, kind=kind, date=day, amount=D(amount),
-                                             cash=D(cash) if cash else None,
-                                             corrects=previous if amount.startswith("-") else None)
-    rejected = services.cash_flow_record(fund=fund, actor=None, kind="deploy", date=date(2023, 2, 1), amount=D("77"))
+    for kind, day, amount, cash in [
+        ("call", date(2022, 3, 1), "200", None),
+        ("call", date(2022, 3, 1), "50", None),
+        ("deploy", date(2022, 4, 1), "120", None),
+        ("deploy", date(2022, 9, 1), "30", None),
+        ("deploy", date(2022, 9, 1), "-30", None),
+        ("fee", date(2022, 12, 31), "8", None),
+        ("reserve", date(2023, 1, 5), "40", None),
+        ("distribution", date(2023, 6, 30), "25", None),
+        ("nav", date(2023, 6, 30), "150", "60"),
+        ("nav", date(2023, 12, 31), "180", "70"),
+        ("nav", date(2023, 12, 31), "-5", None),
+        ("call", date(2024, 3, 1), "999", None),
+    ]:
+        previous = services.cash_flow_record(
+            fund=fund,
+            actor=None,
+            kind=kind,
+            date=day,
+            amount=D(amount),
+            cash=D(cash) if cash else None,
+            corrects=previous if amount.startswith("-") else None,
+        )
+    rejected = services.cash_flow_record(
+        fund=fund, actor=None, kind="deploy", date=date(2023, 2, 1), amount=D("77")
+    )
     services.cash_flow_validate(entry=rejected, actor=None, accept=False)
     as_of = date(2024, 1, 1)
-    entries = [Flow(f.kind, f.date, f.amount, f.cash) for f in CashFlow.objects.exclude(validation="rejected")]
-    expected = fund_metrics(FundTerms(fund.size, fund.investment_period_start, fund.investment_period_end), entries,
-                            as_of)
+    entries = [
+        Flow(f.kind, f.date, f.amount, f.cash) for f in CashFlow.objects.exclude(validation="rejected")
+    ]
+    expected = fund_metrics(
+        FundTerms(fund.size, fund.investment_period_start, fund.investment_period_end), entries, as_of
+    )
     (from_database,) = metrics_of([fund], as_of)
     irr, expected_irr = from_database.__dict__.pop("irr"), expected.__dict__.pop("irr")
     assert from_database.__dict__ == expected.__dict__ and irr == pytest.approx(expected_irr, abs=1e-9)
     assert (from_database.called, from_database.deployed, from_database.nav, from_database.reported_cash) == (
-        D("250"), D("120"), D("175"), D("70"))
+        D("250"),
+        D("120"),
+        D("175"),
+        D("70"),
+    )
     # the last day with a positive deployment entry: 1 September 2022 (its correction does not move it)
     assert from_database.months_since_last_investment == 16
     assert irr == pytest.approx(-0.118025, abs=1e-6)
+
     # the summaries kept entry by entry are those a rebuild from the entries gives
     def summaries():
-        return [[{k: bytes(v) if isinstance(v, memoryview | bytes) else v for k, v in row.items() if k != "id"}
-                 for row in model.objects.order_by("pk").values()]
-                for model in (LedgerDay, LedgerQuarter, InvestorFlows)]
+        return [
+            [
+                {k: bytes(v) if isinstance(v, memoryview | bytes) else v for k, v in row.items() if k != "id"}
+                for row in model.objects.order_by("pk").values()
+            ]
+            for model in (LedgerDay, LedgerQuarter, InvestorFlows)
+        ]
 
     kept = summaries()
     ledger.rebuild()
     assert summaries() == kept
-    assert [q.quarter for q in LedgerQuarter.objects.order_by("quarter")][:2] == [date(2022, 1, 1), date(2022, 4, 1)]
+    assert [q.quarter for q in LedgerQuarter.objects.order_by("quarter")][:2] == [
+        date(2022, 1, 1),
+        date(2022, 4, 1),
+    ]
     assert LedgerQuarter.objects.get(quarter=date(2023, 10, 1)).last_nav == date(2023, 12, 31)
     days, amounts = ledger.unpack(InvestorFlows.objects.get(fund=fund))
-    assert list(zip(days, amounts, strict=True)) == [(date(2022, 3, 1).toordinal(), -250.0), (date(2023, 6, 30).toordinal(), 25.0),
-                                        (date(2024, 3, 1).toordinal(), -999.0)]
+    assert list(zip(days, amounts, strict=True)) == [
+        (date(2022, 3, 1).toordinal(), -250.0),
+        (date(2023, 6, 30).toordinal(), 25.0),
+        (date(2024, 3, 1).toordinal(), -999.0),
+    ]
     assert not LedgerDay.objects.filter(date=date(2023, 2, 1)).exists()  # its only entry was rejected
-    assert LedgerDay.objects.get(date=date(2022, 9, 1)).invested  # a positive deployment that day, then corrected
+    assert LedgerDay.objects.get(
+        date=date(2022, 9, 1)
+    ).invested  # a positive deployment that day, then corrected
 
 
 def test_xirr_of_many_funds_at_once_is_each_fund_s_own():
@@ -154,9 +198,13 @@ def test_xirr_of_many_funds_at_once_is_each_fund_s_own():
     rng = random.Random(5)
     series = []
     for fund in range(12):
-        flows = [(date(2021, 1, 1) + timedelta(days=rng.randint(0, 1500)), -rng.randint(1, 100)) for _ in range(40)]
-        flows += [(date(2022, 1, 1) + timedelta(days=rng.randint(0, 1500)), rng.randint(1, 60 + 10 * fund))
-                  for _ in range(40)]
+        flows = [
+            (date(2021, 1, 1) + timedelta(days=rng.randint(0, 1500)), -rng.randint(1, 100)) for _ in range(40)
+        ]
+        flows += [
+            (date(2022, 1, 1) + timedelta(days=rng.randint(0, 1500)), rng.randint(1, 60 + 10 * fund))
+            for _ in range(40)
+        ]
         series.append(flows)
     series.append([(date(2021, 1, 1), 100)])  # no sign change: no rate
     together = xirr_many([dated_arrays(flows) for flows in series])

@@ -33,15 +33,27 @@ def test_the_projection_extends_the_pace_on_a_straight_line():
 TRANSITION_TARGET = {action: target for (_source, action), target in TRANSITIONS.items()}
 
 
-def _case(program, *, submitted, decided=None, status="submitted", stages=(), amount="100", grade="BB", employees=40):
-    application = ApplicationFactory(program=program, status=status, reference=f"R-{ApplicationFactory._meta.model.objects.count()}",
-                                     requested_amount=Decimal(amount), approved_amount=Decimal(amount) if status == "approved" else None,
-                                     company__credit_grade=grade, company__employees=employees)
+def _case(
+    program, *, submitted, decided=None, status="submitted", stages=(), amount="100", grade="BB", employees=40
+):
+    application = ApplicationFactory(
+        program=program,
+        status=status,
+        reference=f"R-{ApplicationFactory._meta.model.objects.count()}",
+        requested_amount=Decimal(amount),
+        approved_amount=Decimal(amount) if status == "approved" else None,
+        company__credit_grade=grade,
+        company__employees=employees,
+    )
     Application.objects.filter(pk=application.pk).update(
         submitted_at=datetime.combine(submitted, datetime.min.time(), tzinfo=UTC),
-        decided_at=datetime.combine(decided, datetime.min.time(), tzinfo=UTC) if decided else None)
+        decided_at=datetime.combine(decided, datetime.min.time(), tzinfo=UTC) if decided else None,
+    )
     at = datetime.combine(submitted, datetime.min.time(), tzinfo=UTC)
-    for action in ("submit", *stages):  # the stays a case moved by these actions records (as application_transition)
+    for action in (
+        "submit",
+        *stages,
+    ):  # the stays a case moved by these actions records (as application_transition)
         stage_span_move(application=application, stage=TRANSITION_TARGET[action], at=at)
         at += timedelta(days=1)
     return application
@@ -49,10 +61,17 @@ def _case(program, *, submitted, decided=None, status="submitted", stages=(), am
 
 @pytest.fixture
 def two_programs():
-    krw = ProgramFactory(code="KR1", currency="KRW", annual_volume_target=Decimal("1000000"), country="KR",
-                         service_levels={"screening": 10, "credit_review": 10})
+    krw = ProgramFactory(
+        code="KR1",
+        currency="KRW",
+        annual_volume_target=Decimal("1000000"),
+        country="KR",
+        service_levels={"screening": 10, "credit_review": 10},
+    )
     gbp = ProgramFactory(code="GB1", currency="GBP", annual_volume_target=Decimal("100"), country="GB")
-    ExchangeRate.objects.create(currency="GBP", quote_currency="KRW", rate=Decimal("1800"), as_of=date(2026, 1, 1))
+    ExchangeRate.objects.create(
+        currency="GBP", quote_currency="KRW", rate=Decimal("1800"), as_of=date(2026, 1, 1)
+    )
     return krw, gbp
 
 
@@ -60,30 +79,62 @@ def test_funnel_speed_reach_and_conversion_against_hand_computed_values(two_prog
     settings.REPORTING_CURRENCY = "KRW"
     krw, gbp = two_programs
     full = ["start_screening", "start_credit_review", "recommend", "approve"]
-    _case(krw, submitted=date(2026, 2, 1), decided=date(2026, 2, 11), status="approved", stages=full, amount="500",
-          grade="B")
-    _case(krw, submitted=date(2026, 2, 1), decided=date(2026, 3, 3), status="approved", stages=full, amount="300",
-          grade="A", employees=400)
-    rejected = _case(krw, submitted=date(2026, 3, 1), decided=date(2026, 3, 5), status="rejected",
-                     stages=["start_screening", "reject"])
-    Decision.objects.create(application=rejected, decided_by=make_user("approver"), outcome="rejected",
-                            reason_code="R30")
+    _case(
+        krw,
+        submitted=date(2026, 2, 1),
+        decided=date(2026, 2, 11),
+        status="approved",
+        stages=full,
+        amount="500",
+        grade="B",
+    )
+    _case(
+        krw,
+        submitted=date(2026, 2, 1),
+        decided=date(2026, 3, 3),
+        status="approved",
+        stages=full,
+        amount="300",
+        grade="A",
+        employees=400,
+    )
+    rejected = _case(
+        krw,
+        submitted=date(2026, 3, 1),
+        decided=date(2026, 3, 5),
+        status="rejected",
+        stages=["start_screening", "reject"],
+    )
+    Decision.objects.create(
+        application=rejected, decided_by=make_user("approver"), outcome="rejected", reason_code="R30"
+    )
     _case(gbp, submitted=date(2026, 4, 1), stages=["start_screening"])
     ApplicationFactory(program=krw)  # a draft created today: outside the period
     title, data = build_dashboard("all", START, END)
     funnel = data["figures"]["funnel"]
-    assert funnel == {"drafts": 4, "submitted": 4, "screened": 4, "valued": 2, "recommended": 2, "approved": 2,
-                      "disbursed": 0}
+    assert funnel == {
+        "drafts": 4,
+        "submitted": 4,
+        "screened": 4,
+        "valued": 2,
+        "recommended": 2,
+        "approved": 2,
+        "disbursed": 0,
+    }
     assert data["tables"][0]["rows"][3] == ["valued", 2, "0.5000"]
     assert data["tables"][1]["rows"] == [["R30", 1]]
     # days to decision: 10, 30, 4 -> median 10, p90 30
     assert (data["figures"]["median_days_to_decision"], data["figures"]["p90_days_to_decision"]) == (10, 30)
     # service level of KR1 = 20 days: 10 and 4 within, 30 not -> 2 of 3
     assert {"label": "Decided within the service level", "value": "67%"} in data["headline"]
-    assert {"label": "Companies financed (share with low credit grades)", "value": "2 (50%)"} in data["headline"]
+    assert {"label": "Companies financed (share with low credit grades)", "value": "2 (50%)"} in data[
+        "headline"
+    ]
     # targets converted: 1,000,000 KRW + 100 GBP × 1,800
     assert Decimal(data["figures"]["projection"]["target"]) == 1180000
-    assert data["rates"] == [{"currency": "GBP", "to": "KRW", "rate": "1800.0000000000", "as_of": "2026-01-01"}]
+    assert data["rates"] == [
+        {"currency": "GBP", "to": "KRW", "rate": "1800.0000000000", "as_of": "2026-01-01"}
+    ]
 
 
 def test_a_single_program_scope_needs_no_rate(two_programs, settings):
@@ -97,13 +148,23 @@ def test_a_single_program_scope_needs_no_rate(two_programs, settings):
 def test_the_dashboard_query_count_does_not_grow_with_the_number_of_cases(two_programs, settings):
     settings.REPORTING_CURRENCY = "KRW"
     krw, gbp = two_programs
-    _case(krw, submitted=date(2026, 2, 1), decided=date(2026, 2, 5), status="approved",
-          stages=["start_screening", "approve"])
+    _case(
+        krw,
+        submitted=date(2026, 2, 1),
+        decided=date(2026, 2, 5),
+        status="approved",
+        stages=["start_screening", "approve"],
+    )
     with CaptureQueriesContext(connection) as one:
         build_dashboard("all", START, END)
     for n in range(20):
-        _case(krw if n % 2 else gbp, submitted=date(2026, 2, 1) + timedelta(days=n), decided=date(2026, 3, 1),
-              status="approved", stages=["start_screening", "approve"])
+        _case(
+            krw if n % 2 else gbp,
+            submitted=date(2026, 2, 1) + timedelta(days=n),
+            decided=date(2026, 3, 1),
+            status="approved",
+            stages=["start_screening", "approve"],
+        )
     with CaptureQueriesContext(connection) as many:
         build_dashboard("all", START, END)
     assert len(one) == len(many)
@@ -130,8 +191,9 @@ def test_the_dashboard_is_not_for_applicants_or_banks(client, applicant, lender)
         assert client.get("/programs/dashboard/").status_code == 404
 
 
-def test_the_monthly_program_report_is_a_snapshot_through_the_same_machinery(two_programs, settings,
-                                                                           django_capture_on_commit_callbacks):
+def test_the_monthly_program_report_is_a_snapshot_through_the_same_machinery(
+    two_programs, settings, django_capture_on_commit_callbacks
+):
     from reporting.models import Report
     from reporting.services import reports_schedule
 
@@ -148,38 +210,62 @@ def test_days_per_stage_come_from_each_case_s_moves(two_programs, settings):
     credit review 10."""
     settings.REPORTING_CURRENCY = "KRW"
     krw, _gbp = two_programs
-    moves = {_case(krw, submitted=date(2026, 1, 1)): [("2026-01-01 09:00", "submitted"), ("2026-01-02 10:00", "screening"),
-                                                      ("2026-01-09 10:00", "valuation"),
-                                                      ("2026-01-19 11:00", "credit_review"),
-                                                      ("2026-01-22 09:00", "recommended"), ("2026-01-23 09:00", "approved")],
-             _case(krw, submitted=date(2026, 2, 1)): [("2026-02-01 09:00", "submitted"), ("2026-02-01 09:30", "screening"),
-                                                      ("2026-02-04 09:30", "rejected")]}
+    moves = {
+        _case(krw, submitted=date(2026, 1, 1)): [
+            ("2026-01-01 09:00", "submitted"),
+            ("2026-01-02 10:00", "screening"),
+            ("2026-01-09 10:00", "valuation"),
+            ("2026-01-19 11:00", "credit_review"),
+            ("2026-01-22 09:00", "recommended"),
+            ("2026-01-23 09:00", "approved"),
+        ],
+        _case(krw, submitted=date(2026, 2, 1)): [
+            ("2026-02-01 09:00", "submitted"),
+            ("2026-02-01 09:30", "screening"),
+            ("2026-02-04 09:30", "rejected"),
+        ],
+    }
     StageSpan.objects.all().delete()  # the moves below, not _case's
     for case, steps in moves.items():
         for at, state in steps:
             stage_span_move(application=case, stage=state, at=datetime.fromisoformat(at).replace(tzinfo=UTC))
     _title, data = build_dashboard("program:KR1", START, END)
     stages = next(t for t in data["tables"] if t["key"] == "stages")["rows"]
-    assert stages == [["credit_review", 2, 2, "10", "1.0000", 1], ["recommended", 1, 1, None, None, 1],
-                      ["screening", 5.0, 7, "10", "1.0000", 2], ["valuation", 10, 10, None, None, 1]]
+    assert stages == [
+        ["credit_review", 2, 2, "10", "1.0000", 1],
+        ["recommended", 1, 1, None, None, 1],
+        ["screening", 5.0, 7, "10", "1.0000", 2],
+        ["valuation", 10, 10, None, None, 1],
+    ]
 
 
 def test_loan_sizes_by_order_of_magnitude():
     from programs.dashboard import loan_size_buckets
 
-    assert loan_size_buckets([(Decimal("250000"), 1), (Decimal("900000"), 1), (Decimal("12000000"), 1), (Decimal("0"), 2)]) == [
-        ("100,000 – 1,000,000", 2), ("10,000,000 – 100,000,000", 1)]
+    assert loan_size_buckets(
+        [(Decimal("250000"), 1), (Decimal("900000"), 1), (Decimal("12000000"), 1), (Decimal("0"), 2)]
+    ) == [("100,000 – 1,000,000", 2), ("10,000,000 – 100,000,000", 1)]
 
 
 def _facility(case, *, principal, disbursed_on, subsidy, lender, defaulted_on=None, exposure=None):
     from facilities.models import Facility
 
-    return Facility.objects.create(application=case, lender=lender, kind="ip_guaranteed_loan", currency="KRW",
-                                   principal=Decimal(principal), base_rate=Decimal("0.05"),
-                                   subsidised_rate=Decimal("0.03"), term_months=12, schedule_type="equal_principal",
-                                   status="defaulted" if defaulted_on else "active", disbursed_on=disbursed_on,
-                                   interest_subsidy=Decimal(subsidy), defaulted_on=defaulted_on,
-                                   exposure_at_default=Decimal(exposure) if exposure else None)
+    return Facility.objects.create(
+        application=case,
+        lender=lender,
+        kind="ip_guaranteed_loan",
+        currency="KRW",
+        principal=Decimal(principal),
+        base_rate=Decimal("0.05"),
+        subsidised_rate=Decimal("0.03"),
+        term_months=12,
+        schedule_type="equal_principal",
+        status="defaulted" if defaulted_on else "active",
+        disbursed_on=disbursed_on,
+        interest_subsidy=Decimal(subsidy),
+        defaulted_on=defaulted_on,
+        exposure_at_default=Decimal(exposure) if exposure else None,
+    )
 
 
 def test_volume_cost_and_quality_against_hand_computed_values(two_programs, settings):
@@ -195,30 +281,77 @@ def test_volume_cost_and_quality_against_hand_computed_values(two_programs, sett
     krw, _gbp = two_programs
     bank, officer = OrganizationFactory(kind="lender"), make_user("case_officer")
     first = _case(krw, submitted=date(2026, 2, 1), decided=date(2026, 3, 1), status="approved", amount="1000")
-    second = _case(krw, submitted=date(2026, 2, 20), decided=date(2026, 3, 20), status="approved", amount="500")
-    defaulted = _facility(first, principal="1000", disbursed_on=date(2026, 3, 10), subsidy="50", lender=bank,
-                          defaulted_on=date(2026, 6, 1), exposure="600")
+    second = _case(
+        krw, submitted=date(2026, 2, 20), decided=date(2026, 3, 20), status="approved", amount="500"
+    )
+    defaulted = _facility(
+        first,
+        principal="1000",
+        disbursed_on=date(2026, 3, 10),
+        subsidy="50",
+        lender=bank,
+        defaulted_on=date(2026, 6, 1),
+        exposure="600",
+    )
     _facility(second, principal="500", disbursed_on=date(2026, 4, 2), subsidy="20", lender=bank)
-    Claim.objects.create(facility=defaulted, filed_by=officer, amount_claimed=Decimal("480"), status="paid",
-                         amount_paid=Decimal("480"))
-    Disposal.objects.create(facility=defaulted, channel="auction", status="closed", proceeds=Decimal("300"),
-                            agency_share=Decimal("200"), bank_share=Decimal("100"), created_by=officer)
-    order = ValuationOrder.objects.create(application=first, valuer=OrganizationFactory(kind="valuer"), fee=40,
-                                          subsidy=30, applicant_share=10, due_date=date(2026, 2, 20),
-                                          status="accepted_by_agency", ordered_by=officer)
+    Claim.objects.create(
+        facility=defaulted,
+        filed_by=officer,
+        amount_claimed=Decimal("480"),
+        status="paid",
+        amount_paid=Decimal("480"),
+    )
+    Disposal.objects.create(
+        facility=defaulted,
+        channel="auction",
+        status="closed",
+        proceeds=Decimal("300"),
+        agency_share=Decimal("200"),
+        bank_share=Decimal("100"),
+        created_by=officer,
+    )
+    order = ValuationOrder.objects.create(
+        application=first,
+        valuer=OrganizationFactory(kind="valuer"),
+        fee=40,
+        subsidy=30,
+        applicant_share=10,
+        due_date=date(2026, 2, 20),
+        status="accepted_by_agency",
+        ordered_by=officer,
+    )
     ValuationOrder.objects.filter(pk=order.pk).update(budget_drawn=True)
-    ValuationReport.objects.create(order=order, version=1, currency="KRW", total_value=2000, total_low=1500,
-                                   total_high=2500, assumptions="-", technology_grade="A", valid_until=date(2027, 1, 1),
-                                   pdf_storage_name="x", pdf_original_name="x.pdf", submitted_by=officer)
+    ValuationReport.objects.create(
+        order=order,
+        version=1,
+        currency="KRW",
+        total_value=2000,
+        total_low=1500,
+        total_high=2500,
+        assumptions="-",
+        technology_grade="A",
+        valid_until=date(2027, 1, 1),
+        pdf_storage_name="x",
+        pdf_original_name="x.pdf",
+        submitted_by=officer,
+    )
     _title, data = build_dashboard("program:KR1", START, END)
     tables = {t["key"]: t for t in data["tables"]}
     assert tables["volume"]["rows"] == [["2026-03", "1500", "1000", "1000"], ["2026-04", "0", "500", "1500"]]
-    assert dict(tables["cost"]["rows"]) == {"valuation subsidies": "30", "interest subsidies": "70",
-                                            "guarantee claims paid": "480", "recovered by the agency": "200",
-                                            "net public money": "380", "lending mobilised": "1500"}
+    assert dict(tables["cost"]["rows"]) == {
+        "valuation subsidies": "30",
+        "interest subsidies": "70",
+        "guarantee claims paid": "480",
+        "recovered by the agency": "200",
+        "net public money": "380",
+        "lending mobilised": "1500",
+    }
     assert {"label": "Lending mobilised per unit of public money", "value": "3.9"} in data["headline"]
-    assert tables["quality"]["rows"] == [["grade A", 1, 1, "1.0000", "0.5000"], ["grade not graded", 1, 0, "0.0000", None],
-                                         ["vintage 2026", 2, 1, "0.5000", "0.5000"]]
+    assert tables["quality"]["rows"] == [
+        ["grade A", 1, 1, "1.0000", "0.5000"],
+        ["grade not graded", 1, 0, "0.0000", None],
+        ["vintage 2026", 2, 1, "0.5000", "0.5000"],
+    ]
     assert data["figures"]["funnel"]["disbursed"] == 2 and data["figures"]["ytd"] == "1500"
     # submission -> disbursement: 37 and 41 days
     assert tables["speed"]["rows"][1] == ["submission → disbursement", 39.0, 41, 2]
@@ -256,11 +389,15 @@ def test_the_dashboard_draws_the_market_against_the_national_target(two_programs
     _seed_market()
     _title, data = build_dashboard("country:KR", START, END)
     market = next(t for t in data["tables"] if t["key"].startswith("market_"))
-    assert market["rows"][-2:] == [["2026-12-31", "15860000000000", "projected at 2300000000000 a year (the pace of "
-                                                                     "the latest year)"],
-                                   ["2026-12-31", "20000000000000", "target"]]
+    assert market["rows"][-2:] == [
+        ["2026-12-31", "15860000000000", "projected at 2300000000000 a year (the pace of the latest year)"],
+        ["2026-12-31", "20000000000000", "target"],
+    ]
     chart = next(c for c in data["charts"] if "projection and target" in c["title"])
-    assert chart["x"][-1] == "2026-12-31" and chart["series"][1]["values"][-2:] == ["13560000000000", "15860000000000"]
+    assert chart["x"][-1] == "2026-12-31" and chart["series"][1]["values"][-2:] == [
+        "13560000000000",
+        "15860000000000",
+    ]
     assert any(f["code"] == "market_target" and "79%" in f["message"] for f in data["flags"])
     # a program's scope is about the program, not the national market
     _title, program_only = build_dashboard("program:KR1", START, END)
@@ -272,20 +409,40 @@ def test_market_statistics_of_one_country_may_not_overlap():
 
     from programs.models import MarketVolume
 
-    MarketVolume.objects.create(country="KR", period_start=date(2024, 1, 1), period_end=date(2024, 12, 31),
-                                amount=Decimal("100"), currency="KRW")
-    half = MarketVolume(country="KR", period_start=date(2024, 7, 1), period_end=date(2024, 12, 31),
-                        amount=Decimal("50"), currency="KRW")
+    MarketVolume.objects.create(
+        country="KR",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 12, 31),
+        amount=Decimal("100"),
+        currency="KRW",
+    )
+    half = MarketVolume(
+        country="KR",
+        period_start=date(2024, 7, 1),
+        period_end=date(2024, 12, 31),
+        amount=Decimal("50"),
+        currency="KRW",
+    )
     with pytest.raises(ValidationError) as overlap:
         half.full_clean()
     assert "overlaps" in str(overlap.value.message_dict["period_start"])
-    backwards = MarketVolume(country="KR", period_start=date(2025, 6, 1), period_end=date(2025, 1, 1),
-                             amount=Decimal("50"), currency="KRW")
+    backwards = MarketVolume(
+        country="KR",
+        period_start=date(2025, 6, 1),
+        period_end=date(2025, 1, 1),
+        amount=Decimal("50"),
+        currency="KRW",
+    )
     with pytest.raises(ValidationError) as reversed_period:
         backwards.full_clean()
     assert "ends before it starts" in str(reversed_period.value.message_dict["period_end"])
-    MarketVolume(country="GB", period_start=date(2024, 7, 1), period_end=date(2024, 12, 31), amount=Decimal("5"),
-                 currency="GBP").full_clean()  # another country's period may coincide
+    MarketVolume(
+        country="GB",
+        period_start=date(2024, 7, 1),
+        period_end=date(2024, 12, 31),
+        amount=Decimal("5"),
+        currency="GBP",
+    ).full_clean()  # another country's period may coincide
 
 
 def test_market_statistics_with_a_date_missing_get_a_field_error_not_a_crash():
@@ -293,8 +450,15 @@ def test_market_statistics_with_a_date_missing_get_a_field_error_not_a_crash():
 
     from programs.models import MarketVolume
 
-    MarketVolume.objects.create(country="KR", period_start=date(2024, 1, 1), period_end=date(2024, 12, 31),
-                                amount=Decimal("100"), currency="KRW")
+    MarketVolume.objects.create(
+        country="KR",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 12, 31),
+        amount=Decimal("100"),
+        currency="KRW",
+    )
     with pytest.raises(ValidationError) as missing:
-        MarketVolume(country="KR", period_start=date(2024, 7, 1), amount=Decimal("50"), currency="KRW").full_clean()
+        MarketVolume(
+            country="KR", period_start=date(2024, 7, 1), amount=Decimal("50"), currency="KRW"
+        ).full_clean()
     assert "period_end" in missing.value.message_dict

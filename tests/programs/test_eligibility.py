@@ -12,7 +12,9 @@ TODAY = date(2026, 11, 23)
 
 
 def outcome_of(application, kind, parameters=None, **kwargs):
-    EligibilityRule.objects.create(program=application.program, kind=kind, parameters=parameters or {}, explanation="x")
+    EligibilityRule.objects.create(
+        program=application.program, kind=kind, parameters=parameters or {}, explanation="x"
+    )
     [result] = evaluate(application, today=TODAY, **kwargs)
     return result
 
@@ -96,11 +98,20 @@ def test_ip_types_default_to_the_programs_accepted_types():
 
 
 def test_exposure_ceiling_counts_other_open_cases_of_the_same_currency():
-    application = ApplicationFactory(requested_amount=Decimal("400"), program__company_exposure_ceiling=Decimal("1000"))
+    application = ApplicationFactory(
+        requested_amount=Decimal("400"), program__company_exposure_ceiling=Decimal("1000")
+    )
     assert outcome_of(application, RuleKind.EXPOSURE_CEILING).outcome == PASSED
-    ApplicationFactory(company=application.company, status="screening", reference="X-1", requested_amount=Decimal("700"))
-    ApplicationFactory(company=application.company, status="screening", reference="X-2", requested_amount=Decimal("900"),
-                       program__currency="GBP")
+    ApplicationFactory(
+        company=application.company, status="screening", reference="X-1", requested_amount=Decimal("700")
+    )
+    ApplicationFactory(
+        company=application.company,
+        status="screening",
+        reference="X-2",
+        requested_amount=Decimal("900"),
+        program__currency="GBP",
+    )
     result = evaluate(application, today=TODAY)[0]
     assert result.outcome == FAILED and "1,100" in result.reason
 

@@ -54,12 +54,19 @@ SHARED = {
     "api-document-download": "checked with the API paths below",
 }
 API_PREFIXES = {  # path prefix -> object key
-    "/api/v1/applications/{id}/": "case", "/api/v1/ip-assets/{id}/": "asset",
-    "/api/v1/documents/{id}/": "document", "/api/v1/cases/{id}/": "case", "/api/v1/funds/{id}/": "fund",
-    "/api/v1/facilities/{id}/": "facility", "/api/v1/valuation-orders/{id}/": "order",
+    "/api/v1/applications/{id}/": "case",
+    "/api/v1/ip-assets/{id}/": "asset",
+    "/api/v1/documents/{id}/": "document",
+    "/api/v1/cases/{id}/": "case",
+    "/api/v1/funds/{id}/": "fund",
+    "/api/v1/facilities/{id}/": "facility",
+    "/api/v1/valuation-orders/{id}/": "order",
 }
-API_SHARED = {"/api/v1/programs/{code}/": "public", "/api/v1/reports/{id}/": "read by every official",
-              "/api/v1/report-runs/{id}/": "read by every official"}
+API_SHARED = {
+    "/api/v1/programs/{code}/": "public",
+    "/api/v1/reports/{id}/": "read by every official",
+    "/api/v1/report-runs/{id}/": "read by every official",
+}
 
 
 def _names(resolver, prefix=""):
@@ -74,54 +81,98 @@ def _names(resolver, prefix=""):
 @pytest.fixture
 def world(program, officer, approver):
     """One of everything, owned by organisation A (agency, company, valuer, bank, fund manager)."""
-    firm, bank = OrganizationFactory(kind=OrganizationKind.VALUER), OrganizationFactory(kind=OrganizationKind.LENDER)
+    firm, bank = (
+        OrganizationFactory(kind=OrganizationKind.VALUER),
+        OrganizationFactory(kind=OrganizationKind.LENDER),
+    )
     program.valuer_panel.add(firm)
     program.partner_lenders.add(bank)
     case = make_submitted(program)
     document = case.documents.first() or None
     casework.case_start_screening(application=case, actor=officer)
-    info = casework.case_request_info(application=case, actor=officer, question="?", due_date=date(2099, 1, 1))
+    info = casework.case_request_info(
+        application=case, actor=officer, question="?", due_date=date(2099, 1, 1)
+    )
     draft = make_submitted(program)
     from applications.models import Application
 
     Application.objects.filter(pk=draft.pk).update(status="draft")
-    document = document_upload(application=Application.objects.get(pk=draft.pk), actor=draft.created_by,
-                               document_type="other", upload=SimpleUploadedFile("a.pdf", PDF_BYTES))
+    document = document_upload(
+        application=Application.objects.get(pk=draft.pk),
+        actor=draft.created_by,
+        document_type="other",
+        upload=SimpleUploadedFile("a.pdf", PDF_BYTES),
+    )
     valued = make_submitted(program)
     Application.objects.filter(pk=valued.pk).update(status="valuation")
     valued.refresh_from_db()
     order = valuation_services.valuation_order_create(application=valued, actor=officer, fee=Decimal("1000"))
     valuer_user = make_user(Role.VALUER, firm)
     valuation_services.valuation_order_accept(order=order, actor=valuer_user)
-    lines = [{"asset": a, "method": "cost", "value": Decimal(10), "value_low": Decimal(5), "value_high": Decimal(20)}
-             for a in order.assets.all()]
-    report = valuation_services.valuation_report_submit(order=order, actor=valuer_user, lines=lines, assumptions="x",
-                                                        technology_grade="A", valid_until=date(2099, 1, 1),
-                                                        pdf=SimpleUploadedFile("r.pdf", PDF_BYTES))
+    lines = [
+        {
+            "asset": a,
+            "method": "cost",
+            "value": Decimal(10),
+            "value_low": Decimal(5),
+            "value_high": Decimal(20),
+        }
+        for a in order.assets.all()
+    ]
+    report = valuation_services.valuation_report_submit(
+        order=order,
+        actor=valuer_user,
+        lines=lines,
+        assumptions="x",
+        technology_grade="A",
+        valid_until=date(2099, 1, 1),
+        pdf=SimpleUploadedFile("r.pdf", PDF_BYTES),
+    )
     approved = make_submitted(program)
     Application.objects.filter(pk=approved.pk).update(status="approved", approved_amount=Decimal("1000000"))
     approved.refresh_from_db()
-    facility = facility_services.facility_create_from_application(application=approved, actor=officer, lender=bank,
-                                                                  term_months=12, schedule_type="bullet")
+    facility = facility_services.facility_create_from_application(
+        application=approved, actor=officer, lender=bank, term_months=12, schedule_type="bullet"
+    )
     manager = OrganizationFactory(kind=OrganizationKind.FUND_MANAGER)
     fund = fund_services.sub_fund_create(parent=mother_fund(), actor=None, **sub_fund_fields(manager=manager))
-    entry = fund_services.cash_flow_record(fund=fund, actor=None, kind="call", date=date(2024, 1, 1), amount=Decimal(1))
-    return {"case": case, "asset": case.ip_assets.first(), "document": document, "info": info, "order": order,
-            "valuation_report": report, "facility": facility, "fund": fund, "entry": entry}
+    entry = fund_services.cash_flow_record(
+        fund=fund, actor=None, kind="call", date=date(2024, 1, 1), amount=Decimal(1)
+    )
+    return {
+        "case": case,
+        "asset": case.ip_assets.first(),
+        "document": document,
+        "info": info,
+        "order": order,
+        "valuation_report": report,
+        "facility": facility,
+        "fund": fund,
+        "entry": entry,
+    }
 
 
 @pytest.fixture
 def outsiders(other_agency):
     """Every role, in organisations that own none of the world's objects."""
-    users = [make_user(role, other_agency if role in (Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR) else None)
-             for role in Role if role != Role.OFFICIAL]
+    users = [
+        make_user(
+            role, other_agency if role in (Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR) else None
+        )
+        for role in Role
+        if role != Role.OFFICIAL
+    ]
     return users
 
 
 def test_every_object_url_is_in_the_matrix():
     names = set(_names(get_resolver()))
-    names = {n for n in names if not n.startswith("admin:") and n not in ("account_confirm_email",
-                                                                          "account_reset_password_from_key")}
+    names = {
+        n
+        for n in names
+        if not n.startswith("admin:")
+        and n not in ("account_confirm_email", "account_reset_password_from_key")
+    }
     assert names - set(OBJECT_URLS) - set(SHARED) == set()
 
 
@@ -138,7 +189,9 @@ def test_every_object_url_answers_404_to_every_role_of_another_organisation(clie
             assert response.status_code == 404, (name, sorted(user.roles), response.status_code)
 
 
-def test_every_api_object_path_answers_404_to_every_role_of_another_organisation(api_client, world, outsiders):
+def test_every_api_object_path_answers_404_to_every_role_of_another_organisation(
+    api_client, world, outsiders
+):
     schema = SchemaGenerator().get_schema(request=None, public=True)
     paths = [p for p in schema["paths"] if "{" in p]
     uncovered = [p for p in paths if not any(p.startswith(prefix) for prefix in [*API_PREFIXES, *API_SHARED])]
@@ -161,7 +214,9 @@ def test_officials_read_but_cannot_act(client, world):
     assert client.get(f"/facilities/{world['facility'].pk}/").status_code == 200
     assert client.get(f"/funds/{world['fund'].pk}/").status_code == 200
     assert client.get(f"/casework/cases/{world['case'].pk}/").status_code == 404
-    client.post(f"/facilities/{world['facility'].pk}/disburse/", {"amount": "1000000", "disbursed_on": "2026-01-01",
-                                                                  "idempotency_key": "z"})
+    client.post(
+        f"/facilities/{world['facility'].pk}/disburse/",
+        {"amount": "1000000", "disbursed_on": "2026-01-01", "idempotency_key": "z"},
+    )
     world["facility"].refresh_from_db()
     assert world["facility"].status == "approved"

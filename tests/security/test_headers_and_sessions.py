@@ -33,20 +33,35 @@ def test_the_api_sends_them_too(client, applicant):
     assert response["X-Content-Type-Options"] == "nosniff" and "Content-Security-Policy" in response
 
 
-@override_settings(SECURE_HSTS_SECONDS=31536000, SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True,
-                   SECURE_SSL_REDIRECT=False)
+@override_settings(
+    SECURE_HSTS_SECONDS=31536000,
+    SESSION_COOKIE_SECURE=True,
+    CSRF_COOKIE_SECURE=True,
+    SECURE_SSL_REDIRECT=False,
+)
 def test_with_production_security_settings_hsts_and_secure_cookies_are_sent(client, applicant):
-    response = client.post(reverse("account_login"), {"login": applicant.email, "password": TEST_PASSWORD}, secure=True)
+    response = client.post(
+        reverse("account_login"), {"login": applicant.email, "password": TEST_PASSWORD}, secure=True
+    )
     session_cookie = response.cookies["sessionid"]
     assert session_cookie["secure"] and session_cookie["httponly"] and session_cookie["samesite"] == "Lax"
     assert client.get("/", secure=True)["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
 def test_production_settings_pass_the_deploy_check():
-    env = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "x" * 60 + "-Zq9!", "ALLOWED_HOSTS":
-           "ipfin.example.org", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=env,
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 60 + "-Zq9!",
+        "ALLOWED_HOSTS": "ipfin.example.org",
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -91,7 +106,9 @@ def test_a_real_pdf_passes_and_the_stored_name_is_generated():
     assert checked.original_name == "évil.pdf"
 
 
-@pytest.mark.parametrize("content", [b"MZ\x90\x00 executable", b"<html><script>alert(1)</script>", b"\x00\x01\x02"])
+@pytest.mark.parametrize(
+    "content", [b"MZ\x90\x00 executable", b"<html><script>alert(1)</script>", b"\x00\x01\x02"]
+)
 def test_wrong_content_under_a_pdf_name_is_refused(content):
     with pytest.raises(InvalidInput) as error:
         check_upload(_file("invoice.pdf", content), allowed={PDF})

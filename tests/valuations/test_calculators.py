@@ -21,8 +21,14 @@ TODAY = date(2026, 1, 1)
 def test_relief_from_royalty_against_a_hand_computed_example():
     # Revenue 1,000 a year for 2 years, royalty 5%, tax 20%, discount 10%:
     # year 1: 1000 × 0.05 × 0.8 = 40 → 40 / 1.1 = 36.36; year 2: 40 / 1.21 = 33.06; total 69 (rounded per line: 36 + 33)
-    value, lines = relief_from_royalty(revenues=[1000, 1000, 1000], royalty_rate="0.05", tax_rate="0.2",
-                                       discount_rate="0.1", valuation_date=TODAY, expiry_date=date(2028, 1, 2))
+    value, lines = relief_from_royalty(
+        revenues=[1000, 1000, 1000],
+        royalty_rate="0.05",
+        tax_rate="0.2",
+        discount_rate="0.1",
+        valuation_date=TODAY,
+        expiry_date=date(2028, 1, 2),
+    )
     assert [line.after_tax for line in lines] == [40, 40]
     assert [line.present_value for line in lines] == [36, 33]
     assert value == 69
@@ -35,29 +41,51 @@ def test_the_legal_expiry_caps_the_years():
 
 
 def test_an_expired_asset_is_worth_nothing():
-    value, lines = relief_from_royalty(revenues=[10**9] * 5, royalty_rate="0.1", tax_rate="0.2", discount_rate="0.1",
-                                       valuation_date=TODAY, expiry_date=date(2025, 12, 31))
+    value, lines = relief_from_royalty(
+        revenues=[10**9] * 5,
+        royalty_rate="0.1",
+        tax_rate="0.2",
+        discount_rate="0.1",
+        valuation_date=TODAY,
+        expiry_date=date(2025, 12, 31),
+    )
     assert value == 0 and lines == []
 
 
 revenue_lists = st.lists(st.integers(min_value=1000, max_value=10**9), min_size=1, max_size=15)
 
 
-@given(revenue_lists, st.decimals(min_value=D("0.01"), max_value=D("0.2"), places=3),
-       st.decimals(min_value=D("0.001"), max_value=D("0.05"), places=3))
+@given(
+    revenue_lists,
+    st.decimals(min_value=D("0.01"), max_value=D("0.2"), places=3),
+    st.decimals(min_value=D("0.001"), max_value=D("0.05"), places=3),
+)
 def test_value_rises_with_the_royalty_rate(revenues, rate, step):
-    kwargs = dict(revenues=revenues, tax_rate="0.2", discount_rate="0.12", valuation_date=TODAY,
-                  expiry_date=date(2045, 1, 1))
+    kwargs = dict(
+        revenues=revenues,
+        tax_rate="0.2",
+        discount_rate="0.12",
+        valuation_date=TODAY,
+        expiry_date=date(2045, 1, 1),
+    )
     low, _ = relief_from_royalty(royalty_rate=rate, **kwargs)
     high, _ = relief_from_royalty(royalty_rate=rate + step, **kwargs)
     assert high >= low
 
 
-@given(revenue_lists, st.decimals(min_value=D("0.01"), max_value=D("0.3"), places=3),
-       st.decimals(min_value=D("0.01"), max_value=D("0.1"), places=3))
+@given(
+    revenue_lists,
+    st.decimals(min_value=D("0.01"), max_value=D("0.3"), places=3),
+    st.decimals(min_value=D("0.01"), max_value=D("0.1"), places=3),
+)
 def test_value_falls_with_the_discount_rate(revenues, rate, step):
-    kwargs = dict(revenues=revenues, royalty_rate="0.05", tax_rate="0.2", valuation_date=TODAY,
-                  expiry_date=date(2045, 1, 1))
+    kwargs = dict(
+        revenues=revenues,
+        royalty_rate="0.05",
+        tax_rate="0.2",
+        valuation_date=TODAY,
+        expiry_date=date(2045, 1, 1),
+    )
     near, _ = relief_from_royalty(discount_rate=rate, **kwargs)
     far, _ = relief_from_royalty(discount_rate=rate + step, **kwargs)
     assert far <= near

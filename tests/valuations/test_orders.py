@@ -29,9 +29,11 @@ def firm():
 @pytest.fixture
 def case(program, firm):
     program.valuer_panel.add(firm)
-    Program.objects.filter(pk=program.pk).update(valuation_subsidy_share=Decimal("0.7"),
-                                                 valuation_subsidy_cap=Decimal("5000000"),
-                                                 valuation_budget=Decimal("10000000"))
+    Program.objects.filter(pk=program.pk).update(
+        valuation_subsidy_share=Decimal("0.7"),
+        valuation_subsidy_cap=Decimal("5000000"),
+        valuation_budget=Decimal("10000000"),
+    )
     application = make_submitted(program)
     Application.objects.filter(pk=application.pk).update(status="valuation")
     application.refresh_from_db()
@@ -44,11 +46,25 @@ def valuer_user(firm):
 
 
 def _report(order, user, value="1000000000", valid_until=None):
-    lines = [{"asset": asset, "method": "income", "value": Decimal(value), "value_low": Decimal(value) * Decimal("0.8"),
-              "value_high": Decimal(value) * Decimal("1.2")} for asset in order.assets.all()]
-    return services.valuation_report_submit(order=order, actor=user, lines=lines, assumptions="5% royalty",
-                                            technology_grade="A", valid_until=valid_until or date.today() + timedelta(365),
-                                            pdf=SimpleUploadedFile("signed.pdf", PDF_BYTES))
+    lines = [
+        {
+            "asset": asset,
+            "method": "income",
+            "value": Decimal(value),
+            "value_low": Decimal(value) * Decimal("0.8"),
+            "value_high": Decimal(value) * Decimal("1.2"),
+        }
+        for asset in order.assets.all()
+    ]
+    return services.valuation_report_submit(
+        order=order,
+        actor=user,
+        lines=lines,
+        assumptions="5% royalty",
+        technology_grade="A",
+        valid_until=valid_until or date.today() + timedelta(365),
+        pdf=SimpleUploadedFile("signed.pdf", PDF_BYTES),
+    )
 
 
 def test_the_fee_is_split_by_the_programs_share_and_cap(case, officer):
@@ -123,16 +139,44 @@ def test_a_report_must_value_every_asset_within_its_range_with_a_real_pdf(case, 
     order = services.valuation_order_create(application=case, actor=officer, fee=Decimal("1000"))
     services.valuation_order_accept(order=order, actor=valuer_user)
     asset = order.assets.first()
-    bad_range = [{"asset": asset, "method": "cost", "value": Decimal(10), "value_low": Decimal(20), "value_high": Decimal(30)}]
+    bad_range = [
+        {
+            "asset": asset,
+            "method": "cost",
+            "value": Decimal(10),
+            "value_low": Decimal(20),
+            "value_high": Decimal(30),
+        }
+    ]
     with pytest.raises(InvalidInput):
-        services.valuation_report_submit(order=order, actor=valuer_user, lines=bad_range, assumptions="x",
-                                         technology_grade="A", valid_until=date.today() + timedelta(1),
-                                         pdf=SimpleUploadedFile("r.pdf", PDF_BYTES))
-    good = [{"asset": asset, "method": "cost", "value": Decimal(20), "value_low": Decimal(10), "value_high": Decimal(30)}]
+        services.valuation_report_submit(
+            order=order,
+            actor=valuer_user,
+            lines=bad_range,
+            assumptions="x",
+            technology_grade="A",
+            valid_until=date.today() + timedelta(1),
+            pdf=SimpleUploadedFile("r.pdf", PDF_BYTES),
+        )
+    good = [
+        {
+            "asset": asset,
+            "method": "cost",
+            "value": Decimal(20),
+            "value_low": Decimal(10),
+            "value_high": Decimal(30),
+        }
+    ]
     with pytest.raises(InvalidInput):
-        services.valuation_report_submit(order=order, actor=valuer_user, lines=good, assumptions="x",
-                                         technology_grade="A", valid_until=date.today() + timedelta(1),
-                                         pdf=SimpleUploadedFile("r.pdf", b"not a pdf at all"))
+        services.valuation_report_submit(
+            order=order,
+            actor=valuer_user,
+            lines=good,
+            assumptions="x",
+            technology_grade="A",
+            valid_until=date.today() + timedelta(1),
+            pdf=SimpleUploadedFile("r.pdf", b"not a pdf at all"),
+        )
     order.refresh_from_db()
     assert order.status == OrderStatus.ACCEPTED and order.reports.count() == 0
 
@@ -167,7 +211,9 @@ def test_the_order_list_runs_a_constant_number_of_queries(client, case, officer,
     assert count() == one
 
 
-def test_monitoring_flags_expiring_valuations_of_pledged_assets_and_lapsed_ip_once(case, officer, valuer_user):
+def test_monitoring_flags_expiring_valuations_of_pledged_assets_and_lapsed_ip_once(
+    case, officer, valuer_user
+):
     order = services.valuation_order_create(application=case, actor=officer, fee=Decimal("1000"))
     services.valuation_order_accept(order=order, actor=valuer_user)
     _report(order, valuer_user, valid_until=date.today() + timedelta(days=200))
@@ -177,7 +223,9 @@ def test_monitoring_flags_expiring_valuations_of_pledged_assets_and_lapsed_ip_on
     flags = services.valuations_monitor(today=date.today() + timedelta(days=150))
     assert [f.code for f in flags] == ["valuation_expiring"]
     IPAsset.objects.filter(pk__in=order.assets.all()).update(status="lapsed")
-    assert [f.code for f in services.valuations_monitor(today=date.today() + timedelta(days=151))] == ["asset_lapsed"]
+    assert [f.code for f in services.valuations_monitor(today=date.today() + timedelta(days=151))] == [
+        "asset_lapsed"
+    ]
     assert services.valuations_monitor(today=date.today() + timedelta(days=152)) == []
 
 
@@ -185,8 +233,9 @@ def test_monitoring_flags_expiring_valuations_of_pledged_assets_and_lapsed_ip_on
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_acceptances_never_overdraw_the_valuation_budget(program, firm):
     program.valuer_panel.add(firm)
-    Program.objects.filter(pk=program.pk).update(valuation_subsidy_share=1, valuation_subsidy_cap=1000,
-                                                 valuation_budget=1500)
+    Program.objects.filter(pk=program.pk).update(
+        valuation_subsidy_share=1, valuation_subsidy_cap=1000, valuation_budget=1500
+    )
     officer = program.officers.first()
     valuers = [make_user(Role.VALUER, firm) for _ in range(3)]
     orders = []
@@ -194,7 +243,9 @@ def test_concurrent_acceptances_never_overdraw_the_valuation_budget(program, fir
         application = make_submitted(Program.objects.get(pk=program.pk))
         Application.objects.filter(pk=application.pk).update(status="valuation")
         application.refresh_from_db()
-        orders.append(services.valuation_order_create(application=application, actor=officer, fee=Decimal("1000")))
+        orders.append(
+            services.valuation_order_create(application=application, actor=officer, fee=Decimal("1000"))
+        )
     barrier, outcomes = threading.Barrier(3), []
 
     def accept(order, user):
@@ -231,15 +282,33 @@ def test_a_valuer_works_the_order_through_the_api(api_client, case, officer, val
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=valuer_user).key}")
     assert [o["id"] for o in api_client.get("/api/v1/valuation-orders/").json()["results"]] == [order.pk]
     assert api_client.post(f"/api/v1/valuation-orders/{order.pk}/accept/").json()["status"] == "accepted"
-    lines = [{"asset": a.pk, "method": "income", "value": "100", "value_low": "80", "value_high": "120"}
-             for a in order.assets.all()]
-    bad = api_client.post(f"/api/v1/valuation-orders/{order.pk}/report/", {
-        "lines": "not json", "assumptions": "x", "technology_grade": "A", "valid_until": "2099-01-01",
-        "pdf": SimpleUploadedFile("r.pdf", PDF_BYTES)}, format="multipart")
+    lines = [
+        {"asset": a.pk, "method": "income", "value": "100", "value_low": "80", "value_high": "120"}
+        for a in order.assets.all()
+    ]
+    bad = api_client.post(
+        f"/api/v1/valuation-orders/{order.pk}/report/",
+        {
+            "lines": "not json",
+            "assumptions": "x",
+            "technology_grade": "A",
+            "valid_until": "2099-01-01",
+            "pdf": SimpleUploadedFile("r.pdf", PDF_BYTES),
+        },
+        format="multipart",
+    )
     assert bad.status_code == 400
-    done = api_client.post(f"/api/v1/valuation-orders/{order.pk}/report/", {
-        "lines": json.dumps(lines), "assumptions": "x", "technology_grade": "A", "valid_until": "2099-01-01",
-        "pdf": SimpleUploadedFile("r.pdf", PDF_BYTES)}, format="multipart")
+    done = api_client.post(
+        f"/api/v1/valuation-orders/{order.pk}/report/",
+        {
+            "lines": json.dumps(lines),
+            "assumptions": "x",
+            "technology_grade": "A",
+            "valid_until": "2099-01-01",
+            "pdf": SimpleUploadedFile("r.pdf", PDF_BYTES),
+        },
+        format="multipart",
+    )
     assert done.status_code == 200 and done.json()["status"] == "submitted"
     assert done.json()["latest_report"]["total_value"] == str(Decimal(100) * len(lines)) + ".00"
     again = api_client.post(f"/api/v1/valuation-orders/{order.pk}/accept/")
@@ -250,14 +319,20 @@ def test_the_calculator_page_shows_every_line(client, valuer_user):
     from valuations.calculators import DEFAULT_INDICATORS
 
     client.force_login(valuer_user)
-    page = client.get("/valuations/calculator/?calc=royalty&revenues=1000,1000,1000&royalty_rate=0.05&tax_rate=0.2"
-                      "&discount_rate=0.1&expiry_date=2099-01-01")
+    page = client.get(
+        "/valuations/calculator/?calc=royalty&revenues=1000,1000,1000&royalty_rate=0.05&tax_rate=0.2"
+        "&discount_rate=0.1&expiry_date=2099-01-01"
+    )
     assert page.context["result"]["total"] == 99  # 36 + 33 + 30
-    cost = client.get("/valuations/calculator/?calc=cost&reproduction_cost=1000&physical=0.1&functional=0.2&economic=0")
+    cost = client.get(
+        "/valuations/calculator/?calc=cost&reproduction_cost=1000&physical=0.1&functional=0.2&economic=0"
+    )
     assert cost.context["cost"]["value"] == 720
     ratings = {f"{area}:{name}": 5 for area, names in DEFAULT_INDICATORS.items() for name in names}
     graded = client.get("/valuations/calculator/", {"calc": "scorecard", **ratings})
     assert graded.context["score"]["grade"] == "AAA"
-    bad = client.get("/valuations/calculator/?calc=royalty&revenues=abc&royalty_rate=2&tax_rate=0&discount_rate=0"
-                     "&expiry_date=x")
+    bad = client.get(
+        "/valuations/calculator/?calc=royalty&revenues=abc&royalty_rate=2&tax_rate=0&discount_rate=0"
+        "&expiry_date=x"
+    )
     assert bad.status_code == 200 and bad.context["result"] is None
