@@ -14,6 +14,7 @@ from accounts.roles import Role
 from applications.models import Encumbrance, IPAsset, Status
 from audit.services import audit_record, audit_record_system_many
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
+from core.money import round_money
 from programs.services import program_budget_use
 
 from .models import Disbursement, Facility, FacilityEvent, FacilityStatus, Installment, Pledge, Repayment
@@ -322,9 +323,7 @@ def exposure_at(facility, on):
             unpaid_interest += installment.interest - installment.paid_interest
             last_due = installment.due_date
     days = max(0, (on - last_due).days) if last_due else 0
-    accrued = (principal * facility.subsidised_rate * days / 365).quantize(
-        Decimal("1") if facility.currency in ("KRW", "JPY") else Decimal("0.01")
-    )
+    accrued = round_money(principal * facility.subsidised_rate * days / 365, facility.currency)
     return principal + unpaid_interest + accrued
 
 
@@ -439,5 +438,5 @@ def guarantee_fee_schedule(facility):
     for year in range((facility.term_months + 11) // 12):
         start = 12 * year
         outstanding = facility.principal - sum((i.principal for i in installments[:start]), Decimal(0))
-        fees.append((year + 1, (outstanding * facility.guarantee_fee_rate).quantize(Decimal("1"))))
+        fees.append((year + 1, round_money(outstanding * facility.guarantee_fee_rate, facility.currency)))
     return fees
