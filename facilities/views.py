@@ -101,7 +101,7 @@ ACTIONS = {
     "repay": (RepaymentForm, lambda r, f, d: services.repayment_record(facility=f, actor=r.user, **d)),
     "default": (
         DefaultForm,
-        lambda r, f, d: services.facility_default(facility=f, actor=r.user, reason=d["reason"]),
+        lambda r, f, d: services.facility_default(facility=f, actor=r.user, **d),
     ),
     "restructure": (
         RestructuringForm,

@@ -156,7 +156,7 @@ def test_a_csv_with_a_bad_row_imports_nothing_and_says_why(guaranteed, banker):
 
 def test_a_claim_needs_the_checklist_and_is_paid_once(guaranteed, banker, officer):
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     with pytest.raises(InvalidInput):
         recovery.claim_file(facility=guaranteed, actor=banker, checklist={})
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
@@ -169,7 +169,7 @@ def test_a_claim_needs_the_checklist_and_is_paid_once(guaranteed, banker, office
 
 def test_the_exposure_at_default_is_frozen(guaranteed, banker):
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     guaranteed.refresh_from_db()
     frozen = guaranteed.exposure_at_default
     assert frozen == services.exposure_at(guaranteed, date(2026, 3, 1))
@@ -229,7 +229,7 @@ def test_double_disbursement_under_concurrency_records_exactly_one(guaranteed, b
 @pytest.mark.django_db(transaction=True)
 def test_double_claim_payment_under_concurrency_pays_exactly_once(guaranteed, banker, officer):
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
     outcomes = race([lambda: recovery.claim_pay(claim=claim, actor=officer) for _ in range(3)])
     assert outcomes == ["already_paid", "already_paid", "ok"]
@@ -253,7 +253,7 @@ def test_a_disposal_can_order_a_reappraisal_from_the_panel(guaranteed, banker, o
     firm = Org(kind=Kind.VALUER)
     guaranteed.application.program.valuer_panel.add(firm)
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     recovery.claim_pay(
         claim=recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST), actor=officer
     )
