@@ -95,11 +95,6 @@ class DisposalForm(forms.Form):
     )
 
 
-class BidForm(forms.Form):
-    bidder = forms.CharField(label=_("Bidder"), max_length=200)
-    amount = forms.DecimalField(label=_("Bid"), max_digits=20, decimal_places=2, min_value=1, max_value=BIG)
-
-
 class CloseForm(forms.Form):
     proceeds = forms.DecimalField(
         label=_("Proceeds"), max_digits=20, decimal_places=2, min_value=0, max_value=BIG

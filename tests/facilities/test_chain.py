@@ -15,7 +15,7 @@ from programs.models import Program
 from recoveries import services as recovery
 from recoveries.models import Claim
 from tests.concurrency import race
-from tests.factories import OrganizationFactory, make_user
+from tests.factories import OrganizationFactory, make_user, verified_buyer
 
 pytestmark = pytest.mark.django_db
 CHECKLIST = {item: True for item in recovery.CLAIM_CHECKLIST}
@@ -27,7 +27,9 @@ def disburse(facility, banker, key="k1", on=date(2026, 1, 1)):
     )
 
 
-def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(guaranteed, banker, officer):
+def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(
+    guaranteed, banker, officer, approver
+):
     disburse(guaranteed, banker)
     guaranteed.refresh_from_db()
     assert guaranteed.status == FacilityStatus.ACTIVE and guaranteed.installments.count() == 12
@@ -54,10 +56,15 @@ def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(gu
             opening_price=Decimal("100000"),
             bids_close_on=date(2026, 7, 20),
         )
-        recovery.bid_place(disposal=disposal, bidder="Pharma Co", amount=Decimal("400000"))
-        recovery.bid_place(disposal=disposal, bidder="Fund X", amount=Decimal("450001"))
+        agency = guaranteed.application.program.agency
+        pharma, fund = (
+            verified_buyer(agency, registered_by=officer, verified_by=approver, kind=kind)
+            for kind in (OrganizationKind.COMPANY, OrganizationKind.FUND_MANAGER)
+        )
+        recovery.bid_place(disposal=disposal, actor=pharma, amount=Decimal("400000"))
+        recovery.bid_place(disposal=disposal, actor=fund, amount=Decimal("450001"))
         with pytest.raises(InvalidInput):
-            recovery.bid_place(disposal=disposal, bidder="Lowball", amount=Decimal("10"))
+            recovery.bid_place(disposal=disposal, actor=pharma, amount=Decimal("10"))
         recovery.disposal_award(disposal=disposal, actor=officer)
         closed = recovery.disposal_close(
             disposal=disposal, actor=officer, proceeds=Decimal("450001"), write_off_reason="W10"
