@@ -5,12 +5,14 @@ import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.roles import Role
+from accounts.roles import AGENCY_ROLES, Role
 from applications.models import Encumbrance, IPAsset, Status
 from audit.services import audit_record, audit_record_system_many
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
@@ -327,17 +329,72 @@ def exposure_at(facility, on):
     return principal + unpaid_interest + accrued
 
 
+# Why a facility is declared in default before the program's days-past-due threshold (kept short and coded, as
+# banks report them). THRESHOLD is the nightly job's own reason: the threshold was crossed.
+THRESHOLD = "DPD"
+DEFAULT_REASONS = {
+    "D10": _lazy("Insolvency or bankruptcy proceedings"),
+    "D20": _lazy("The business has closed or stopped trading"),
+    "D30": _lazy("Fraud or misrepresentation"),
+    "D40": _lazy("Loan accelerated for a breach of covenant"),
+    "D50": _lazy("The borrower declared it cannot pay"),
+}
+
+
+def default_declarable_by(*, facility, actor):
+    """Whether ``actor`` may declare this facility in default: its bank's officers or the program agency's staff."""
+    if actor is None:
+        return False
+    return facility.lender in actor.organizations_for(
+        Role.LENDER_OFFICER
+    ) or facility.application.program.agency in actor.organizations_for(*AGENCY_ROLES)
+
+
 @transaction.atomic
-def facility_default(*, facility, actor, reason, on=None):
-    """Declare default (insolvency, or the DPD threshold crossed); the exposure at default is frozen now."""
+def facility_default(*, facility, actor, reason_code, comment="", on=None):
+    """Declare default and freeze the exposure at default; writes ``facility.defaulted``.
+
+    Declared by the facility's bank or the program's agency with a coded reason (``DEFAULT_REASONS``), or by the
+    nightly job (``actor=None``) with ``THRESHOLD`` once the days past due reach the program's threshold; a person
+    may also cite ``THRESHOLD`` once it is reached. Raises PermissionRefused, InvalidInput or IllegalTransition.
+    """
     on = on or timezone.localdate()
-    locked = Facility.objects.select_for_update().get(pk=facility.pk)
+    locked = (
+        Facility.objects.select_for_update()
+        .select_related("lender", "application__program__agency")
+        .get(pk=facility.pk)
+    )
+    if actor is not None and not default_declarable_by(facility=locked, actor=actor):
+        raise PermissionRefused(_("Only the facility's bank or the program's agency declares a default."))
+    threshold = locked.application.program.default_threshold_days
+    if reason_code == THRESHOLD:
+        if locked.days_past_due < threshold:
+            raise InvalidInput(
+                _(
+                    "The facility is %(dpd)s days past due, short of the %(t)s-day threshold: give a reason code."
+                )
+                % {"dpd": locked.days_past_due, "t": threshold},
+                code="below_threshold",
+                details={"reason_code": [_("the threshold is not reached")]},
+            )
+        reason = f"{locked.days_past_due} days past due (threshold {threshold})"
+    elif actor is not None and reason_code in DEFAULT_REASONS:
+        with translation.override(settings.LANGUAGE_CODE):  # stored once, in the site's language
+            reason = f"{reason_code} {DEFAULT_REASONS[reason_code]}"
+    else:
+        raise InvalidInput(
+            _("Choose the reason for the default."),
+            code="default_reason",
+            details={"reason_code": sorted(DEFAULT_REASONS)},
+        )
+    comment = (comment or "").strip()
     if locked.status not in (FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT):
         raise IllegalTransition(
             _("Only an active or delinquent facility can default."), details={"status": locked.status}
         )
     old = locked.status
-    locked.status, locked.defaulted_on, locked.default_reason = FacilityStatus.DEFAULTED, on, reason
+    locked.status, locked.defaulted_on = FacilityStatus.DEFAULTED, on
+    locked.default_reason = f"{reason}: {comment}"[:300] if comment else reason[:300]
     locked.exposure_at_default = exposure_at(locked, on)
     locked.save(update_fields=["status", "defaulted_on", "default_reason", "exposure_at_default"])
     _event(
@@ -346,7 +403,13 @@ def facility_default(*, facility, actor, reason, on=None):
         "defaulted",
         old_state=old,
         new_state=locked.status,
-        details={"reason": reason, "exposure_at_default": locked.exposure_at_default},
+        details={
+            "reason_code": reason_code,
+            "reason": reason,
+            "comment": comment,
+            "days_past_due": locked.days_past_due,
+            "exposure_at_default": locked.exposure_at_default,
+        },
     )
     facility.status = locked.status
     return locked
@@ -407,13 +470,7 @@ def _dpd_flip_event(facility, status, dpd):
 
 
 def _default_past_threshold(facility, dpd, today):
-    threshold = facility.application.program.default_threshold_days
-    return facility_default(
-        facility=facility,
-        actor=None,
-        on=today,
-        reason=f"{dpd} days past due (threshold {threshold})",
-    )
+    return facility_default(facility=facility, actor=None, on=today, reason_code=THRESHOLD)
 
 
 def interest_subsidy_cost(facility):

@@ -170,3 +170,14 @@ def make_submitted(program, **kwargs):
     application.ip_assets.set([IPAssetFactory(company=application.company)])
     application_submit(application=application, actor=application.created_by, declaration_accepted=True)
     return application
+
+
+def verified_buyer(agency, *, registered_by, verified_by, kind=OrganizationKind.FUND_MANAGER, name=None):
+    """A user acting for an organisation on ``agency``'s buyer registry, registered and verified by the services."""
+    from recoveries import services as recovery
+
+    organization = OrganizationFactory(kind=kind, **({"name": name} if name else {}))
+    buyer = recovery.buyer_register(agency=agency, organization=organization, actor=registered_by)
+    recovery.buyer_verify(buyer=buyer, actor=verified_by)
+    role = {v: k for k, v in KIND_FOR_ROLE.items() if k not in (Role.APPROVER, Role.ADMINISTRATOR)}[kind]
+    return make_user(role, organization)
