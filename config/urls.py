@@ -36,5 +36,8 @@ urlpatterns = [
     *[path(f"{app}/", include(f"{app}.urls")) for app in APPS],
 ]
 
+# Under /api/ a URL that matches no route answers in the API's error shape.
+handler404 = "core.routing.page_not_found"
+
 admin.site.site_header = "IPFin administration"
 admin.site.site_title = "IPFin"
