@@ -36,6 +36,7 @@ from .models import (
     StageSpan,
     Status,
 )
+from .selectors import company_exposure
 from .validators import validate_company_number, validate_registry_number
 
 DOCUMENT_KINDS = {PDF, PNG, JPEG, XLSX}
@@ -438,9 +439,10 @@ def application_check(*, application):
     missing = _missing_documents(application)
     if missing:
         problems.append(_("Upload the required documents: %(list)s.") % {"list": ", ".join(missing)})
-    results = eligibility.evaluate(application)
-    problems += [f"{r.label}: {r.reason}" for r in eligibility.failing(results)]
     program = application.program
+    exposure = company_exposure(company=application.company, exclude=application, currency=program.currency)
+    results = eligibility.evaluate(application, exposure=exposure)
+    problems += [f"{r.label}: {r.reason}" for r in eligibility.failing(results)]
     today = date.today()
     if (program.opens_on and today < program.opens_on) or (program.closes_on and today > program.closes_on):
         problems.append(_("The program's application window is closed."))

@@ -70,6 +70,7 @@ class CommentSerializer(serializers.Serializer):
 
 class RecommendSerializer(serializers.Serializer):
     conditions = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    term_months = serializers.IntegerField(min_value=1, max_value=360, required=False, allow_null=True)
 
 
 class ChecklistSerializer(serializers.Serializer):
