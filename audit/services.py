@@ -18,6 +18,28 @@ def _plain(value):
     return str(value)
 
 
+def _system_event(*, action, target, case, old_state="", new_state="", details=None, organization=None):
+    return AuditEvent(
+        actor=None,
+        actor_label="system",
+        organization=organization,
+        action=action,
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=str(target.pk),
+        case_type=ContentType.objects.get_for_model(case),
+        case_id=str(case.pk),
+        old_state=old_state or "",
+        new_state=new_state or "",
+        details=_plain(details or {}),
+    )
+
+
+def audit_record_system_many(*, events: list[dict]) -> list[AuditEvent]:
+    """Append many events made by the system (nightly jobs) in one INSERT; each dict holds
+    ``action``, ``target``, ``case`` and optionally ``old_state``, ``new_state``, ``details``."""
+    return AuditEvent.objects.bulk_create([_system_event(**event) for event in events], batch_size=1000)
+
+
 def audit_record(
     *,
     actor,

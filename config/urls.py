@@ -3,12 +3,12 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from core import views as core_views
+from accounts.home import home
 from core.health import health
 
 # Each app has urls.py (pages under /<app>/) and api_urls.py (under /api/v1/),
 # and may have nav.py (menu items), panels.py (case-page panels) and demo.py
-# (demo data, seeded in this order).
+# (demo data, seeded in INSTALLED_APPS order).
 APPS = [
     "accounts",
     "audit",
@@ -25,7 +25,7 @@ APPS = [
 api_v1 = [path("", include(f"{app}.api_urls")) for app in APPS]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home, name="home"),
     path("health/", health, name="health"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),

@@ -7,10 +7,10 @@ a line in the owning app, never an edit of the base template.
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import import_module
 
-from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+
+from core.discovery import app_modules
 
 
 @dataclass(frozen=True)
@@ -23,15 +23,7 @@ class NavItem:
 
 @cache
 def all_items():
-    items = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.nav")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.nav":
-                raise
-            continue
-        items.extend(module.ITEMS)
+    items = [item for module in app_modules("nav") for item in module.ITEMS]
     return sorted(items, key=lambda item: item.order)
 
 

@@ -6,13 +6,15 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from applications.models import Encumbrance, IPAsset, Status
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_system_many
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
+from core.money import round_money
 from programs.services import program_budget_use
 
 from .models import Disbursement, Facility, FacilityEvent, FacilityStatus, Installment, Pledge, Repayment
@@ -321,9 +323,7 @@ def exposure_at(facility, on):
             unpaid_interest += installment.interest - installment.paid_interest
             last_due = installment.due_date
     days = max(0, (on - last_due).days) if last_due else 0
-    accrued = (principal * facility.subsidised_rate * days / 365).quantize(
-        Decimal("1") if facility.currency in ("KRW", "JPY") else Decimal("0.01")
-    )
+    accrued = round_money(principal * facility.subsidised_rate * days / 365, facility.currency)
     return principal + unpaid_interest + accrued
 
 
@@ -352,32 +352,68 @@ def facility_default(*, facility, actor, reason, on=None):
     return locked
 
 
-def facilities_update_dpd(*, today=None):
-    """Daily: days past due and bucket of every live facility; past the program's threshold it defaults."""
+def _oldest_unpaid_due_date(today):
+    """The earliest instalment of a facility that fell due before ``today`` and is not settled."""
+    return (
+        Installment.objects.filter(facility=OuterRef("pk"), due_date__lt=today)
+        .filter(Q(paid_principal__lt=F("principal")) | Q(paid_interest__lt=F("interest")))
+        .order_by("due_date")
+        .values("due_date")[:1]
+    )
+
+
+def facilities_update_dpd(*, today: date | None = None) -> list:
+    """Daily: days past due, bucket and ACTIVE/DELINQUENT status of every live facility, past the program's
+    threshold a default.
+
+    Set-based: one read of every live facility with its oldest unpaid due date, one batched UPDATE of the rows
+    whose figures changed and one batched INSERT of the audit events of the status flips, however many
+    facilities there are; only the defaults (rare, each a locked service call) cost queries per facility.
+    """
     today = today or timezone.localdate()
-    defaulted = []
-    live = Facility.objects.filter(
-        status__in=[FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT]
-    ).select_related("application__program")
-    for facility in live:
-        unpaid = [i for i in facility.installments.all() if not i.settled and i.due_date < today]
-        dpd = (today - min(i.due_date for i in unpaid)).days if unpaid else 0
+    rows = (
+        Facility.objects.filter(status__in=[FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT])
+        .annotate(oldest_unpaid=Subquery(_oldest_unpaid_due_date(today)))
+        .select_related("application__program")
+        .only("status", "days_past_due", "dpd_bucket", "application__program__default_threshold_days")
+    )
+    changed, flips, to_default = [], [], []
+    for facility in rows:
+        dpd = (today - facility.oldest_unpaid).days if facility.oldest_unpaid else 0
         status = FacilityStatus.DELINQUENT if dpd > 0 else FacilityStatus.ACTIVE
-        Facility.objects.filter(pk=facility.pk).update(
-            days_past_due=dpd, dpd_bucket=dpd_bucket(dpd), status=status
-        )
+        if (facility.days_past_due, facility.dpd_bucket, facility.status) != (dpd, dpd_bucket(dpd), status):
+            if facility.status != status:
+                flips.append(_dpd_flip_event(facility, status, dpd))
+            facility.days_past_due, facility.dpd_bucket, facility.status = dpd, dpd_bucket(dpd), status
+            changed.append(facility)
         if dpd >= facility.application.program.default_threshold_days:
-            facility.status = status
-            defaulted.append(
-                facility_default(
-                    facility=facility,
-                    actor=None,
-                    on=today,
-                    reason=f"{dpd} days past due (threshold "
-                    f"{facility.application.program.default_threshold_days})",
-                )
-            )
-    return defaulted
+            to_default.append((facility, dpd))
+    with transaction.atomic():
+        Facility.objects.bulk_update(changed, ["days_past_due", "dpd_bucket", "status"], batch_size=1000)
+        audit_record_system_many(events=flips)
+    return [_default_past_threshold(facility, dpd, today) for facility, dpd in to_default]
+
+
+def _dpd_flip_event(facility, status, dpd):
+    action = "facility.delinquent" if status == FacilityStatus.DELINQUENT else "facility.current_again"
+    return {
+        "action": action,
+        "target": facility,
+        "case": facility.application,
+        "old_state": facility.status,
+        "new_state": status,
+        "details": {"days_past_due": dpd},
+    }
+
+
+def _default_past_threshold(facility, dpd, today):
+    threshold = facility.application.program.default_threshold_days
+    return facility_default(
+        facility=facility,
+        actor=None,
+        on=today,
+        reason=f"{dpd} days past due (threshold {threshold})",
+    )
 
 
 def interest_subsidy_cost(facility):
@@ -402,5 +438,5 @@ def guarantee_fee_schedule(facility):
     for year in range((facility.term_months + 11) // 12):
         start = 12 * year
         outstanding = facility.principal - sum((i.principal for i in installments[:start]), Decimal(0))
-        fees.append((year + 1, (outstanding * facility.guarantee_fee_rate).quantize(Decimal("1"))))
+        fees.append((year + 1, round_money(outstanding * facility.guarantee_fee_rate, facility.currency)))
     return fees

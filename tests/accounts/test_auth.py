@@ -3,7 +3,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
-from core.management.commands.demo_totp import current_code
+from accounts.management.commands.demo_totp import current_code
 from tests.factories import TEST_PASSWORD, TEST_TOTP_SECRET, make_user
 
 pytestmark = pytest.mark.django_db
