@@ -3,8 +3,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core import health
 from core import views as core_views
-from core.health import health
 
 # Each app has urls.py (pages under /<app>/) and api_urls.py (under /api/v1/),
 # and may have nav.py (menu items), panels.py (case-page panels) and demo.py
@@ -26,7 +26,7 @@ api_v1 = [path("", include(f"{app}.api_urls")) for app in APPS]
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("health/", health, name="health"),
+    path("health/", include(health)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
