@@ -20,6 +20,7 @@ APPS = [
     "recoveries",
     "funds",
     "reporting",
+    "webhooks",
 ]
 
 api_v1 = [path("", include(f"{app}.api_urls")) for app in APPS]
