@@ -1,10 +1,15 @@
 """The one way anything writes to the audit log."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.dispatch import Signal
 
 from core.middleware import current_ip
 
 from .models import AuditEvent
+
+# Sent with ``event`` once the transaction that wrote it commits (webhooks derive their events from it).
+audit_recorded = Signal()
 
 
 def _plain(value):
@@ -60,7 +65,7 @@ def audit_record(
     case = case if case is not None else target
     if organization is None and actor is not None and getattr(actor, "is_authenticated", False):
         organization = actor.organization
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=(actor.email if actor is not None and actor.is_authenticated else "system"),
         organization=organization,
@@ -75,3 +80,5 @@ def audit_record(
         ip_address=ip_address or current_ip.get(),
         applicant_visible=applicant_visible,
     )
+    transaction.on_commit(lambda: audit_recorded.send_robust(sender=AuditEvent, event=event))
+    return event

@@ -4,7 +4,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.home import home
-from core.health import health
+from core import health
 
 # Each app has urls.py (pages under /<app>/) and api_urls.py (under /api/v1/),
 # and may have nav.py (menu items), panels.py (case-page panels) and demo.py
@@ -20,13 +20,14 @@ APPS = [
     "recoveries",
     "funds",
     "reporting",
+    "webhooks",
 ]
 
 api_v1 = [path("", include(f"{app}.api_urls")) for app in APPS]
 
 urlpatterns = [
     path("", home, name="home"),
-    path("health/", health, name="health"),
+    path("health/", include(health)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "recoveries",
     "funds",
     "reporting",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
