@@ -2,7 +2,9 @@
 
 Each app may declare ``ITEMS`` in its own ``nav.py``; the shell shows a user
 the items for the roles they hold, in ``order``. Adding a page to the menu is
-a line in the owning app, never an edit of the base template.
+a line in the owning app, never an edit of the base template. ``menu`` says
+where the item goes: ``"main"`` (the pages of the user's work, in the bar) or
+``"account"`` (the user's own pages, under their name beside "Sign out").
 """
 
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ class NavItem:
     url_name: str
     roles: frozenset
     order: int = 100
+    menu: str = "main"
 
 
 @cache
@@ -33,7 +36,12 @@ def items_for(roles):
         if roles & item.roles:
             try:
                 visible.append(
-                    {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+                    {
+                        "label": item.label,
+                        "url": reverse(item.url_name),
+                        "url_name": item.url_name,
+                        "menu": item.menu,
+                    }
                 )
             except NoReverseMatch:
                 continue
