@@ -27,7 +27,7 @@ def default(facility, banker, on_commit):
     with on_commit(execute=True):
         disburse(facility, banker)
         facility_services.facility_default(
-            facility=facility, actor=banker, reason="insolvency", on=date(2026, 3, 1)
+            facility=facility, actor=banker, reason_code="D10", on=date(2026, 3, 1)
         )
 
 
