@@ -4,7 +4,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.home import home
-from core import health
+from config import health
 
 # Each app has urls.py (pages under /<app>/) and api_urls.py (under /api/v1/),
 # and may have nav.py (menu items), panels.py (case-page panels) and demo.py

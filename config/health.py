@@ -22,9 +22,9 @@ from django.urls import path
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 
-from config.celery import app as celery_app
+from core.tasks import ping
 
-from .tasks import ping
+from .celery import app as celery_app
 
 
 def _check_database():

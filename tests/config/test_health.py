@@ -3,8 +3,8 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from config import health
 from config.celery import app as celery_app
-from core import health
 
 
 @pytest.fixture
