@@ -648,7 +648,7 @@ def page_ratios():
 
 
 def dashboard_time():
-    from programs.dashboard import build_dashboard
+    from dashboards.program import build_dashboard
 
     return timed(lambda: build_dashboard("all", date(2025, 1, 1), date(2025, 12, 31)), repeat=3)
 

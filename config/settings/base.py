@@ -19,6 +19,24 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# IPFin's own apps, lowest layer first (the order in which demo data is seeded). config/urls.py mounts each app's
+# urls.py under /<app>/ and api_urls.py under /api/v1/.
+PROJECT_APPS = [
+    "core",
+    "accounts",
+    "audit",
+    "programs",
+    "applications",
+    "casework",
+    "valuations",
+    "facilities",
+    "recoveries",
+    "funds",
+    "reporting",
+    "dashboards",
+    "webhooks",
+]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -42,19 +60,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    # IPFin
-    "core",
-    "accounts",
-    "audit",
-    "programs",
-    "applications",
-    "casework",
-    "valuations",
-    "facilities",
-    "recoveries",
-    "funds",
-    "reporting",
-    "webhooks",
+    *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [

@@ -246,11 +246,11 @@ def test_double_claim_payment_under_concurrency_pays_exactly_once(guaranteed, ba
 def test_the_portfolio_page_and_export_for_officials(client, official, guaranteed, banker):
     disburse(guaranteed, banker)
     client.force_login(official)
-    page = client.get("/facilities/portfolio/")
+    page = client.get("/dashboards/portfolio/")
     assert page.status_code == 200 and "Default rate" in page.content.decode()
-    assert client.get("/facilities/portfolio.xlsx").status_code == 200
+    assert client.get("/dashboards/portfolio.xlsx").status_code == 200
     client.force_login(banker)
-    assert client.get("/facilities/portfolio/").status_code == 404
+    assert client.get("/dashboards/portfolio/").status_code == 404
 
 
 def test_a_disposal_can_order_a_reappraisal_from_the_panel(guaranteed, banker, officer):
@@ -278,7 +278,7 @@ def test_guarantee_leverage_is_measured_against_the_configured_fund(
 ):
     disburse(guaranteed, banker)
     client.force_login(official)
-    assert "not measured" in client.get("/facilities/portfolio/").content.decode()
+    assert "not measured" in client.get("/dashboards/portfolio/").content.decode()
     settings.AGENCY_GUARANTEE_FUND = "480000"
     # 1,200,000 outstanding × 0.8 coverage = 960,000 guaranteed -> 2.00 × the fund
-    assert "2.00 (960,000 KRW guaranteed)" in client.get("/facilities/portfolio/").content.decode()
+    assert "2.00 (960,000 KRW guaranteed)" in client.get("/dashboards/portfolio/").content.decode()

@@ -319,7 +319,7 @@ def test_a_real_worker_produces_the_report_through_redis(funds_data, real_queue)
 def test_a_stored_report_draws_its_charts_once_a_live_one_every_time(
     funds_data, django_capture_on_commit_callbacks
 ):
-    from facilities.portfolio import Snapshot
+    from dashboards.portfolio import Snapshot
     from reporting.exports import chart_svgs
 
     with django_capture_on_commit_callbacks(execute=True):

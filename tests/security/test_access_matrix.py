@@ -49,7 +49,7 @@ SHARED = {
     "programs:detail": "published programs are public",
     "reporting:detail": "utilisation reports are read by every official and agency (tests/reporting)",
     "reporting:download": "as reporting:detail",
-    "facilities:portfolio_export": "the parameter is a file format; the data is scoped to the user (tests/facilities)",
+    "dashboards:portfolio_export": "the parameter is a file format; the data is scoped to the user (tests/facilities)",
     "api-report-run": "read by every official (API test below)",
     "api-document-download": "checked with the API paths below",
 }

@@ -12,12 +12,11 @@ from django.utils import timezone
 
 from applications.models import LOW_CREDIT_GRADES
 from core.web import role_required
+from facilities.models import LIVE
+from facilities.selectors import PORTFOLIO_READERS, facility_visible_to
 from recoveries.models import Claim, Disposal
 from reporting import exports
 from valuations.models import OrderStatus, ValuationReport
-
-from .models import LIVE
-from .selectors import PORTFOLIO_READERS, facility_visible_to
 
 ZERO = Decimal(0)
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -186,7 +185,7 @@ def _snapshot(request):
 def portfolio(request):
     report = _snapshot(request)
     return render(
-        request, "facilities/portfolio.html", {"report": report, "charts": exports.chart_svgs(report)}
+        request, "dashboards/portfolio.html", {"report": report, "charts": exports.chart_svgs(report)}
     )
 
 

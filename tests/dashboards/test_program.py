@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from applications.models import TRANSITIONS, Application, StageSpan
 from applications.services import stage_span_move
 from casework.models import Decision
-from programs.dashboard import build_dashboard, percentile, projection
+from dashboards.program import build_dashboard, percentile, projection
 from programs.models import Program
 from reporting.models import ExchangeRate
 from tests.factories import ApplicationFactory, ProgramFactory, make_user
@@ -172,23 +172,25 @@ def test_the_dashboard_query_count_does_not_grow_with_the_number_of_cases(two_pr
 
 def test_officials_read_the_dashboard_and_download_it(client, official, two_programs):
     client.force_login(official)
-    page = client.get("/programs/dashboard/?scope=all&start=2026-01-01&end=2026-06-30")
+    page = client.get("/dashboards/programs/?scope=all&start=2026-01-01&end=2026-06-30")
     assert page.status_code == 200 and "Pipeline" in page.content.decode()
-    xlsx = client.get("/programs/dashboard.xlsx?scope=all&start=2026-01-01&end=2026-06-30")
-    pdf = client.get("/programs/dashboard.pdf?scope=all&start=2026-01-01&end=2026-06-30")
+    xlsx = client.get("/dashboards/programs.xlsx?scope=all&start=2026-01-01&end=2026-06-30")
+    pdf = client.get("/dashboards/programs.pdf?scope=all&start=2026-01-01&end=2026-06-30")
     assert xlsx.status_code == 200 and pdf.content.startswith(b"%PDF")
-    bad = client.get("/programs/dashboard/?scope=all&start=2026-06-30&end=2026-01-01")
+    bad = client.get("/dashboards/programs/?scope=all&start=2026-06-30&end=2026-01-01")
     assert bad.status_code == 200 and "ends before it starts" in bad.content.decode()
-    edge = client.get("/programs/dashboard/?scope=all&start=2026-01-01&end=9999-12-31")
+    edge = client.get("/dashboards/programs/?scope=all&start=2026-01-01&end=9999-12-31")
     assert edge.status_code == 200 and "Choose a date between 1900 and 2999" in edge.content.decode()
     assert 'value="2026-01-01"' in edge.content.decode()  # what was typed stays
-    assert client.get("/programs/dashboard.xlsx?scope=all&start=0001-01-01&end=2026-06-30").status_code == 400
+    assert (
+        client.get("/dashboards/programs.xlsx?scope=all&start=0001-01-01&end=2026-06-30").status_code == 400
+    )
 
 
 def test_the_dashboard_is_not_for_applicants_or_banks(client, applicant, lender):
     for user in (applicant, lender):
         client.force_login(user)
-        assert client.get("/programs/dashboard/").status_code == 404
+        assert client.get("/dashboards/programs/").status_code == 404
 
 
 def test_the_monthly_program_report_is_a_snapshot_through_the_same_machinery(
@@ -240,7 +242,7 @@ def test_days_per_stage_come_from_each_case_s_moves(two_programs, settings):
 
 
 def test_loan_sizes_by_order_of_magnitude():
-    from programs.dashboard import loan_size_buckets
+    from dashboards.program import loan_size_buckets
 
     assert loan_size_buckets(
         [(Decimal("250000"), 1), (Decimal("900000"), 1), (Decimal("12000000"), 1), (Decimal("0"), 2)]
@@ -365,7 +367,7 @@ def _seed_market():
 
 
 def test_the_market_projection_against_hand_computed_values():
-    from programs.dashboard import market_projection
+    from dashboards.program import market_projection
     from programs.demo import MARKET_VOLUMES
 
     volumes = [(start, end, Decimal(amount)) for start, end, amount, _source in MARKET_VOLUMES]

@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import AGENCY_ROLES, Role
 from core.errors import DomainError
 from core.web import role_required
-from facilities.portfolio import Snapshot
+from programs.models import Program
 from reporting import exports
 
-from .dashboard import build_dashboard
-from .models import Program
+from .portfolio import Snapshot
+from .program import build_dashboard
 
 READERS = (Role.OFFICIAL, *AGENCY_ROLES)
 # the dashboard's periods are turned into instants in the agency's time zone: years at the calendar's edges overflow
@@ -68,7 +68,7 @@ def dashboard(request):
     form, report, error = _snapshot(request)
     return render(
         request,
-        "programs/dashboard.html",
+        "dashboards/program.html",
         {
             "form": form,
             "report": report,

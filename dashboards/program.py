@@ -19,12 +19,11 @@ from accounts.roles import Role
 from applications.models import LOW_CREDIT_GRADES, Application, StageSpan
 from casework.models import Decision
 from facilities.models import Facility
+from programs.models import MarketTarget, MarketVolume, Program, Stage
 from recoveries.models import Claim, Disposal
 from reporting.money import describe, rate_for
 from reporting.registry import register
 from valuations.models import OrderStatus, ValuationOrder, ValuationReport
-
-from .models import MarketTarget, MarketVolume, Program, Stage
 
 STAGES_WITH_SLA = frozenset(Stage.values)
 
