@@ -3,7 +3,6 @@
 import pytest
 from django.core.checks import Warning as CheckWarning
 
-from accounts.checks import shared_cache_check
 from tests.factories import make_token, make_user
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +61,8 @@ def test_the_rates_and_classes_are_on_in_the_base_settings():
 
 
 def test_the_deploy_check_warns_when_the_cache_is_per_process(settings):
+    from accounts.checks import shared_cache_check
+
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     [warning] = shared_cache_check(None)
     assert isinstance(warning, CheckWarning) and warning.id == "accounts.W001"
