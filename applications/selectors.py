@@ -2,9 +2,10 @@
 
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.roles import AGENCY_ROLES, Role
 
@@ -39,27 +40,70 @@ def application_get_for(*, user, pk):
     return application
 
 
+def application_staff_visible_to(*, user):
+    """Submitted applications of the programs of the user's agencies: what agency staff work on (drafts are the
+    applicant's own until submitted)."""
+    return Application.objects.filter(program__agency__in=user.organizations_for(*AGENCY_ROLES)).exclude(
+        status=Status.DRAFT
+    )
+
+
+def application_get_for_staff(*, user, pk):
+    """One application of the user's agencies' programs; 404 for any other (or a draft)."""
+    application = (
+        application_staff_visible_to(user=user).select_related("program", "company").filter(pk=pk).first()
+    )
+    if application is None:
+        raise Http404
+    return application
+
+
 def ip_asset_visible_to(*, user):
     return IPAsset.objects.filter(company__organization__in=user.organizations_for(Role.APPLICANT))
 
 
-def company_exposure(*, company, exclude=None, currency=None):
-    """What the company already owes or may owe across all programs, in amounts as requested/approved.
+# Facility states in which a disbursed loan is still owed (repaid and closed owe nothing). The facility rows are
+# read through the case's relation so that this app imports nothing from the app above it.
+OWED_FACILITY_STATES = ("active", "delinquent", "defaulted", "claim_paid", "in_disposal")
 
-    Counts open cases at their requested amount and approved cases at their
-    approved amount. ``exclude``: an application not to count (the one being checked).
-    ``currency``: count only programs in that currency (a ceiling compares like with like).
+
+def _sum_by_currency(qs, expression):
+    return {
+        row["program__currency"]: row["total"]
+        for row in qs.values("program__currency").annotate(total=Sum(expression)).order_by()
+        if row["total"]
+    }
+
+
+def company_exposure(*, company, currency, exclude=None, on=None):
+    """What the company owes or may owe across all programs, in ``currency`` at the rate dated ``on`` (today).
+
+    Cases in progress count at their requested amount; approved cases not yet disbursed at the approved amount;
+    disbursed facilities still owed at their outstanding principal (repaid or closed: nothing). Each program
+    currency's sum is converted once at the latest dated rate (Conflict ``missing_rate`` when there is none).
+    ``exclude``: the application being checked, not counted.
     """
-    qs = Application.objects.filter(company=company)
-    if currency is not None:
-        qs = qs.filter(program__currency=currency)
+    from reporting.money import convert
+
+    cases = Application.objects.filter(company=company)
     if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    totals = qs.aggregate(
-        open=Coalesce(Sum("requested_amount", filter=Q(status__in=OPEN_STATUSES)), Decimal("0")),
-        approved=Coalesce(
-            Sum(Coalesce("approved_amount", "requested_amount"), filter=Q(status=Status.APPROVED)),
-            Decimal("0"),
+        cases = cases.exclude(pk=exclude.pk)
+    parts = [
+        _sum_by_currency(cases.filter(status__in=OPEN_STATUSES), "requested_amount"),
+        _sum_by_currency(
+            cases.filter(status=Status.APPROVED).filter(
+                Q(facility__isnull=True) | Q(facility__status="approved")
+            ),
+            Coalesce("approved_amount", "requested_amount"),
         ),
-    )
-    return totals["open"] + totals["approved"]
+        _sum_by_currency(
+            cases.filter(facility__status__in=OWED_FACILITY_STATES),
+            F("facility__installments__principal") - F("facility__installments__paid_principal"),
+        ),
+    ]
+    by_currency = {}
+    for part in parts:
+        for code, amount in part.items():
+            by_currency[code] = by_currency.get(code, Decimal(0)) + amount
+    on = on or timezone.localdate()
+    return sum((convert(amount, code, currency, on)[0] for code, amount in by_currency.items()), Decimal(0))

@@ -4,6 +4,8 @@ Every status move goes through ``application_transition``; the applicant's
 services (submit, withdraw) and the staff's (casework) all use it.
 """
 
+import base64
+import hashlib
 from datetime import date
 
 from django.conf import settings
@@ -34,6 +36,7 @@ from .models import (
     StageSpan,
     Status,
 )
+from .selectors import company_exposure
 from .validators import validate_company_number, validate_registry_number
 
 DOCUMENT_KINDS = {PDF, PNG, JPEG, XLSX}
@@ -117,7 +120,47 @@ def application_transition(*, application, action, actor, details=None, applican
 # --- companies -----------------------------------------------------------------
 
 
+SHORT_CODE_LENGTH = 20  # Organization.short_code's max_length
+
+
+def company_short_code(country: str, number: str) -> str:
+    """The company organisation's unique short code: ``C`` + country + the number when that fits; a longer number
+    (China's 18-character credit code) gets a digest of the whole number instead, in lower case so that it never
+    reads as another company's number. Cutting the number short made two codes sharing their first 17 characters
+    collide (an IntegrityError, a 500)."""
+    compact = number.replace("-", "")
+    code = f"C{country}{compact}"
+    if len(code) <= SHORT_CODE_LENGTH:
+        return code
+    digest = base64.b32encode(hashlib.sha256(f"{country}:{compact}".encode()).digest()).decode().lower()
+    return f"C{country}{digest}"[:SHORT_CODE_LENGTH]
+
+
+FIRST_REVENUE_YEAR = 1900
+
+
+def revenue_year_error(year) -> str | None:
+    """Why ``year`` cannot carry a revenue (not a number, before 1900, in the future), or None."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        return _("Years must be numbers.")
+    last = timezone.localdate().year
+    if not FIRST_REVENUE_YEAR <= year <= last:
+        return _("A revenue year is between %(first)s and %(last)s.") % {
+            "first": FIRST_REVENUE_YEAR,
+            "last": last,
+        }
+    return None
+
+
 def _financials(company, revenues, currency):
+    errors = {str(year): revenue_year_error(year) for year in revenues}
+    errors = {year: [error] for year, error in errors.items() if error}
+    if errors:
+        raise InvalidInput(
+            _("A revenue year is not valid."), code="invalid_revenue_year", details={"revenues": errors}
+        )
     for year, revenue in revenues.items():
         if revenue is None:
             continue
@@ -145,15 +188,17 @@ def company_register(*, actor, data, revenues=None, currency="KRW"):
             code="duplicate_company",
             details={"registration_number": [_("already registered")]},
         )
-    organization = Organization.objects.create(
-        name=data["legal_name"],
-        kind=OrganizationKind.COMPANY,
-        country=country,
-        short_code=f"C{country}{number.replace('-', '')}"[:20],
-    )
-    Membership.objects.create(user=actor, organization=organization, role=Role.APPLICANT)
     try:
         with transaction.atomic():
+            # Two registrations of one number racing past the check above meet here, on the unique short code or
+            # the company's unique number: the second is told so.
+            organization = Organization.objects.create(
+                name=data["legal_name"],
+                kind=OrganizationKind.COMPANY,
+                country=country,
+                short_code=company_short_code(country, number),
+            )
+            Membership.objects.create(user=actor, organization=organization, role=Role.APPLICANT)
             company = Company.objects.create(
                 organization=organization,
                 country=country,
@@ -394,9 +439,10 @@ def application_check(*, application):
     missing = _missing_documents(application)
     if missing:
         problems.append(_("Upload the required documents: %(list)s.") % {"list": ", ".join(missing)})
-    results = eligibility.evaluate(application)
-    problems += [f"{r.label}: {r.reason}" for r in eligibility.failing(results)]
     program = application.program
+    exposure = company_exposure(company=application.company, exclude=application, currency=program.currency)
+    results = eligibility.evaluate(application, exposure=exposure)
+    problems += [f"{r.label}: {r.reason}" for r in eligibility.failing(results)]
     today = date.today()
     if (program.opens_on and today < program.opens_on) or (program.closes_on and today > program.closes_on):
         problems.append(_("The program's application window is closed."))

@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from applications.models import Application, Status
 from programs.models import Program
+from valuations.demo import deliver
 
 from . import services
 from .models import RubricCriterion
@@ -69,6 +70,11 @@ def seed(stdout):
             identity_checked=True,
         )
         services.case_send_to_valuation(application=case, actor=officer)
+        valuer_user = User.objects.filter(email="valuer@demo.ipfin.kr").first()
+        # the credit review starts only on a valuation the agency accepted
+        deliver(
+            case, officer, valuer_user, fee=D("20000"), value_per_asset=D("9000000"), grade="BBB", accept=True
+        )
         services.case_start_credit_review(application=case, actor=officer)
         services.credit_score(
             application=case,

@@ -87,8 +87,21 @@ class ScoresForm(forms.Form):
 
 
 class RecommendForm(forms.Form):
+    term_months = forms.IntegerField(
+        label=_("Term (months)"),
+        min_value=1,
+        max_value=360,
+        required=False,
+        help_text=_("Within the program's maximum"),
+    )
     conditions = forms.CharField(
         label=_("Conditions"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+    )
+
+
+class WaiverForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the valuation is waived"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
 
 

@@ -150,6 +150,7 @@ class Recommendation(models.Model):
     amount = models.DecimalField(**MONEY)
     binding_rule = models.CharField(max_length=40)
     weighted_score = models.DecimalField(max_digits=4, decimal_places=2, null=True)
+    term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True, blank=True)
     conditions = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -158,6 +159,21 @@ class Recommendation(models.Model):
 
     def __str__(self):
         return f"Recommendation {self.application}: {self.amount}"
+
+
+class ValuationWaiver(models.Model):
+    """An approver let the credit review start without an accepted valuation (only where the program allows it).
+    The reason is shown on the case; the advance-rate limit then reads "waived", never silently nothing."""
+
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.CASCADE, related_name="valuation_waiver"
+    )
+    granted_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Valuation waived for {self.application}"
 
 
 class ReasonCode(models.TextChoices):

@@ -3,11 +3,17 @@
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 RULE_LABELS = {
-    "program_maximum": "the program's maximum amount",
-    "advance_rate": "the advance rate × the accepted valuation",
-    "exposure_headroom": "the company's remaining exposure headroom",
-    "requested_amount": "the amount requested",
+    "program_maximum": _("the program's maximum amount"),
+    "advance_rate": _("the advance rate × the accepted valuation"),
+    "exposure_headroom": _("the company's remaining exposure headroom"),
+    "requested_amount": _("the amount requested"),
+}
+BOUND_LABELS = {
+    "program_minimum": _("the program's minimum amount"),
+    "maximum_term": _("the program's maximum term"),
 }
 
 
@@ -51,6 +57,28 @@ def proposed_amount(
     }
     binding = min((k for k, v in candidates.items() if v is not None), key=lambda k: candidates[k])
     return ProposedAmount(candidates[binding], binding, candidates)
+
+
+@dataclass(frozen=True)
+class BoundBroken:
+    rule: str
+    limit: object
+    value: object
+
+    @property
+    def label(self):
+        return BOUND_LABELS[self.rule]
+
+
+def proposal_bounds_broken(*, amount, term_months, program_minimum, max_term_months):
+    """The program's bounds a proposal breaks (empty when it may be recommended): an amount below the program's
+    minimum, a term above its maximum (None: the program sets none)."""
+    broken = []
+    if Decimal(amount) < Decimal(program_minimum):
+        broken.append(BoundBroken("program_minimum", Decimal(program_minimum), Decimal(amount)))
+    if max_term_months is not None and term_months is not None and term_months > max_term_months:
+        broken.append(BoundBroken("maximum_term", max_term_months, term_months))
+    return broken
 
 
 def weighted_score(scores):

@@ -15,8 +15,10 @@ from applications.selectors import company_exposure
 from applications.services import application_transition
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
+from programs import eligibility
 from programs.services import program_budget_release
-from valuations.selectors import accepted_valuation_total
+from valuations.models import OrderStatus
+from valuations.selectors import accepted_valuation_total, technology_grade_for
 
 from .models import (
     CaseNote,
@@ -28,8 +30,9 @@ from .models import (
     Recommendation,
     RubricCriterion,
     ScreeningChecklist,
+    ValuationWaiver,
 )
-from .rules import proposed_amount, weighted_score
+from .rules import proposal_bounds_broken, proposed_amount, weighted_score
 
 ZERO_DECIMAL_CURRENCIES = {"KRW", "JPY"}
 RESUME_ACTION = {
@@ -73,7 +76,9 @@ def _assignable(officer, application):
         Role.CASE_OFFICER
     ):
         raise InvalidInput(
-            _("%(who)s is not a case officer of this agency.") % {"who": officer}, code="not_an_officer"
+            _("This person is not a case officer of this agency."),
+            code="not_an_officer",
+            details={"officer": [_("not a case officer of this agency")]},
         )
     if ConflictOfInterest.objects.filter(officer=officer, company=application.company_id).exists():
         raise Conflict(
@@ -81,6 +86,27 @@ def _assignable(officer, application):
             % {"who": officer, "company": application.company.legal_name},
             code="conflict_of_interest",
         )
+
+
+def officer_of_agency(*, agency, pk):
+    """The active case officer ``pk`` of ``agency``; any other id raises the same InvalidInput, naming no one."""
+    officer = (
+        User.objects.filter(
+            pk=pk,
+            is_active=True,
+            memberships__organization=agency,
+            memberships__role=Role.CASE_OFFICER,
+        )
+        .distinct()
+        .first()
+    )
+    if officer is None:
+        raise InvalidInput(
+            _("This person is not a case officer of this agency."),
+            code="not_an_officer",
+            details={"officer": [_("not a case officer of this agency")]},
+        )
+    return officer
 
 
 @transaction.atomic
@@ -300,9 +326,77 @@ def case_send_to_valuation(*, application, actor):
     return _move(application, "send_to_valuation", actor, stage="valuation")
 
 
+def _waiver(application):
+    return ValuationWaiver.objects.filter(application=application).first()
+
+
+def valuation_gate(*, application):
+    """Why the credit review may not start yet (None when it may): every valuation ordered for the case must be
+    accepted by the agency, and at least one must be, unless an approver documented a waiver."""
+    if _waiver(application) is not None:
+        return None
+    orders = list(
+        application.valuation_orders.filter(purpose="application").exclude(
+            status__in=[OrderStatus.CANCELLED, OrderStatus.DECLINED]
+        )
+    )
+    if not orders:
+        return Conflict(
+            _("Order a valuation first: the credit review starts when the agency has accepted it."),
+            code="valuation_missing",
+        )
+    waiting = [o for o in orders if o.status != OrderStatus.ACCEPTED_BY_AGENCY]
+    if waiting:
+        return Conflict(
+            _("Every valuation ordered must be accepted by the agency first: %(list)s.")
+            % {"list": ", ".join(f"#{o.pk} ({o.get_status_display()})" for o in waiting)},
+            code="valuation_not_accepted",
+            details={"orders": {str(o.pk): o.status for o in waiting}},
+        )
+    return None
+
+
 def case_start_credit_review(*, application, actor):
+    """Valuation → credit review, only once every ordered valuation is accepted by the agency (or waived)."""
     _require(actor, Role.CASE_OFFICER, application=application)
+    refusal = valuation_gate(application=application) if application.status == Status.VALUATION else None
+    if refusal is not None:
+        raise refusal
     return _move(application, "start_credit_review", actor, stage="credit_review")
+
+
+@transaction.atomic
+def case_waive_valuation(*, application, actor, reason: str) -> ValuationWaiver:
+    """An approver lets the credit review start without a valuation, where the program allows it, saying why."""
+    _require(actor, Role.APPROVER, application=application)
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if not locked.program.allows_valuation_waiver:
+        raise Conflict(
+            _("This program does not allow the valuation to be waived."), code="waiver_not_allowed"
+        )
+    if locked.status != Status.VALUATION:
+        raise Conflict(
+            _("A valuation can be waived during the valuation stage only."), code="not_in_valuation"
+        )
+    if not (reason or "").strip():
+        raise InvalidInput(
+            _("Say why the valuation is waived."), code="reason_missing", details={"reason": [_("required")]}
+        )
+    try:
+        with transaction.atomic():
+            waiver = ValuationWaiver.objects.create(
+                application=locked, granted_by=actor, reason=reason.strip()
+            )
+    except IntegrityError:
+        raise Conflict(_("The valuation is waived already."), code="duplicate")
+    audit_record(
+        actor=actor,
+        action="case.valuation_waived",
+        target=locked,
+        applicant_visible=False,
+        details={"comment": waiver.reason},
+    )
+    return waiver
 
 
 # --- credit review, recommendation, decision ----------------------------------------------------------------
@@ -333,7 +427,14 @@ def credit_score(*, application, actor, scores):
     )
 
 
-def case_proposed_amount(*, application):
+def case_exposure_elsewhere(*, application):
+    """The company's exposure outside this case, in the program's currency at today's dated rate."""
+    return company_exposure(
+        company=application.company, exclude=application, currency=application.program.currency
+    )
+
+
+def case_proposed_amount(*, application, exposure=None):
     program = application.program
     valuation = accepted_valuation_total(application=application)
     return proposed_amount(
@@ -342,11 +443,61 @@ def case_proposed_amount(*, application):
         advance_rate=program.max_advance_rate,
         accepted_valuation=valuation,
         exposure_ceiling=program.company_exposure_ceiling,
-        exposure_elsewhere=company_exposure(
-            company=application.company, exclude=application, currency=program.currency
-        ),
+        exposure_elsewhere=exposure
+        if exposure is not None
+        else case_exposure_elsewhere(application=application),
         currency_places=0 if program.currency in ZERO_DECIMAL_CURRENCIES else 2,
     )
+
+
+def case_eligibility(*, application, exposure=None):
+    """Every eligibility rule again, with the accepted valuation's technology grade and today's facts."""
+    return eligibility.evaluate(
+        application,
+        technology_grade=technology_grade_for(application=application),
+        exposure=exposure if exposure is not None else case_exposure_elsewhere(application=application),
+    )
+
+
+def _credit_checks(application, term_months):
+    """Everything that binds a recommendation and the decision on it; returns the proposal and the rule results.
+
+    Raises Conflict naming the rule: no accepted, valid valuation (unless waived), a failed eligibility rule,
+    nothing to lend, an amount below the program's minimum or a term above its maximum."""
+    exposure = case_exposure_elsewhere(application=application)
+    proposal = case_proposed_amount(application=application, exposure=exposure)
+    if proposal.candidates["advance_rate"] is None and _waiver(application) is None:
+        raise Conflict(
+            _("No accepted, valid valuation: the advance-rate limit cannot be applied."),
+            code="valuation_missing",
+        )
+    results = case_eligibility(application=application, exposure=exposure)
+    failed = eligibility.failing(results)
+    if failed:
+        raise Conflict(
+            _("Not eligible now: %(list)s.") % {"list": "; ".join(f"{r.label}: {r.reason}" for r in failed)},
+            code="not_eligible",
+            details={"rules": [r.as_dict() for r in failed]},
+        )
+    if proposal.amount <= 0:
+        raise Conflict(
+            _("The proposed amount is zero (%(rule)s).") % {"rule": proposal.binding_label},
+            code="nothing_to_lend",
+        )
+    broken = proposal_bounds_broken(
+        amount=proposal.amount,
+        term_months=term_months,
+        program_minimum=application.program.min_amount,
+        max_term_months=application.program.max_term_months,
+    )
+    if broken:
+        raise Conflict(
+            _("Outside the program's bounds: %(list)s.")
+            % {"list": "; ".join(f"{b.label} is {b.limit}, the proposal {b.value}" for b in broken)},
+            code="outside_program_bounds",
+            details={"rules": [b.rule for b in broken]},
+        )
+    return proposal, results
 
 
 def case_weighted_score(*, application, scores=None):
@@ -357,8 +508,9 @@ def case_weighted_score(*, application, scores=None):
 
 
 @transaction.atomic
-def case_recommend(*, application, actor, conditions=""):
-    """Recommend the proposed amount (lowest rule wins) once every rubric criterion is scored."""
+def case_recommend(*, application, actor, conditions="", term_months=None):
+    """Recommend the proposed amount (lowest rule wins) once every rubric criterion is scored and every rule binds:
+    accepted valuation, eligibility re-evaluated now, the program's minimum amount and maximum term."""
     _require(actor, Role.CASE_OFFICER, application=application)
     rubric = RubricCriterion.objects.filter(program=application.program).count()
     scored = CreditScore.objects.filter(application=application).count()
@@ -368,17 +520,13 @@ def case_recommend(*, application, actor, conditions=""):
             % {"done": scored, "all": rubric},
             code="rubric_incomplete",
         )
-    proposal = case_proposed_amount(application=application)
-    if proposal.amount <= 0:
-        raise Conflict(
-            _("The proposed amount is zero (%(rule)s).") % {"rule": proposal.binding_label},
-            code="nothing_to_lend",
-        )
+    proposal, results = _credit_checks(application, term_months)
     Recommendation.objects.create(
         application=application,
         recommended_by=actor,
         amount=proposal.amount,
         binding_rule=proposal.binding_rule,
+        term_months=term_months,
         conditions=conditions,
         weighted_score=case_weighted_score(application=application),
     )
@@ -387,7 +535,13 @@ def case_recommend(*, application, actor, conditions=""):
         "recommend",
         actor,
         stage="recommended",
-        details={"amount": proposal.amount, "binding_rule": proposal.binding_rule, "comment": conditions},
+        details={
+            "amount": proposal.amount,
+            "binding_rule": proposal.binding_rule,
+            "term_months": term_months,
+            "comment": conditions,
+            "eligibility": {r.kind: r.outcome for r in results},
+        },
     )
 
 
@@ -404,6 +558,22 @@ def case_decide(*, application, actor, approve, reason_code, comment=""):
             )
     elif not approve and locked.status == Status.SCREENING:
         _require(actor, Role.CASE_OFFICER, Role.APPROVER, application=locked)
+    if approve and locked.status == Status.RECOMMENDED:
+        # The facts may have changed since the recommendation (a valuation expired, a new loan elsewhere):
+        # every rule binds again at the decision.
+        proposal, _results = _credit_checks(locked, recommendation.term_months if recommendation else None)
+        if recommendation and recommendation.amount > proposal.amount:
+            raise Conflict(
+                _(
+                    "The limits now allow %(now)s (%(rule)s), less than the %(recommended)s recommended: return it."
+                )
+                % {
+                    "now": proposal.amount,
+                    "rule": proposal.binding_label,
+                    "recommended": recommendation.amount,
+                },
+                code="proposal_changed",
+            )
     amount = recommendation.amount if (approve and recommendation) else None
     fields = {"approved_amount": amount, "stage_due_at": None}
     application_transition(

@@ -28,6 +28,7 @@ from .forms import (
     RecommendForm,
     ReturnForm,
     ScoresForm,
+    WaiverForm,
 )
 from .models import CaseNote, InformationRequest, RubricCriterion, ScreeningChecklist
 from .rules import RULE_LABELS
@@ -125,7 +126,7 @@ def _case_context(request, case, forms=None):
     scored = list(case.credit_scores.select_related("criterion"))
     scores = {s.criterion_id: s for s in scored}
     checklist = ScreeningChecklist.objects.filter(application=case).first()
-    proposal = services.case_proposed_amount(application=case) if case.requested_amount else None
+    proposal, eligibility_now, credit_problem = _credit_view(case)
     context = {
         "case": case,
         "application": case,
@@ -138,6 +139,10 @@ def _case_context(request, case, forms=None):
         "scores": scores,
         "weighted_score": services.case_weighted_score(application=case, scores=scored),
         "proposal": proposal,
+        "eligibility_now": eligibility_now,
+        "credit_problem": credit_problem,
+        "valuation_gate": services.valuation_gate(application=case) if case.status == "valuation" else None,
+        "waiver": getattr(case, "valuation_waiver", None) if hasattr(case, "valuation_waiver") else None,
         "rule_labels": RULE_LABELS,
         "recommendation": case.recommendations.select_related("recommended_by").first(),
         "decision": case.decisions.select_related("decided_by").first(),
@@ -157,10 +162,27 @@ def _case_context(request, case, forms=None):
             "recommend": RecommendForm(),
             "decide": DecisionForm(),
             "return_for_rework": ReturnForm(),
+            "waive_valuation": WaiverForm(),
             **(forms or {}),
         },
     }
     return context
+
+
+def _credit_view(case):
+    """The proposal and every eligibility rule with today's facts, for the credit review and the decision; a fact
+    that cannot be read (no exchange rate) is shown as the problem instead of an error page."""
+    if not case.requested_amount:
+        return None, None, None
+    try:
+        exposure = services.case_exposure_elsewhere(application=case)
+        proposal = services.case_proposed_amount(application=case, exposure=exposure)
+        rules = None
+        if case.status in ("credit_review", "recommended"):
+            rules = services.case_eligibility(application=case, exposure=exposure)
+        return proposal, rules, None
+    except DomainError as exc:
+        return None, None, exc.message
 
 
 @role_required(*STAFF)
@@ -213,6 +235,10 @@ ACTIONS = {
     "start_credit_review": (
         None,
         lambda r, c, d: services.case_start_credit_review(application=c, actor=r.user),
+    ),
+    "waive_valuation": (
+        lambda r, c: WaiverForm(r.POST),
+        lambda r, c, d: services.case_waive_valuation(application=c, actor=r.user, **d),
     ),
     "scores": (
         lambda r, c: ScoresForm(r.POST, criteria=RubricCriterion.objects.filter(program=c.program)),

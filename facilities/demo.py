@@ -15,6 +15,7 @@ from applications.services import application_submit
 from casework import services as casework
 from casework.models import RubricCriterion
 from recoveries import services as recovery
+from recoveries.demo import ensure_buyers
 from valuations.demo import deliver
 
 from . import services
@@ -149,8 +150,9 @@ def seed(stdout):
             opening_price=D("150000000"),
             bids_close_on=today + timedelta(days=20),
         )
-        recovery.bid_place(disposal=disposal, bidder="Nexon-like Games (demo)", amount=D("180000000"))
-        recovery.bid_place(disposal=disposal, bidder="IP Recovery Fund (demo)", amount=D("205000000"))
+        (_fund, buyer_user), (_manager_org, manager) = ensure_buyers()  # registered, verified buyers bid
+        recovery.bid_place(disposal=disposal, actor=manager, amount=D("180000000"))
+        recovery.bid_place(disposal=disposal, actor=buyer_user, amount=D("205000000"))
         recovery.disposal_award(disposal=disposal, actor=officer)
         recovery.disposal_close(
             disposal=disposal, actor=officer, proceeds=D("205000000"), write_off_reason="W10"

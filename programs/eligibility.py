@@ -2,9 +2,16 @@
 
 For every rule it answers passed / failed / not yet known, and why, in words
 an applicant understands. Rules never raise: missing data is "not yet known".
+
+Rules combine as all-of; rules that share a ``group`` are one any-of inside it (a bank's route such as
+"growth of 20 %, or a credit grade of A"): the group passes when one of its rules passes, fails when every
+one fails, and is not yet known otherwise. Each rule is still explained on its own, with its group named.
+
+Facts that other apps own come from the caller: the company's exposure (``exposure``, in the program's
+currency, without this application) and the accepted valuation's technology grade.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -23,6 +30,8 @@ class RuleResult:
     outcome: str
     explanation: str
     reason: str
+    group: str = ""
+    group_outcome: str = ""
 
     def as_dict(self):
         return asdict(self)
@@ -148,14 +157,12 @@ def _ip_types(rule, application, facts):
 
 
 def _exposure_ceiling(rule, application, facts):
-    from applications.selectors import company_exposure
-
     if application.requested_amount is None:
         return UNKNOWN, _("The requested amount is not filled in yet.")
+    existing = facts.get("exposure")
+    if existing is None:
+        return UNKNOWN, _("The company's exposure across programs is not known yet.")
     ceiling = application.program.company_exposure_ceiling
-    existing = company_exposure(
-        company=application.company, exclude=application, currency=application.program.currency
-    )
     total = existing + application.requested_amount
     if total > ceiling:
         return FAILED, _(
@@ -180,24 +187,59 @@ CHECKS = {
 }
 
 
-def evaluate(application, *, today=None, technology_grade=None):
-    """Every rule of the application's program applied to it, in the program's order."""
+def evaluate(application, *, today=None, technology_grade=None, exposure=None):
+    """Every rule of the application's program applied to it, in the program's order.
+
+    ``exposure``: what the company owes or may owe elsewhere, in the program's currency (None: not known)."""
     company = application.company
     facts = {
         "today": today or date.today(),
         "assets": list(application.ip_assets.all()) if application.pk else [],
         "revenues": sorted((fy.year, fy.revenue) for fy in company.financial_years.all()),
         "technology_grade": technology_grade,
+        "exposure": exposure,
     }
     results = []
     for rule in application.program.eligibility_rules.all():
         outcome, reason = CHECKS[rule.kind](rule, application, facts)
-        results.append(RuleResult(rule.kind, rule.get_kind_display(), outcome, rule.explanation, str(reason)))
-    return results
+        results.append(
+            RuleResult(
+                rule.kind, rule.get_kind_display(), outcome, rule.explanation, str(reason), group=rule.group
+            )
+        )
+    return _with_group_outcomes(results)
+
+
+def group_outcome(outcomes):
+    """Any-of: passed when one passed, failed when all failed, else not yet known."""
+    if PASSED in outcomes:
+        return PASSED
+    if all(o == FAILED for o in outcomes):
+        return FAILED
+    return UNKNOWN
+
+
+def _with_group_outcomes(results):
+    groups = {}
+    for result in results:
+        if result.group:
+            groups.setdefault(result.group, []).append(result.outcome)
+    return [
+        replace(r, group_outcome=group_outcome(groups[r.group]))
+        if r.group
+        else replace(r, group_outcome=r.outcome)
+        for r in results
+    ]
 
 
 def failing(results):
-    return [r for r in results if r.outcome == FAILED]
+    """The rules that block: a failed rule outside any group, or every rule of a group whose members all failed."""
+    return [r for r in results if r.group_outcome == FAILED]
+
+
+def not_known(results):
+    """The rules (or groups) that cannot be decided yet."""
+    return [r for r in results if r.group_outcome == UNKNOWN]
 
 
 def snapshot(results):

@@ -77,6 +77,14 @@ class Program(models.Model):
         help_text=_('e.g. {"screening": 5, "valuation": 7}'),
     )
     default_threshold_days = models.PositiveIntegerField(_("days past due that mean default"), default=90)
+    max_term_months = models.PositiveSmallIntegerField(
+        _("maximum term (months)"), null=True, blank=True, help_text=_("Empty: the program sets no maximum")
+    )
+    allows_valuation_waiver = models.BooleanField(
+        _("an approver may waive the valuation"),
+        default=False,
+        help_text=_("Credit review may start without an accepted valuation when an approver documents why."),
+    )
     accepted_ip_types = models.JSONField(_("accepted IP types"), default=list, blank=True)
     required_documents = models.JSONField(_("required documents"), default=list, blank=True)
     opens_on = models.DateField(_("application window opens"), null=True, blank=True)
@@ -166,6 +174,15 @@ class EligibilityRule(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=RuleKind.choices)
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     explanation = models.CharField(_("explanation shown to applicants"), max_length=300)
+    group = models.CharField(
+        _("any-of group"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "Rules sharing a group name are alternatives: the group passes when any one of them passes. "
+            "Rules without a group must each pass."
+        ),
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -173,6 +190,48 @@ class EligibilityRule(models.Model):
 
     def __str__(self):
         return f"{self.program.code}: {self.get_kind_display()}"
+
+
+class GrowthGroup(models.TextChoices):
+    """The company's growth as guarantee agencies tier it, from its last two years of revenue."""
+
+    HIGH = "high", _("High growth (revenue +20% or more)")
+    GROWING = "growing", _("Growing (revenue up to +20%)")
+    DECLINING = "declining", _("Declining revenue")
+    UNKNOWN = "unknown", _("Growth not known (under two years of revenue)")
+
+
+class GuaranteeTier(models.Model):
+    """One row of a guarantee program's published table: the coverage and the annual fee for a technology
+    grade band, a growth group and a range of terms. The first matching row (by ``order``) applies."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="guarantee_tiers")
+    name = models.CharField(_("tier"), max_length=60)
+    grades = models.JSONField(
+        _("technology grades"), default=list, blank=True, help_text=_("Empty: every grade")
+    )
+    growth_group = models.CharField(
+        _("growth group"), max_length=10, choices=GrowthGroup.choices, blank=True, help_text=_("Empty: any")
+    )
+    min_term_months = models.PositiveSmallIntegerField(_("from term (months)"), default=1)
+    max_term_months = models.PositiveSmallIntegerField(_("to term (months)"), default=360)
+    coverage_ratio = models.DecimalField(_("coverage"), **RATE)
+    fee_rate = models.DecimalField(_("annual fee"), **RATE)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["program", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_term_months__lte=F("max_term_months")), name="guarantee_tier_term_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(coverage_ratio__gt=0) & Q(coverage_ratio__lte=1), name="guarantee_tier_coverage"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program.code} {self.name}: {self.coverage_ratio:.0%} at {self.fee_rate:.2%}"
 
 
 class ReferenceCounter(models.Model):

@@ -69,7 +69,7 @@ def has_totp(user):
 
 # --- programs and applications --------------------------------------------------
 
-from datetime import date  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 from applications.models import Application, Company, CompanyFinancialYear, IPAsset  # noqa: E402
@@ -185,3 +185,48 @@ def make_token(user):
     row, token = api_token_create(actor=user, name="test")
     ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
     return token
+
+
+def verified_buyer(agency, *, registered_by, verified_by, kind=OrganizationKind.FUND_MANAGER, name=None):
+    """A user acting for an organisation on ``agency``'s buyer registry, registered and verified by the services."""
+    from recoveries import services as recovery
+
+    organization = OrganizationFactory(kind=kind, **({"name": name} if name else {}))
+    buyer = recovery.buyer_register(agency=agency, organization=organization, actor=registered_by)
+    recovery.buyer_verify(buyer=buyer, actor=verified_by)
+    role = {v: k for k, v in KIND_FOR_ROLE.items() if k not in (Role.APPROVER, Role.ADMINISTRATOR)}[kind]
+    return make_user(role, organization)
+
+
+def deliver_valuation(case, officer, *, value_per_asset="1000000000", grade="A", accept=True, valid_days=365):
+    """Order, report and (by default) accept a valuation of the case's IP through the real services.
+
+    The case must be at the valuation stage; a panel firm and its valuer are made here."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from valuations import services as valuations
+
+    firm = OrganizationFactory(kind=OrganizationKind.VALUER, name=f"Valuer for {case.pk}")
+    case.program.valuer_panel.add(firm)
+    valuer = make_user(Role.VALUER, firm)
+    order = valuations.valuation_order_create(
+        application=case, actor=officer, fee=Decimal("1000000"), valuer=firm
+    )
+    valuations.valuation_order_accept(order=order, actor=valuer)
+    value = Decimal(value_per_asset)
+    valuations.valuation_report_submit(
+        order=order,
+        actor=valuer,
+        lines=[
+            {"asset": a, "method": "income", "value": value, "value_low": value, "value_high": value}
+            for a in order.assets.all()
+        ],
+        assumptions="Relief from royalty",
+        technology_grade=grade,
+        valid_until=date.today() + timedelta(days=valid_days),
+        pdf=SimpleUploadedFile("signed.pdf", PDF_BYTES),
+    )
+    if accept:
+        valuations.valuation_order_agency_accept(order=order, actor=officer)
+    order.refresh_from_db()
+    return order

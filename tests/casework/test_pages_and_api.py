@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from applications.models import Status
 from casework import services
-from tests.factories import make_submitted, make_token, make_user
+from tests.factories import deliver_valuation, make_submitted, make_token, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -149,9 +149,13 @@ def test_the_officer_works_the_case_on_the_page_and_the_applicant_answers(
     for action, data in [
         ("checklist", {"documents_complete": "on", "eligibility_confirmed": "on", "identity_checked": "on"}),
         ("send_to_valuation", {}),
-        ("start_credit_review", {}),
     ]:
         client.post(reverse("casework:action", args=[submitted.pk, action]), data)
+    submitted.refresh_from_db()
+    refused = client.post(reverse("casework:action", args=[submitted.pk, "start_credit_review"]), follow=True)
+    assert "Order a valuation first" in refused.content.decode()
+    deliver_valuation(submitted, officer)
+    client.post(reverse("casework:action", args=[submitted.pk, "start_credit_review"]))
     criteria = list(submitted.program.rubric.all())
     client.post(
         reverse("casework:action", args=[submitted.pk, "scores"]),

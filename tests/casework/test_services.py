@@ -12,7 +12,7 @@ from casework.models import CaseNote, InformationRequest, RubricCriterion
 from casework.rules import proposed_amount, weighted_score
 from core.errors import Conflict, IllegalTransition, PermissionRefused
 from programs.models import Program
-from tests.factories import make_user
+from tests.factories import deliver_valuation, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,15 @@ def screen(case, officer):
     )
 
 
-def to_recommended(case, officer):
+def to_credit_review(case, officer, **valuation):
     screen(case, officer)
     services.case_send_to_valuation(application=case, actor=officer)
+    deliver_valuation(case, officer, **valuation)
     services.case_start_credit_review(application=case, actor=officer)
+
+
+def to_recommended(case, officer, **valuation):
+    to_credit_review(case, officer, **valuation)
     services.credit_score(
         application=case,
         actor=officer,
@@ -124,9 +129,7 @@ def test_screening_cannot_move_on_before_the_checklist_is_complete(submitted, of
 
 
 def test_a_recommendation_needs_every_criterion_scored(submitted, officer):
-    screen(submitted, officer)
-    services.case_send_to_valuation(application=submitted, actor=officer)
-    services.case_start_credit_review(application=submitted, actor=officer)
+    to_credit_review(submitted, officer)
     first = RubricCriterion.objects.filter(program=submitted.program).first()
     services.credit_score(application=submitted, actor=officer, scores={first.pk: (5, "")})
     with pytest.raises(Conflict, match="1 of 2"):

@@ -14,7 +14,7 @@ from programs.models import Program
 from recoveries import services as recovery
 from recoveries.models import Claim
 from tests.concurrency import race
-from tests.factories import OrganizationFactory, make_token, make_user
+from tests.factories import OrganizationFactory, make_token, make_user, verified_buyer
 
 pytestmark = pytest.mark.django_db
 CHECKLIST = {item: True for item in recovery.CLAIM_CHECKLIST}
@@ -26,7 +26,9 @@ def disburse(facility, banker, key="k1", on=date(2026, 1, 1)):
     )
 
 
-def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(guaranteed, banker, officer):
+def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(
+    guaranteed, banker, officer, approver
+):
     disburse(guaranteed, banker)
     guaranteed.refresh_from_db()
     assert guaranteed.status == FacilityStatus.ACTIVE and guaranteed.installments.count() == 12
@@ -53,10 +55,15 @@ def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(gu
             opening_price=Decimal("100000"),
             bids_close_on=date(2026, 7, 20),
         )
-        recovery.bid_place(disposal=disposal, bidder="Pharma Co", amount=Decimal("400000"))
-        recovery.bid_place(disposal=disposal, bidder="Fund X", amount=Decimal("450001"))
+        agency = guaranteed.application.program.agency
+        pharma, fund = (
+            verified_buyer(agency, registered_by=officer, verified_by=approver, kind=kind)
+            for kind in (OrganizationKind.COMPANY, OrganizationKind.FUND_MANAGER)
+        )
+        recovery.bid_place(disposal=disposal, actor=pharma, amount=Decimal("400000"))
+        recovery.bid_place(disposal=disposal, actor=fund, amount=Decimal("450001"))
         with pytest.raises(InvalidInput):
-            recovery.bid_place(disposal=disposal, bidder="Lowball", amount=Decimal("10"))
+            recovery.bid_place(disposal=disposal, actor=pharma, amount=Decimal("10"))
         recovery.disposal_award(disposal=disposal, actor=officer)
         closed = recovery.disposal_close(
             disposal=disposal, actor=officer, proceeds=Decimal("450001"), write_off_reason="W10"
@@ -155,7 +162,7 @@ def test_a_csv_with_a_bad_row_imports_nothing_and_says_why(guaranteed, banker):
 
 def test_a_claim_needs_the_checklist_and_is_paid_once(guaranteed, banker, officer):
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     with pytest.raises(InvalidInput):
         recovery.claim_file(facility=guaranteed, actor=banker, checklist={})
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
@@ -168,7 +175,7 @@ def test_a_claim_needs_the_checklist_and_is_paid_once(guaranteed, banker, office
 
 def test_the_exposure_at_default_is_frozen(guaranteed, banker):
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     guaranteed.refresh_from_db()
     frozen = guaranteed.exposure_at_default
     assert frozen == services.exposure_at(guaranteed, date(2026, 3, 1))
@@ -228,7 +235,7 @@ def test_double_disbursement_under_concurrency_records_exactly_one(guaranteed, b
 @pytest.mark.django_db(transaction=True)
 def test_double_claim_payment_under_concurrency_pays_exactly_once(guaranteed, banker, officer):
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
     outcomes = race([lambda: recovery.claim_pay(claim=claim, actor=officer) for _ in range(3)])
     assert outcomes == ["already_paid", "already_paid", "ok"]
@@ -252,7 +259,7 @@ def test_a_disposal_can_order_a_reappraisal_from_the_panel(guaranteed, banker, o
     firm = Org(kind=Kind.VALUER)
     guaranteed.application.program.valuer_panel.add(firm)
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     recovery.claim_pay(
         claim=recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST), actor=officer
     )

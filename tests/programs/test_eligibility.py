@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from programs.eligibility import FAILED, PASSED, UNKNOWN, evaluate
+from programs.eligibility import FAILED, PASSED, UNKNOWN, evaluate, failing
 from programs.models import EligibilityRule, RuleKind
 from tests.factories import ApplicationFactory, IPAssetFactory, add_revenues
 
@@ -97,23 +97,52 @@ def test_ip_types_default_to_the_programs_accepted_types():
     assert evaluate(application, today=TODAY)[0].outcome == FAILED
 
 
-def test_exposure_ceiling_counts_other_open_cases_of_the_same_currency():
+def test_exposure_ceiling_compares_the_exposure_given_by_the_caller_with_the_ceiling():
     application = ApplicationFactory(
         requested_amount=Decimal("400"), program__company_exposure_ceiling=Decimal("1000")
     )
-    assert outcome_of(application, RuleKind.EXPOSURE_CEILING).outcome == PASSED
-    ApplicationFactory(
-        company=application.company, status="screening", reference="X-1", requested_amount=Decimal("700")
+    assert outcome_of(application, RuleKind.EXPOSURE_CEILING).outcome == UNKNOWN  # no exposure given
+    # 600 elsewhere + 400 asked = 1,000: at the ceiling, passes; 601 + 400 = 1,001: over it
+    assert evaluate(application, today=TODAY, exposure=Decimal("600"))[0].outcome == PASSED
+    result = evaluate(application, today=TODAY, exposure=Decimal("601"))[0]
+    assert result.outcome == FAILED and "1,001" in result.reason
+
+
+def test_rules_of_one_group_are_alternatives_and_each_is_still_explained():
+    """Growth of 20 % a year OR credit grade A; company size must hold on its own."""
+    application = ApplicationFactory(company__credit_grade="BB", company__employees=40)
+    program = application.program
+    EligibilityRule.objects.create(
+        program=program, kind=RuleKind.COMPANY_SIZE, parameters={"max_employees": 300}, explanation="SME"
     )
-    ApplicationFactory(
-        company=application.company,
-        status="screening",
-        reference="X-2",
-        requested_amount=Decimal("900"),
-        program__currency="GBP",
+    EligibilityRule.objects.create(
+        program=program,
+        kind=RuleKind.REVENUE_GROWTH,
+        parameters={"min_rate": "0.2", "years": 1},
+        explanation="growth",
+        group="growth route",
     )
-    result = evaluate(application, today=TODAY)[0]
-    assert result.outcome == FAILED and "1,100" in result.reason
+    EligibilityRule.objects.create(
+        program=program,
+        kind=RuleKind.CREDIT_GRADE,
+        parameters={"allowed": ["A"]},
+        explanation="grade",
+        group="growth route",
+    )
+    add_revenues(application.company, {2024: 100, 2025: 125})  # +25 %: the growth route passes
+    size, growth, grade = evaluate(application, today=TODAY)
+    assert (growth.outcome, grade.outcome) == (PASSED, FAILED)
+    assert growth.group_outcome == grade.group_outcome == PASSED
+    assert failing([size, growth, grade]) == []
+    application.company.financial_years.filter(year=2025).update(revenue=110)  # +10 %: both alternatives fail
+    size, growth, grade = evaluate(application, today=TODAY)
+    assert [r.kind for r in failing([size, growth, grade])] == ["revenue_growth", "credit_grade"]
+    assert "10.0%" in growth.reason and "BB" in grade.reason
+    application.company.financial_years.filter(
+        year=2024
+    ).delete()  # growth unknown, grade failed: not known yet
+    results = evaluate(application, today=TODAY)
+    assert failing(results) == [] and {r.group_outcome for r in results[1:]} == {UNKNOWN}
 
 
 def test_every_rule_kind_has_a_check():

@@ -8,10 +8,10 @@ from axes.models import AccessAttempt, AccessFailureLog
 from django.test import Client
 from django.urls import reverse
 
+from accounts.management.commands.demo_totp import current_code
 from accounts.models import User
 from accounts.roles import Role
 from audit.models import AuditEvent
-from core.management.commands.demo_totp import current_code
 from tests.factories import TEST_PASSWORD, TEST_TOTP_SECRET, make_token, make_user
 
 pytestmark = pytest.mark.django_db
