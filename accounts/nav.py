@@ -9,7 +9,7 @@ ITEMS = [
     NavItem(_("Notifications"), "accounts:notifications", ALL_ROLES, order=890, menu="account"),
     NavItem(_("Security"), "mfa_index", ALL_ROLES, order=900, menu="account"),
     NavItem(
-        _("API token"),
+        _("API tokens"),
         "accounts:api_token",
         frozenset({Role.LENDER_OFFICER, Role.FUND_MANAGER, Role.VALUER}),
         order=910,

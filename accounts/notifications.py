@@ -14,7 +14,7 @@ def notify(*, users, subject, body="", link="", email=True):
     for user in {u.pk: u for u in users if u is not None}.values():
         notification = Notification.objects.create(user=user, subject=subject[:200], body=body, link=link)
         created.append(notification)
-        if email and user.email:
+        if email and user.email and not user.is_integration:  # an organisation's system has no mailbox
             enqueue(send_notification_email, notification.pk)
     return created
 

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,7 +12,7 @@ from audit.selectors import case_timeline
 from core.counts import COUNT_SECONDS, CachedCountPaginator, latest_change
 from core.errors import DomainError
 from core.panels import render_case_panels
-from core.web import form_error_from, role_required
+from core.web import form_error_from, role_required, safe_next_url
 from valuations.selectors import valuation_flags_for
 
 from . import services
@@ -117,7 +118,7 @@ def bulk_assign(request):
             except DomainError as exc:
                 messages.error(request, f"{case.reference}: {exc.message}")
         messages.info(request, _("Cases assigned automatically where possible."))
-    return redirect(request.POST.get("next") or "casework:queue")
+    return redirect(safe_next_url(request, reverse("casework:queue")))
 
 
 def _case_context(request, case, forms=None):

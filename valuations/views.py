@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,7 +11,7 @@ from accounts.roles import Role
 from applications.selectors import application_get_for_staff
 from core.errors import DomainError
 from core.panels import CasePanel
-from core.web import form_error_from, role_required
+from core.web import form_error_from, role_required, safe_next_url
 
 from . import services
 from .calculators import cost_approach, relief_from_royalty, scorecard
@@ -98,11 +99,11 @@ def order_action(request, pk, action):
     except DomainError as exc:
         if form is None:
             messages.error(request, exc.message)
-            return redirect(request.POST.get("next") or "valuations:order", pk=pk)
+            return redirect(safe_next_url(request, reverse("valuations:order", kwargs={"pk": pk})))
         form_error_from(form, exc)
         return _detail(request, order, {action: form}, status=400)
     messages.success(request, _("Done."))
-    return redirect(request.POST.get("next") or "valuations:order", pk=pk)
+    return redirect(safe_next_url(request, reverse("valuations:order", kwargs={"pk": pk})))
 
 
 @role_required(Role.CASE_OFFICER)

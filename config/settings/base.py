@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs between
 machines comes from environment variables (see README, "Configuration")."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,7 +39,7 @@ PROJECT_APPS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_config.IpfinAdminConfig",  # the admin signs in through allauth, with the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,7 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.SlidingSessionMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -164,6 +166,11 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {"login_failed": None}  # django-axes does the lock-out
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IPFin"
+# The code step counts its failures with django-axes, like passwords (accounts/mfa.py).
+MFA_FORMS = {
+    "authenticate": "accounts.mfa.LimitedAuthenticateForm",
+    "reauthenticate": "accounts.mfa.LimitedReauthenticateForm",
+}
 
 # django-axes: lock the (username, IP) pair, so that someone guessing from
 # elsewhere cannot lock a real user out of their own account.
@@ -174,9 +181,12 @@ AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed password or code leaves a row (admin: Access failures)
 
-# Sessions: idle timeout (every request slides the window).
+# Sessions: idle timeout (every request slides the window), and an absolute lifetime from the sign-in however
+# active the session is (core.middleware.SlidingSessionMiddleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
 SESSION_SAVE_EVERY_REQUEST = False  # core.middleware.SlidingSessionMiddleware slides the idle timeout
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -253,7 +263,7 @@ HEALTH_WORKER_TIMEOUT = env.float("HEALTH_WORKER_TIMEOUT", default=5.0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
@@ -274,8 +284,27 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Per signed-in user and per anonymous client address, counted in the cache (Redis in production). The client
+    # address is REMOTE_ADDR unless API_NUM_PROXIES trusted proxies add X-Forwarded-For.
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.UserRateThrottle", "core.api.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", default="1200/min"),
+        "anon": env("API_THROTTLE_ANON", default="60/min"),
+    },
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
+# API tokens (django-rest-knox, accounts.models.ApiToken): only a SHA-512 digest is stored; every token expires.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "TOKEN_PREFIX": "ipfin_",  # recognisable by secret scanners
+    "AUTO_REFRESH": False,  # a leaked token must expire, however busy
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# knox's own AuthToken is swapped for accounts.ApiToken: its migrations would only make an unused table.
+MIGRATION_MODULES = {"knox": None}
 SPECTACULAR_SETTINGS = {
     "TITLE": "IPFin API",
     "DESCRIPTION": "Government IP-finance programs: applications, valuations, facilities, recoveries, funds.",

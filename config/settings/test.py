@@ -24,3 +24,8 @@ STORAGES = {
 # from one run (or one test) into the next. Redis is still the Celery broker when REDIS_URL is set.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 ACCOUNT_RATE_LIMITS = False
+# Throttling is on (as everywhere) but far above what a test sends; tests of the throttle set their own rates.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"user": "100000/min", "anon": "100000/min"},
+}

@@ -34,18 +34,11 @@ def _periodic_task():
     return PeriodicTask.objects.create(name=f"task {next(_counter)}", task="core.tasks.ping", interval=every)
 
 
-def _token():
-    from rest_framework.authtoken.models import Token, TokenProxy
-
-    return TokenProxy.objects.get(pk=Token.objects.create(user=_user()).pk)
-
-
 # Models whose rows need more than their required fields (or are made by a service in real life).
 SPECIFIC = {
     "accounts.User": _user,
     "accounts.Organization": lambda: OrganizationFactory(),
     "auth.Group": lambda: Group.objects.create(name=f"group {next(_counter)}"),
-    "authtoken.TokenProxy": _token,
     "django_celery_beat.PeriodicTask": _periodic_task,
     "programs.Program": lambda: ProgramFactory(),
     "applications.Company": lambda: CompanyFactory(),

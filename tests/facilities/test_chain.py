@@ -3,7 +3,6 @@ from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import OrganizationKind, Role
 from applications.models import IPAsset
@@ -15,7 +14,7 @@ from programs.models import Program
 from recoveries import services as recovery
 from recoveries.models import Claim
 from tests.concurrency import race
-from tests.factories import OrganizationFactory, make_user, verified_buyer
+from tests.factories import OrganizationFactory, make_token, make_user, verified_buyer
 
 pytestmark = pytest.mark.django_db
 CHECKLIST = {item: True for item in recovery.CLAIM_CHECKLIST}
@@ -197,7 +196,7 @@ def test_bank_b_cannot_see_bank_as_facilities(client, api_client, guaranteed, ba
         ).status_code
         == 404
     )
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(other)}")
     assert api_client.get(f"/api/v1/facilities/{guaranteed.pk}/").status_code == 404
     assert (
         api_client.post(
@@ -213,7 +212,7 @@ def test_bank_b_cannot_see_bank_as_facilities(client, api_client, guaranteed, ba
 
 
 def test_the_api_disbursement_is_idempotent_and_needs_a_key(api_client, guaranteed, banker):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=banker).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(banker)}")
     url = f"/api/v1/facilities/{guaranteed.pk}/disbursement/"
     body = {"amount": "1200000", "disbursed_on": "2026-01-01"}
     assert api_client.post(url, body, format="json").status_code == 400

@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
 from audit.models import AuditEvent
@@ -13,7 +12,7 @@ from core.errors import Conflict, InvalidInput
 from funds import services
 from funds.models import CashFlow, Fund
 from tests.concurrency import race
-from tests.factories import make_user
+from tests.factories import make_token, make_user
 from tests.funds.factories import mother_fund, sub_fund_fields
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +159,7 @@ def two_managers():
 
 
 def _api(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     return api_client
 
 

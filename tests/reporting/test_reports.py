@@ -237,9 +237,9 @@ def test_reports_are_not_for_applicants_banks_or_fund_managers(
 def test_staff_ask_for_a_report_on_demand_and_get_202(
     api_client, funds_data, official, django_capture_on_commit_callbacks
 ):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import make_token
 
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=official).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(official)}")
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client.post(
             "/api/v1/report-runs/",

@@ -12,14 +12,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import OrganizationKind, Role
 from applications.services import document_upload
 from casework import services as casework
 from facilities import services as facility_services
 from funds import services as fund_services
-from tests.factories import PDF_BYTES, OrganizationFactory, make_submitted, make_user
+from tests.factories import PDF_BYTES, OrganizationFactory, make_submitted, make_token, make_user
 from tests.funds.factories import mother_fund, sub_fund_fields
 from valuations import services as valuation_services
 
@@ -197,7 +196,7 @@ def test_every_api_object_path_answers_404_to_every_role_of_another_organisation
     uncovered = [p for p in paths if not any(p.startswith(prefix) for prefix in [*API_PREFIXES, *API_SHARED])]
     assert uncovered == []
     for user in outsiders:
-        api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
         for path in paths:
             prefix = next((p for p in API_PREFIXES if path.startswith(p)), None)
             if prefix is None:
