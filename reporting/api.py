@@ -1,4 +1,3 @@
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -9,7 +8,7 @@ from core.api import role_permission
 from . import services
 from .forms import KINDS
 from .models import Report, ReportRun
-from .selectors import READERS, report_get_for, reports_visible_to
+from .selectors import READERS, report_get_for, report_run_get_for, report_scope_check, reports_visible_to
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -70,6 +69,9 @@ class ReportRunApi(APIView):
     def post(self, request):
         payload = ReportRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        report_scope_check(
+            user=request.user, kind=payload.validated_data["kind"], scope=payload.validated_data["scope"]
+        )
         run = services.report_request(actor=request.user, **payload.validated_data)
         return Response(ReportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
@@ -79,7 +81,5 @@ class ReportRunDetailApi(APIView):
 
     @extend_schema(responses=ReportRunSerializer)
     def get(self, request, pk):
-        run = ReportRun.objects.filter(pk=pk).first()
-        if run is None:
-            raise Http404
+        run = report_run_get_for(user=request.user, pk=pk)
         return Response(ReportRunSerializer(run).data)

@@ -11,8 +11,7 @@ from core.web import role_required
 
 from . import exports, services
 from .forms import ReportRequestForm
-from .models import ReportRun
-from .selectors import READERS, report_get_for, reports_visible_to
+from .selectors import READERS, report_get_for, report_runs_visible_to, report_scope_check, reports_visible_to
 
 
 @role_required(*READERS)
@@ -22,7 +21,7 @@ def report_list(request):
     if kind:
         reports = reports.filter(kind=kind)
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
-    runs = ReportRun.objects.exclude(status="done").order_by("-created_at")[:10]
+    runs = report_runs_visible_to(user=request.user).exclude(status="done").order_by("-created_at")[:10]
     return render(
         request,
         "reporting/report_list.html",
@@ -76,6 +75,9 @@ def report_request(request):
     form = ReportRequestForm(request.POST)
     if form.is_valid():
         try:
+            report_scope_check(
+                user=request.user, kind=form.cleaned_data["kind"], scope=form.cleaned_data["scope"]
+            )
             run = services.report_request(actor=request.user, **form.cleaned_data)
             messages.success(
                 request, _("Report run #%(id)s is queued; it appears here when ready.") % {"id": run.pk}

@@ -5,12 +5,13 @@ one owning the object: the answer must be 404. A new object URL without an entry
 with the reason) makes this test fail, so nobody can add one without deciding who may see it.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.roles import OrganizationKind, Role
@@ -18,6 +19,7 @@ from applications.services import document_upload
 from casework import services as casework
 from facilities import services as facility_services
 from funds import services as fund_services
+from recoveries import services as recovery_services
 from tests.factories import PDF_BYTES, OrganizationFactory, make_submitted, make_token, make_user
 from tests.funds.factories import mother_fund, sub_fund_fields
 from valuations import services as valuation_services
@@ -43,6 +45,9 @@ OBJECT_URLS = {
     "facilities:create": ("case", {}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
+    "recoveries:bid": ("disposal", {}, "post"),
+    "recoveries:buyer_verify": ("buyer", {}, "post"),
+    "recoveries:buyer_revoke": ("buyer", {}, "post"),
 }
 SHARED = {
     "programs:detail": "published programs are public",
@@ -133,6 +138,32 @@ def world(program, officer, approver):
     facility = facility_services.facility_create_from_application(
         application=approved, actor=officer, lender=bank, term_months=12, schedule_type="bullet"
     )
+    defaulted = make_submitted(program)
+    Application.objects.filter(pk=defaulted.pk).update(status="approved", approved_amount=Decimal("1000000"))
+    defaulted.refresh_from_db()
+    loan = facility_services.facility_create_from_application(
+        application=defaulted, actor=officer, lender=bank, term_months=12, schedule_type="bullet"
+    )
+    banker = make_user(Role.LENDER_OFFICER, bank)
+    facility_services.facility_disburse(
+        facility=loan,
+        actor=banker,
+        amount=loan.principal,
+        disbursed_on=date(2026, 1, 1),
+        idempotency_key="m1",
+    )
+    facility_services.facility_default(facility=loan, actor=banker, reason_code="D10")
+    disposal = recovery_services.disposal_open(
+        facility=loan,
+        actor=officer,
+        channel="auction",
+        opening_price=Decimal(1),
+        bids_close_on=timezone.localdate() + timedelta(days=5),
+    )
+    buyer = recovery_services.buyer_register(
+        agency=program.agency, organization=OrganizationFactory(kind=OrganizationKind.COMPANY), actor=officer
+    )
+    recovery_services.buyer_verify(buyer=buyer, actor=approver)
     manager = OrganizationFactory(kind=OrganizationKind.FUND_MANAGER)
     fund = fund_services.sub_fund_create(parent=mother_fund(), actor=None, **sub_fund_fields(manager=manager))
     entry = fund_services.cash_flow_record(
@@ -148,6 +179,8 @@ def world(program, officer, approver):
         "facility": facility,
         "fund": fund,
         "entry": entry,
+        "disposal": disposal,
+        "buyer": buyer,
     }
 
 
