@@ -24,3 +24,6 @@ STORAGES = {
 # from one run (or one test) into the next. Redis is still the Celery broker when REDIS_URL is set.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 ACCOUNT_RATE_LIMITS = False
+# SQLite has no TRUNCATE: a test-database flush empties the audit log with DELETE, which its append-only trigger
+# refuses unless this is on (audit/migrations/0003_sqlite_append_only.py). UPDATE stays refused.
+AUDIT_SQLITE_ALLOW_DELETE = True
