@@ -29,3 +29,6 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"user": "100000/min", "anon": "100000/min"},
 }
+# SQLite has no TRUNCATE: a test-database flush empties the audit log with DELETE, which its append-only trigger
+# refuses unless this is on (audit/migrations/0003_sqlite_append_only.py). UPDATE stays refused.
+AUDIT_SQLITE_ALLOW_DELETE = True

@@ -75,6 +75,8 @@ API_SHARED = {
 
 def _names(resolver, prefix=""):
     for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver) and str(pattern.pattern) == "api/v1/":
+            continue  # the API's object paths are read from its schema (the API test below)
         if isinstance(pattern, URLResolver):
             namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
             yield from _names(pattern, namespace)
