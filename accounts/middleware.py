@@ -5,7 +5,23 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-ALLOWED_PREFIXES = ("/accounts/", "/static/", "/health/", "/i18n/")
+# What a staff user without an authenticator may still open: signing in and out, the password and email pages and
+# the authenticator set-up (allauth's pages), static files, health, the language switch. Not "/accounts/" as a
+# whole: the project's own pages live there too (notifications, members) and need the second factor.
+ALLOWED_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/inactive/",
+    "/accounts/signup/",
+    "/accounts/reauthenticate/",
+    "/accounts/email/",
+    "/accounts/confirm-email/",
+    "/accounts/password/",
+    "/accounts/2fa/",
+    "/static/",
+    "/health/",
+    "/i18n/",
+)
 SESSION_KEY = "ipfin_totp_user"
 
 

@@ -14,5 +14,6 @@ ITEMS = [
         frozenset({Role.LENDER_OFFICER, Role.FUND_MANAGER, Role.VALUER}),
         order=910,
     ),
+    NavItem(_("Members"), "accounts:members", frozenset({Role.ADMINISTRATOR}), order=940),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMINISTRATOR}), order=950),
 ]

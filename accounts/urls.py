@@ -6,4 +6,5 @@ app_name = "accounts"
 urlpatterns = [
     path("api-token/", views.api_token, name="api_token"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("members/", views.members, name="members"),
 ]

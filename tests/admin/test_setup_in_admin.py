@@ -167,3 +167,26 @@ def test_the_undated_django_money_rates_are_gone_from_the_admin(admin_client):
     assert index.status_code == 200
     assert b"/admin/exchange/" not in index.content
     assert b"/admin/reporting/exchangerate/" in index.content
+
+
+def test_a_membership_without_an_organisation_or_with_a_role_of_another_kind_comes_back_as_errors(
+    admin_client,
+):
+    bank = OrganizationFactory(kind=OrganizationKind.LENDER)
+    user = make_user(Role.LENDER_OFFICER, bank, email="lender@bank.example")
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    form = {
+        "email": user.email,
+        "full_name": "",
+        "is_active": "on",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-0-user": user.pk,
+        "memberships-0-role": "approver",
+    }
+    no_organisation = admin_client.post(url, form)
+    assert no_organisation.status_code == 200
+    wrong_kind = admin_client.post(url, {**form, "memberships-0-organization": bank.pk})
+    assert wrong_kind.status_code == 200
+    assert "role" in wrong_kind.context["inline_admin_formsets"][0].formset.forms[0].errors
+    assert list(user.memberships.values_list("role", flat=True)) == ["lender_officer"]
