@@ -44,6 +44,9 @@ OBJECT_URLS = {
     "facilities:create": ("case", {}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
+    "funds:setup_edit": ("fund", {}, "get"),
+    "funds:setup_licence": ("fund", {}, "post"),
+    "funds:setup_sub_fund_new": ("mother", {}, "post"),
 }
 SHARED = {
     "programs:detail": "published programs are public",
@@ -148,6 +151,7 @@ def world(program, officer, approver):
         "valuation_report": report,
         "facility": facility,
         "fund": fund,
+        "mother": fund.parent,
         "entry": entry,
     }
 
