@@ -79,7 +79,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def needs_mfa(self):
-        return bool(self.roles & STAFF_ROLES)
+        """Staff roles, and whoever may open the Django admin (a platform operator may hold no role at all)."""
+        return self.is_staff or self.is_superuser or bool(self.roles & STAFF_ROLES)
 
 
 class Organization(models.Model):

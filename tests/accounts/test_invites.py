@@ -122,3 +122,12 @@ def test_a_staff_user_without_an_authenticator_cannot_open_the_projects_account_
     assert (
         client.get(reverse("mfa_activate_totp")).status_code == 302
     )  # allowed through: allauth asks the password
+
+
+def test_a_platform_operator_without_a_role_must_still_set_up_an_authenticator_before_the_admin(client):
+    operator = User.objects.create_superuser(
+        email="operator@platform.example", password="x-long-passphrase-9"
+    )
+    client.force_login(operator)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa_activate_totp"))
