@@ -144,6 +144,8 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.organization}"
 
     def clean(self):
+        if self.organization_id is None:
+            return  # the missing organisation is the field's own error
         allowed = ROLES_BY_ORGANIZATION_KIND.get(self.organization.kind, set())
         if self.role not in allowed:
             raise ValidationError({"role": _("This role does not exist in this kind of organisation.")})

@@ -15,5 +15,6 @@ ITEMS = [
         order=910,
         menu="account",
     ),
+    NavItem(_("Members"), "accounts:members", frozenset({Role.ADMINISTRATOR}), order=940),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMINISTRATOR}), order=950),
 ]

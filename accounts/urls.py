@@ -10,4 +10,5 @@ urlpatterns = [
     ),
     path("api-token/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("members/", views.members, name="members"),
 ]

@@ -3,7 +3,17 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import EligibilityRule, IPType, MarketTarget, MarketVolume, Program, RuleKind, Stage
+from .market import with_flow_growth, with_stock_growth
+from .models import (
+    EligibilityRule,
+    IPType,
+    MarketOutstanding,
+    MarketTarget,
+    MarketVolume,
+    Program,
+    RuleKind,
+    Stage,
+)
 
 MONEY_FIELDS = [
     "min_amount",
@@ -129,13 +139,44 @@ class ProgramAdmin(admin.ModelAdmin):
     inlines = [EligibilityRuleInline]
 
 
+class WithGrowthMixin:
+    """A change list whose rows carry their year-on-year growth, computed for the page in one query."""
+
+    annotate_rows = None
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        changelist.result_list = type(self).annotate_rows(changelist.result_list)
+        return changelist
+
+    @admin.display(description=_("year on year"))
+    def year_on_year(self, row):
+        growth = getattr(row, "growth", None)
+        return "—" if growth is None else f"{growth * 100:+.1f} %"
+
+
 @admin.register(MarketVolume)
-class MarketVolumeAdmin(admin.ModelAdmin):
-    list_display = ["country", "period_start", "period_end", "amount", "currency", "source"]
+class MarketVolumeAdmin(WithGrowthMixin, admin.ModelAdmin):
+    """Flows: the market's lending over a period."""
+
+    annotate_rows = staticmethod(with_flow_growth)
+    list_display = ["country", "period_start", "period_end", "amount", "currency", "year_on_year", "source"]
     list_filter = ["country"]
+    search_fields = ["country", "source"]
+
+
+@admin.register(MarketOutstanding)
+class MarketOutstandingAdmin(WithGrowthMixin, admin.ModelAdmin):
+    """Stocks: the market's lending outstanding on a date."""
+
+    annotate_rows = staticmethod(with_stock_growth)
+    list_display = ["country", "as_of", "amount", "currency", "year_on_year", "source"]
+    list_filter = ["country"]
+    search_fields = ["country", "source"]
 
 
 @admin.register(MarketTarget)
 class MarketTargetAdmin(admin.ModelAdmin):
     list_display = ["name", "country", "amount", "currency", "due"]
     list_filter = ["country"]
+    search_fields = ["name", "country", "source"]

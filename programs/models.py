@@ -295,6 +295,28 @@ class MarketVolume(models.Model):
             )
 
 
+class MarketOutstanding(models.Model):
+    """A stock: IP-secured lending outstanding across a country's market on a date (e.g. China's CNY 486.9 bn),
+    beside the flows of MarketVolume. Its year-on-year growth is computed against the stock a year earlier
+    (programs.market)."""
+
+    country = models.CharField(_("country"), max_length=2)
+    as_of = models.DateField(_("outstanding on"))
+    amount = models.DecimalField(_("outstanding"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["country", "as_of"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="market_outstanding_not_negative"),
+            models.UniqueConstraint(fields=["country", "as_of"], name="market_outstanding_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.country} {self.as_of}: {self.amount} {self.currency} outstanding"
+
+
 class MarketTarget(models.Model):
     """A national target for the market's cumulative volume (counted from the first statistic) by a date."""
 

@@ -6,13 +6,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ExchangeRate(models.Model):
-    """1 ``currency`` = ``rate`` ``quote_currency`` on ``as_of``."""
+    """1 ``currency`` = ``rate`` ``quote_currency`` on ``as_of``: the one table of rates every report, export and
+    conversion reads (the latest rate on or before the day, see reporting.money). Entered through
+    reporting.rates.exchange_rate_record, never edited: a wrong rate is deleted and entered again."""
 
-    currency = models.CharField(max_length=3)
-    quote_currency = models.CharField(max_length=3)
-    rate = models.DecimalField(max_digits=24, decimal_places=10)
-    as_of = models.DateField()
-    source = models.CharField(max_length=100, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    quote_currency = models.CharField(_("in"), max_length=3)
+    rate = models.DecimalField(_("rate"), max_digits=24, decimal_places=10)
+    as_of = models.DateField(_("as of"))
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(null=True, blank=True, auto_now_add=True)
 
     class Meta:
         ordering = ["currency", "quote_currency", "-as_of"]

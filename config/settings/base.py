@@ -55,7 +55,6 @@ INSTALLED_APPS = [
     "django_celery_results",
     "django_htmx",
     "djmoney",
-    "djmoney.contrib.exchange",
     "csp",
     "axes",
     "allauth",
@@ -367,7 +366,6 @@ FUND_FLAG_RULES = {
 AGENCY_GUARANTEE_FUND = env("AGENCY_GUARANTEE_FUND", default="")
 VC_UNDEPLOYED_SHARE = env("VC_UNDEPLOYED_SHARE", default="0.17")  # ordinary VC, 2023
 BASE_CURRENCY = REPORTING_CURRENCY
-EXCHANGE_BACKEND = "djmoney.contrib.exchange.backends.FixerBackend"
 
 LOGGING = {
     "version": 1,

@@ -48,6 +48,9 @@ OBJECT_URLS = {
     "recoveries:bid": ("disposal", {}, "post"),
     "recoveries:buyer_verify": ("buyer", {}, "post"),
     "recoveries:buyer_revoke": ("buyer", {}, "post"),
+    "funds:setup_edit": ("fund", {}, "get"),
+    "funds:setup_licence": ("fund", {}, "post"),
+    "funds:setup_sub_fund_new": ("mother", {}, "post"),
 }
 SHARED = {
     "programs:detail": "published programs are public",
@@ -180,6 +183,7 @@ def world(program, officer, approver):
         "valuation_report": report,
         "facility": facility,
         "fund": fund,
+        "mother": fund.parent,
         "entry": entry,
         "disposal": disposal,
         "buyer": buyer,
