@@ -19,7 +19,7 @@ from core.errors import Conflict, IllegalTransition, InvalidInput
 from core.uploads import CONTENT_TYPES, JPEG, PDF, PNG, XLSX, check_upload  # noqa: F401
 from programs import eligibility
 from programs.models import ReferenceCounter
-from programs.services import program_budget_commit, program_budget_release
+from programs.services import program_budget_commit, program_budget_release, program_budget_share
 
 from .models import (
     DECIDED_STATUSES,
@@ -437,7 +437,9 @@ def application_submit(*, application, actor, declaration_accepted):
             code="not_eligible",
             details={"reasons": [str(p) for p in problems]},
         )
-    program_budget_commit(program=locked.program, amount=locked.requested_amount)
+    program_budget_commit(
+        program=locked.program, amount=program_budget_share(program=locked.program, amount=locked.requested_amount)
+    )
     now = timezone.now()
     application_transition(
         application=locked,
@@ -470,6 +472,9 @@ def application_withdraw(*, application, actor, reason=""):
     was_open = locked.status in OPEN_STATUSES
     application_transition(application=locked, action="withdraw", actor=actor, details={"comment": reason})
     if was_open and locked.requested_amount:
-        program_budget_release(program=locked.program, amount=locked.requested_amount)
+        program_budget_release(
+            program=locked.program,
+            amount=program_budget_share(program=locked.program, amount=locked.requested_amount),
+        )
     application.status = locked.status
     return locked

@@ -2,13 +2,25 @@
 requests can never take the same money twice; the CheckConstraint
 ``program_budget_within_envelope`` is the database's own backstop."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import F
 
 from core.errors import Conflict, InvalidInput
 
 from .models import Program
+
+
+def program_budget_share(*, program, amount, coverage=None):
+    """What a case draws on the program's budget: the whole principal for a loan, the guaranteed share for a
+    guarantee (``coverage``; before the facility's tier is known, the program's highest coverage). Rounded once to
+    the currency's minor unit, half up."""
+    amount = Decimal(amount)
+    if program.kind != "ip_guaranteed_loan":
+        return amount
+    share = amount * Decimal(program.guarantee_coverage_max if coverage is None else coverage)
+    unit = Decimal("1") if program.currency in ("KRW", "JPY") else Decimal("0.01")
+    return share.quantize(unit, rounding=ROUND_HALF_UP)
 
 
 def _positive(amount):
