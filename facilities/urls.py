@@ -8,6 +8,9 @@ urlpatterns = [
     path("portfolio/", portfolio.portfolio, name="portfolio"),
     path("portfolio.<str:fmt>", portfolio.portfolio_export, name="portfolio_export"),
     path("<int:pk>/", views.facility_detail, name="detail"),
+    path("<int:pk>/moves/<int:move_pk>/", views.move_detail, name="move"),
+    path("<int:pk>/moves/<int:move_pk>/confirm/", views.move_confirm, name="move_confirm"),
+    path("<int:pk>/moves/<int:move_pk>/refuse/", views.move_refuse, name="move_refuse"),
     path("<int:pk>/<slug:action>/", views.facility_action, name="action"),
     path("cases/<int:case_pk>/create/", views.facility_create, name="create"),
 ]
