@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint migrate seed bench lock e2e clean messages vendor
+.PHONY: run test test-fast lint migrate seed bench lock e2e clean messages messages-check vendor
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,9 +36,17 @@ lint: venv
 bench: venv
 	$(PY) -m bench.run
 
+MESSAGE_IGNORES := --ignore=.venv --ignore=var --ignore=node_modules --ignore=tests --ignore=bench
+
 messages: venv
-	$(PY) manage.py makemessages -l ko --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l ko $(MESSAGE_IGNORES)
 	$(PY) manage.py compilemessages --ignore=.venv
+
+## make messages-check: regenerate the Korean catalogue from the code; fail on any untranslated or fuzzy entry.
+messages-check: venv
+	$(PY) manage.py makemessages -l ko $(MESSAGE_IGNORES) -v0
+	@stats=$$(msgfmt --statistics -o /dev/null locale/ko/LC_MESSAGES/django.po 2>&1); echo "Korean catalogue: $$stats"; \
+	  case "$$stats" in *fuzzy*|*untranslated*) echo "translate these (make messages, then edit locale/ko/LC_MESSAGES/django.po)"; exit 1;; esac
 
 ## make lock: re-pin requirements.lock from pyproject.toml's ranges.
 lock:

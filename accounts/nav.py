@@ -6,13 +6,14 @@ from .roles import ALL_ROLES, Role
 
 ITEMS = [
     NavItem(_("Home"), "home", ALL_ROLES, order=0),
-    NavItem(_("Notifications"), "accounts:notifications", ALL_ROLES, order=890),
-    NavItem(_("Security"), "mfa_index", ALL_ROLES, order=900),
+    NavItem(_("Notifications"), "accounts:notifications", ALL_ROLES, order=890, menu="account"),
+    NavItem(_("Security"), "mfa_index", ALL_ROLES, order=900, menu="account"),
     NavItem(
         _("API token"),
         "accounts:api_token",
         frozenset({Role.LENDER_OFFICER, Role.FUND_MANAGER, Role.VALUER}),
         order=910,
+        menu="account",
     ),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMINISTRATOR}), order=950),
 ]

@@ -1,12 +1,13 @@
 """The applicant's API: company, IP assets, applications, documents. Everything scoped to the user's company."""
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 from rest_framework.response import Response
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.roles import Role
 from core.api import role_permission
 from core.errors import Conflict, InvalidInput
+from core.parsers import JSONParser
 from programs.models import Program
 
 from . import services
@@ -32,7 +34,9 @@ class CompanySerializer(serializers.ModelSerializer):
         write_only=True,
         help_text="{year: revenue}",
     )
-    currency = serializers.CharField(required=False, write_only=True, default="KRW")
+    currency = serializers.ChoiceField(
+        choices=settings.CURRENCIES, required=False, write_only=True, default="KRW"
+    )
     financial_years = serializers.SerializerMethodField()
 
     class Meta:
@@ -64,10 +68,10 @@ class CompanySerializer(serializers.ModelSerializer):
         ]
 
     def validate_revenues(self, value):
-        try:
-            return {int(year): amount for year, amount in value.items()}
-        except (TypeError, ValueError):
-            raise serializers.ValidationError("Years must be numbers.")
+        errors = {year: [error] for year in value if (error := services.revenue_year_error(year))}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {int(year): amount for year, amount in value.items()}
 
 
 class CompanyApi(APIView):

@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from core.routing import Router
 
 from .api import ApplicationViewSet, CompanyApi, DocumentDownloadApi, IPAssetViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("ip-assets", IPAssetViewSet, basename="ip-asset")
 router.register("applications", ApplicationViewSet, basename="application")
 urlpatterns = [

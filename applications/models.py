@@ -154,7 +154,8 @@ class Status(models.TextChoices):
 S = Status
 # The whole lifecycle on one screen: (from, action) -> to. Only services move a
 # case, and only along these lines. "return_for_rework" is the documented way
-# back from a recommendation; "withdraw" is the applicant's, before a decision.
+# back from a recommendation; "withdraw" is the applicant's, after submitting and before a decision (a draft
+# was never submitted: it has no reference, which every status past draft must have, so it is left, not withdrawn).
 TRANSITIONS = {
     (S.DRAFT, "submit"): S.SUBMITTED,
     (S.SUBMITTED, "start_screening"): S.SCREENING,
@@ -175,7 +176,6 @@ TRANSITIONS = {
     **{
         (status, "withdraw"): S.WITHDRAWN
         for status in (
-            S.DRAFT,
             S.SUBMITTED,
             S.SCREENING,
             S.INFO_REQUESTED,

@@ -40,6 +40,24 @@ def application_get_for(*, user, pk):
     return application
 
 
+def application_staff_visible_to(*, user):
+    """Submitted applications of the programs of the user's agencies: what agency staff work on (drafts are the
+    applicant's own until submitted)."""
+    return Application.objects.filter(program__agency__in=user.organizations_for(*AGENCY_ROLES)).exclude(
+        status=Status.DRAFT
+    )
+
+
+def application_get_for_staff(*, user, pk):
+    """One application of the user's agencies' programs; 404 for any other (or a draft)."""
+    application = (
+        application_staff_visible_to(user=user).select_related("program", "company").filter(pk=pk).first()
+    )
+    if application is None:
+        raise Http404
+    return application
+
+
 def ip_asset_visible_to(*, user):
     return IPAsset.objects.filter(company__organization__in=user.organizations_for(Role.APPLICANT))
 

@@ -4,6 +4,8 @@ Every status move goes through ``application_transition``; the applicant's
 services (submit, withdraw) and the staff's (casework) all use it.
 """
 
+import base64
+import hashlib
 from datetime import date
 
 from django.conf import settings
@@ -118,7 +120,47 @@ def application_transition(*, application, action, actor, details=None, applican
 # --- companies -----------------------------------------------------------------
 
 
+SHORT_CODE_LENGTH = 20  # Organization.short_code's max_length
+
+
+def company_short_code(country: str, number: str) -> str:
+    """The company organisation's unique short code: ``C`` + country + the number when that fits; a longer number
+    (China's 18-character credit code) gets a digest of the whole number instead, in lower case so that it never
+    reads as another company's number. Cutting the number short made two codes sharing their first 17 characters
+    collide (an IntegrityError, a 500)."""
+    compact = number.replace("-", "")
+    code = f"C{country}{compact}"
+    if len(code) <= SHORT_CODE_LENGTH:
+        return code
+    digest = base64.b32encode(hashlib.sha256(f"{country}:{compact}".encode()).digest()).decode().lower()
+    return f"C{country}{digest}"[:SHORT_CODE_LENGTH]
+
+
+FIRST_REVENUE_YEAR = 1900
+
+
+def revenue_year_error(year) -> str | None:
+    """Why ``year`` cannot carry a revenue (not a number, before 1900, in the future), or None."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        return _("Years must be numbers.")
+    last = timezone.localdate().year
+    if not FIRST_REVENUE_YEAR <= year <= last:
+        return _("A revenue year is between %(first)s and %(last)s.") % {
+            "first": FIRST_REVENUE_YEAR,
+            "last": last,
+        }
+    return None
+
+
 def _financials(company, revenues, currency):
+    errors = {str(year): revenue_year_error(year) for year in revenues}
+    errors = {year: [error] for year, error in errors.items() if error}
+    if errors:
+        raise InvalidInput(
+            _("A revenue year is not valid."), code="invalid_revenue_year", details={"revenues": errors}
+        )
     for year, revenue in revenues.items():
         if revenue is None:
             continue
@@ -146,15 +188,17 @@ def company_register(*, actor, data, revenues=None, currency="KRW"):
             code="duplicate_company",
             details={"registration_number": [_("already registered")]},
         )
-    organization = Organization.objects.create(
-        name=data["legal_name"],
-        kind=OrganizationKind.COMPANY,
-        country=country,
-        short_code=f"C{country}{number.replace('-', '')}"[:20],
-    )
-    Membership.objects.create(user=actor, organization=organization, role=Role.APPLICANT)
     try:
         with transaction.atomic():
+            # Two registrations of one number racing past the check above meet here, on the unique short code or
+            # the company's unique number: the second is told so.
+            organization = Organization.objects.create(
+                name=data["legal_name"],
+                kind=OrganizationKind.COMPANY,
+                country=country,
+                short_code=company_short_code(country, number),
+            )
+            Membership.objects.create(user=actor, organization=organization, role=Role.APPLICANT)
             company = Company.objects.create(
                 organization=organization,
                 country=country,
@@ -438,7 +482,8 @@ def application_submit(*, application, actor, declaration_accepted):
             details={"reasons": [str(p) for p in problems]},
         )
     program_budget_commit(
-        program=locked.program, amount=program_budget_share(program=locked.program, amount=locked.requested_amount)
+        program=locked.program,
+        amount=program_budget_share(program=locked.program, amount=locked.requested_amount),
     )
     now = timezone.now()
     application_transition(

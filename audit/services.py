@@ -1,10 +1,15 @@
 """The one way anything writes to the audit log."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.dispatch import Signal
 
 from core.middleware import current_ip
 
 from .models import AuditEvent
+
+# Sent with ``event`` once the transaction that wrote it commits (webhooks derive their events from it).
+audit_recorded = Signal()
 
 
 def _plain(value):
@@ -16,6 +21,28 @@ def _plain(value):
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _system_event(*, action, target, case, old_state="", new_state="", details=None, organization=None):
+    return AuditEvent(
+        actor=None,
+        actor_label="system",
+        organization=organization,
+        action=action,
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=str(target.pk),
+        case_type=ContentType.objects.get_for_model(case),
+        case_id=str(case.pk),
+        old_state=old_state or "",
+        new_state=new_state or "",
+        details=_plain(details or {}),
+    )
+
+
+def audit_record_system_many(*, events: list[dict]) -> list[AuditEvent]:
+    """Append many events made by the system (nightly jobs) in one INSERT; each dict holds
+    ``action``, ``target``, ``case`` and optionally ``old_state``, ``new_state``, ``details``."""
+    return AuditEvent.objects.bulk_create([_system_event(**event) for event in events], batch_size=1000)
 
 
 def audit_record(
@@ -38,7 +65,7 @@ def audit_record(
     case = case if case is not None else target
     if organization is None and actor is not None and getattr(actor, "is_authenticated", False):
         organization = actor.organization
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=(actor.email if actor is not None and actor.is_authenticated else "system"),
         organization=organization,
@@ -53,3 +80,5 @@ def audit_record(
         ip_address=ip_address or current_ip.get(),
         applicant_visible=applicant_visible,
     )
+    transaction.on_commit(lambda: audit_recorded.send_robust(sender=AuditEvent, event=event))
+    return event

@@ -6,7 +6,6 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import User
 from accounts.roles import Role
 from applications.models import Application
 from core.api import role_permission
@@ -55,7 +54,9 @@ class NoteSerializer(serializers.ModelSerializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    officer = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    # A plain id, looked up among the case agency's officers only: any other id gets the same answer, so the
+    # endpoint tells nothing about who exists (it named any user before).
+    officer = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
 
 
 class InfoRequestSerializer(serializers.Serializer):
@@ -138,7 +139,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def assign(self, request, pk=None):
         case, data = self.get_object(), self._payload(AssignSerializer)
         if data.get("officer"):
-            services.case_assign(application=case, officer=data["officer"], actor=request.user)
+            officer = services.officer_of_agency(agency=case.program.agency, pk=data["officer"])
+            services.case_assign(application=case, officer=officer, actor=request.user)
         else:
             services.case_assign_automatically(application=case, actor=request.user)
         return self._done(case)

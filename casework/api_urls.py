@@ -1,7 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from core.routing import Router
 
 from .api import CaseViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("cases", CaseViewSet, basename="case")
 urlpatterns = router.urls

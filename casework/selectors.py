@@ -1,24 +1,20 @@
 from django.db.models import Count, Q
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.roles import AGENCY_ROLES
-from applications.models import OPEN_STATUSES, Application, Status
+from applications.models import OPEN_STATUSES, Status
+from applications.selectors import application_staff_visible_to
 from core.counts import cached
 
 
 def case_queue_for(*, user):
     """Submitted cases of the user's agency, with what the queue shows, in a fixed number of queries."""
-    agencies = user.organizations_for(*AGENCY_ROLES)
-    return (
-        Application.objects.filter(program__agency__in=agencies)
-        .exclude(status=Status.DRAFT)
-        .select_related("program", "company", "assignee")
-    )
+    return application_staff_visible_to(user=user).select_related("program", "company", "assignee")
 
 
 def case_get_for(*, user, pk):
-    from django.http import Http404
-
+    """One case of the user's agencies (the staff rule lives in applications.selectors); 404 for any other."""
     case = case_queue_for(user=user).filter(pk=pk).first()
     if case is None:
         raise Http404

@@ -76,7 +76,9 @@ def _assignable(officer, application):
         Role.CASE_OFFICER
     ):
         raise InvalidInput(
-            _("%(who)s is not a case officer of this agency.") % {"who": officer}, code="not_an_officer"
+            _("This person is not a case officer of this agency."),
+            code="not_an_officer",
+            details={"officer": [_("not a case officer of this agency")]},
         )
     if ConflictOfInterest.objects.filter(officer=officer, company=application.company_id).exists():
         raise Conflict(
@@ -84,6 +86,27 @@ def _assignable(officer, application):
             % {"who": officer, "company": application.company.legal_name},
             code="conflict_of_interest",
         )
+
+
+def officer_of_agency(*, agency, pk):
+    """The active case officer ``pk`` of ``agency``; any other id raises the same InvalidInput, naming no one."""
+    officer = (
+        User.objects.filter(
+            pk=pk,
+            is_active=True,
+            memberships__organization=agency,
+            memberships__role=Role.CASE_OFFICER,
+        )
+        .distinct()
+        .first()
+    )
+    if officer is None:
+        raise InvalidInput(
+            _("This person is not a case officer of this agency."),
+            code="not_an_officer",
+            details={"officer": [_("not a case officer of this agency")]},
+        )
+    return officer
 
 
 @transaction.atomic

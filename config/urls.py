@@ -3,12 +3,12 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from core import views as core_views
-from core.health import health
+from accounts.home import home
+from core import health
 
 # Each app has urls.py (pages under /<app>/) and api_urls.py (under /api/v1/),
 # and may have nav.py (menu items), panels.py (case-page panels) and demo.py
-# (demo data, seeded in this order).
+# (demo data, seeded in INSTALLED_APPS order).
 APPS = [
     "accounts",
     "audit",
@@ -20,13 +20,14 @@ APPS = [
     "recoveries",
     "funds",
     "reporting",
+    "webhooks",
 ]
 
 api_v1 = [path("", include(f"{app}.api_urls")) for app in APPS]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("health/", health, name="health"),
+    path("", home, name="home"),
+    path("health/", include(health)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
@@ -35,6 +36,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *[path(f"{app}/", include(f"{app}.urls")) for app in APPS],
 ]
+
+# Under /api/ a URL that matches no route answers in the API's error shape.
+handler404 = "core.routing.page_not_found"
 
 admin.site.site_header = "IPFin administration"
 admin.site.site_title = "IPFin"

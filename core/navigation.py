@@ -2,15 +2,17 @@
 
 Each app may declare ``ITEMS`` in its own ``nav.py``; the shell shows a user
 the items for the roles they hold, in ``order``. Adding a page to the menu is
-a line in the owning app, never an edit of the base template.
+a line in the owning app, never an edit of the base template. ``menu`` says
+where the item goes: ``"main"`` (the pages of the user's work, in the bar) or
+``"account"`` (the user's own pages, under their name beside "Sign out").
 """
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import import_module
 
-from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+
+from core.discovery import app_modules
 
 
 @dataclass(frozen=True)
@@ -19,19 +21,12 @@ class NavItem:
     url_name: str
     roles: frozenset
     order: int = 100
+    menu: str = "main"
 
 
 @cache
 def all_items():
-    items = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.nav")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.nav":
-                raise
-            continue
-        items.extend(module.ITEMS)
+    items = [item for module in app_modules("nav") for item in module.ITEMS]
     return sorted(items, key=lambda item: item.order)
 
 
@@ -41,7 +36,12 @@ def items_for(roles):
         if roles & item.roles:
             try:
                 visible.append(
-                    {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+                    {
+                        "label": item.label,
+                        "url": reverse(item.url_name),
+                        "url_name": item.url_name,
+                        "menu": item.menu,
+                    }
                 )
             except NoReverseMatch:
                 continue

@@ -10,10 +10,10 @@ importing them.
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import import_module
 
-from django.apps import apps
 from django.template.loader import render_to_string
+
+from core.discovery import app_modules
 
 
 @dataclass(frozen=True)
@@ -25,15 +25,7 @@ class CasePanel:
 
 @cache
 def all_panels(kind="PANELS"):
-    panels = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.panels")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.panels":
-                raise
-            continue
-        panels.extend(getattr(module, kind, []))
+    panels = [panel for module in app_modules("panels") for panel in getattr(module, kind, [])]
     return sorted(panels, key=lambda panel: panel.order)
 
 

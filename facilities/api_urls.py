@@ -1,7 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from core.routing import Router
 
 from .api import FacilityViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("facilities", FacilityViewSet, basename="facility")
 urlpatterns = router.urls

@@ -15,6 +15,7 @@ from applications.services import application_submit
 from casework import services as casework
 from casework.models import RubricCriterion
 from recoveries import services as recovery
+from recoveries.demo import ensure_buyers
 from valuations.demo import deliver
 
 from . import services
@@ -151,8 +152,9 @@ def seed(stdout):
             reappraised_value=D("260000000"),
             opening_price=D("150000000"),
         )
-        recovery.bid_place(disposal=disposal, bidder="Nexon-like Games (demo)", amount=D("180000000"))
-        recovery.bid_place(disposal=disposal, bidder="IP Recovery Fund (demo)", amount=D("205000000"))
+        (_fund, buyer_user), (_manager_org, manager) = ensure_buyers()  # registered, verified buyers bid
+        recovery.bid_place(disposal=disposal, actor=manager, amount=D("180000000"))
+        recovery.bid_place(disposal=disposal, actor=buyer_user, amount=D("205000000"))
         move = recovery.disposal_award_request(disposal=disposal, actor=officer)
         recovery.money_move_confirm(move=move, actor=approver)
         move = recovery.disposal_close_request(

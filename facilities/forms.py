@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from facilities.services import DEFAULT_REASONS, THRESHOLD
 from recoveries.models import PART_PAYMENT_REASONS, REJECTION_REASONS, Channel, ClaimReason
 from recoveries.services import CLAIM_CHECKLIST, WRITE_OFF_REASONS
 
@@ -32,7 +33,17 @@ class CsvForm(forms.Form):
 
 
 class DefaultForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (e.g. insolvency)"), max_length=300)
+    """A default declared by a person: a coded reason (the nightly job declares at the DPD threshold)."""
+
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=())
+    comment = forms.CharField(label=_("Comment"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason_code"].choices = [
+            *DEFAULT_REASONS.items(),
+            (THRESHOLD, _("Days past due reached the program's threshold")),
+        ]
 
 
 class RestructuringForm(forms.Form):
@@ -82,11 +93,6 @@ class DisposalForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-
-
-class BidForm(forms.Form):
-    bidder = forms.CharField(label=_("Bidder"), max_length=200)
-    amount = forms.DecimalField(label=_("Bid"), max_digits=20, decimal_places=2, min_value=1, max_value=BIG)
 
 
 class ClaimReviewForm(forms.Form):

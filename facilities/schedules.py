@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-ZERO_DECIMAL = {"KRW", "JPY"}
+from core.money import minor_unit
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Installment:
 
 
 def unit(currency):
-    return Decimal("1") if currency in ZERO_DECIMAL else Decimal("0.01")
+    return minor_unit(currency)
 
 
 def add_months(day, months):

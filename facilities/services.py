@@ -5,20 +5,24 @@ import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.roles import Role
+from accounts.roles import AGENCY_ROLES, Role
 from applications.models import Encumbrance, IPAsset, Status
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_system_many
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
+from core.money import round_money
 from programs.services import program_budget_release, program_budget_share, program_budget_use
 from programs.tiers import growth_group_of, guarantee_tier_for
 from valuations.selectors import technology_grade_for
 
 from .models import Disbursement, Facility, FacilityEvent, FacilityStatus, Installment, Pledge, Repayment
-from .schedules import dpd_bucket, schedule, unit
+from .schedules import dpd_bucket, schedule
 
 MAX_CSV_ROWS = 10_000
 
@@ -326,7 +330,8 @@ def _repayment_date_check(facility, paid_on):
         )
     if facility.disbursed_on and paid_on < facility.disbursed_on:
         raise InvalidInput(
-            _("A repayment cannot be dated before the disbursement (%(day)s).") % {"day": facility.disbursed_on},
+            _("A repayment cannot be dated before the disbursement (%(day)s).")
+            % {"day": facility.disbursed_on},
             code="invalid_date",
             details={"paid_on": [_("on or after %(day)s") % {"day": facility.disbursed_on}]},
         )
@@ -414,23 +419,76 @@ def exposure_at(facility, on):
             unpaid_interest += installment.interest - installment.paid_interest
             last_due = installment.due_date
     days = max(0, (on - last_due).days) if last_due else 0
-    accrued = (principal * facility.subsidised_rate * days / 365).quantize(
-        Decimal("1") if facility.currency in ("KRW", "JPY") else Decimal("0.01")
-    )
+    accrued = round_money(principal * facility.subsidised_rate * days / 365, facility.currency)
     return principal + unpaid_interest + accrued
 
 
+# Why a facility is declared in default before the program's days-past-due threshold (kept short and coded, as
+# banks report them). THRESHOLD is the nightly job's own reason: the threshold was crossed.
+THRESHOLD = "DPD"
+DEFAULT_REASONS = {
+    "D10": _lazy("Insolvency or bankruptcy proceedings"),
+    "D20": _lazy("The business has closed or stopped trading"),
+    "D30": _lazy("Fraud or misrepresentation"),
+    "D40": _lazy("Loan accelerated for a breach of covenant"),
+    "D50": _lazy("The borrower declared it cannot pay"),
+}
+
+
+def default_declarable_by(*, facility, actor):
+    """Whether ``actor`` may declare this facility in default: its bank's officers or the program agency's staff."""
+    if actor is None:
+        return False
+    return facility.lender in actor.organizations_for(
+        Role.LENDER_OFFICER
+    ) or facility.application.program.agency in actor.organizations_for(*AGENCY_ROLES)
+
+
 @transaction.atomic
-def facility_default(*, facility, actor, reason, on=None):
-    """Declare default (insolvency, or the DPD threshold crossed); the exposure at default is frozen now."""
+def facility_default(*, facility, actor, reason_code, comment="", on=None):
+    """Declare default and freeze the exposure at default; writes ``facility.defaulted``.
+
+    Declared by the facility's bank or the program's agency with a coded reason (``DEFAULT_REASONS``), or by the
+    nightly job (``actor=None``) with ``THRESHOLD`` once the days past due reach the program's threshold; a person
+    may also cite ``THRESHOLD`` once it is reached. Raises PermissionRefused, InvalidInput or IllegalTransition.
+    """
     on = on or timezone.localdate()
-    locked = Facility.objects.select_for_update().get(pk=facility.pk)
+    locked = (
+        Facility.objects.select_for_update()
+        .select_related("lender", "application__program__agency")
+        .get(pk=facility.pk)
+    )
+    if actor is not None and not default_declarable_by(facility=locked, actor=actor):
+        raise PermissionRefused(_("Only the facility's bank or the program's agency declares a default."))
+    threshold = locked.application.program.default_threshold_days
+    if reason_code == THRESHOLD:
+        if locked.days_past_due < threshold:
+            raise InvalidInput(
+                _(
+                    "The facility is %(dpd)s days past due, short of the %(t)s-day threshold: give a reason code."
+                )
+                % {"dpd": locked.days_past_due, "t": threshold},
+                code="below_threshold",
+                details={"reason_code": [_("the threshold is not reached")]},
+            )
+        reason = f"{locked.days_past_due} days past due (threshold {threshold})"
+    elif actor is not None and reason_code in DEFAULT_REASONS:
+        with translation.override(settings.LANGUAGE_CODE):  # stored once, in the site's language
+            reason = f"{reason_code} {DEFAULT_REASONS[reason_code]}"
+    else:
+        raise InvalidInput(
+            _("Choose the reason for the default."),
+            code="default_reason",
+            details={"reason_code": sorted(DEFAULT_REASONS)},
+        )
+    comment = (comment or "").strip()
     if locked.status not in (FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT):
         raise IllegalTransition(
             _("Only an active or delinquent facility can default."), details={"status": locked.status}
         )
     old = locked.status
-    locked.status, locked.defaulted_on, locked.default_reason = FacilityStatus.DEFAULTED, on, reason
+    locked.status, locked.defaulted_on = FacilityStatus.DEFAULTED, on
+    locked.default_reason = f"{reason}: {comment}"[:300] if comment else reason[:300]
     locked.exposure_at_default = exposure_at(locked, on)
     locked.save(update_fields=["status", "defaulted_on", "default_reason", "exposure_at_default"])
     _event(
@@ -439,38 +497,74 @@ def facility_default(*, facility, actor, reason, on=None):
         "defaulted",
         old_state=old,
         new_state=locked.status,
-        details={"reason": reason, "exposure_at_default": locked.exposure_at_default},
+        details={
+            "reason_code": reason_code,
+            "reason": reason,
+            "comment": comment,
+            "days_past_due": locked.days_past_due,
+            "exposure_at_default": locked.exposure_at_default,
+        },
     )
     facility.status = locked.status
     return locked
 
 
-def facilities_update_dpd(*, today=None):
-    """Daily: days past due and bucket of every live facility; past the program's threshold it defaults."""
+def _oldest_unpaid_due_date(today):
+    """The earliest instalment of a facility that fell due before ``today`` and is not settled."""
+    return (
+        Installment.objects.filter(facility=OuterRef("pk"), due_date__lt=today)
+        .filter(Q(paid_principal__lt=F("principal")) | Q(paid_interest__lt=F("interest")))
+        .order_by("due_date")
+        .values("due_date")[:1]
+    )
+
+
+def facilities_update_dpd(*, today: date | None = None) -> list:
+    """Daily: days past due, bucket and ACTIVE/DELINQUENT status of every live facility, past the program's
+    threshold a default.
+
+    Set-based: one read of every live facility with its oldest unpaid due date, one batched UPDATE of the rows
+    whose figures changed and one batched INSERT of the audit events of the status flips, however many
+    facilities there are; only the defaults (rare, each a locked service call) cost queries per facility.
+    """
     today = today or timezone.localdate()
-    defaulted = []
-    live = Facility.objects.filter(
-        status__in=[FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT]
-    ).select_related("application__program")
-    for facility in live:
-        unpaid = [i for i in facility.installments.all() if not i.settled and i.due_date < today]
-        dpd = (today - min(i.due_date for i in unpaid)).days if unpaid else 0
+    rows = (
+        Facility.objects.filter(status__in=[FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT])
+        .annotate(oldest_unpaid=Subquery(_oldest_unpaid_due_date(today)))
+        .select_related("application__program")
+        .only("status", "days_past_due", "dpd_bucket", "application__program__default_threshold_days")
+    )
+    changed, flips, to_default = [], [], []
+    for facility in rows:
+        dpd = (today - facility.oldest_unpaid).days if facility.oldest_unpaid else 0
         status = FacilityStatus.DELINQUENT if dpd > 0 else FacilityStatus.ACTIVE
-        Facility.objects.filter(pk=facility.pk).update(
-            days_past_due=dpd, dpd_bucket=dpd_bucket(dpd), status=status
-        )
+        if (facility.days_past_due, facility.dpd_bucket, facility.status) != (dpd, dpd_bucket(dpd), status):
+            if facility.status != status:
+                flips.append(_dpd_flip_event(facility, status, dpd))
+            facility.days_past_due, facility.dpd_bucket, facility.status = dpd, dpd_bucket(dpd), status
+            changed.append(facility)
         if dpd >= facility.application.program.default_threshold_days:
-            facility.status = status
-            defaulted.append(
-                facility_default(
-                    facility=facility,
-                    actor=None,
-                    on=today,
-                    reason=f"{dpd} days past due (threshold "
-                    f"{facility.application.program.default_threshold_days})",
-                )
-            )
-    return defaulted
+            to_default.append((facility, dpd))
+    with transaction.atomic():
+        Facility.objects.bulk_update(changed, ["days_past_due", "dpd_bucket", "status"], batch_size=1000)
+        audit_record_system_many(events=flips)
+    return [_default_past_threshold(facility, dpd, today) for facility, dpd in to_default]
+
+
+def _dpd_flip_event(facility, status, dpd):
+    action = "facility.delinquent" if status == FacilityStatus.DELINQUENT else "facility.current_again"
+    return {
+        "action": action,
+        "target": facility,
+        "case": facility.application,
+        "old_state": facility.status,
+        "new_state": status,
+        "details": {"days_past_due": dpd},
+    }
+
+
+def _default_past_threshold(facility, dpd, today):
+    return facility_default(facility=facility, actor=None, on=today, reason_code=THRESHOLD)
 
 
 def interest_subsidy_cost(facility):
@@ -495,5 +589,5 @@ def guarantee_fee_schedule(facility):
     for year in range((facility.term_months + 11) // 12):
         start = 12 * year
         outstanding = facility.principal - sum((i.principal for i in installments[:start]), Decimal(0))
-        fees.append((year + 1, (outstanding * facility.guarantee_fee_rate).quantize(unit(facility.currency))))
+        fees.append((year + 1, round_money(outstanding * facility.guarantee_fee_rate, facility.currency)))
     return fees

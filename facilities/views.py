@@ -19,7 +19,6 @@ from recoveries.models import Disposal, MoneyMove, MoveStatus
 
 from . import services
 from .forms import (
-    BidForm,
     ClaimForm,
     ClaimReviewForm,
     CloseForm,
@@ -79,7 +78,6 @@ def _context(request, facility, forms=None):
             "restructure": RestructuringForm(),
             "claim": ClaimForm(),
             "dispose": DisposalForm(),
-            "bid": BidForm(),
             "close": CloseForm(),
             "review_claim": ClaimReviewForm(),
             "write_off": WriteOffForm(),
@@ -110,14 +108,13 @@ ACTIONS = {
     "repay": (RepaymentForm, lambda r, f, d: services.repayment_record(facility=f, actor=r.user, **d)),
     "default": (
         DefaultForm,
-        lambda r, f, d: services.facility_default(facility=f, actor=r.user, reason=d["reason"]),
+        lambda r, f, d: services.facility_default(facility=f, actor=r.user, **d),
     ),
     "restructure": (
         RestructuringForm,
         lambda r, f, d: services.facility_report_restructuring(facility=f, actor=r.user, **d),
     ),
     "dispose": (DisposalForm, lambda r, f, d: recovery.disposal_open(facility=f, actor=r.user, **d)),
-    "bid": (BidForm, lambda r, f, d: recovery.bid_place(disposal=_disposal(f, r), actor=r.user, **d)),
     "award": (None, lambda r, f, d: recovery.disposal_award_request(disposal=_disposal(f, r), actor=r.user)),
     "close": (
         CloseForm,

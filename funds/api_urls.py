@@ -1,7 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from core.routing import Router
 
 from .api import FundViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("funds", FundViewSet, basename="fund")
 urlpatterns = router.urls

@@ -1,7 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from core.routing import Router
 
 from .api import ProgramViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("programs", ProgramViewSet, basename="program")
 urlpatterns = router.urls

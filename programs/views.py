@@ -1,7 +1,5 @@
 from django.shortcuts import get_object_or_404, render
 
-from applications.selectors import company_for
-
 from .selectors import program_published
 
 
@@ -11,5 +9,4 @@ def program_list(request):
 
 def program_detail(request, code):
     program = get_object_or_404(program_published(), code=code)
-    company = company_for(user=request.user) if request.user.is_authenticated else None
-    return render(request, "programs/program_detail.html", {"program": program, "company": company})
+    return render(request, "programs/program_detail.html", {"program": program})

@@ -108,9 +108,55 @@ class Disposal(models.Model):
         return f"Disposal #{self.pk} ({self.get_channel_display()})"
 
 
+class BuyerStatus(models.TextChoices):
+    PENDING = "pending", _("Registered, awaiting verification")
+    VERIFIED = "verified", _("Verified")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Buyer(models.Model):
+    """An organisation an agency has registered as a buyer of the IP it disposes of; only verified ones bid."""
+
+    agency = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="registered_buyers"
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="buyer_registrations"
+    )
+    status = models.CharField(
+        max_length=10, choices=BuyerStatus.choices, default=BuyerStatus.PENDING, db_index=True
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(auto_now_add=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agency", "organization__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "organization"], name="one_buyer_registration_per_agency"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="verified") | Q(verified_by__isnull=False, verified_at__isnull=False),
+                name="verified_buyer_names_its_verifier",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} ({self.get_status_display()})"
+
+
 class Bid(models.Model):
     disposal = models.ForeignKey(Disposal, on_delete=models.CASCADE, related_name="bids")
     bidder = models.CharField(max_length=200)
+    buyer = models.ForeignKey(Buyer, null=True, blank=True, on_delete=models.PROTECT, related_name="bids")
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     amount = models.DecimalField(**MONEY)
     placed_at = models.DateTimeField(auto_now_add=True)
 

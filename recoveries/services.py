@@ -13,7 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import AGENCY_ROLES, Role
+from accounts.roles import AGENCY_ROLES, OrganizationKind, Role
 from applications.models import Encumbrance, IPAsset
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
@@ -24,6 +24,8 @@ from .models import (
     PART_PAYMENT_REASONS,
     REJECTION_REASONS,
     Bid,
+    Buyer,
+    BuyerStatus,
     Channel,
     Claim,
     ClaimStatus,
@@ -147,7 +149,11 @@ def claim_return(*, claim, actor, comment: str) -> Claim:
 
 def _line(part, recipient, amount, currency):
     """One line of a confirmation: what, to whom, how much (in the currency's minor unit)."""
-    return {"part": part, "recipient": str(recipient), "amount": str(Decimal(amount).quantize(unit(currency)))}
+    return {
+        "part": part,
+        "recipient": str(recipient),
+        "amount": str(Decimal(amount).quantize(unit(currency))),
+    }
 
 
 def _claim_payment_summary(claim, amount, reason_code):
@@ -298,9 +304,47 @@ def disposal_open(
     return disposal
 
 
+def _bidding_for(*, disposal, actor, buyer):
+    """The verified registration the actor bids for, or PermissionRefused saying why not."""
+    facility = disposal.facility
+    agency = facility.application.program.agency
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.has_role(Role.OFFICIAL):
+        raise PermissionRefused(_("Oversight officials do not bid."), code="not_a_buyer")
+    own = {m.organization for m in actor.active_memberships}
+    excluded = {facility.lender, facility.application.company.organization, agency}
+    if own & excluded:
+        raise PermissionRefused(
+            _("The program's agency, the defaulted company and its bank do not bid for this IP."),
+            code="conflicted_bidder",
+        )
+    registrations = Buyer.objects.filter(
+        agency=agency, status=BuyerStatus.VERIFIED, organization__in=own
+    ).select_related("organization")
+    if buyer is not None:
+        registrations = registrations.filter(pk=buyer.pk)
+    registrations = list(registrations)
+    if not registrations:
+        raise PermissionRefused(
+            _("Only buyers registered and verified by the agency bid."), code="not_a_buyer"
+        )
+    if len(registrations) > 1:
+        raise InvalidInput(_("Choose the organisation you bid for."), code="choose_buyer")
+    return registrations[0]
+
+
 @transaction.atomic
-def bid_place(*, disposal, bidder, amount, actor=None):
-    locked = Disposal.objects.select_for_update().get(pk=disposal.pk)
+def bid_place(*, disposal, actor, amount, buyer=None):
+    """A bid by a member of a buyer the program's agency verified; writes ``recovery.bid``.
+
+    Never from the defaulted company, the facility's bank, the agency itself or an oversight official. Raises
+    PermissionRefused, Conflict (bidding closed) or InvalidInput (below the opening price)."""
+    locked = (
+        Disposal.objects.select_for_update()
+        .select_related("facility__lender", "facility__application__company__organization")
+        .select_related("facility__application__program__agency")
+        .get(pk=disposal.pk)
+    )
+    registration = _bidding_for(disposal=locked, actor=actor, buyer=buyer)
     if locked.status != "open":
         raise Conflict(_("Bidding is closed."), code="bidding_closed")
     if locked.bids_close_on and timezone.localdate() > locked.bids_close_on:
@@ -309,9 +353,93 @@ def bid_place(*, disposal, bidder, amount, actor=None):
         raise InvalidInput(
             _("Bids start at %(p)s.") % {"p": locked.opening_price}, code="below_opening_price"
         )
-    bid = Bid.objects.create(disposal=locked, bidder=bidder, amount=amount)
-    _event(locked.facility, actor, "bid", details={"bidder": bidder, "amount": amount})
+    bidder = registration.organization.name[:200]
+    bid = Bid.objects.create(
+        disposal=locked, bidder=bidder, buyer=registration, placed_by=actor, amount=amount
+    )
+    _event(
+        locked.facility,
+        actor,
+        "bid",
+        organization=registration.organization,
+        details={"bidder": bidder, "buyer": registration.pk, "amount": amount},
+    )
     return bid
+
+
+# --- the buyer registry: organisations an agency allows to bid --------------------------------------------------
+
+BUYER_KINDS = frozenset({OrganizationKind.COMPANY, OrganizationKind.FUND_MANAGER, OrganizationKind.LENDER})
+BUYER_VERIFIERS = (Role.APPROVER, Role.ADMINISTRATOR)
+
+
+def _buyer_event(buyer, actor, action, **kwargs):
+    audit_record(actor=actor, action=f"recovery.buyer_{action}", target=buyer, case=buyer.agency, **kwargs)
+
+
+@transaction.atomic
+def buyer_register(*, agency, organization, actor, note=""):
+    """Agency staff put an organisation on the agency's buyer registry, awaiting verification; writes
+    ``recovery.buyer_registered``. Raises PermissionRefused, InvalidInput (a kind that may not buy) or Conflict."""
+    if agency not in actor.organizations_for(*AGENCY_ROLES):
+        raise PermissionRefused(_("Only the agency's staff register its buyers."))
+    if organization.kind not in BUYER_KINDS or not organization.is_active:
+        raise InvalidInput(
+            _("Companies, fund managers and banks may be registered as buyers."),
+            code="not_a_buyer_kind",
+            details={"organization": [_("this organisation cannot buy IP")]},
+        )
+    try:
+        with transaction.atomic():
+            buyer = Buyer.objects.create(
+                agency=agency, organization=organization, note=note[:300], registered_by=actor
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("%(org)s is on the registry already.") % {"org": organization.name},
+            code="duplicate_buyer",
+            details={"organization": [_("registered already")]},
+        )
+    _buyer_event(
+        buyer, actor, "registered", new_state=buyer.status, details={"organization": organization.name}
+    )
+    return buyer
+
+
+@transaction.atomic
+def buyer_verify(*, buyer, actor):
+    """An approver or administrator of the agency, not the person who registered it, verifies a buyer (it may
+    then bid); writes ``recovery.buyer_verified``. Raises PermissionRefused or Conflict."""
+    if buyer.agency not in actor.organizations_for(*BUYER_VERIFIERS):
+        raise PermissionRefused(_("An approver of the agency verifies its buyers."))
+    if buyer.registered_by_id == actor.pk:
+        raise PermissionRefused(_("Another person than the one who registered the buyer verifies it."))
+    now = timezone.now()
+    if not Buyer.objects.filter(pk=buyer.pk, status=BuyerStatus.PENDING).update(
+        status=BuyerStatus.VERIFIED, verified_by=actor, verified_at=now
+    ):
+        raise Conflict(_("Only a buyer awaiting verification is verified."), code="not_pending")
+    buyer.refresh_from_db()
+    _buyer_event(buyer, actor, "verified", old_state=BuyerStatus.PENDING, new_state=buyer.status)
+    return buyer
+
+
+@transaction.atomic
+def buyer_revoke(*, buyer, actor, reason=""):
+    """The agency takes a buyer off the registry (it bids no more; its past bids stay); writes
+    ``recovery.buyer_revoked``. Raises PermissionRefused or Conflict."""
+    if buyer.agency not in actor.organizations_for(*BUYER_VERIFIERS):
+        raise PermissionRefused(_("An approver of the agency revokes its buyers."))
+    locked = Buyer.objects.select_for_update().get(pk=buyer.pk)
+    if locked.status == BuyerStatus.REVOKED:
+        raise Conflict(_("This buyer is revoked already."), code="already_revoked")
+    old = locked.status
+    locked.status = BuyerStatus.REVOKED
+    locked.save(update_fields=["status"])
+    _buyer_event(
+        locked, actor, "revoked", old_state=old, new_state=locked.status, details={"comment": reason}
+    )
+    return locked
 
 
 def _award_summary(disposal, bid):

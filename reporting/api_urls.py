@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from core.routing import Router
 
 from .api import ReportRunApi, ReportRunDetailApi, ReportViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("reports", ReportViewSet, basename="report")
 urlpatterns = [
     path("report-runs/", ReportRunApi.as_view(), name="api-report-runs"),

@@ -78,20 +78,23 @@ def _number(value):
 
 
 CHARTS_SECONDS = 24 * 3600  # a stored report's charts and rendered body (it never changes)
+BODY_VERSION = "2"  # part of the cached body's key: a release that changes how a report is drawn changes it
 
 
-def chart_svgs(report):
-    """The report's charts as SVG. A stored report never changes, so its charts are drawn once and cached."""
+def chart_svgs(report, *, embedded_style=False):
+    """The report's charts as SVG (for a page, styled by static/css/charts.css; ``embedded_style`` for the PDF, see
+    reporting.charts). A stored report never changes, so its charts are drawn once and cached."""
 
     def draw():
         return [
-            {"title": spec.get("title", ""), "svg": render_chart(spec)}
+            {"title": spec.get("title", ""), "svg": render_chart(spec, embedded_style=embedded_style)}
             for spec in report.data.get("charts", [])
         ]
 
     if not getattr(report, "pk", None):  # a live dashboard or portfolio, built for this request
         return draw()
-    key = f"report-charts:{report.pk}:{report.kind}:{report.scope}:{report.period_end}"
+    style = "embedded" if embedded_style else "page"
+    key = f"report-charts:{report.pk}:{report.kind}:{report.scope}:{report.period_end}:{style}"
     charts = cache.get(key)
     if charts is None:
         charts = draw()
@@ -102,7 +105,9 @@ def chart_svgs(report):
 def to_pdf(report):
     from weasyprint import HTML
 
-    html = render_to_string("reporting/report_pdf.html", {"report": report, "charts": chart_svgs(report)})
+    html = render_to_string(
+        "reporting/report_pdf.html", {"report": report, "charts": chart_svgs(report, embedded_style=True)}
+    )
     return HTML(string=html, base_url=None).write_pdf()
 
 

@@ -24,14 +24,9 @@ def register(name, *, scopes, audience):
 
 
 def get(name):
-    from django.apps import apps
+    from core.discovery import app_modules
 
-    for config in apps.get_app_configs():  # builders live in each app's reports module
-        try:
-            __import__(f"{config.name}.reports")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.reports":
-                raise
+    app_modules("reports")  # builders live in each app's reports module and register on import
     if name not in KINDS:
         raise KeyError(f"unknown report kind {name!r}")
     return KINDS[name]

@@ -53,6 +53,7 @@ def report_detail(request, pk):
             "charts": exports.chart_svgs(report),
             "previous": previous,
             "body_seconds": exports.CHARTS_SECONDS,
+            "body_version": exports.BODY_VERSION,
         },
     )
 

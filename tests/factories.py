@@ -172,6 +172,17 @@ def make_submitted(program, **kwargs):
     return application
 
 
+def verified_buyer(agency, *, registered_by, verified_by, kind=OrganizationKind.FUND_MANAGER, name=None):
+    """A user acting for an organisation on ``agency``'s buyer registry, registered and verified by the services."""
+    from recoveries import services as recovery
+
+    organization = OrganizationFactory(kind=kind, **({"name": name} if name else {}))
+    buyer = recovery.buyer_register(agency=agency, organization=organization, actor=registered_by)
+    recovery.buyer_verify(buyer=buyer, actor=verified_by)
+    role = {v: k for k, v in KIND_FOR_ROLE.items() if k not in (Role.APPROVER, Role.ADMINISTRATOR)}[kind]
+    return make_user(role, organization)
+
+
 def deliver_valuation(case, officer, *, value_per_asset="1000000000", grade="A", accept=True, valid_days=365):
     """Order, report and (by default) accept a valuation of the case's IP through the real services.
 

@@ -5,12 +5,13 @@ import json
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from applications.models import IPAsset
 from core.api import role_permission
 from core.errors import InvalidInput
+from core.parsers import JSONParser
 from programs.models import TECHNOLOGY_GRADES
 
 from . import services

@@ -1,7 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from core.routing import Router
 
 from .api import ValuationOrderViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("valuation-orders", ValuationOrderViewSet, basename="valuation-order")
 urlpatterns = router.urls

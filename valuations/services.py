@@ -1,7 +1,7 @@
 """Valuation orders: ordered by an officer, accepted and reported by the valuer, reviewed by the agency."""
 
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +14,7 @@ from accounts.roles import Role
 from applications.models import Encumbrance, IPAsset, Status
 from audit.services import audit_record
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
+from core.money import round_money
 from core.uploads import PDF, check_upload
 from programs.models import Program
 
@@ -31,8 +32,8 @@ from .models import (
 def split_fee(program, fee):
     """(agency pays, applicant pays): the program's subsidy share of the fee, capped."""
     fee = Decimal(fee)
-    subsidy = min(fee * program.valuation_subsidy_share, program.valuation_subsidy_cap).quantize(
-        Decimal("1"), rounding=ROUND_HALF_UP
+    subsidy = round_money(
+        min(fee * program.valuation_subsidy_share, program.valuation_subsidy_cap), program.currency
     )
     return subsidy, fee - subsidy
 

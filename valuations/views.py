@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
-from casework.selectors import case_get_for
+from applications.selectors import application_get_for_staff
 from core.errors import DomainError
 from core.panels import CasePanel
 from core.web import form_error_from, role_required
@@ -108,7 +108,7 @@ def order_action(request, pk, action):
 @role_required(Role.CASE_OFFICER)
 @require_POST
 def order_create(request, case_pk):
-    case = case_get_for(user=request.user, pk=case_pk)
+    case = application_get_for_staff(user=request.user, pk=case_pk)
     form = OrderForm(request.POST, program=case.program)
     if form.is_valid():
         try:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "recoveries",
     "funds",
     "reporting",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -96,9 +97,9 @@ TEMPLATES = [
     },
 ]
 
-# Form widgets render through Jinja2: the same markup as Django's own templates, several times faster (a page of
-# filters renders hundreds of <option>s).
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+# Form widgets render through Jinja2 where Django ships a Jinja2 template (the same markup, several times faster: a page
+# of filters renders hundreds of <option>s); the admin's own widget templates through the Django engine (core/forms_renderer).
+FORM_RENDERER = "core.forms_renderer.JinjaFirstRenderer"
 
 # --- Database -------------------------------------------------------------
 # SQLite under var/ by default; PostgreSQL (or anything Django speaks) when
@@ -216,12 +217,14 @@ if env("EMAIL_URL", default=""):
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_FOLDER = Path(env("CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (CELERY_BROKER_FOLDER / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "out"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "out"),
         "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
+        # the broadcast exchanges' table (kombu writes it to ./control by default: the checkout's root)
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
         "polling_interval": 0.5,
     }
@@ -255,6 +258,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # DRF's JSON parser with a nesting limit (core.parsers); forms and uploads as DRF's defaults.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

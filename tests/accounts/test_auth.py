@@ -2,8 +2,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.management.commands.demo_totp import current_code
 from accounts.roles import Role
-from core.management.commands.demo_totp import current_code
 from tests.factories import TEST_PASSWORD, TEST_TOTP_SECRET, make_user
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.management.commands.demo_totp import current_code
+from accounts.management.commands.demo_totp import current_code
 from tests.factories import TEST_PASSWORD, TEST_TOTP_SECRET
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop

@@ -204,14 +204,14 @@ def test_the_sme_journey_starts_in_korean(page):
 
 
 def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and_auctions_the_ip(
-    page, staff_sign_in, program, officer
+    page, staff_sign_in, program, officer, approver
 ):
     from accounts.roles import OrganizationKind
     from facilities import services as facility_services
     from facilities.models import Facility
     from programs.models import Program
     from recoveries.models import Disposal
-    from tests.factories import OrganizationFactory, make_submitted
+    from tests.factories import OrganizationFactory, make_submitted, verified_buyer
 
     bank = OrganizationFactory(kind=OrganizationKind.LENDER, name="Bank A")
     banker = make_user(Role.LENDER_OFFICER, bank)
@@ -269,9 +269,18 @@ def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and
         (date.today() + timedelta(days=14)).isoformat()
     )
     page.get_by_role("button", name="Open the disposal").click()
-    page.get_by_label("Bidder").fill("IP Recovery Fund")
+    sign_out(page)
+    buyer = verified_buyer(
+        program.agency, registered_by=officer, verified_by=approver, name="IP Recovery Fund"
+    )
+    sign_in(page, buyer.email)  # a buyer the agency verified bids on the auctions page
+    page.get_by_role("link", name="IP auctions").first.click()
     page.get_by_role("spinbutton", name="Bid").fill("450000")
-    page.get_by_role("button", name="Record a bid").click()
+    page.get_by_role("button", name="Place the bid").click()
+    assert "450,000" in page.get_by_text("Your bid:").inner_text()
+    sign_out(page)
+    staff_sign_in(page, officer)
+    page.goto(f"/facilities/{facility.pk}/")
     page.get_by_role("button", name="Award to the best bid").click()
     page.get_by_label("Proceeds").fill("450000")
     page.get_by_label("Write-off reason (if not all is recovered)").select_option("W10")

@@ -15,7 +15,7 @@ from programs.models import Program
 from recoveries import services as recovery
 from recoveries.models import Claim
 from tests.concurrency import race
-from tests.factories import OrganizationFactory, make_user
+from tests.factories import OrganizationFactory, make_user, verified_buyer
 
 pytestmark = pytest.mark.django_db
 CHECKLIST = {item: True for item in recovery.CLAIM_CHECKLIST}
@@ -62,10 +62,15 @@ def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(
             opening_price=Decimal("100000"),
             bids_close_on=date(2026, 7, 20),
         )
-        recovery.bid_place(disposal=disposal, bidder="Pharma Co", amount=Decimal("400000"))
-        recovery.bid_place(disposal=disposal, bidder="Fund X", amount=Decimal("450001"))
+        agency = guaranteed.application.program.agency
+        pharma, fund = (
+            verified_buyer(agency, registered_by=officer, verified_by=approver, kind=kind)
+            for kind in (OrganizationKind.COMPANY, OrganizationKind.FUND_MANAGER)
+        )
+        recovery.bid_place(disposal=disposal, actor=pharma, amount=Decimal("400000"))
+        recovery.bid_place(disposal=disposal, actor=fund, amount=Decimal("450001"))
         with pytest.raises(InvalidInput):
-            recovery.bid_place(disposal=disposal, bidder="Lowball", amount=Decimal("10"))
+            recovery.bid_place(disposal=disposal, actor=pharma, amount=Decimal("10"))
     with freeze_time("2026-07-21"):
         move = recovery.disposal_award_request(disposal=disposal, actor=officer)
         recovery.money_move_confirm(move=move, actor=approver)
@@ -168,7 +173,7 @@ def test_a_csv_with_a_bad_row_imports_nothing_and_says_why(guaranteed, banker):
 
 def test_a_claim_needs_the_checklist_and_is_paid_once(guaranteed, banker, officer, approver):
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     with pytest.raises(InvalidInput):
         recovery.claim_file(facility=guaranteed, actor=banker, checklist={})
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
@@ -184,7 +189,7 @@ def test_a_claim_needs_the_checklist_and_is_paid_once(guaranteed, banker, office
 
 def test_the_exposure_at_default_is_frozen(guaranteed, banker):
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     guaranteed.refresh_from_db()
     frozen = guaranteed.exposure_at_default
     assert frozen == services.exposure_at(guaranteed, date(2026, 3, 1))
@@ -244,7 +249,7 @@ def test_double_disbursement_under_concurrency_records_exactly_one(guaranteed, b
 @pytest.mark.django_db(transaction=True)
 def test_double_claim_payment_under_concurrency_pays_exactly_once(guaranteed, banker, officer, approver):
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
     move = recovery.claim_payment_request(claim=claim, actor=officer)
     outcomes = race([lambda: recovery.money_move_confirm(move=move, actor=approver) for _ in range(3)])
@@ -269,7 +274,7 @@ def test_a_disposal_can_order_a_reappraisal_from_the_panel(guaranteed, banker, o
     firm = Org(kind=Kind.VALUER)
     guaranteed.application.program.valuer_panel.add(firm)
     disburse(guaranteed, banker)
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     pay(recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST), officer, approver)
     disposal = recovery.disposal_open(
         facility=guaranteed, actor=officer, channel="direct_sale", reappraisal_fee=Decimal("2000000")

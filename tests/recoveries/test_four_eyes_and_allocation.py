@@ -12,7 +12,7 @@ from facilities.models import Facility, FacilityStatus
 from facilities.services import outstanding_principal
 from recoveries import services as recovery
 from recoveries.models import Claim, ClaimStatus, Disposal, MoneyMove, MoveStatus
-from tests.factories import make_user
+from tests.factories import make_user, verified_buyer
 
 from .conftest import CHECKLIST
 
@@ -143,7 +143,7 @@ def test_a_claim_returned_for_documents_can_be_filed_again_and_paid(claim, offic
 # --- awards after the window ----------------------------------------------------------------------------------
 
 
-def test_an_auction_is_awarded_only_after_its_bid_window_has_closed(claim, officer, approver):
+def test_an_auction_is_awarded_only_after_its_bid_window_has_closed(claim, officer, approver, agency):
     confirm(recovery.claim_payment_request(claim=claim, actor=officer), approver)
     today = date.today()
     disposal = recovery.disposal_open(
@@ -153,7 +153,8 @@ def test_an_auction_is_awarded_only_after_its_bid_window_has_closed(claim, offic
         opening_price=Decimal("100000"),
         bids_close_on=today + timedelta(days=20),
     )
-    recovery.bid_place(disposal=disposal, bidder="Pharma Co", amount=Decimal("500000"))
+    buyer = verified_buyer(agency, registered_by=officer, verified_by=approver, name="Pharma Co")
+    recovery.bid_place(disposal=disposal, actor=buyer, amount=Decimal("500000"))
     with pytest.raises(Conflict) as error:
         recovery.disposal_award_request(disposal=disposal, actor=officer)
     assert error.value.code == "bidding_open"

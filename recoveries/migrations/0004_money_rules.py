@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('facilities', '0004_money_rules'),
-        ('recoveries', '0002_disposal_reappraisal_order'),
+        ('recoveries', '0003_buyer_registry'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,25 @@
+"""Money, written once: the currencies, their minor units and rounding to them.
+
+KRW and JPY have no minor unit; the others the platform handles have cents (ISO 4217). Amounts are Decimal
+throughout; a computed amount is rounded once, half-up, to its currency's minor unit, at the end.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+# ISO 4217 exponents of the currencies the platform handles.
+MINOR_UNIT_EXPONENT = {"KRW": 0, "JPY": 0, "CNY": 2, "GBP": 2, "USD": 2, "EUR": 2}
+
+
+def currency_places(currency: str) -> int:
+    """Decimal places of ``currency``'s minor unit (2 for a currency not in the table)."""
+    return MINOR_UNIT_EXPONENT.get(currency, 2)
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of ``currency``: Decimal('1') for KRW and JPY, Decimal('0.01') for GBP, USD, CNY."""
+    return Decimal(1).scaleb(-currency_places(currency))
+
+
+def round_money(amount, currency: str, *, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """``amount`` rounded once to ``currency``'s minor unit (half-up unless told otherwise)."""
+    return Decimal(amount).quantize(minor_unit(currency), rounding=rounding)

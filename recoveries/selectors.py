@@ -1,0 +1,57 @@
+"""Reads of the buyer registry and of the auctions open to a buyer, scoped to the user."""
+
+from django.http import Http404
+
+from accounts.roles import AGENCY_ROLES, Role
+
+from .models import Buyer, BuyerStatus, Disposal
+
+
+def buyers_visible_to(*, user):
+    """The registries of the agencies the user works for."""
+    return Buyer.objects.filter(agency__in=user.organizations_for(*AGENCY_ROLES)).select_related(
+        "agency", "organization", "registered_by", "verified_by"
+    )
+
+
+def buyer_get_for(*, user, pk):
+    buyer = buyers_visible_to(user=user).filter(pk=pk).first()
+    if buyer is None:
+        raise Http404
+    return buyer
+
+
+def buyer_registrations_of(*, user):
+    """The verified registrations of the organisations the user belongs to (what the user may bid for)."""
+    if user.has_role(Role.OFFICIAL):
+        return Buyer.objects.none()
+    own = [m.organization_id for m in user.active_memberships]
+    return Buyer.objects.filter(organization__in=own, status=BuyerStatus.VERIFIED).select_related(
+        "agency", "organization"
+    )
+
+
+def auctions_open_to(*, user):
+    """Open disposals of the agencies that verified one of the user's organisations as a buyer, except those of
+    the user's own bank or company (they may not bid there)."""
+    registrations = list(buyer_registrations_of(user=user))
+    if not registrations:
+        return Disposal.objects.none()
+    own = [m.organization_id for m in user.active_memberships]
+    return (
+        Disposal.objects.filter(
+            status="open", facility__application__program__agency__in=[r.agency_id for r in registrations]
+        )
+        .exclude(facility__lender__in=own)
+        .exclude(facility__application__company__organization__in=own)
+        .select_related("facility__application__program__agency", "facility__application__company")
+        .prefetch_related("assets")
+        .order_by("bids_close_on", "pk")
+    )
+
+
+def auction_get_for(*, user, pk):
+    disposal = auctions_open_to(user=user).filter(pk=pk).first()
+    if disposal is None:
+        raise Http404
+    return disposal

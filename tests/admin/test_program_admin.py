@@ -1,0 +1,94 @@
+"""Invalid program terms typed into the admin come back as the form's errors with what was typed, never a 500."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+from programs.models import Program
+from tests.factories import OrganizationFactory, ProgramFactory, make_user
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(
+        make_user(Role.ADMINISTRATOR, email="root@agency.example", is_staff=True, is_superuser=True)
+    )
+    return client
+
+
+def _valid_terms(agency, **changes):
+    terms = {
+        "agency": agency.pk,
+        "code": "GBLOAN",
+        "name": "UK IP-backed loan",
+        "kind": "ip_collateral_loan",
+        "country": "GB",
+        "currency": "GBP",
+        "min_amount": "50000",
+        "max_amount": "500000",
+        "max_advance_rate": "0.5",
+        "base_interest_rate": "0.06",
+        "subsidised_interest_rate": "0.04",
+        "guarantee_coverage_min": "0",
+        "guarantee_coverage_max": "0",
+        "guarantee_fee_min": "0",
+        "guarantee_fee_max": "0",
+        "valuation_subsidy_share": "0",
+        "valuation_subsidy_cap": "0",
+        "service_levels": '{"screening": 5}',
+        "default_threshold_days": "90",
+        "accepted_ip_types": '["patent"]',
+        "required_documents": "[]",
+        "budget_envelope": "10000000",
+        "valuation_budget": "0",
+        "company_exposure_ceiling": "1000000",
+        "annual_volume_target": "0",
+        "eligibility_rules-TOTAL_FORMS": "0",
+        "eligibility_rules-INITIAL_FORMS": "0",
+    }
+    return {**terms, **changes}
+
+
+def test_a_valid_program_is_saved_from_the_admin(admin_client):
+    agency = OrganizationFactory(kind="agency")
+    response = admin_client.post(reverse("admin:programs_program_add"), _valid_terms(agency))
+    assert response.status_code == 302
+    assert Program.objects.get(code="GBLOAN").currency == "GBP"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"min_amount": "600000"}, "__all__"),
+        ({"subsidised_interest_rate": "0.08"}, "subsidised_interest_rate"),
+        ({"accepted_ip_types": "5"}, "accepted_ip_types"),
+        ({"accepted_ip_types": '{"patent": 1}'}, "accepted_ip_types"),
+        ({"required_documents": '"statement"'}, "required_documents"),
+        ({"service_levels": '["screening"]'}, "service_levels"),
+        ({"service_levels": "not json"}, "service_levels"),
+        ({"max_advance_rate": "1.5"}, "max_advance_rate"),
+        ({"min_amount": "-1"}, "min_amount"),
+        ({"valuation_budget": "-5"}, "valuation_budget"),
+        ({"code": "has spaces"}, "code"),
+    ],
+    ids=lambda value: str(value),
+)
+def test_invalid_program_terms_come_back_as_errors(admin_client, changes, field):
+    agency = OrganizationFactory(kind="agency")
+    response = admin_client.post(reverse("admin:programs_program_add"), _valid_terms(agency, **changes))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert field in form.errors, form.errors
+    assert not Program.objects.filter(code="GBLOAN").exists()
+
+
+def test_a_valuation_budget_below_what_is_used_is_refused_on_change(admin_client):
+    program = ProgramFactory(valuation_budget=Decimal("1000"), valuation_budget_used=Decimal("800"))
+    terms = _valid_terms(program.agency, code=program.code, valuation_budget="500")
+    response = admin_client.post(reverse("admin:programs_program_change", args=[program.pk]), terms)
+    assert response.status_code == 200
+    assert "valuation_budget" in response.context["adminform"].form.errors
+    program.refresh_from_db()
+    assert program.valuation_budget == Decimal("1000")

@@ -1,0 +1,98 @@
+"""Browser journeys of the reports: every chart is drawn under the production Content-Security-Policy.
+
+Each page is watched for console errors, uncaught exceptions and CSP violations (the policy's
+``securitypolicyviolation`` events, recorded by a script added before the page's own); each chart is screenshotted
+and must show the palette's colours on a light background, not the black rectangle an SVG whose styles were blocked
+paints. ``E2E_SCREENSHOTS=1`` keeps the screenshots in tests/e2e/artifacts/ to look at.
+"""
+
+import io
+import os
+import re
+
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from accounts.roles import Role
+from tests.e2e.conftest import ARTIFACTS
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + (e.sample || ""));
+});
+"""
+PALETTE = [(0x0D, 0x6E, 0xFD), (0xDC, 0x35, 0x45), (0x19, 0x87, 0x54), (0xFD, 0x7E, 0x14)]
+
+
+def _watch(page):
+    problems = []
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    page.on(
+        "console",
+        lambda msg: (
+            msg.type == "error" and problems.append(f"console on {page.url}: {msg.text} {msg.location}")
+        ),
+    )
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    return problems
+
+
+def _assert_clean(page, problems):
+    violations = page.evaluate("window.__cspViolations || []")
+    assert not problems and not violations, (problems, violations)
+
+
+def _near(pixel, colour, tolerance=40):
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], colour, strict=True))
+
+
+def _assert_charts_drawn(page, name):
+    """Every chart on the page: mostly light (not a black rectangle) with marks in the palette's colours."""
+    charts = page.locator("svg.pygal-chart")
+    assert charts.count() > 0, f"no chart on {name}"
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        chart.scroll_into_view_if_needed()
+        png = chart.screenshot()
+        if os.environ.get("E2E_SCREENSHOTS"):
+            ARTIFACTS.mkdir(exist_ok=True)
+            (ARTIFACTS / f"chart-{name}-{index}.png").write_bytes(png)
+        image = Image.open(io.BytesIO(png)).convert("RGB")
+        pixels = list(image.getdata())
+        dark = sum(1 for p in pixels if sum(p) < 120) / len(pixels)
+        marks = sum(1 for p in pixels if any(_near(p, colour) for colour in PALETTE))
+        assert dark < 0.2, f"{name} chart {index} is {dark:.0%} black"
+        assert marks > 50, f"{name} chart {index} draws no coloured mark ({marks} pixels)"
+        background = chart.locator(".plot > .background").first
+        assert background.evaluate("e => getComputedStyle(e).fill") == "rgb(255, 255, 255)"
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_an_official_sees_every_chart_of_the_fund_report_dashboard_and_portfolio_drawn_without_csp_errors(
+    page, staff_sign_in, demo
+):
+    official = make_user(Role.OFFICIAL)
+    problems = _watch(page)
+    staff_sign_in(page, official)
+    page.get_by_role("link", name="Reports").first.click()
+    page.get_by_role("link", name=re.compile("Fund utilisation — K-Content")).first.click()
+    page.wait_for_load_state("networkidle")
+    _assert_charts_drawn(page, "fund-report")
+    _assert_clean(page, problems)
+    page.get_by_role("link", name="Program dashboard").first.click()
+    page.wait_for_load_state("networkidle")
+    _assert_charts_drawn(page, "dashboard")
+    _assert_clean(page, problems)
+    page.goto("/facilities/portfolio/")
+    page.wait_for_load_state("networkidle")
+    _assert_charts_drawn(page, "portfolio")
+    _assert_clean(page, problems)
