@@ -2,11 +2,12 @@
 requests can never take the same money twice; the CheckConstraint
 ``program_budget_within_envelope`` is the database's own backstop."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import F
 
 from core.errors import Conflict, InvalidInput
+from core.money import round_money
 
 from .models import Program
 
@@ -18,9 +19,9 @@ def program_budget_share(*, program, amount, coverage=None):
     amount = Decimal(amount)
     if program.kind != "ip_guaranteed_loan":
         return amount
-    share = amount * Decimal(program.guarantee_coverage_max if coverage is None else coverage)
-    unit = Decimal("1") if program.currency in ("KRW", "JPY") else Decimal("0.01")
-    return share.quantize(unit, rounding=ROUND_HALF_UP)
+    return round_money(
+        amount * Decimal(program.guarantee_coverage_max if coverage is None else coverage), program.currency
+    )
 
 
 def _positive(amount):
