@@ -22,7 +22,7 @@ from core.errors import Conflict, IllegalTransition, InvalidInput
 from core.uploads import CONTENT_TYPES, JPEG, PDF, PNG, XLSX, check_upload  # noqa: F401
 from programs import eligibility
 from programs.models import ReferenceCounter
-from programs.services import program_budget_commit, program_budget_release
+from programs.services import program_budget_commit, program_budget_release, program_budget_share
 
 from .models import (
     DECIDED_STATUSES,
@@ -267,7 +267,49 @@ def _asset_clean(data):
             code="invalid_dates",
             details={"grant_date": [_("cannot be before the filing date")]},
         )
+    _asset_dates_plausible(data.get("ip_type"), filing, grant, expiry)
     return {f: data.get(f) for f in ASSET_FIELDS if f in data}
+
+
+# The longest protection a registration can have, counted from filing (extensions included); a trademark's
+# registration runs 10 years at a time from today at most; anything else (copyright) within a century.
+MAX_TERM_FROM_FILING_YEARS = {"patent": 25, "utility_model": 15, "design": 25}
+TRADEMARK_TERM_YEARS = 10
+LONGEST_YEARS = 100
+
+
+def _years_after(day, years):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _asset_dates_plausible(ip_type, filing, grant, expiry):
+    """Dates a registry could have issued: nothing filed or granted in the future, no expiry beyond the longest
+    term the IP type allows (an expiry in 9999 is a typing error, and it would pass every remaining-life rule)."""
+    today = date.today()
+    for field, day in (("filing_date", filing), ("grant_date", grant)):
+        if day and day > today:
+            raise InvalidInput(
+                _("This date cannot be in the future."),
+                code="invalid_dates",
+                details={field: [_("in the future")]},
+            )
+    if not expiry:
+        return
+    if ip_type in MAX_TERM_FROM_FILING_YEARS and filing:
+        latest = _years_after(filing, MAX_TERM_FROM_FILING_YEARS[ip_type])
+    elif ip_type == "trademark":
+        latest = _years_after(today, TRADEMARK_TERM_YEARS)
+    else:
+        latest = _years_after(today, LONGEST_YEARS)
+    if expiry > latest:
+        raise InvalidInput(
+            _("An expiry after %(latest)s is not possible for this type of IP.") % {"latest": latest},
+            code="invalid_dates",
+            details={"expiry_date": [_("at most %(latest)s") % {"latest": latest}]},
+        )
 
 
 @transaction.atomic
@@ -311,10 +353,26 @@ def _require_draft(application):
         raise IllegalTransition(_("Only a draft can be changed."), details={"status": application.status})
 
 
+def _window_closed(program, today=None):
+    today = today or date.today()
+    return bool(
+        (program.opens_on and today < program.opens_on) or (program.closes_on and today > program.closes_on)
+    )
+
+
 @transaction.atomic
 def application_create_draft(*, company, program, actor):
-    if not program.is_published:
+    """Start a draft, or return the company's untouched draft for the program (no silent empty duplicates).
+
+    Refused before anything is written (no draft left behind) when the program is unpublished or its window closed.
+    """
+    if not program.is_published or _window_closed(program):
         raise Conflict(_("This program is not open for applications."), code="program_closed")
+    untouched = Application.objects.filter(
+        company=company, program=program, status=Status.DRAFT, requested_amount__isnull=True
+    ).first()
+    if untouched is not None:
+        return untouched
     application = Application.objects.create(
         company=company, program=program, created_by=actor, wizard_step="amount"
     )
@@ -470,7 +528,7 @@ def application_check(*, application):
     results = eligibility.evaluate(application, exposure=exposure)
     problems += [f"{r.label}: {r.reason}" for r in eligibility.failing(results)]
     today = date.today()
-    if (program.opens_on and today < program.opens_on) or (program.closes_on and today > program.closes_on):
+    if _window_closed(program, today):
         problems.append(_("The program's application window is closed."))
     return results, problems
 
@@ -507,7 +565,10 @@ def application_submit(*, application, actor, declaration_accepted):
             code="not_eligible",
             details={"reasons": [str(p) for p in problems]},
         )
-    program_budget_commit(program=locked.program, amount=locked.requested_amount)
+    program_budget_commit(
+        program=locked.program,
+        amount=program_budget_share(program=locked.program, amount=locked.requested_amount),
+    )
     now = timezone.now()
     application_transition(
         application=locked,
@@ -540,6 +601,9 @@ def application_withdraw(*, application, actor, reason=""):
     was_open = locked.status in OPEN_STATUSES
     application_transition(application=locked, action="withdraw", actor=actor, details={"comment": reason})
     if was_open and locked.requested_amount:
-        program_budget_release(program=locked.program, amount=locked.requested_amount)
+        program_budget_release(
+            program=locked.program,
+            amount=program_budget_share(program=locked.program, amount=locked.requested_amount),
+        )
     application.status = locked.status
     return locked

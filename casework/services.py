@@ -16,7 +16,7 @@ from applications.services import application_transition
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
 from programs import eligibility
-from programs.services import program_budget_release
+from programs.services import program_budget_release, program_budget_share
 from valuations.models import OrderStatus
 from valuations.selectors import accepted_valuation_total, technology_grade_for
 
@@ -591,7 +591,10 @@ def case_decide(*, application, actor, approve, reason_code, comment=""):
         comment=comment,
         amount=amount,
     )
-    release = locked.requested_amount - (amount or 0)
+    program = locked.program
+    release = program_budget_share(program=program, amount=locked.requested_amount) - program_budget_share(
+        program=program, amount=amount or 0
+    )
     if release > 0:
         program_budget_release(program=locked.program, amount=release)
     notify(

@@ -141,23 +141,31 @@ def seed(stdout):
         claim = recovery.claim_file(
             facility=facility, actor=banker, checklist={item: True for item in recovery.CLAIM_CHECKLIST}
         )
-        recovery.claim_pay(claim=claim, actor=officer)
+        # four eyes where money leaves: the officer asks, the approver confirms the amounts shown
+        move = recovery.claim_payment_request(claim=claim, actor=officer)
+        recovery.money_move_confirm(move=move, actor=approver)
+        # a marketplace listing: an auction could only be awarded after its bid window closes (up to 30 days)
         disposal = recovery.disposal_open(
             facility=facility,
             actor=officer,
-            channel="auction",
+            channel="marketplace",
             reappraised_value=D("260000000"),
             opening_price=D("150000000"),
-            bids_close_on=today + timedelta(days=20),
         )
         (_fund, buyer_user), (_manager_org, manager) = ensure_buyers()  # registered, verified buyers bid
         recovery.bid_place(disposal=disposal, actor=manager, amount=D("180000000"))
         recovery.bid_place(disposal=disposal, actor=buyer_user, amount=D("205000000"))
-        recovery.disposal_award(disposal=disposal, actor=officer)
-        recovery.disposal_close(
-            disposal=disposal, actor=officer, proceeds=D("205000000"), write_off_reason="W10"
+        move = recovery.disposal_award_request(disposal=disposal, actor=officer)
+        recovery.money_move_confirm(move=move, actor=approver)
+        move = recovery.disposal_close_request(
+            disposal=disposal,
+            actor=officer,
+            proceeds=D("205000000"),
+            costs=D("5000000"),
+            write_off_reason="W10",
         )
+        recovery.money_move_confirm(move=move, actor=approver)
     stdout.write(
         "Facilities: a performing loan, and a guaranteed loan taken through default, claim, takeover, "
-        "auction and allocation.\n"
+        "sale and allocation (each payment asked by the officer and confirmed by the approver).\n"
     )

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from facilities.services import DEFAULT_REASONS, THRESHOLD
-from recoveries.models import Channel
+from recoveries.models import PART_PAYMENT_REASONS, REJECTION_REASONS, Channel, ClaimReason
 from recoveries.services import CLAIM_CHECKLIST, WRITE_OFF_REASONS
 
 BIG = 10**17
@@ -95,14 +95,85 @@ class DisposalForm(forms.Form):
     )
 
 
+class ClaimReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Review"),
+        choices=[
+            ("pay_full", _("Pay in full")),
+            ("pay_part", _("Pay in part")),
+            ("reject", _("Reject")),
+            ("return", _("Return for documents")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    amount = forms.DecimalField(
+        label=_("Amount to pay (in part)"),
+        required=False,
+        max_digits=20,
+        decimal_places=2,
+        min_value=0,
+        max_value=BIG,
+    )
+    reason_code = forms.ChoiceField(
+        label=_("Reason (part payment or rejection)"),
+        required=False,
+        choices=[("", "—")] + [(c, label) for c, label in ClaimReason.choices],
+    )
+    comment = forms.CharField(
+        label=_("Comment (for a return: the documents missing)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+    )
+
+    def clean(self):
+        data = super().clean()
+        outcome, code = data.get("outcome"), data.get("reason_code")
+        if outcome == "pay_part" and data.get("amount") is None:
+            self.add_error("amount", _("Enter the amount to pay."))
+        if outcome == "pay_part" and code not in PART_PAYMENT_REASONS:
+            self.add_error("reason_code", _("Choose a part-payment reason (P…)."))
+        if outcome == "reject" and code not in REJECTION_REASONS:
+            self.add_error("reason_code", _("Choose a rejection reason (J…)."))
+        if outcome == "return" and not data.get("comment", "").strip():
+            self.add_error("comment", _("Say which documents are missing."))
+        return data
+
+
 class CloseForm(forms.Form):
     proceeds = forms.DecimalField(
         label=_("Proceeds"), max_digits=20, decimal_places=2, min_value=0, max_value=BIG
+    )
+    costs = forms.DecimalField(
+        label=_("Costs of the disposal (paid first)"),
+        required=False,
+        max_digits=20,
+        decimal_places=2,
+        min_value=0,
+        max_value=BIG,
     )
     write_off_reason = forms.ChoiceField(
         label=_("Write-off reason (if not all is recovered)"),
         required=False,
         choices=[("", "—"), *WRITE_OFF_REASONS.items()],
+    )
+
+
+class WriteOffForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Write-off reason"), choices=list(WRITE_OFF_REASONS.items()))
+
+
+class LateRecoveryForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount received"), max_digits=20, decimal_places=2, min_value=0, max_value=BIG
+    )
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    source = forms.CharField(label=_("From (sale, settlement …)"), max_length=200)
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why refused"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
 
 
@@ -115,4 +186,23 @@ class CreateForm(forms.Form):
             ("equal_principal", _("Equal principal")),
             ("bullet", _("Bullet")),
         ],
+    )
+    coverage_ratio = forms.DecimalField(
+        label=_("Override: coverage (approver, e.g. 0.75)"),
+        required=False,
+        max_digits=7,
+        decimal_places=4,
+        min_value=0,
+        max_value=1,
+    )
+    guarantee_fee_rate = forms.DecimalField(
+        label=_("Override: annual fee (approver, e.g. 0.01)"),
+        required=False,
+        max_digits=7,
+        decimal_places=4,
+        min_value=0,
+        max_value=1,
+    )
+    override_reason = forms.CharField(
+        label=_("Why the tier's terms are overridden"), required=False, max_length=300
     )

@@ -54,6 +54,20 @@ class Facility(models.Model):
     )
     coverage_ratio = models.DecimalField(default=0, **RATE)
     guarantee_fee_rate = models.DecimalField(default=0, **RATE)
+    guarantee_tier = models.ForeignKey(
+        "programs.GuaranteeTier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The row of the program's tier table the coverage and fee came from"),
+    )
+    terms_override_reason = models.CharField(
+        _("why the tier's terms were overridden"), max_length=300, blank=True
+    )
+    terms_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(
         max_length=20, choices=FacilityStatus.choices, default=FacilityStatus.APPROVED, db_index=True
     )
@@ -64,6 +78,10 @@ class Facility(models.Model):
     default_reason = models.CharField(max_length=300, blank=True)
     exposure_at_default = models.DecimalField(null=True, blank=True, **MONEY)
     closed_on = models.DateField(null=True, blank=True)
+    written_off_amount = models.DecimalField(
+        null=True, blank=True, help_text=_("The loss written off when the facility closed"), **MONEY
+    )
+    written_off_on = models.DateField(null=True, blank=True)
     interest_subsidy = models.DecimalField(
         null=True,
         blank=True,

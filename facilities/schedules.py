@@ -90,6 +90,37 @@ def allocate(proceeds, weights, currency):
     return [Decimal(units) * q for units in floors]
 
 
+@dataclass(frozen=True)
+class Allocation:
+    """Where the proceeds of a disposal go; the four parts sum to the proceeds exactly."""
+
+    costs: Decimal
+    agency: Decimal
+    bank: Decimal
+    borrower: Decimal
+
+    @property
+    def total(self):
+        return self.costs + self.agency + self.bank + self.borrower
+
+
+def allocate_proceeds(*, proceeds, costs, agency_loss, bank_loss, currency):
+    """The disposal's costs first; then the agency and the bank pro rata to their losses, each capped at its loss;
+    whatever is left is the borrower's surplus. Amounts in the currency's minor unit (``proceeds`` must be)."""
+    q = unit(currency)
+    proceeds = Decimal(proceeds)
+    costs_paid = min(Decimal(costs).quantize(q, rounding=ROUND_HALF_UP), proceeds)
+    rest = proceeds - costs_paid
+    agency_loss = Decimal(agency_loss).quantize(q, rounding=ROUND_HALF_UP)
+    bank_loss = Decimal(bank_loss).quantize(q, rounding=ROUND_HALF_UP)
+    if rest >= agency_loss + bank_loss:
+        return Allocation(costs_paid, agency_loss, bank_loss, rest - agency_loss - bank_loss)
+    # rest < the losses: each share rest × loss / losses is below its loss, and the largest-remainder rounding
+    # adds at most one minor unit to a share whose exact value is not whole, so no share passes its loss
+    agency, bank = allocate(rest, [agency_loss, bank_loss], currency)
+    return Allocation(costs_paid, agency, bank, Decimal(0) * q)
+
+
 def dpd_bucket(days_past_due):
     if days_past_due <= 0:
         return "current"

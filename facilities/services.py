@@ -17,7 +17,9 @@ from applications.models import Encumbrance, IPAsset, Status
 from audit.services import audit_record, audit_record_system_many
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import round_money
-from programs.services import program_budget_use
+from programs.services import program_budget_release, program_budget_share, program_budget_use
+from programs.tiers import growth_group_of, guarantee_tier_for
+from valuations.selectors import technology_grade_for
 
 from .models import Disbursement, Facility, FacilityEvent, FacilityStatus, Installment, Pledge, Repayment
 from .schedules import dpd_bucket, schedule
@@ -36,39 +38,89 @@ def _lender_check(facility, actor):
         raise PermissionRefused(_("This facility belongs to another bank."))
 
 
+def _term_check(program, term_months):
+    if program.max_term_months is not None and term_months > program.max_term_months:
+        raise InvalidInput(
+            _("The term is above the program's maximum of %(max)s months.")
+            % {"max": program.max_term_months},
+            code="term_above_maximum",
+            details={"term_months": [_("at most %(max)s") % {"max": program.max_term_months}]},
+        )
+
+
+def facility_guarantee_terms(*, application, term_months):
+    """(tier, coverage, fee) from the program's tier table for this borrower; tier None when no row fits."""
+    program, company = application.program, application.company
+    revenues = sorted((fy.year, fy.revenue) for fy in company.financial_years.all())
+    tier = guarantee_tier_for(
+        program=program,
+        grade=technology_grade_for(application=application),
+        growth_group=growth_group_of(revenues),
+        term_months=term_months,
+    )
+    return (tier, tier.coverage_ratio, tier.fee_rate) if tier else (None, None, None)
+
+
+def _guarantee_terms(application, actor, term_months, coverage_ratio, guarantee_fee_rate, override_reason):
+    """The tier's terms, or an override: other terms need an approver of the agency and a reason."""
+    program = application.program
+    tier, coverage, fee = facility_guarantee_terms(application=application, term_months=term_months)
+    asked = (
+        Decimal(coverage_ratio) if coverage_ratio is not None else coverage,
+        Decimal(guarantee_fee_rate) if guarantee_fee_rate is not None else fee,
+    )
+    if asked == (coverage, fee) and tier is not None:
+        return tier, coverage, fee, None
+    if None in asked:
+        raise Conflict(
+            _("No tier of the program's table fits this borrower and term: an approver must set the terms."),
+            code="no_guarantee_tier",
+        )
+    if not actor.has_role(Role.APPROVER) or program.agency not in actor.organizations_for(Role.APPROVER):
+        raise PermissionRefused(
+            _("Terms other than the tier's need an approver of the agency."), code="override_needs_approver"
+        )
+    if not (override_reason or "").strip():
+        raise InvalidInput(
+            _("Say why the tier's terms are overridden."),
+            code="override_reason_missing",
+            details={"override_reason": [_("required")]},
+        )
+    coverage, fee = asked
+    if not (program.guarantee_coverage_min <= coverage <= program.guarantee_coverage_max):
+        raise InvalidInput(_("Coverage outside the program's tiers."), code="coverage_out_of_range")
+    if not (program.guarantee_fee_min <= fee <= program.guarantee_fee_max):
+        raise InvalidInput(_("Fee outside the program's range."), code="fee_out_of_range")
+    return tier, coverage, fee, override_reason.strip()
+
+
 @transaction.atomic
 def facility_create_from_application(
     *,
     application,
     actor,
     lender,
-    term_months,
-    schedule_type,
+    term_months: int,
+    schedule_type: str,
     coverage_ratio=None,
     guarantee_fee_rate=None,
+    override_reason: str = "",
     pledges=(),
-):
-    """Turn an approved case into a facility with the program's terms; pledge its IP (one live pledge per asset)."""
+) -> Facility:
+    """Turn an approved case into a facility on the program's terms (a guarantee takes its tier's coverage and fee;
+    other terms need an approver and a reason); pledge its IP (one live pledge per asset)."""
     program = application.program
     if application.status != Status.APPROVED:
         raise Conflict(_("Only an approved case becomes a facility."), code="not_approved")
     if not program.partner_lenders.filter(pk=lender.pk).exists():
         raise InvalidInput(_("The lender is not a partner of this program."), code="not_a_partner")
+    _term_check(program, term_months)
     guaranteed = program.kind == "ip_guaranteed_loan"
-    coverage = (
-        Decimal(coverage_ratio if coverage_ratio is not None else program.guarantee_coverage_max)
-        if guaranteed
-        else 0
-    )
-    fee = (
-        Decimal(guarantee_fee_rate if guarantee_fee_rate is not None else program.guarantee_fee_min)
-        if guaranteed
-        else 0
-    )
-    if guaranteed and not (program.guarantee_coverage_min <= coverage <= program.guarantee_coverage_max):
-        raise InvalidInput(_("Coverage outside the program's tiers."), code="coverage_out_of_range")
-    if guaranteed and not (program.guarantee_fee_min <= fee <= program.guarantee_fee_max):
-        raise InvalidInput(_("Fee outside the program's range."), code="fee_out_of_range")
+    tier, coverage, fee, override = None, Decimal(0), Decimal(0), None
+    if guaranteed:
+        tier, coverage, fee, override = _guarantee_terms(
+            application, actor, term_months, coverage_ratio, guarantee_fee_rate, override_reason
+        )
     try:
         with transaction.atomic():
             facility = Facility.objects.create(
@@ -83,6 +135,9 @@ def facility_create_from_application(
                 schedule_type=schedule_type,
                 coverage_ratio=coverage,
                 guarantee_fee_rate=fee,
+                guarantee_tier=tier,
+                terms_override_reason=override or "",
+                terms_override_by=actor if override else None,
             )
     except IntegrityError:
         raise Conflict(_("This case already has a facility."), code="duplicate_facility")
@@ -99,7 +154,13 @@ def facility_create_from_application(
         actor,
         "created",
         new_state=facility.status,
-        details={"principal": facility.principal, "coverage": coverage, "fee": fee},
+        details={
+            "principal": facility.principal,
+            "coverage": coverage,
+            "fee": fee,
+            "tier": str(tier) if tier else None,
+            "override_reason": override,
+        },
     )
     return facility
 
@@ -188,7 +249,7 @@ def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key)
     locked.status, locked.disbursed_on = FacilityStatus.ACTIVE, disbursed_on
     locked.interest_subsidy = interest_subsidy_cost(locked)
     locked.save(update_fields=["status", "disbursed_on", "interest_subsidy"])
-    program_budget_use(program=locked.application.program, amount=locked.principal)
+    _draw_budget(locked)
     _event(
         locked,
         actor,
@@ -198,6 +259,18 @@ def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key)
         details={"amount": amount, "on": disbursed_on},
     )
     return disbursement, True
+
+
+def _draw_budget(facility):
+    """The reservation becomes money used: the principal of a loan, the guaranteed share of a guarantee (what was
+    reserved at the program's highest coverage above the facility's own coverage goes back)."""
+    program = facility.application.program
+    reserved = program_budget_share(program=program, amount=facility.principal)
+    coverage = facility.coverage_ratio if facility.is_guaranteed else None
+    drawn = program_budget_share(program=program, amount=facility.principal, coverage=coverage)
+    program_budget_use(program=program, amount=drawn)
+    if reserved > drawn:
+        program_budget_release(program=program, amount=reserved - drawn)
 
 
 def _apply(facility, amount):
@@ -218,6 +291,9 @@ def _apply(facility, amount):
 
 
 def outstanding_principal(facility):
+    """Principal still owed: nothing once closed (repaid, or written off with the loss recorded on the facility)."""
+    if facility.status == FacilityStatus.CLOSED:
+        return Decimal(0)
     return sum((i.principal - i.paid_principal for i in facility.installments.all()), Decimal(0))
 
 
@@ -231,6 +307,7 @@ def repayment_record(*, facility, actor, amount, paid_on, reference):
     amount = Decimal(amount)
     if amount <= 0:
         raise InvalidInput(_("The amount must be positive."), code="invalid_amount")
+    _repayment_date_check(locked, paid_on)
     if Repayment.objects.filter(facility=locked, reference=reference).exists():
         raise Conflict(
             _("Repayment %(ref)s is recorded already.") % {"ref": reference}, code="duplicate_repayment"
@@ -245,6 +322,23 @@ def repayment_record(*, facility, actor, amount, paid_on, reference):
         _close_repaid(locked, actor)
     _event(locked, actor, "repayment", details={"amount": amount, "on": paid_on, "reference": reference})
     return repayment
+
+
+def _repayment_date_check(facility, paid_on):
+    """A repayment is dated between the disbursement and today."""
+    if paid_on > timezone.localdate():
+        raise InvalidInput(
+            _("A repayment cannot be dated in the future."),
+            code="invalid_date",
+            details={"paid_on": [_("must be today or earlier")]},
+        )
+    if facility.disbursed_on and paid_on < facility.disbursed_on:
+        raise InvalidInput(
+            _("A repayment cannot be dated before the disbursement (%(day)s).")
+            % {"day": facility.disbursed_on},
+            code="invalid_date",
+            details={"paid_on": [_("on or after %(day)s") % {"day": facility.disbursed_on}]},
+        )
 
 
 def _close_repaid(facility, actor):

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, Role
@@ -14,19 +15,23 @@ from core.panels import CasePanel
 from core.uploads import CSV, check_upload, read_text
 from core.web import form_error_from, role_required
 from recoveries import services as recovery
-from recoveries.models import Disposal
+from recoveries.models import Disposal, MoneyMove, MoveStatus
 
 from . import services
 from .forms import (
     ClaimForm,
+    ClaimReviewForm,
     CloseForm,
     CreateForm,
     CsvForm,
     DefaultForm,
     DisbursementForm,
     DisposalForm,
+    LateRecoveryForm,
+    RefuseForm,
     RepaymentForm,
     RestructuringForm,
+    WriteOffForm,
 )
 from .selectors import PORTFOLIO_READERS, facility_get_for, facility_visible_to
 
@@ -63,6 +68,7 @@ def _context(request, facility, forms=None):
         "fees": services.guarantee_fee_schedule(facility),
         "recovery": recovery.recovery_figures(facility, disposals),
         "losses": recovery.losses(facility),
+        "moves": MoneyMove.objects.filter(facility=facility).select_related("requested_by", "decided_by"),
         "events": facility.events.all(),
         "forms": {
             "disburse": DisbursementForm(initial={"amount": facility.principal}),
@@ -73,6 +79,9 @@ def _context(request, facility, forms=None):
             "claim": ClaimForm(),
             "dispose": DisposalForm(),
             "close": CloseForm(),
+            "review_claim": ClaimReviewForm(),
+            "write_off": WriteOffForm(),
+            "late_recovery": LateRecoveryForm(),
             **(forms or {}),
         },
     }
@@ -106,12 +115,17 @@ ACTIONS = {
         lambda r, f, d: services.facility_report_restructuring(facility=f, actor=r.user, **d),
     ),
     "dispose": (DisposalForm, lambda r, f, d: recovery.disposal_open(facility=f, actor=r.user, **d)),
-    "award": (None, lambda r, f, d: recovery.disposal_award(disposal=_disposal(f, r), actor=r.user)),
+    "award": (None, lambda r, f, d: recovery.disposal_award_request(disposal=_disposal(f, r), actor=r.user)),
     "close": (
         CloseForm,
-        lambda r, f, d: recovery.disposal_close(disposal=_disposal(f, r), actor=r.user, **d),
+        lambda r, f, d: recovery.disposal_close_request(disposal=_disposal(f, r), actor=r.user, **d),
     ),
-    "pay_claim": (None, lambda r, f, d: recovery.claim_pay(claim=f.claim, actor=r.user)),
+    "review_claim": (ClaimReviewForm, lambda r, f, d: _review_claim(r, f, d)),
+    "write_off": (WriteOffForm, lambda r, f, d: recovery.write_off_request(facility=f, actor=r.user, **d)),
+    "late_recovery": (
+        LateRecoveryForm,
+        lambda r, f, d: recovery.recovery_record_late(facility=f, actor=r.user, **d),
+    ),
 }
 
 
@@ -145,7 +159,7 @@ def facility_action(request, pk, action):
             status=400,
         )
     try:
-        call(form.cleaned_data if form is not None else {})
+        result = call(form.cleaned_data if form is not None else {})
     except DomainError as exc:
         if form is None:
             messages.error(request, exc.message)
@@ -158,8 +172,100 @@ def facility_action(request, pk, action):
                 status=400,
             )
     else:
+        if isinstance(result, MoneyMove):
+            messages.info(request, _("Asked: a second person with the approver role must confirm it."))
+            return redirect("facilities:move", pk=pk, move_pk=result.pk)
         messages.success(request, _("Done."))
     return redirect("facilities:detail", pk=pk)
+
+
+def _review_claim(request, facility, data):
+    """Pay (in full or in part: a request for a checker), reject or return the bank's claim."""
+    claim = getattr(facility, "claim", None)
+    if claim is None:
+        raise Http404
+    outcome, code, comment = data["outcome"], data["reason_code"], data["comment"]
+    if outcome == "reject":
+        return recovery.claim_reject(claim=claim, actor=request.user, reason_code=code, comment=comment)
+    if outcome == "return":
+        return recovery.claim_return(claim=claim, actor=request.user, comment=comment)
+    amount = data["amount"] if outcome == "pay_part" else None
+    return recovery.claim_payment_request(
+        claim=claim, actor=request.user, amount=amount, reason_code=code, comment=comment
+    )
+
+
+PART_LABELS = {
+    "claim_payment": _lazy("Claim payment to the bank"),
+    "award": _lazy("Award of the IP to the buyer, for"),
+    "costs": _lazy("Costs of the disposal"),
+    "agency": _lazy("To the agency (its loss under the guarantee)"),
+    "bank": _lazy("To the bank (its uncovered loss)"),
+    "borrower": _lazy("Surplus owed to the borrower"),
+    "write_off": _lazy("Written off (not recovered)"),
+}
+
+
+def _move_for(request, pk, move_pk):
+    """The facility's money move, for the program's agency staff only (404 for anyone else)."""
+    facility = facility_get_for(user=request.user, pk=pk)
+    if facility.application.program.agency not in request.user.organizations_for(*AGENCY_ROLES):
+        raise Http404
+    move = MoneyMove.objects.filter(facility=facility, pk=move_pk).select_related("requested_by").first()
+    if move is None:
+        raise Http404
+    return facility, move
+
+
+def _move_page(request, facility, move, refuse_form=None, status=200):
+    can_check = (
+        move.status == MoveStatus.PENDING
+        and move.requested_by_id != request.user.pk
+        and facility.application.program.agency in request.user.organizations_for(Role.APPROVER)
+    )
+    lines = [{**line, "label": PART_LABELS[line["part"]]} for line in move.summary["lines"]]
+    context = {
+        "facility": facility,
+        "move": move,
+        "lines": lines,
+        "can_check": can_check,
+        "refuse_form": refuse_form or RefuseForm(),
+    }
+    return render(request, "facilities/money_move.html", context, status=status)
+
+
+@role_required(*AGENCY_ROLES)
+def move_detail(request, pk, move_pk):
+    facility, move = _move_for(request, pk, move_pk)
+    return _move_page(request, facility, move)
+
+
+@role_required(Role.APPROVER)
+@require_POST
+def move_confirm(request, pk, move_pk):
+    facility, move = _move_for(request, pk, move_pk)
+    try:
+        recovery.money_move_confirm(move=move, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("facilities:move", pk=pk, move_pk=move_pk)
+    messages.success(request, _("Confirmed and carried out."))
+    return redirect("facilities:detail", pk=pk)
+
+
+@role_required(Role.APPROVER)
+@require_POST
+def move_refuse(request, pk, move_pk):
+    facility, move = _move_for(request, pk, move_pk)
+    form = RefuseForm(request.POST)
+    if form.is_valid():
+        try:
+            recovery.money_move_refuse(move=move, actor=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Refused: nothing was paid."))
+            return redirect("facilities:detail", pk=pk)
+        except DomainError as exc:
+            form_error_from(form, exc)
+    return _move_page(request, facility, move, refuse_form=form, status=400)
 
 
 def _import(request, facility, upload):
@@ -187,7 +293,7 @@ def facility_create(request, case_pk):
                 application=case,
                 actor=request.user,
                 lender=lender,
-                **form.cleaned_data,
+                **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")},
                 pledges=[(a, f"PLEDGE-{case.reference}-{a.pk}", date.today()) for a in case.ip_assets.all()],
             )
             messages.success(request, _("Facility created; the IP is pledged."))
@@ -203,8 +309,14 @@ def case_panel_context(request, application):
     if application.status != "approved":
         return None
     facility = getattr(application, "facility", None) if hasattr(application, "facility") else None
+    tier = None
+    if facility is None and application.program.kind == "ip_guaranteed_loan":
+        tier, _coverage, _fee = services.facility_guarantee_terms(
+            application=application, term_months=CreateForm.base_fields["term_months"].initial
+        )
     return {
         "facility": facility,
+        "tier": tier,
         "create_form": CreateForm(),
         "lenders": application.program.partner_lenders.all(),
         "can_create": facility is None and request.user.has_role(*AGENCY_ROLES),

@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .market import with_flow_growth, with_stock_growth
 from .models import (
+    TECHNOLOGY_GRADES,
     EligibilityRule,
+    GuaranteeTier,
     IPType,
     MarketOutstanding,
     MarketTarget,
@@ -118,6 +120,29 @@ class EligibilityRuleInline(admin.TabularInline):
         return formset
 
 
+class GuaranteeTierForm(forms.ModelForm):
+    class Meta:
+        model = GuaranteeTier
+        fields = "__all__"  # noqa: DJ007
+
+    def clean_grades(self):
+        grades = self.cleaned_data.get("grades") or []
+        if not _is_list_of_text(grades) or set(grades) - set(TECHNOLOGY_GRADES):
+            raise ValidationError(
+                _('A list of technology grades, e.g. ["A", "BBB"] (empty: every grade); known: %(known)s')
+                % {"known": ", ".join(TECHNOLOGY_GRADES)}
+            )
+        return grades
+
+
+class GuaranteeTierInline(admin.TabularInline):
+    """The program's published tier table: coverage and fee by technology grade, growth group and term."""
+
+    model = GuaranteeTier
+    form = GuaranteeTierForm
+    extra = 0
+
+
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     form = ProgramForm
@@ -136,7 +161,7 @@ class ProgramAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     filter_horizontal = ["partner_lenders", "valuer_panel", "officers"]
     readonly_fields = ["budget_committed", "budget_used", "valuation_budget_used"]
-    inlines = [EligibilityRuleInline]
+    inlines = [EligibilityRuleInline, GuaranteeTierInline]
 
 
 class WithGrowthMixin:

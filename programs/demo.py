@@ -6,7 +6,15 @@ from decimal import Decimal as D
 from accounts.demo import organization
 from accounts.models import User
 
-from .models import EligibilityRule, MarketTarget, MarketVolume, Program, ProgramKind, RuleKind
+from .models import (
+    EligibilityRule,
+    GuaranteeTier,
+    MarketTarget,
+    MarketVolume,
+    Program,
+    ProgramKind,
+    RuleKind,
+)
 
 ALL_IP = ["patent", "utility_model", "design", "trademark", "copyright", "software"]
 PROGRAMS = [
@@ -93,6 +101,15 @@ PROGRAMS = [
             ),
             (RuleKind.TECHNOLOGY_GRADE, {"min_grade": "BB"}, "The technology must be graded BB or better."),
             (RuleKind.IP_TYPES, {}, "Patents, utility models and software."),
+        ],
+        "max_term_months": 60,
+        # (name, grades, growth group, terms from–to, coverage, fee): the published table, first match applies
+        "tiers": [
+            ("Grade A and better", ["AAA", "AA", "A"], "", 1, 60, "0.85", "0.005"),
+            ("Grade BBB, high growth", ["BBB"], "high", 1, 60, "0.85", "0.008"),
+            ("Grade BBB", ["BBB"], "", 1, 60, "0.80", "0.010"),
+            ("Grade BB, up to 3 years", ["BB"], "", 1, 36, "0.75", "0.015"),
+            ("Grade BB, longer", ["BB"], "", 37, 60, "0.70", "0.020"),
         ],
     },
     {
@@ -213,6 +230,7 @@ def seed(stdout):
     for spec in PROGRAMS:
         spec = dict(spec)
         rules = spec.pop("rules")
+        tiers = spec.pop("tiers", [])
         program, created = Program.objects.get_or_create(
             code=spec["code"],
             defaults={**spec, "agency": agency, "is_published": True, "opens_on": date(2026, 1, 1)},
@@ -221,6 +239,18 @@ def seed(stdout):
             for order, (kind, parameters, explanation) in enumerate(rules):
                 EligibilityRule.objects.create(
                     program=program, kind=kind, parameters=parameters, explanation=explanation, order=order
+                )
+            for order, (name, grades, growth, low, high, coverage, fee) in enumerate(tiers):
+                GuaranteeTier.objects.create(
+                    program=program,
+                    name=name,
+                    grades=grades,
+                    growth_group=growth,
+                    min_term_months=low,
+                    max_term_months=high,
+                    coverage_ratio=D(coverage),
+                    fee_rate=D(fee),
+                    order=order,
                 )
             program.partner_lenders.add(organization("IBK"))
             program.valuer_panel.add(organization("VALUE"))

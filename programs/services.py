@@ -7,8 +7,21 @@ from decimal import Decimal
 from django.db.models import F
 
 from core.errors import Conflict, InvalidInput
+from core.money import round_money
 
 from .models import Program
+
+
+def program_budget_share(*, program, amount, coverage=None):
+    """What a case draws on the program's budget: the whole principal for a loan, the guaranteed share for a
+    guarantee (``coverage``; before the facility's tier is known, the program's highest coverage). Rounded once to
+    the currency's minor unit, half up."""
+    amount = Decimal(amount)
+    if program.kind != "ip_guaranteed_loan":
+        return amount
+    return round_money(
+        amount * Decimal(program.guarantee_coverage_max if coverage is None else coverage), program.currency
+    )
 
 
 def _positive(amount):

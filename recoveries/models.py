@@ -8,6 +8,28 @@ from django.utils.translation import gettext_lazy as _
 from programs.models import MONEY
 
 
+class ClaimStatus(models.TextChoices):
+    FILED = "filed", _("Filed")
+    PAID = "paid", _("Paid")
+    REJECTED = "rejected", _("Rejected")
+    RETURNED = "returned", _("Returned for documents")
+
+
+class ClaimReason(models.TextChoices):
+    """Why a claim is paid in part or rejected: the codes the review must give."""
+
+    EXPOSURE_NOT_DOCUMENTED = "P10", _("Part of the exposure is not documented")
+    INTEREST_NOT_COVERED = "P20", _("Interest beyond the covered period")
+    CONDITIONS_PARTLY_BREACHED = "P30", _("The lender breached a condition for part of the loan")
+    NOT_COVERED = "J10", _("The loss is not covered by the guarantee")
+    CONDITIONS_BREACHED = "J20", _("The lender breached the guarantee's conditions")
+    FILED_LATE = "J30", _("The claim was filed after the deadline")
+
+
+PART_PAYMENT_REASONS = ("P10", "P20", "P30")
+REJECTION_REASONS = ("J10", "J20", "J30")
+
+
 class Claim(models.Model):
     """The bank's claim under the guarantee. One per facility; paid at most once (conditional UPDATE)."""
 
@@ -16,11 +38,9 @@ class Claim(models.Model):
     filed_at = models.DateTimeField(auto_now_add=True)
     checklist = models.JSONField(default=dict)
     amount_claimed = models.DecimalField(**MONEY)
-    status = models.CharField(
-        max_length=10,
-        choices=[("filed", _("Filed")), ("paid", _("Paid")), ("rejected", _("Rejected"))],
-        default="filed",
-    )
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.FILED)
+    review_reason = models.CharField(max_length=3, choices=ClaimReason.choices, blank=True)
+    review_comment = models.TextField(blank=True)
     amount_paid = models.DecimalField(null=True, blank=True, **MONEY)
     paid_at = models.DateTimeField(null=True, blank=True)
     paid_by = models.ForeignKey(
@@ -72,6 +92,12 @@ class Disposal(models.Model):
     proceeds = models.DecimalField(null=True, blank=True, **MONEY)
     agency_share = models.DecimalField(null=True, blank=True, **MONEY)
     bank_share = models.DecimalField(null=True, blank=True, **MONEY)
+    costs = models.DecimalField(
+        null=True, blank=True, help_text=_("The disposal's own costs, paid first from the proceeds"), **MONEY
+    )
+    borrower_surplus = models.DecimalField(
+        null=True, blank=True, help_text=_("Proceeds above the losses, owed to the borrower"), **MONEY
+    )
     write_off = models.DecimalField(null=True, blank=True, **MONEY)
     write_off_reason = models.CharField(max_length=10, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -140,3 +166,74 @@ class Bid(models.Model):
 
     def __str__(self):
         return f"{self.bidder}: {self.amount}"
+
+
+class LateRecovery(models.Model):
+    """Money received after the facility was written off (a later sale, a settlement): it reduces the loss."""
+
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.PROTECT, related_name="late_recoveries"
+    )
+    amount = models.DecimalField(**MONEY)
+    received_on = models.DateField()
+    source = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["facility", "received_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="late_recovery_positive")]
+
+    def __str__(self):
+        return f"{self.facility}: {self.amount} on {self.received_on}"
+
+
+class MoveKind(models.TextChoices):
+    """Where money leaves: each needs a maker and a different checker with the approver role."""
+
+    CLAIM_PAYMENT = "claim_payment", _("Claim payment")
+    DISPOSAL_AWARD = "disposal_award", _("Disposal award")
+    DISPOSAL_CLOSE = "disposal_close", _("Disposal close and allocation")
+    WRITE_OFF = "write_off", _("Write-off")
+
+
+class MoveStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the checker")
+    CONFIRMED = "confirmed", _("Confirmed and carried out")
+    REFUSED = "refused", _("Refused by the checker")
+
+
+class MoneyMove(models.Model):
+    """A maker's request that money leave (or a loss be booked), carried out only when a second person with the
+    approver role confirms it. ``terms`` is what the maker asked; ``summary`` the amounts and who receives them,
+    computed when asked and shown on the confirmation page; the checker confirms exactly that."""
+
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="money_moves")
+    kind = models.CharField(max_length=20, choices=MoveKind.choices)
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    disposal = models.ForeignKey(Disposal, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    terms = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=MoveStatus.choices, default=MoveStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "kind"], condition=Q(status="pending"), name="one_pending_move_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="money_move_four_eyes",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.facility} ({self.get_status_display()})"

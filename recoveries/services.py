@@ -1,9 +1,15 @@
-"""Claim, takeover, disposal and allocation of the proceeds."""
+"""Claim, takeover, disposal and allocation of the proceeds, and the write-off.
+
+Where money leaves (a claim payment, a disposal award, the allocation when a disposal closes, a write-off) one
+person asks (``*_request``: a ``MoneyMove`` with the amounts and who receives them) and a different person with
+the approver role confirms (``money_move_confirm``), as the case decision does; only the confirmation moves money.
+"""
 
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,9 +18,23 @@ from applications.models import Encumbrance, IPAsset
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
 from facilities.models import Facility, FacilityStatus
-from facilities.schedules import allocate
+from facilities.schedules import allocate_proceeds, unit
 
-from .models import Bid, Buyer, BuyerStatus, Channel, Claim, Disposal
+from .models import (
+    PART_PAYMENT_REASONS,
+    REJECTION_REASONS,
+    Bid,
+    Buyer,
+    BuyerStatus,
+    Channel,
+    Claim,
+    ClaimStatus,
+    Disposal,
+    LateRecovery,
+    MoneyMove,
+    MoveKind,
+    MoveStatus,
+)
 
 CLAIM_CHECKLIST = [
     "default notice sent",
@@ -24,6 +44,7 @@ CLAIM_CHECKLIST = [
 ]
 WRITE_OFF_REASONS = {"W10": "Proceeds below exposure", "W20": "No buyer found", "W30": "IP lapsed or invalid"}
 MAX_BID_WINDOW = timedelta(days=30)
+AWAITING_DISPOSAL = (FacilityStatus.DEFAULTED, FacilityStatus.CLAIM_PAID, FacilityStatus.IN_DISPOSAL)
 
 
 def _event(facility, actor, action, **kwargs):
@@ -37,9 +58,21 @@ def _agency_check(facility, actor):
         raise PermissionRefused(_("Only the program's agency does this."))
 
 
+def _in_minor_units(amount, currency, field):
+    amount = Decimal(amount)
+    if amount < 0 or amount != amount.quantize(unit(currency)):
+        raise InvalidInput(
+            _("Enter a non-negative amount in whole %(unit)s of %(currency)s.")
+            % {"unit": unit(currency), "currency": currency},
+            code="invalid_amount",
+            details={field: [_("not a valid amount in this currency")]},
+        )
+    return amount
+
+
 @transaction.atomic
 def claim_file(*, facility, actor, checklist):
-    """The bank claims on a defaulted guaranteed facility with its checklist complete."""
+    """The bank claims on a defaulted guaranteed facility with its checklist complete (again after a return)."""
     facility = (
         Facility.objects.select_for_update().select_related("lender", "application").get(pk=facility.pk)
     )
@@ -56,31 +89,128 @@ def claim_file(*, facility, actor, checklist):
             code="checklist_incomplete",
             details={"missing": missing},
         )
-    amount = (facility.exposure_at_default * facility.coverage_ratio).quantize(
-        Decimal("1") if facility.currency in ("KRW", "JPY") else Decimal("0.01")
+    amount = (facility.exposure_at_default * facility.coverage_ratio).quantize(unit(facility.currency))
+    returned = Claim.objects.filter(facility=facility, status=ClaimStatus.RETURNED).update(
+        status=ClaimStatus.FILED, checklist=checklist, amount_claimed=amount, filed_by=actor
     )
-    try:
-        with transaction.atomic():
-            claim = Claim.objects.create(
-                facility=facility, filed_by=actor, checklist=checklist, amount_claimed=amount
-            )
-    except IntegrityError:
-        raise Conflict(_("A claim is filed already."), code="duplicate_claim")
-    _event(facility, actor, "claim_filed", details={"amount": amount})
+    if returned:
+        claim = Claim.objects.get(facility=facility)
+    else:
+        try:
+            with transaction.atomic():
+                claim = Claim.objects.create(
+                    facility=facility, filed_by=actor, checklist=checklist, amount_claimed=amount
+                )
+        except IntegrityError:
+            raise Conflict(_("A claim is filed already."), code="duplicate_claim")
+    _event(facility, actor, "claim_filed", details={"amount": amount, "refiled": bool(returned)})
     return claim
 
 
+def _filed_claim(claim, actor):
+    _agency_check(claim.facility, actor)
+    locked = Claim.objects.select_for_update().select_related("facility__lender").get(pk=claim.pk)
+    if locked.status != ClaimStatus.FILED:
+        raise Conflict(_("This claim is not awaiting review."), code="claim_not_filed")
+    return locked
+
+
 @transaction.atomic
-def claim_pay(*, claim, actor):
-    """Pay coverage × exposure at default exactly once (conditional UPDATE), record subrogation, take over the IP."""
+def claim_reject(*, claim, actor, reason_code: str, comment: str = "") -> Claim:
+    """The agency rejects the claim with a coded reason (no money moves). Event recovery.claim_rejected."""
+    locked = _filed_claim(claim, actor)
+    if reason_code not in REJECTION_REASONS:
+        raise InvalidInput(
+            _("Choose the reason for the rejection."),
+            code="reason_code",
+            details={"reason_code": list(REJECTION_REASONS)},
+        )
+    locked.status, locked.review_reason, locked.review_comment = ClaimStatus.REJECTED, reason_code, comment
+    locked.save(update_fields=["status", "review_reason", "review_comment"])
+    _event(locked.facility, actor, "claim_rejected", details={"reason_code": reason_code, "comment": comment})
+    return locked
+
+
+@transaction.atomic
+def claim_return(*, claim, actor, comment: str) -> Claim:
+    """The agency returns the claim to the bank for documents; the bank files it again. Event claim_returned."""
+    locked = _filed_claim(claim, actor)
+    if not (comment or "").strip():
+        raise InvalidInput(
+            _("Say which documents are missing."),
+            code="comment_missing",
+            details={"comment": [_("required")]},
+        )
+    locked.status, locked.review_comment = ClaimStatus.RETURNED, comment.strip()
+    locked.save(update_fields=["status", "review_comment"])
+    _event(locked.facility, actor, "claim_returned", details={"comment": locked.review_comment})
+    return locked
+
+
+def _line(part, recipient, amount, currency):
+    """One line of a confirmation: what, to whom, how much (in the currency's minor unit)."""
+    return {
+        "part": part,
+        "recipient": str(recipient),
+        "amount": str(Decimal(amount).quantize(unit(currency))),
+    }
+
+
+def _claim_payment_summary(claim, amount, reason_code):
+    return {
+        "currency": claim.facility.currency,
+        "claimed": str(claim.amount_claimed.quantize(unit(claim.facility.currency))),
+        "reason_code": reason_code,
+        "lines": [_line("claim_payment", claim.facility.lender.name, amount, claim.facility.currency)],
+    }
+
+
+@transaction.atomic
+def claim_payment_request(
+    *, claim, actor, amount=None, reason_code: str = "", comment: str = ""
+) -> MoneyMove:
+    """Ask to pay the claim in full (``amount`` None) or in part (an amount below the claim, a reason code).
+    Paid only when a different approver confirms."""
+    locked = _filed_claim(claim, actor)
+    currency = locked.facility.currency
+    if amount is None or Decimal(amount) == locked.amount_claimed:
+        amount, reason_code = locked.amount_claimed, ""
+    else:
+        amount = _in_minor_units(amount, currency, "amount")
+        if not 0 < amount < locked.amount_claimed:
+            raise InvalidInput(
+                _("A part payment is more than zero and less than the %(claimed)s claimed.")
+                % {"claimed": locked.amount_claimed},
+                code="invalid_amount",
+                details={"amount": [_("between 0 and the amount claimed")]},
+            )
+        if reason_code not in PART_PAYMENT_REASONS:
+            raise InvalidInput(
+                _("A part payment needs its reason code."),
+                code="reason_code",
+                details={"reason_code": list(PART_PAYMENT_REASONS)},
+            )
+    return _request(
+        facility=locked.facility,
+        kind=MoveKind.CLAIM_PAYMENT,
+        actor=actor,
+        claim=locked,
+        terms={"amount": str(amount), "reason_code": reason_code, "comment": comment},
+        summary=_claim_payment_summary(locked, amount, reason_code),
+    )
+
+
+def _claim_pay(move, checker):
+    """Pay exactly once (conditional UPDATE), record subrogation, take over the IP."""
+    claim, terms = move.claim, move.terms
     facility = claim.facility
-    _agency_check(facility, actor)
-    now = timezone.now()
-    paid = Claim.objects.filter(pk=claim.pk, status="filed").update(
-        status="paid",
-        amount_paid=claim.amount_claimed,
-        paid_at=now,
-        paid_by=actor,
+    paid = Claim.objects.filter(pk=claim.pk, status=ClaimStatus.FILED).update(
+        status=ClaimStatus.PAID,
+        amount_paid=Decimal(terms["amount"]),
+        review_reason=terms["reason_code"],
+        review_comment=terms["comment"],
+        paid_at=timezone.now(),
+        paid_by=checker,
         subrogation_note=_("The agency is subrogated to the bank's rights for the amount paid."),
     )
     if not paid:
@@ -95,11 +225,16 @@ def claim_pay(*, claim, actor):
     claim.refresh_from_db()
     _event(
         facility,
-        actor,
+        checker,
         "claim_paid",
         old_state=FacilityStatus.DEFAULTED,
         new_state=FacilityStatus.CLAIM_PAID,
-        details={"amount": claim.amount_paid, "taken_over": taken},
+        details={
+            "amount": claim.amount_paid,
+            "reason_code": claim.review_reason,
+            "maker": move.requested_by.email,
+            "taken_over": taken,
+        },
     )
     return claim
 
@@ -307,86 +442,376 @@ def buyer_revoke(*, buyer, actor, reason=""):
     return locked
 
 
+def _award_summary(disposal, bid):
+    return {
+        "currency": disposal.facility.currency,
+        "bid": bid.pk,
+        "lines": [_line("award", bid.bidder, bid.amount, disposal.facility.currency)],
+        "assets": [str(a) for a in disposal.assets.all()],
+    }
+
+
 @transaction.atomic
-def disposal_award(*, disposal, actor, bid=None):
+def disposal_award_request(*, disposal, actor, bid=None) -> MoneyMove:
+    """Ask to award the disposal to the highest bid (or ``bid``), only after the bid window has closed."""
     _agency_check(disposal.facility, actor)
-    locked = Disposal.objects.select_for_update().get(pk=disposal.pk)
+    locked = Disposal.objects.select_for_update().select_related("facility").get(pk=disposal.pk)
+    if locked.bids_close_on and timezone.localdate() <= locked.bids_close_on:
+        raise Conflict(
+            _("Bids are open until %(day)s: award after the window has closed.")
+            % {"day": locked.bids_close_on},
+            code="bidding_open",
+        )
     bid = bid or locked.bids.order_by("-amount", "placed_at").first()
-    if locked.status != "open" or bid is None:
+    if locked.status != "open" or bid is None or bid.disposal_id != locked.pk:
         raise Conflict(_("Nothing to award."), code="nothing_to_award")
-    Disposal.objects.filter(pk=locked.pk).update(status="awarded", awarded_bid=bid)
-    _event(locked.facility, actor, "awarded", details={"bidder": bid.bidder, "amount": bid.amount})
+    return _request(
+        facility=locked.facility,
+        kind=MoveKind.DISPOSAL_AWARD,
+        actor=actor,
+        disposal=locked,
+        terms={"bid": bid.pk},
+        summary=_award_summary(locked, bid),
+    )
+
+
+def _award(move, checker):
+    disposal = move.disposal
+    bid = Bid.objects.get(pk=move.terms["bid"], disposal=disposal)
+    if disposal.bids_close_on and timezone.localdate() <= disposal.bids_close_on:
+        raise Conflict(_("Bids are still open."), code="bidding_open")
+    if not Disposal.objects.filter(pk=disposal.pk, status="open").update(status="awarded", awarded_bid=bid):
+        raise Conflict(_("Nothing to award."), code="nothing_to_award")
+    _event(
+        disposal.facility,
+        checker,
+        "awarded",
+        details={"bidder": bid.bidder, "amount": bid.amount, "maker": move.requested_by.email},
+    )
     return bid
 
 
 def losses(facility):
-    """(agency loss, bank loss) at default: the covered and the uncovered share of the exposure."""
+    """(agency loss, bank loss) at default: what the agency paid under the guarantee, and the rest of the exposure."""
     ead = facility.exposure_at_default or Decimal(0)
-    covered = (ead * facility.coverage_ratio) if facility.is_guaranteed else Decimal(0)
-    return covered, ead - covered
+    claim = Claim.objects.filter(facility=facility, status=ClaimStatus.PAID).first()
+    agency = min(claim.amount_paid, ead) if claim else Decimal(0)
+    return agency, ead - agency
+
+
+def _recovered_before(facility):
+    """(agency, bank): what each recovered from disposals closed so far."""
+    totals = Disposal.objects.filter(facility=facility, status="closed").aggregate(
+        agency=Sum("agency_share"), bank=Sum("bank_share")
+    )
+    return totals["agency"] or Decimal(0), totals["bank"] or Decimal(0)
+
+
+def _close_summary(disposal, proceeds, costs, write_off_reason):
+    facility = disposal.facility
+    agency_loss, bank_loss = losses(facility)
+    # a second disposal of the same facility shares only what the earlier ones did not recover
+    agency_before, bank_before = _recovered_before(facility)
+    agency_open = max(agency_loss - agency_before, Decimal(0))
+    bank_open = max(bank_loss - bank_before, Decimal(0))
+    split = allocate_proceeds(
+        proceeds=proceeds,
+        costs=costs,
+        agency_loss=agency_open,
+        bank_loss=bank_open,
+        currency=facility.currency,
+    )
+    write_off = max(agency_open + bank_open - split.agency - split.bank, Decimal(0)).quantize(
+        unit(facility.currency)
+    )
+    borrower = facility.application.company.legal_name
+    return {
+        "currency": facility.currency,
+        "proceeds": str(proceeds),
+        "losses": {"agency": str(agency_loss), "bank": str(bank_loss)},
+        "lines": [
+            _line("costs", "", split.costs, facility.currency),
+            _line("agency", facility.application.program.agency.name, split.agency, facility.currency),
+            _line("bank", facility.lender.name, split.bank, facility.currency),
+            _line("borrower", borrower, split.borrower, facility.currency),
+            _line("write_off", "", write_off, facility.currency),
+        ],
+        "write_off_reason": write_off_reason if write_off else "",
+    }
 
 
 @transaction.atomic
-def disposal_close(*, disposal, actor, proceeds, write_off_reason=""):
-    """Close with the proceeds: shared in proportion to the losses (parts sum to the whole), the rest written off."""
-    facility = disposal.facility
-    _agency_check(facility, actor)
-    locked = Disposal.objects.select_for_update().get(pk=disposal.pk)
+def disposal_close_request(*, disposal, actor, proceeds, costs=0, write_off_reason: str = "") -> MoneyMove:
+    """Ask to close the disposal with its proceeds: costs first, agency and bank pro rata to their losses each
+    capped at its loss, any surplus owed to the borrower, the unrecovered loss written off (with a reason)."""
+    _agency_check(disposal.facility, actor)
+    locked = Disposal.objects.select_for_update().select_related("facility__lender").get(pk=disposal.pk)
     if locked.status == "closed":
         raise Conflict(_("The disposal is closed already."), code="already_closed")
-    proceeds = Decimal(proceeds)
-    if proceeds < 0:
-        raise InvalidInput(_("Proceeds cannot be negative."), code="invalid_amount")
-    agency_loss, bank_loss = losses(facility)
-    weights = [agency_loss, bank_loss] if agency_loss + bank_loss > 0 else [0, 1]
-    if weights[0] == 0:
-        agency_share, bank_share = Decimal(0), proceeds
-    else:
-        agency_share, bank_share = allocate(proceeds, weights, facility.currency)
-    remainder = max(Decimal(0), (facility.exposure_at_default or 0) - proceeds)
-    if remainder > 0 and write_off_reason not in WRITE_OFF_REASONS:
+    currency = locked.facility.currency
+    proceeds = _in_minor_units(proceeds, currency, "proceeds")
+    costs = _in_minor_units(costs or 0, currency, "costs")
+    if costs > proceeds:
         raise InvalidInput(
-            _("Give a write-off reason for the unrecovered %(r)s.") % {"r": remainder},
+            _("The costs paid from the proceeds cannot exceed them."),
+            code="invalid_amount",
+            details={"costs": [_("at most the proceeds")]},
+        )
+    summary = _close_summary(locked, proceeds, costs, write_off_reason)
+    if Decimal(summary["lines"][-1]["amount"]) > 0 and write_off_reason not in WRITE_OFF_REASONS:
+        raise InvalidInput(
+            _("Give a write-off reason for the unrecovered %(r)s.") % {"r": summary["lines"][-1]["amount"]},
             code="write_off_reason",
             details={"write_off_reason": list(WRITE_OFF_REASONS)},
         )
-    Disposal.objects.filter(pk=locked.pk).update(
-        status="closed",
-        proceeds=proceeds,
-        agency_share=agency_share,
-        bank_share=bank_share,
-        write_off=remainder,
-        write_off_reason=write_off_reason if remainder else "",
-        closed_on=timezone.localdate(),
+    return _request(
+        facility=locked.facility,
+        kind=MoveKind.DISPOSAL_CLOSE,
+        actor=actor,
+        disposal=locked,
+        terms={"proceeds": str(proceeds), "costs": str(costs), "write_off_reason": write_off_reason},
+        summary=summary,
     )
-    for asset in locked.assets.all():
+
+
+def _parts(summary):
+    return {line["part"]: Decimal(line["amount"]) for line in summary["lines"]}
+
+
+def _close(move, checker):
+    disposal, facility = move.disposal, move.facility
+    parts = _parts(move.summary)
+    if (
+        not Disposal.objects.filter(pk=disposal.pk)
+        .exclude(status="closed")
+        .update(
+            status="closed",
+            proceeds=Decimal(move.terms["proceeds"]),
+            costs=parts["costs"],
+            agency_share=parts["agency"],
+            bank_share=parts["bank"],
+            borrower_surplus=parts["borrower"],
+            write_off=parts["write_off"],
+            write_off_reason=move.summary["write_off_reason"],
+            closed_on=timezone.localdate(),
+        )
+    ):
+        raise Conflict(_("The disposal is closed already."), code="already_closed")
+    for asset in disposal.assets.all():
         IPAsset.objects.filter(pk=asset.pk).update(encumbrance=Encumbrance.DISPOSED)
-    Facility.objects.filter(pk=facility.pk).update(
-        status=FacilityStatus.CLOSED, closed_on=timezone.localdate()
-    )
+    _close_facility(facility, parts["write_off"])
     _event(
         facility,
-        actor,
+        checker,
         "closed",
-        old_state=FacilityStatus.IN_DISPOSAL,
+        old_state=facility.status,
         new_state=FacilityStatus.CLOSED,
         details={
-            "proceeds": proceeds,
-            "agency_share": agency_share,
-            "bank_share": bank_share,
-            "write_off": remainder,
-            "reason": write_off_reason,
+            "proceeds": move.terms["proceeds"],
+            **{name: amount for name, amount in parts.items()},
+            "reason": move.summary["write_off_reason"],
+            "maker": move.requested_by.email,
         },
     )
-    locked.refresh_from_db()
+    disposal.refresh_from_db()
+    return disposal
+
+
+def _close_facility(facility, write_off):
+    """The facility closes with nothing outstanding: what was not recovered is recorded as written off."""
+    Facility.objects.filter(pk=facility.pk).update(
+        status=FacilityStatus.CLOSED,
+        closed_on=timezone.localdate(),
+        written_off_amount=write_off,
+        written_off_on=timezone.localdate() if write_off else None,
+    )
+
+
+def _write_off_summary(facility, reason):
+    ead = facility.exposure_at_default or Decimal(0)
+    amount = max(ead - sum(_recovered_before(facility)), Decimal(0))
+    return {
+        "currency": facility.currency,
+        "exposure_at_default": str(ead),
+        "write_off_reason": reason,
+        "lines": [_line("write_off", facility.application.company.legal_name, amount, facility.currency)],
+    }
+
+
+@transaction.atomic
+def write_off_request(*, facility, actor, reason: str) -> MoneyMove:
+    """Ask to write off what was not recovered and close the facility (no disposal left open)."""
+    _agency_check(facility, actor)
+    locked = Facility.objects.select_for_update().select_related("application__company").get(pk=facility.pk)
+    if locked.status not in AWAITING_DISPOSAL:
+        raise Conflict(_("Only a defaulted facility can be written off."), code="not_defaulted")
+    if Disposal.objects.filter(facility=locked).exclude(status="closed").exists():
+        raise Conflict(_("Close the open disposal first."), code="disposal_open")
+    if reason not in WRITE_OFF_REASONS:
+        raise InvalidInput(
+            _("Choose the reason for the write-off."),
+            code="write_off_reason",
+            details={"write_off_reason": list(WRITE_OFF_REASONS)},
+        )
+    return _request(
+        facility=locked,
+        kind=MoveKind.WRITE_OFF,
+        actor=actor,
+        terms={"reason": reason},
+        summary=_write_off_summary(locked, reason),
+    )
+
+
+def _write_off(move, checker):
+    facility = Facility.objects.select_for_update().get(pk=move.facility_id)
+    if facility.status not in AWAITING_DISPOSAL:
+        raise Conflict(_("The facility is closed already."), code="already_closed")
+    amount = _parts(move.summary)["write_off"]
+    _close_facility(facility, amount)
+    _event(
+        facility,
+        checker,
+        "written_off",
+        old_state=facility.status,
+        new_state=FacilityStatus.CLOSED,
+        details={"amount": amount, "reason": move.terms["reason"], "maker": move.requested_by.email},
+    )
+    return facility
+
+
+@transaction.atomic
+def recovery_record_late(*, facility, actor, amount, received_on, source: str) -> LateRecovery:
+    """Money received after the write-off (a later sale, a settlement): recorded, it reduces the loss."""
+    _agency_check(facility, actor)
+    locked = Facility.objects.select_for_update().get(pk=facility.pk)
+    if locked.written_off_amount is None:
+        raise Conflict(_("Record recoveries after the write-off here."), code="not_written_off")
+    amount = _in_minor_units(amount, locked.currency, "amount")
+    if amount <= 0:
+        raise InvalidInput(
+            _("The amount must be positive."), code="invalid_amount", details={"amount": ["> 0"]}
+        )
+    if received_on > timezone.localdate() or (locked.closed_on and received_on < locked.closed_on):
+        raise InvalidInput(
+            _("The date must lie between the write-off (%(day)s) and today.") % {"day": locked.closed_on},
+            code="invalid_date",
+            details={"received_on": [_("between the write-off and today")]},
+        )
+    recovery = LateRecovery.objects.create(
+        facility=locked, amount=amount, received_on=received_on, source=source, recorded_by=actor
+    )
+    _event(locked, actor, "late_recovery", details={"amount": amount, "on": received_on, "source": source})
+    return recovery
+
+
+# --- four eyes ---------------------------------------------------------------------------------------------
+
+SUMMARIES = {
+    MoveKind.CLAIM_PAYMENT: lambda move: _claim_payment_summary(
+        move.claim, Decimal(move.terms["amount"]), move.terms["reason_code"]
+    ),
+    MoveKind.DISPOSAL_AWARD: lambda move: _award_summary(
+        move.disposal, Bid.objects.get(pk=move.terms["bid"])
+    ),
+    MoveKind.DISPOSAL_CLOSE: lambda move: _close_summary(
+        move.disposal,
+        Decimal(move.terms["proceeds"]),
+        Decimal(move.terms["costs"]),
+        move.terms["write_off_reason"],
+    ),
+    MoveKind.WRITE_OFF: lambda move: _write_off_summary(move.facility, move.terms["reason"]),
+}
+CARRY_OUT = {
+    MoveKind.CLAIM_PAYMENT: _claim_pay,
+    MoveKind.DISPOSAL_AWARD: _award,
+    MoveKind.DISPOSAL_CLOSE: _close,
+    MoveKind.WRITE_OFF: _write_off,
+}
+
+
+def _request(*, facility, kind, actor, terms, summary, claim=None, disposal=None):
+    try:
+        with transaction.atomic():
+            move = MoneyMove.objects.create(
+                facility=facility,
+                kind=kind,
+                claim=claim,
+                disposal=disposal,
+                terms=terms,
+                summary=summary,
+                requested_by=actor,
+            )
+    except IntegrityError:
+        raise Conflict(_("This is awaiting a checker already."), code="awaiting_checker")
+    _event(facility, actor, f"{kind}_requested", details={"terms": terms, "lines": summary["lines"]})
+    return move
+
+
+def _checker(move, actor):
+    if not actor.has_role(
+        Role.APPROVER
+    ) or move.facility.application.program.agency not in actor.organizations_for(Role.APPROVER):
+        raise PermissionRefused(
+            _("A checker holds the approver role of the program's agency."), code="not_a_checker"
+        )
+    if move.requested_by_id == actor.pk:
+        raise PermissionRefused(
+            _("Four-eyes rule: you asked for this, someone else must confirm it."), code="four_eyes"
+        )
+
+
+def _pending(move):
+    locked = (
+        MoneyMove.objects.select_for_update().select_related("facility__application__program").get(pk=move.pk)
+    )
+    if locked.status != MoveStatus.PENDING:
+        raise Conflict(_("This was decided already."), code="already_decided")
+    return locked
+
+
+@transaction.atomic
+def money_move_confirm(*, move, actor):
+    """The checker confirms exactly the amounts shown; the money moves now. Returns what was carried out."""
+    locked = _pending(move)
+    _checker(locked, actor)
+    if SUMMARIES[locked.kind](locked) != locked.summary:
+        raise Conflict(
+            _("The figures changed since this was asked: refuse it and ask again."), code="figures_changed"
+        )
+    result = CARRY_OUT[locked.kind](locked, actor)
+    locked.status, locked.decided_by, locked.decided_at = MoveStatus.CONFIRMED, actor, timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    return result
+
+
+@transaction.atomic
+def money_move_refuse(*, move, actor, reason: str) -> MoneyMove:
+    """The checker refuses with a reason; nothing moves and the maker may ask again."""
+    locked = _pending(move)
+    _checker(locked, actor)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Say why."), code="reason_missing", details={"reason": [_("required")]})
+    locked.status, locked.decided_by, locked.decided_at = MoveStatus.REFUSED, actor, timezone.now()
+    locked.refusal_reason = reason.strip()
+    locked.save(update_fields=["status", "decided_by", "decided_at", "refusal_reason"])
+    _event(locked.facility, actor, f"{locked.kind}_refused", details={"comment": locked.refusal_reason})
     return locked
 
 
 def recovery_figures(facility, disposals):
-    """Recovery rate and loss given default of one facility."""
+    """What the agency and the bank recovered (disposals, then late recoveries), the rate on the exposure at
+    default (never above 100 %: a surplus is the borrower's), the loss given default and the loss left."""
     ead = facility.exposure_at_default
     if not ead:
-        return {"recovered": None, "recovery_rate": None, "lgd": None}
-    recovered = sum((d.proceeds or 0 for d in disposals if d.status == "closed"), Decimal(0))
-    rate = (recovered / ead).quantize(Decimal("0.0001"))
-    return {"recovered": recovered, "recovery_rate": rate, "lgd": 1 - rate}
+        return {"recovered": None, "recovery_rate": None, "lgd": None, "loss": None}
+    recovered = sum(
+        ((d.agency_share or 0) + (d.bank_share or 0) for d in disposals if d.status == "closed"), Decimal(0)
+    )
+    recovered += LateRecovery.objects.filter(facility=facility).aggregate(total=Sum("amount"))["total"] or 0
+    rate = min(recovered / ead, Decimal(1)).quantize(Decimal("0.0001"))
+    return {
+        "recovered": recovered,
+        "recovery_rate": rate,
+        "lgd": 1 - rate,
+        "loss": max(ead - recovered, Decimal(0)),
+    }

@@ -155,7 +155,7 @@ def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approve
     page.locator("#valuation-h").locator("..").get_by_role("link").first.click()
     page.get_by_role("button", name="Accept the valuation").click()
     page.goto(f"/casework/cases/{case.pk}/")
-    page.get_by_role("button", name="Valuation done: start the credit review").click()
+    page.get_by_role("button", name="Valuation accepted: start the credit review").click()
     page.get_by_role("button", name="Recommend the proposed amount").click()
     assert page.get_by_test_id("status").inner_text() == "Recommended"
     sign_out(page)
@@ -206,11 +206,15 @@ def test_the_sme_journey_starts_in_korean(page):
 def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and_auctions_the_ip(
     page, staff_sign_in, program, officer, approver
 ):
+    """Every payment out is asked by the officer (maker) and confirmed by the approver (checker) on a page that
+    states the amounts and who receives them."""
+    from freezegun import freeze_time
+
     from accounts.roles import OrganizationKind
     from facilities import services as facility_services
     from facilities.models import Facility
-    from programs.models import Program
-    from recoveries.models import Disposal
+    from programs.models import GuaranteeTier, Program
+    from recoveries.models import Claim, Disposal, MoneyMove
     from tests.factories import OrganizationFactory, make_submitted, verified_buyer
 
     bank = OrganizationFactory(kind=OrganizationKind.LENDER, name="Bank A")
@@ -223,6 +227,9 @@ def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and
         guarantee_fee_max=Decimal("0.02"),
     )
     program.refresh_from_db()
+    GuaranteeTier.objects.create(
+        program=program, name="All", coverage_ratio=Decimal("0.8"), fee_rate=Decimal("0.01")
+    )
     program.partner_lenders.add(bank)
     case = make_submitted(program)
     Application.objects.filter(pk=case.pk).update(status="approved", approved_amount=Decimal("1200000"))
@@ -262,13 +269,31 @@ def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and
     sign_out(page)
     staff_sign_in(page, officer)
     page.goto(f"/facilities/{facility.pk}/")
-    page.get_by_role("button", name="Pay the claim and take over the IP").click()
+    page.get_by_label("Pay in full").check()
+    page.get_by_role("button", name="Record the review").click()
+    claimed = Claim.objects.get().amount_claimed  # 80 % of the exposure at default
+    lines = page.get_by_test_id("move-lines").inner_text()
+    assert "Claim payment to the bank" in lines and "Bank A" in lines and f"{claimed:,.0f} KRW" in lines
+    assert page.get_by_test_id("awaiting-checker").is_visible()  # the maker cannot confirm
+    move_url = page.url
+    sign_out(page)
+    staff_sign_in(page, approver)
+    page.goto(move_url)
+    assert page.get_by_test_id("maker").inner_text() == str(officer)
+    assert f"{claimed:,.0f} KRW" in page.get_by_test_id("move-lines").inner_text()
+    page.get_by_role("button", name="Confirm: carry out exactly these amounts").click()
+    assert page.get_by_test_id("facility-status").inner_text() == "Guarantee claim paid"
+    sign_out(page)
+    staff_sign_in(page, officer)
+    page.goto(f"/facilities/{facility.pk}/")
     page.get_by_label("Channel").select_option("auction")
     page.get_by_label("Opening price (auction)").fill("300000")
     page.get_by_label("Bids close on (auction, ≤ 30 days)").fill(
         (date.today() + timedelta(days=14)).isoformat()
     )
     page.get_by_role("button", name="Open the disposal").click()
+    page.get_by_role("button", name="Ask to award to the best bid").click()
+    assert "award after the window has closed" in page.content()  # bids are open: no award yet
     sign_out(page)
     buyer = verified_buyer(
         program.agency, registered_by=officer, verified_by=approver, name="IP Recovery Fund"
@@ -279,16 +304,44 @@ def test_a_bank_disburses_and_collects_the_facility_defaults_the_agency_pays_and
     page.get_by_role("button", name="Place the bid").click()
     assert "450,000" in page.get_by_text("Your bid:").inner_text()
     sign_out(page)
-    staff_sign_in(page, officer)
-    page.goto(f"/facilities/{facility.pk}/")
-    page.get_by_role("button", name="Award to the best bid").click()
-    page.get_by_label("Proceeds").fill("450000")
-    page.get_by_label("Write-off reason (if not all is recovered)").select_option("W10")
-    page.get_by_role("button", name="Close with the proceeds").click()
-    assert page.get_by_test_id("facility-status").inner_text() == "Closed"
+    with freeze_time(date.today() + timedelta(days=15), tick=True):  # the bid window has closed
+        staff_sign_in(page, officer)
+        page.goto(f"/facilities/{facility.pk}/")
+        page.get_by_role("button", name="Ask to award to the best bid").click()
+        lines = page.get_by_test_id("move-lines").inner_text()
+        assert "IP Recovery Fund" in lines and "450,000 KRW" in lines
+        award_url = page.url
+        page.goto(f"/facilities/{facility.pk}/")
+        sign_out(page)
+        staff_sign_in(page, approver)
+        page.goto(award_url)
+        page.get_by_role("button", name="Confirm: carry out exactly these amounts").click()
+        sign_out(page)
+        staff_sign_in(page, officer)
+        page.goto(f"/facilities/{facility.pk}/")
+        page.get_by_label("Proceeds").fill("450000")
+        page.get_by_label("Costs of the disposal (paid first)").fill("10000")
+        page.get_by_label("Write-off reason (if not all is recovered)").select_option("W10")
+        page.get_by_role("button", name="Ask to close with the proceeds").click()
+        move = MoneyMove.objects.get(kind="disposal_close")
+        parts = {line["part"]: Decimal(line["amount"]) for line in move.summary["lines"]}
+        # 450,000 − 10,000 costs = 440,000 shared 80 : 20 between the agency's and the bank's loss
+        assert (
+            parts["costs"] == 10000 and parts["agency"] + parts["bank"] == 440000 and parts["borrower"] == 0
+        )
+        lines = page.get_by_test_id("move-lines").inner_text()
+        for text in ("Costs of the disposal", "10,000 KRW", f"{parts['agency']:,.0f} KRW", "Bank A"):
+            assert text in lines
+        close_url = page.url
+        sign_out(page)
+        staff_sign_in(page, approver)
+        page.goto(close_url)
+        page.get_by_role("button", name="Confirm: carry out exactly these amounts").click()
+        assert page.get_by_test_id("facility-status").inner_text() == "Closed"
     disposal = Disposal.objects.get()
-    assert disposal.agency_share + disposal.bank_share == Decimal("450000")
-    assert Facility.objects.get(pk=facility.pk).status == "closed"
+    assert (disposal.costs, disposal.agency_share + disposal.bank_share) == (10000, Decimal("440000"))
+    facility = Facility.objects.get(pk=facility.pk)
+    assert facility.status == "closed" and facility.written_off_amount > 0
 
 
 def test_an_official_picks_a_program_and_a_period_on_the_dashboard_and_downloads_it(

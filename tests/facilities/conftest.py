@@ -28,7 +28,7 @@ def approved_case(program, submitted, amount="1200000"):
 @pytest.fixture
 def guaranteed(program, submitted, bank, officer):
     """A guaranteed facility (80% coverage) with the case's IP pledged."""
-    from programs.models import Program
+    from programs.models import GuaranteeTier, Program
 
     Program.objects.filter(pk=program.pk).update(
         kind="ip_guaranteed_loan",
@@ -39,6 +39,10 @@ def guaranteed(program, submitted, bank, officer):
         default_threshold_days=90,
     )
     program.refresh_from_db()
+    # one row of the tier table for every borrower and term: 80 % at 0.5 %
+    GuaranteeTier.objects.create(
+        program=program, name="All", coverage_ratio=Decimal("0.8"), fee_rate=Decimal("0.005")
+    )
     program.partner_lenders.add(bank)
     case = approved_case(program, submitted)
     case.program.refresh_from_db()

@@ -26,13 +26,19 @@ def disburse(facility, banker, key="k1", on=date(2026, 1, 1)):
     )
 
 
+def pay(claim, maker, checker, **terms):
+    move = recovery.claim_payment_request(claim=claim, actor=maker, **terms)
+    return recovery.money_move_confirm(move=move, actor=checker)
+
+
 def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(
     guaranteed, banker, officer, approver
 ):
     disburse(guaranteed, banker)
     guaranteed.refresh_from_db()
     assert guaranteed.status == FacilityStatus.ACTIVE and guaranteed.installments.count() == 12
-    assert Program.objects.get(pk=guaranteed.application.program_id).budget_used == Decimal("1200000")
+    # a guarantee draws its guaranteed share: 1,200,000 × 0.8 coverage = 960,000
+    assert Program.objects.get(pk=guaranteed.application.program_id).budget_used == Decimal("960000")
     services.repayment_record(
         facility=guaranteed, actor=banker, amount=Decimal("102000"), paid_on=date(2026, 2, 1), reference="R1"
     )
@@ -43,7 +49,7 @@ def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(
     assert guaranteed.status == FacilityStatus.DEFAULTED and guaranteed.exposure_at_default > 1000000
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
     assert claim.amount_claimed == (guaranteed.exposure_at_default * Decimal("0.8")).quantize(Decimal("1"))
-    recovery.claim_pay(claim=claim, actor=officer)
+    pay(claim, officer, approver)
     assert set(
         IPAsset.objects.filter(pledges__facility=guaranteed).values_list("encumbrance", flat=True)
     ) == {"taken_over"}
@@ -64,10 +70,13 @@ def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(
         recovery.bid_place(disposal=disposal, actor=fund, amount=Decimal("450001"))
         with pytest.raises(InvalidInput):
             recovery.bid_place(disposal=disposal, actor=pharma, amount=Decimal("10"))
-        recovery.disposal_award(disposal=disposal, actor=officer)
-        closed = recovery.disposal_close(
+    with freeze_time("2026-07-21"):
+        move = recovery.disposal_award_request(disposal=disposal, actor=officer)
+        recovery.money_move_confirm(move=move, actor=approver)
+        move = recovery.disposal_close_request(
             disposal=disposal, actor=officer, proceeds=Decimal("450001"), write_off_reason="W10"
         )
+        closed = recovery.money_move_confirm(move=move, actor=approver)
     assert closed.agency_share + closed.bank_share == Decimal("450001")
     assert closed.agency_share == (Decimal("450001") * Decimal("0.8")).quantize(Decimal("1"))
     assert set(
@@ -80,6 +89,7 @@ def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(
         "facility.repayment",
         "facility.defaulted",
         "recovery.claim_filed",
+        "recovery.claim_payment_requested",
         "recovery.claim_paid",
         "recovery.disposal_opened",
         "recovery.closed",
@@ -115,7 +125,7 @@ def test_repaying_everything_releases_the_pledges(guaranteed, banker):
     disburse(guaranteed, banker)
     total = sum(i.principal + i.interest for i in guaranteed.installments.all())
     services.repayment_record(
-        facility=guaranteed, actor=banker, amount=total, paid_on=date(2026, 12, 1), reference="ALL"
+        facility=guaranteed, actor=banker, amount=total, paid_on=date(2026, 3, 1), reference="ALL"
     )
     guaranteed.refresh_from_db()
     assert guaranteed.status == FacilityStatus.REPAID
@@ -160,17 +170,20 @@ def test_a_csv_with_a_bad_row_imports_nothing_and_says_why(guaranteed, banker):
     assert len(accepted) == 2 and refused == [] and guaranteed.repayments.count() == 2
 
 
-def test_a_claim_needs_the_checklist_and_is_paid_once(guaranteed, banker, officer):
+def test_a_claim_needs_the_checklist_and_is_paid_once(guaranteed, banker, officer, approver):
     disburse(guaranteed, banker)
     services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     with pytest.raises(InvalidInput):
         recovery.claim_file(facility=guaranteed, actor=banker, checklist={})
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
-    recovery.claim_pay(claim=claim, actor=officer)
-    with pytest.raises(Conflict):
-        recovery.claim_pay(claim=claim, actor=officer)
     with pytest.raises(PermissionRefused):
-        recovery.claim_pay(claim=claim, actor=banker)
+        recovery.claim_payment_request(claim=claim, actor=banker)
+    move = recovery.claim_payment_request(claim=claim, actor=officer)
+    recovery.money_move_confirm(move=move, actor=approver)
+    with pytest.raises(Conflict):
+        recovery.claim_payment_request(claim=claim, actor=officer)
+    with pytest.raises(Conflict):
+        recovery.money_move_confirm(move=move, actor=approver)
 
 
 def test_the_exposure_at_default_is_frozen(guaranteed, banker):
@@ -233,12 +246,13 @@ def test_double_disbursement_under_concurrency_records_exactly_one(guaranteed, b
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_double_claim_payment_under_concurrency_pays_exactly_once(guaranteed, banker, officer):
+def test_double_claim_payment_under_concurrency_pays_exactly_once(guaranteed, banker, officer, approver):
     disburse(guaranteed, banker)
     services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
-    outcomes = race([lambda: recovery.claim_pay(claim=claim, actor=officer) for _ in range(3)])
-    assert outcomes == ["already_paid", "already_paid", "ok"]
+    move = recovery.claim_payment_request(claim=claim, actor=officer)
+    outcomes = race([lambda: recovery.money_move_confirm(move=move, actor=approver) for _ in range(3)])
+    assert outcomes == ["already_decided", "already_decided", "ok"]
     assert Claim.objects.get(pk=claim.pk).amount_paid == claim.amount_claimed
 
 
@@ -252,7 +266,7 @@ def test_the_portfolio_page_and_export_for_officials(client, official, guarantee
     assert client.get("/dashboards/portfolio/").status_code == 404
 
 
-def test_a_disposal_can_order_a_reappraisal_from_the_panel(guaranteed, banker, officer):
+def test_a_disposal_can_order_a_reappraisal_from_the_panel(guaranteed, banker, officer, approver):
     from accounts.roles import OrganizationKind as Kind
     from tests.factories import OrganizationFactory as Org
 
@@ -260,9 +274,7 @@ def test_a_disposal_can_order_a_reappraisal_from_the_panel(guaranteed, banker, o
     guaranteed.application.program.valuer_panel.add(firm)
     disburse(guaranteed, banker)
     services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
-    recovery.claim_pay(
-        claim=recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST), actor=officer
-    )
+    pay(recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST), officer, approver)
     disposal = recovery.disposal_open(
         facility=guaranteed, actor=officer, channel="direct_sale", reappraisal_fee=Decimal("2000000")
     )

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
-from facilities.schedules import add_months, allocate, dpd_bucket, schedule
+from facilities.schedules import add_months, allocate, allocate_proceeds, dpd_bucket, schedule, unit
 
 
 def test_annuity_against_a_hand_computed_example():
@@ -90,6 +90,59 @@ def test_allocated_parts_sum_to_the_whole_and_follow_the_weights(proceeds, weigh
 def test_allocation_is_deterministic_and_ties_go_to_the_first_party():
     assert allocate(D("101"), [1, 1], "KRW") == [D("51"), D("50")]
     assert allocate(D("100"), [3, 1], "KRW") == [D("75"), D("25")]
+
+
+@given(
+    st.integers(min_value=0, max_value=10**13),
+    st.integers(min_value=0, max_value=10**11),
+    st.integers(min_value=0, max_value=10**12),
+    st.integers(min_value=0, max_value=10**12),
+    st.sampled_from(["KRW", "JPY", "GBP", "USD", "CNY"]),
+)
+def test_proceeds_split_into_costs_capped_losses_and_surplus_that_sum_to_the_proceeds(
+    proceeds_units, costs_units, agency_units, bank_units, currency
+):
+    q = unit(currency)
+    proceeds, costs, agency_loss, bank_loss = (
+        n * q for n in (proceeds_units, costs_units, agency_units, bank_units)
+    )
+    split = allocate_proceeds(
+        proceeds=proceeds, costs=costs, agency_loss=agency_loss, bank_loss=bank_loss, currency=currency
+    )
+    parts = (split.costs, split.agency, split.bank, split.borrower)
+    assert split.total == proceeds and all(p >= 0 and p == p.quantize(q) for p in parts)
+    assert split.costs == min(costs, proceeds)
+    assert split.agency <= agency_loss and split.bank <= bank_loss
+    if split.borrower > 0:  # a surplus only once both losses are paid in full
+        assert (split.agency, split.bank) == (agency_loss, bank_loss)
+    else:  # below the losses: pro rata, within one minor unit
+        rest = proceeds - split.costs
+        if agency_loss + bank_loss:
+            assert abs(split.agency - rest * agency_loss / (agency_loss + bank_loss)) < q
+
+
+def test_the_issues_auction_allocates_within_the_losses():
+    # KRW 395 m raised against 276 m owed: agency paid 234.6 m (85 %), the bank lost 41.4 m;
+    # before: 335.75 m and 59.25 m (143 %). Now each gets its loss and 395 − 276 = 119 m is the borrower's.
+    split = allocate_proceeds(
+        proceeds=D("395000000"), costs=0, agency_loss=D("234600000"), bank_loss=D("41400000"), currency="KRW"
+    )
+    assert (split.costs, split.agency, split.bank, split.borrower) == (0, 234600000, 41400000, 119000000)
+    # with 5 m of costs paid first: 390 m still covers 276 m, the borrower gets 114 m
+    split = allocate_proceeds(
+        proceeds=D("395000000"),
+        costs=D("5000000"),
+        agency_loss=D("234600000"),
+        bank_loss=D("41400000"),
+        currency="KRW",
+    )
+    assert (split.costs, split.borrower) == (5000000, 114000000)
+    # GBP to the penny: 100.01 shared 2 : 1 → 66.6733… and 33.3366…; floors 66.67 + 33.33 = 100.00, and the
+    # last penny goes to the larger remainder (the bank's .66 of a penny)
+    split = allocate_proceeds(
+        proceeds=D("100.01"), costs=0, agency_loss=D("200"), bank_loss=D("100"), currency="GBP"
+    )
+    assert (split.agency, split.bank) == (D("66.67"), D("33.34")) and split.total == D("100.01")
 
 
 def test_dpd_buckets():

@@ -149,3 +149,25 @@ def test_every_rule_kind_has_a_check():
     from programs.eligibility import CHECKS
 
     assert set(CHECKS) == set(RuleKind)
+
+
+def test_the_tier_table_in_the_admin_accepts_known_grades_only():
+    from programs.admin import GuaranteeTierForm
+
+    program = ApplicationFactory().program
+    data = {
+        "program": program.pk,
+        "name": "Grade A",
+        "growth_group": "",
+        "min_term_months": 1,
+        "max_term_months": 36,
+        "coverage_ratio": "0.85",
+        "fee_rate": "0.005",
+        "order": 0,
+    }
+    assert GuaranteeTierForm({**data, "grades": '["A", "AA"]'}).is_valid()
+    form = GuaranteeTierForm({**data, "grades": '["A", "Z"]'})
+    assert not form.is_valid() and "grades" in form.errors
+    # coverage 0 and a term range upside down come back as errors, not as a database 500
+    form = GuaranteeTierForm({**data, "grades": "[]", "coverage_ratio": "0", "min_term_months": 40})
+    assert not form.is_valid()

@@ -1,8 +1,10 @@
 """Bids only from buyers the agency verified; never from the defaulted company, its bank or an oversight official."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from freezegun import freeze_time
 
 from accounts.roles import OrganizationKind, Role
 from audit.models import AuditEvent
@@ -74,7 +76,10 @@ def test_a_bid_below_the_opening_price_or_after_the_award_is_refused(auction, of
     with pytest.raises(InvalidInput):
         recovery.bid_place(disposal=auction, actor=user, amount=Decimal("10"))
     recovery.bid_place(disposal=auction, actor=user, amount=Decimal("200000"))
-    recovery.disposal_award(disposal=auction, actor=officer)
+    with freeze_time(auction.bids_close_on + timedelta(days=1)):  # an award only after the window has closed
+        recovery.money_move_confirm(
+            move=recovery.disposal_award_request(disposal=auction, actor=officer), actor=approver
+        )
     with pytest.raises(Conflict):
         recovery.bid_place(disposal=auction, actor=user, amount=Decimal("300000"))
 

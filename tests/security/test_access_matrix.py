@@ -43,6 +43,9 @@ OBJECT_URLS = {
     "facilities:detail": ("facility", {}, "get"),
     "facilities:action": ("facility", {"action": "disburse"}, "post"),
     "facilities:create": ("case", {}, "post"),
+    "facilities:move": ("written_off", {"move_pk": "move"}, "get"),
+    "facilities:move_confirm": ("written_off", {"move_pk": "move"}, "post"),
+    "facilities:move_refuse": ("written_off", {"move_pk": "move"}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
     "recoveries:bid": ("disposal", {}, "post"),
@@ -169,6 +172,24 @@ def world(program, officer, approver):
         agency=program.agency, organization=OrganizationFactory(kind=OrganizationKind.COMPANY), actor=officer
     )
     recovery_services.buyer_verify(buyer=buyer, actor=approver)
+    # a second facility, defaulted, with a write-off awaiting its checker: the money-move pages
+    second = make_submitted(program)
+    Application.objects.filter(pk=second.pk).update(status="approved", approved_amount=Decimal("1000000"))
+    second.refresh_from_db()
+    written_off = facility_services.facility_create_from_application(
+        application=second, actor=officer, lender=bank, term_months=12, schedule_type="bullet"
+    )
+    facility_services.facility_disburse(
+        facility=written_off,
+        actor=make_user(Role.LENDER_OFFICER, bank),
+        amount=written_off.principal,
+        disbursed_on=date(2026, 1, 1),
+        idempotency_key="world",
+    )
+    facility_services.facility_default(
+        facility=written_off, actor=officer, reason_code="D10", on=date(2026, 1, 1)
+    )
+    move = recovery_services.write_off_request(facility=written_off, actor=officer, reason="W20")
     manager = OrganizationFactory(kind=OrganizationKind.FUND_MANAGER)
     fund = fund_services.sub_fund_create(parent=mother_fund(), actor=None, **sub_fund_fields(manager=manager))
     entry = fund_services.cash_flow_record(
@@ -182,6 +203,8 @@ def world(program, officer, approver):
         "order": order,
         "valuation_report": report,
         "facility": facility,
+        "written_off": written_off,
+        "move": move,
         "fund": fund,
         "mother": fund.parent,
         "entry": entry,
@@ -258,3 +281,8 @@ def test_officials_read_but_cannot_act(client, world):
     )
     world["facility"].refresh_from_db()
     assert world["facility"].status == "approved"
+    # nor confirm a write-off of its own agency's facility: the checker holds the approver role
+    move_url = f"/facilities/{world['written_off'].pk}/moves/{world['move'].pk}/"
+    assert client.post(move_url + "confirm/").status_code == 404
+    world["move"].refresh_from_db()
+    assert world["move"].status == "pending"
