@@ -46,6 +46,16 @@ class Fund(models.Model):
     )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     size = models.DecimalField(_("committed size"), **MONEY)
+    declared_size = models.DecimalField(
+        _("declared size"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The size announced when the fund was set up (mother funds), independent of the sub-funds' "
+            "commitments: the utilisation report reconciles it"
+        ),
+        **MONEY,
+    )
     public_commitment = models.DecimalField(_("public anchor commitment"), default=0, **MONEY)
     private_commitment = models.DecimalField(_("private commitments"), default=0, **MONEY)
     vintage = models.PositiveSmallIntegerField(_("vintage year"))

@@ -629,7 +629,17 @@ def _audience():
     return User.objects.filter(is_active=True, memberships__role=Role.OFFICIAL).distinct()
 
 
-register(KIND, scopes=_scopes, audience=_audience)(
+def _scope_choices(user):
+    """Every program (programs are public; the dashboard's readers are agency staff and officials)."""
+    from django.utils.translation import gettext as _
+
+    return [("all", _("All programs"))] + [
+        (f"program:{code}", name)
+        for code, name in Program.objects.order_by("name").values_list("code", "name")
+    ]
+
+
+register(KIND, scopes=_scopes, audience=_audience, choices=_scope_choices)(
     lambda scope, start, end: build_dashboard(scope, start, end)
 )
 

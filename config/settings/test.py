@@ -24,3 +24,5 @@ STORAGES = {
 # from one run (or one test) into the next. Redis is still the Celery broker when REDIS_URL is set.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 ACCOUNT_RATE_LIMITS = False
+# A report's PDF and XLSX in every language take seconds to render: tests that need them turn this on.
+REPORT_FILES_RENDER = False
