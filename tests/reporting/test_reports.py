@@ -59,7 +59,7 @@ def test_a_report_snapshots_the_figures_and_flags_at_the_period_end(
     )
     flags = {f["code"] for f in report.data["flags"]}
     assert {"flag.behind_pace", "flag.no_investment", "flag.loss"} <= flags
-    assert report.data["tables"][0]["rows"][0][0] == "Global Content"
+    assert report.data["tables"][2]["rows"][0][0] == "Global Content"
 
 
 def test_the_same_period_twice_leaves_one_report(funds_data, django_capture_on_commit_callbacks):
