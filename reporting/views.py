@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models.fields.json import KeyTransform
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -18,7 +19,10 @@ from .selectors import READERS, report_get_for, reports_visible_to
 
 @role_required(*READERS)
 def report_list(request):
-    reports = reports_visible_to(user=request.user).defer("data")
+    # the title's code only (not the whole snapshot), rendered in the reader's language
+    reports = (
+        reports_visible_to(user=request.user).defer("data").annotate(title_item=KeyTransform("title", "data"))
+    )
     kind = request.GET.get("kind")
     if kind:
         reports = reports.filter(kind=kind)
