@@ -157,7 +157,10 @@ def _market(scope, programs, currency, period_end, used):
         charts.append(
             {
                 "type": "line",
-                "title": f"{target.name}: cumulative volume, projection and target ({currency})",
+                "title": {
+                    "code": "dash.market_chart",
+                    "params": {"market": target.name, "currency": currency},
+                },
                 "x": ends + [str(target.due)],
                 "series": [
                     {"name": "Cumulative", "values": [_s(t) for _e, t in result["points"]] + [None]},
@@ -430,7 +433,10 @@ def build_dashboard(scope, period_start, period_end):
             "label": "Decided within the service level",
             "value": f"{within_share:.0%}" if within_share is not None else "—",
         },
-        {"label": f"Disbursed this year ({currency})", "value": f"{ytd:,.0f}"},
+        {
+            "label": {"code": "dash.disbursed_this_year", "params": {"currency": currency}},
+            "value": f"{ytd:,.0f}",
+        },
         {
             "label": "Projected for the year at this pace",
             "value": f"{proj['projected']:,.0f} against a target of "
@@ -546,13 +552,13 @@ def build_dashboard(scope, period_start, period_end):
             },
             {
                 "key": "loan_sizes",
-                "title": f"Loan sizes approved ({currency})",
+                "title": {"code": "dash.loan_sizes", "params": {"currency": currency}},
                 "columns": ["Size", "Loans"],
                 "rows": [[label, n] for label, n in loan_sizes],
             },
             {
                 "key": "volume",
-                "title": f"Volume per month ({currency})",
+                "title": {"code": "dash.volume", "params": {"currency": currency}},
                 "columns": ["Month", "Approved", "Disbursed", "Cumulative disbursed"],
                 "rows": [
                     [m, _s(approved_by_month.get(m, 0)), _s(disbursed_by_month.get(m, 0)), cumulative[i]]
@@ -569,7 +575,7 @@ def build_dashboard(scope, period_start, period_end):
             },
             {
                 "key": "cost",
-                "title": f"Cost to the public ({currency})",
+                "title": {"code": "dash.cost", "params": {"currency": currency}},
                 "columns": ["Item", "Amount"],
                 "rows": [
                     ["valuation subsidies", _s(valuation_subsidies)],
@@ -600,7 +606,7 @@ def build_dashboard(scope, period_start, period_end):
             },
             {
                 "type": "line",
-                "title": f"Cumulative disbursed against the annual target ({currency})",
+                "title": {"code": "dash.cumulative_against_target", "params": {"currency": currency}},
                 "x": months + ["year end"],
                 "series": [
                     {"name": "Disbursed", "values": cumulative + [None]},
@@ -628,7 +634,17 @@ def _audience():
     return User.objects.filter(is_active=True, memberships__role=Role.OFFICIAL).distinct()
 
 
-register(KIND, scopes=_scopes, audience=_audience)(
+def _scope_choices(user):
+    """Every program (programs are public; the dashboard's readers are agency staff and officials)."""
+    from django.utils.translation import gettext as _
+
+    return [("all", _("All programs"))] + [
+        (f"program:{code}", name)
+        for code, name in Program.objects.order_by("name").values_list("code", "name")
+    ]
+
+
+register(KIND, scopes=_scopes, audience=_audience, choices=_scope_choices)(
     lambda scope, start, end: build_dashboard(scope, start, end)
 )
 

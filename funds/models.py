@@ -49,8 +49,18 @@ class Fund(models.Model):
     size = models.DecimalField(
         _("size"),
         help_text=_(
-            "A mother fund: its declared size, which bounds its commitments to sub-funds. "
+            "A mother fund: the capital it may commit, which bounds its commitments to sub-funds. "
             "A sub-fund: its committed size, in its own currency."
+        ),
+        **MONEY,
+    )
+    declared_size = models.DecimalField(
+        _("declared size"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The size announced when the fund was set up (mother funds), independent of the sub-funds' "
+            "commitments: the utilisation report reconciles it"
         ),
         **MONEY,
     )

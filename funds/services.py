@@ -292,10 +292,25 @@ def deal_check(fund, *, overseas_revenue_share=None, main_purpose_share=None):
         if minimum is None:
             continue
         if value is None:
-            reasons.append({"rule": rule, "reason": f"{label} not reported (minimum {minimum:.0%})"})
+            reasons.append(
+                {"rule": rule, "reason": f"{label} not reported (minimum {exact_percent(minimum)})"}
+            )
         elif Decimal(value) < minimum:
-            reasons.append({"rule": rule, "reason": f"{label} {Decimal(value):.0%} < {minimum:.0%}"})
+            reasons.append(
+                {
+                    "rule": rule,
+                    "reason": f"{label} {exact_percent(value)} < {exact_percent(minimum)}",
+                    "value": str(value),
+                    "minimum": str(minimum),
+                }
+            )
     return reasons
+
+
+def exact_percent(ratio) -> str:
+    """A ratio as a percentage with every digit it has: 0.1999 -> '19.99%' (never rounded up to the limit)."""
+    text = f"{Decimal(ratio) * 100:f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
 
 @transaction.atomic

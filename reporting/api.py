@@ -8,6 +8,7 @@ from core.api import role_permission
 from . import services
 from .forms import KINDS
 from .models import Report, ReportRun
+from .scopes import scope_choices_for
 from .selectors import READERS, report_get_for, report_run_get_for, report_scope_check, reports_visible_to
 
 
@@ -69,10 +70,11 @@ class ReportRunApi(APIView):
     def post(self, request):
         payload = ReportRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        report_scope_check(
-            user=request.user, kind=payload.validated_data["kind"], scope=payload.validated_data["scope"]
-        )
-        run = services.report_request(actor=request.user, **payload.validated_data)
+        data = payload.validated_data
+        report_scope_check(user=request.user, kind=data["kind"], scope=data["scope"])
+        if data["scope"] not in {s for s, _label in scope_choices_for(user=request.user, kind=data["kind"])}:
+            raise serializers.ValidationError({"scope": ["Choose a scope of this report that you may read."]})
+        run = services.report_request(actor=request.user, **data)
         return Response(ReportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -355,6 +355,8 @@ X_FRAME_OPTIONS = "DENY"
 CURRENCIES = ("KRW", "CNY", "GBP", "USD", "EUR", "JPY")
 DEFAULT_CURRENCY = "KRW"
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="KRW")
+# The worker that makes a report renders its PDF and XLSX in every language once and stores them (reporting.services).
+REPORT_FILES_RENDER = env.bool("REPORT_FILES_RENDER", default=True)
 # Fund utilisation flags (see funds/metrics.py FlagRules) and the comparison line with ordinary venture capital.
 FUND_FLAG_RULES = {
     "behind_pace_margin": env("FUND_BEHIND_PACE_MARGIN", default="0.15"),

@@ -32,3 +32,5 @@ REST_FRAMEWORK = {
 # SQLite has no TRUNCATE: a test-database flush empties the audit log with DELETE, which its append-only trigger
 # refuses unless this is on (audit/migrations/0003_sqlite_append_only.py). UPDATE stays refused.
 AUDIT_SQLITE_ALLOW_DELETE = True
+# A report's PDF and XLSX in every language take seconds to render: tests that need them turn this on.
+REPORT_FILES_RENDER = False

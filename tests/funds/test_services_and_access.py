@@ -67,6 +67,21 @@ def test_a_correction_is_a_new_entry_and_the_original_stays():
         )
 
 
+def test_a_deal_just_under_the_limit_reads_its_precise_share_not_the_limit_rounded():
+    fund = services.sub_fund_create(
+        parent=mother_fund(), actor=None, **sub_fund_fields(min_overseas_revenue_share=Decimal("0.2"))
+    )
+    deal = services.deal_screen(
+        fund=fund,
+        actor=None,
+        name="Almost",
+        considered_on=date(2023, 1, 1),
+        amount=Decimal("10"),
+        overseas_revenue_share=Decimal("0.1999"),
+    )
+    assert deal.exclusion_reasons[0]["reason"] == "overseas revenue 19.99% < 20%"
+
+
 def test_deal_screening_names_the_rule_and_the_numbers():
     fund = services.sub_fund_create(
         parent=mother_fund(), actor=None, **sub_fund_fields(min_overseas_revenue_share=Decimal("0.2"))
@@ -80,7 +95,12 @@ def test_deal_screening_names_the_rule_and_the_numbers():
         overseas_revenue_share=Decimal("0.08"),
     )
     assert not deal.eligible and deal.exclusion_reasons == [
-        {"rule": "min_overseas_revenue_share", "reason": "overseas revenue 8% < 20%"}
+        {
+            "rule": "min_overseas_revenue_share",
+            "reason": "overseas revenue 8% < 20%",
+            "value": "0.08",
+            "minimum": "0.2",
+        }
     ]
     assert AuditEvent.objects.filter(action="fund.deal_screened").count() == 1
 

@@ -51,10 +51,15 @@ def test_a_report_snapshots_the_figures_and_flags_at_the_period_end(
         "40",
         "240",
     )
-    assert totals["reconciliation"] == "0"
+    lines = {line[0]: line[1] for line in report.data["reconciliation"]["rows"]}
+    assert (lines["rec.declared_size"], lines["rec.not_allocated"], lines["rec.unexplained"]) == (
+        "1000",
+        "600",
+        "0",
+    )
     flags = {f["code"] for f in report.data["flags"]}
-    assert {"behind_pace", "no_investment", "loss"} <= flags
-    assert report.data["tables"][0]["rows"][0][0] == "Global Content"
+    assert {"flag.behind_pace", "flag.no_investment", "flag.loss"} <= flags
+    assert report.data["tables"][2]["rows"][0][0] == "Global Content"
 
 
 def test_the_same_period_twice_leaves_one_report(funds_data, django_capture_on_commit_callbacks):
