@@ -53,6 +53,7 @@ def test_production_settings_pass_the_deploy_check():
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "x" * 60 + "-Zq9!",
         "ALLOWED_HOSTS": "ipfin.example.org",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
         "PATH": "/usr/bin:/bin",
     }
     result = subprocess.run(
