@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from .api import ClaimViewSet
+
+router = SimpleRouter()
+router.register("claims", ClaimViewSet, basename="claim")
+urlpatterns = router.urls
