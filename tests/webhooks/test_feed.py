@@ -74,3 +74,14 @@ def test_the_feed_costs_the_same_queries_for_one_event_and_many(
     with CaptureQueriesContext(connection) as many:
         assert len(client.get("/api/v1/events/").json()["results"]) == 6
     assert len(one) == len(many)
+
+
+def test_a_client_resumes_polling_after_the_last_event_it_processed(api_client, defaulted, banker):
+    client = as_user(api_client, banker)
+    [first, second] = client.get("/api/v1/events/").json()["results"]
+    assert [e["id"] for e in client.get(f"/api/v1/events/?after={first['id']}").json()["results"]] == [
+        second["id"]
+    ]
+    assert client.get(f"/api/v1/events/?after={second['id']}").json()["results"] == []
+    bad = client.get("/api/v1/events/?after=yesterday")
+    assert bad.status_code == 400 and bad.json()["details"] == {"after": ["an integer"]}
