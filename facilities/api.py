@@ -80,7 +80,7 @@ class InstallmentSerializer(serializers.Serializer):
     paid_principal = serializers.DecimalField(max_digits=20, decimal_places=2)
     paid_interest = serializers.DecimalField(max_digits=20, decimal_places=2)
     outstanding = serializers.DecimalField(max_digits=20, decimal_places=2)
-    status = serializers.ChoiceField(choices=["paid", "partly_paid", "overdue", "due"])
+    status = serializers.CharField(help_text="paid, partly_paid, due or overdue (due before today, not paid)")
 
 
 class ScheduleSerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ def claims_visible_to(*, user):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(help_text="filed, paid or rejected")
     missing = serializers.SerializerMethodField()
 
     class Meta:

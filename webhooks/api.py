@@ -123,6 +123,7 @@ class AttemptSerializer(serializers.ModelSerializer):
 
 class DeliverySerializer(serializers.ModelSerializer):
     event_type = serializers.CharField(source="event.type")
+    status = serializers.CharField(help_text="pending, succeeded or failed")
 
     class Meta:
         model = Delivery
@@ -179,6 +180,9 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 class EventSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(help_text="The event type (see GET /webhooks/endpoints/ event_types)")
+    subject_kind = serializers.CharField(help_text="application, valuation_order, facility, report or fund")
+
     class Meta:
         model = Event
         fields = ["id", "type", "occurred_at", "subject_kind", "subject_id", "payload"]

@@ -56,8 +56,8 @@ def events_from_audit_signal(sender, event, **kwargs):
 def event_record_from_audit(*, audit_event) -> Event | None:
     """Derive the event of one audit event (once: the audit event is unique) and its pending deliveries."""
     event_type = events.event_type_for(audit_event)
-    subject = events.subject_of(audit_event)
-    if event_type is None or subject is None:
+    subject = events.subject_of(audit_event) if event_type is not None else None
+    if subject is None:  # most audit events: nothing a client subscribes to, decided without a query
         return None
     kind, subject_id = subject
     try:
