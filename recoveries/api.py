@@ -1,22 +1,25 @@
-"""Recoveries API: the guarantee claim (checklist, filing, status) and the agency's payment of it.
+"""Recoveries API: the guarantee claim (checklist, filing, status) and the agency's payment of it; the disposals of
+the taken-over IP (bids shown to the agency only) and their award.
 
 Every write calls the recoveries service by name; reads are scoped through the facility's selector (a claim is
 visible to whoever may read its facility), and a claim nobody may read answers 404.
 """
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.roles import AGENCY_ROLES, Role
 from core.api import role_permission
+from core.errors import InvalidInput
 from facilities.selectors import facility_get_for, facility_visible_to
 
 from . import services
-from .models import Claim
+from .models import Claim, Disposal
 
 
 def claims_visible_to(*, user):
@@ -88,14 +91,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request):
         """File the claim (lender officers of the facility's bank): the checklist complete, the facility defaulted."""
         if not request.user.has_role(Role.LENDER_OFFICER):
-            return Response(
-                {
-                    "code": "permission_denied",
-                    "message": "Only the facility's bank files a claim.",
-                    "details": {},
-                },
-                status=status.HTTP_403_FORBIDDEN,
-            )
+            raise exceptions.PermissionDenied(_("Only the facility's bank files a claim."))
         payload = ClaimFileSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         facility = facility_get_for(user=request.user, pk=payload.validated_data["facility"])
@@ -110,3 +106,90 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """The program's agency pays the claim, exactly once (a second payment is a 409)."""
         claim = services.claim_pay(claim=self.get_object(), actor=request.user)
         return Response(ClaimSerializer(claim).data)
+
+
+def disposals_visible_to(*, user):
+    """Disposals of the facilities the user may read."""
+    return Disposal.objects.filter(facility__in=facility_visible_to(user=user)).select_related("awarded_bid")
+
+
+class BidSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    bidder = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2)
+    placed_at = serializers.DateTimeField()
+
+
+class DisposalSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(help_text="open, awarded or closed")
+    channel = serializers.CharField(help_text="marketplace, auction, direct_sale, licence or recovery_fund")
+    bids = serializers.SerializerMethodField(help_text="The program's agency only; empty for everyone else")
+
+    class Meta:
+        model = Disposal
+        fields = [
+            "id",
+            "facility",
+            "channel",
+            "status",
+            "opening_price",
+            "bids_close_on",
+            "proceeds",
+            "agency_share",
+            "bank_share",
+            "write_off",
+            "write_off_reason",
+            "closed_on",
+            "bids",
+        ]
+
+    def get_bids(self, disposal) -> list[BidSerializer]:
+        if not self.context.get("agency"):
+            return []
+        return BidSerializer(disposal.bids.all(), many=True).data
+
+
+class AwardSerializer(serializers.Serializer):
+    bid = serializers.IntegerField(required=False, help_text="Defaults to the highest bid")
+
+
+class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Disposals of taken-over IP: the bank follows them; the program's agency sees the bids and awards."""
+
+    queryset = Disposal.objects.none()
+    serializer_class = DisposalSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["facility", "status"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Disposal.objects.none()
+        return disposals_visible_to(user=self.request.user).prefetch_related("bids").order_by("pk")
+
+    def get_object(self):
+        disposal = disposals_visible_to(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
+        if disposal is None:
+            raise Http404
+        return disposal
+
+    def get_serializer_context(self):
+        user = self.request.user
+        return {
+            **super().get_serializer_context(),
+            "agency": user.is_authenticated and user.has_role(*AGENCY_ROLES),
+        }
+
+    @extend_schema(request=AwardSerializer, responses=BidSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[role_permission(*AGENCY_ROLES)])
+    def award(self, request, pk=None):
+        """The program's agency awards the disposal to a bid (the highest by default)."""
+        disposal = self.get_object()
+        payload = AwardSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        bid = None
+        if "bid" in payload.validated_data:
+            bid = disposal.bids.filter(pk=payload.validated_data["bid"]).first()
+            if bid is None:
+                raise InvalidInput(_("No such bid on this disposal."), details={"bid": [_("not a bid here")]})
+        awarded = services.disposal_award(disposal=disposal, actor=request.user, bid=bid)
+        return Response(BidSerializer(awarded).data)

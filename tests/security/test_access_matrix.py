@@ -65,6 +65,7 @@ API_PREFIXES = {  # path prefix -> object key
     "/api/v1/facilities/{id}/": "facility",
     "/api/v1/valuation-orders/{id}/": "order",
     "/api/v1/claims/{id}/": "claim",
+    "/api/v1/disposals/{id}/": "disposal",
     "/api/v1/webhooks/endpoints/{id}/": "endpoint",
     "/api/v1/webhooks/deliveries/{id}/": "delivery",
 }
@@ -160,9 +161,10 @@ def world(program, officer, approver):
 
 
 def _webhooks_and_claim(facility, banker):
-    """An endpoint of the bank with one delivery, and a claim on its facility (rows at rest: only access matters)."""
+    """An endpoint of the bank with one delivery, a claim and a disposal on its facility (rows at rest: only access
+    matters here)."""
     from audit.models import AuditEvent
-    from recoveries.models import Claim
+    from recoveries.models import Claim, Disposal
     from webhooks.models import Delivery, Event
     from webhooks.services import endpoint_create
 
@@ -181,6 +183,7 @@ def _webhooks_and_claim(facility, banker):
         "endpoint": endpoint,
         "delivery": Delivery.objects.create(endpoint=endpoint, event=event),
         "claim": claim,
+        "disposal": Disposal.objects.create(facility=facility, channel="direct_sale", created_by=banker),
     }
 
 
