@@ -54,6 +54,9 @@ OBJECT_URLS = {
     "funds:setup_edit": ("fund", {}, "get"),
     "funds:setup_licence": ("fund", {}, "post"),
     "funds:setup_sub_fund_new": ("mother", {}, "post"),
+    "webhooks:detail": ("endpoint", {}, "get"),
+    "webhooks:rotate_secret": ("endpoint", {}, "post"),
+    "webhooks:replay": ("delivery", {}, "post"),
 }
 SHARED = {
     "programs:detail": "published programs are public",
@@ -71,6 +74,10 @@ API_PREFIXES = {  # path prefix -> object key
     "/api/v1/funds/{id}/": "fund",
     "/api/v1/facilities/{id}/": "facility",
     "/api/v1/valuation-orders/{id}/": "order",
+    "/api/v1/claims/{id}/": "claim",
+    "/api/v1/disposals/{id}/": "disposal",
+    "/api/v1/webhooks/endpoints/{id}/": "endpoint",
+    "/api/v1/webhooks/deliveries/{id}/": "delivery",
 }
 API_SHARED = {
     "/api/v1/programs/{code}/": "public",
@@ -208,8 +215,36 @@ def world(program, officer, approver):
         "fund": fund,
         "mother": fund.parent,
         "entry": entry,
+        **_webhooks_and_claim(facility, make_user(Role.LENDER_OFFICER, bank)),
         "disposal": disposal,
         "buyer": buyer,
+    }
+
+
+def _webhooks_and_claim(facility, banker):
+    """An endpoint of the bank with one delivery, a claim and a disposal on its facility (rows at rest: only access
+    matters here)."""
+    from audit.models import AuditEvent
+    from recoveries.models import Claim, Disposal
+    from webhooks.models import Delivery, Event
+    from webhooks.services import endpoint_create
+
+    endpoint = endpoint_create(actor=banker, url="https://8.8.8.8/hook", event_types=["facility.disbursed"])
+    audit_event = AuditEvent.objects.filter(action="facility.created").first()
+    event = Event.objects.create(
+        audit_event=audit_event,
+        type="facility.disbursed",
+        occurred_at=audit_event.occurred_at,
+        subject_kind="facility",
+        subject_id=facility.pk,
+        payload={},
+    )
+    claim = Claim.objects.create(facility=facility, filed_by=banker, checklist={}, amount_claimed=Decimal(1))
+    return {
+        "endpoint": endpoint,
+        "delivery": Delivery.objects.create(endpoint=endpoint, event=event),
+        "claim": claim,
+        "disposal": Disposal.objects.create(facility=facility, channel="direct_sale", created_by=banker),
     }
 
 
