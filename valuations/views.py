@@ -10,6 +10,7 @@ from accounts.roles import Role
 from casework.selectors import case_get_for
 from core.errors import DomainError
 from core.panels import CasePanel
+from core.templatetags.ipfin_format import money
 from core.web import form_error_from, role_required
 
 from . import services
@@ -101,8 +102,34 @@ def order_action(request, pk, action):
             return redirect(request.POST.get("next") or "valuations:order", pk=pk)
         form_error_from(form, exc)
         return _detail(request, order, {action: form}, status=400)
-    messages.success(request, _("Done."))
+    order.refresh_from_db()
+    messages.success(request, _done_message(action, order))
     return redirect(request.POST.get("next") or "valuations:order", pk=pk)
+
+
+def _done_message(action, order):
+    """What the action changed on which order, for whom, and the amount."""
+    values = {
+        "ref": order.application.reference,
+        "valuer": order.valuer.name,
+        "fee": money(order.fee, order.application.currency),
+        "status": order.get_status_display(),
+    }
+    if action == "report":
+        report = order.reports.order_by("-version").first()
+        values["value"] = money(report.total_value, report.currency) if report else "—"
+        values["grade"] = report.technology_grade if report else "—"
+        return _("Valuation report for %(ref)s submitted: %(value)s, technology grade %(grade)s.") % values
+    texts = {
+        "accept": _(
+            "Order for %(ref)s accepted by %(valuer)s (fee %(fee)s): submit the report when it is ready."
+        ),
+        "decline": _("Order for %(ref)s declined by %(valuer)s; the officer is told."),
+        "agency_accept": _("Valuation of %(ref)s by %(valuer)s accepted."),
+        "return": _("Valuation of %(ref)s returned to %(valuer)s for rework."),
+        "cancel": _("Order for %(ref)s at %(valuer)s cancelled."),
+    }
+    return texts.get(action, _("Order for %(ref)s: %(status)s.")) % values
 
 
 @role_required(Role.CASE_OFFICER)
