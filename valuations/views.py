@@ -15,7 +15,16 @@ from core.web import form_error_from, role_required
 
 from . import services
 from .calculators import cost_approach, relief_from_royalty, scorecard
-from .forms import CostForm, DeclineForm, OrderForm, ReportForm, ReturnForm, RoyaltyForm, ScorecardForm
+from .forms import (
+    CostForm,
+    DeclineForm,
+    OrderForm,
+    ReportForm,
+    ReturnForm,
+    RoyaltyForm,
+    ScorecardForm,
+    royalty_initial_for,
+)
 from .models import ValuationReport
 from .selectors import order_get_for, orders_visible_to
 
@@ -176,7 +185,15 @@ def report_pdf(request, pk):
 def calculator(request):
     which = request.GET.get("calc", "royalty")
     data = request.GET if request.GET.get("calc") else None
-    form = RoyaltyForm(data if which == "royalty" else None)
+    # Opened from an order: the inputs the order already knows are filled in (the order is read through the
+    # selector, so another firm's order is a 404).
+    order_id = request.GET.get("order", "")
+    if order_id and not order_id.isdigit():
+        raise Http404
+    order = order_get_for(user=request.user, pk=int(order_id)) if order_id else None
+    form = RoyaltyForm(
+        data if which == "royalty" else None, initial=royalty_initial_for(order) if order else None
+    )
     cost_form = CostForm(data if which == "cost" else None)
     score_form = ScorecardForm(data if which == "scorecard" else None)
     cost = score = None
@@ -207,6 +224,7 @@ def calculator(request):
             "cost": cost,
             "score_form": score_form,
             "score": score,
+            "order": order,
         },
     )
 
