@@ -301,6 +301,22 @@ def application_withdraw(request, pk):
     return redirect("applications:detail", pk=pk)
 
 
+@role_required(Role.APPLICANT)
+@require_POST
+def document_remove(request, pk):
+    """Remove a document from a draft; back to the documents step."""
+    document = get_object_or_404(Document.objects.select_related("application"), pk=pk)
+    application = application_get_for(user=request.user, pk=document.application_id)  # 404 unless the user's
+    try:
+        services.document_remove(document=document, actor=request.user)
+        messages.success(
+            request, _("%(name)s removed from the application.") % {"name": document.original_name}
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("applications:wizard", pk=application.pk, step="documents")
+
+
 @login_required
 def document_download(request, pk):
     document = get_object_or_404(Document.objects.select_related("application"), pk=pk)
