@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, Role
@@ -16,6 +17,7 @@ from core.web import form_error_from, role_required
 from valuations.selectors import valuation_flags_for
 
 from . import services
+from .answers import case_answer_info_with_documents
 from .filters import CaseFilter
 from .forms import (
     AnswerForm,
@@ -328,15 +330,29 @@ def answer_info(request, pk):
 
         raise Http404
     application_get_for(user=request.user, pk=info.application_id)  # 404 unless it is the user's company
-    form = AnswerForm(request.POST)
+    form = AnswerForm(request.POST, request.FILES)
     if form.is_valid():
+        documents = form.cleaned_data["documents"]
         try:
-            services.case_answer_info(request=info, actor=request.user, answer=form.cleaned_data["answer"])
-            messages.success(request, _("Thank you: your answer was sent to the agency."))
+            case_answer_info_with_documents(
+                request=info, actor=request.user, answer=form.cleaned_data["answer"], documents=documents
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "Thank you: your answer and %(n)s document were sent to the agency.",
+                    "Thank you: your answer and %(n)s documents were sent to the agency.",
+                    len(documents),
+                )
+                % {"n": len(documents)}
+                if documents
+                else _("Thank you: your answer was sent to the agency."),
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, _("Write an answer."))
+        problems = form.errors.get("documents") if "answer" not in form.errors else None
+        messages.error(request, " ".join(problems) if problems else _("Write an answer."))
     return redirect("applications:detail", pk=info.application_id)
 
 
