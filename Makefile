@@ -57,13 +57,16 @@ lock:
 	$(PIP_COMPILE) --output-file=requirements.lock pyproject.toml
 	$(PIP_COMPILE) --extra=dev --constraint=requirements.lock --output-file=requirements-dev.lock pyproject.toml
 
-## make vendor: refresh Bootstrap in static/vendor from the npm registry (package.json pins it).
+## make vendor: refresh Bootstrap in static/vendor and axe-core in tests/e2e/vendor from the npm registry
+## (package.json pins them; axe-core is only for the browser tests' accessibility check, never served).
 vendor:
 	npm ci --ignore-scripts
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
 	# no source maps are shipped: drop the references so that collectstatic's manifest finds every file
 	sed -i 's#//\# sourceMappingURL=.*##' static/vendor/bootstrap/bootstrap.bundle.min.js
 	sed -i 's#/\*\# sourceMappingURL=.* \*/##' static/vendor/bootstrap/bootstrap.min.css
+	mkdir -p tests/e2e/vendor/axe-core
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE tests/e2e/vendor/axe-core/
 
 clean:
 	rm -rf var/broker var/test-documents .pytest_cache

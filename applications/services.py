@@ -18,7 +18,7 @@ from accounts.models import Membership, Organization
 from accounts.notifications import notify
 from accounts.roles import OrganizationKind, Role
 from audit.services import audit_record
-from core.errors import Conflict, IllegalTransition, InvalidInput
+from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.uploads import CONTENT_TYPES, JPEG, PDF, PNG, XLSX, check_upload  # noqa: F401
 from programs import eligibility
 from programs.models import ReferenceCounter
@@ -506,6 +506,32 @@ def document_upload(*, application, actor, document_type, upload):
 
 def document_path(document):
     return settings.MEDIA_ROOT / document.storage_name
+
+
+@transaction.atomic
+def document_remove(*, document, actor) -> Document:
+    """Remove a document from a draft (the applicant's own company only); writes document.removed. Once the
+    application is submitted its documents are part of the record and cannot be removed (Conflict)."""
+    locked = Application.objects.select_for_update().select_related("company").get(pk=document.application_id)
+    if not Membership.objects.filter(organization_id=locked.company.organization_id, user=actor).exists():
+        raise PermissionRefused(_("Only the company's own users can remove its documents."))
+    if locked.status != Status.DRAFT:
+        raise Conflict(
+            _("Documents can be removed only while the application is a draft."), code="documents_closed"
+        )
+    path = document_path(document)
+    audit_record(
+        actor=actor,
+        action="document.removed",
+        target=document,
+        case=locked,
+        details={"type": document.document_type, "name": document.original_name},
+        applicant_visible=True,
+    )
+    document.delete()
+    # The file goes only once the row is gone for good.
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    return document
 
 
 def _missing_documents(application):

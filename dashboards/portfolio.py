@@ -159,6 +159,7 @@ def portfolio_data(facilities):
                 "key": "by_grade",
                 "title": "Default rate by valuation grade",
                 "columns": ["Grade", "Facilities", "Defaulted", "Rate"],
+                "formats": ["", "", "", "percent"],
                 "rows": [
                     [g, by_grade[g][0], by_grade[g][1], _ratio(by_grade[g][1], by_grade[g][0])]
                     for g in grades

@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.roles import Role
 from applications.models import LOW_CREDIT_GRADES, Application, StageSpan
 from casework.models import Decision
+from core.templatetags.ipfin_format import number
 from facilities.models import Facility
 from programs.models import MarketTarget, MarketVolume, Program, Stage
 from recoveries.models import Claim, Disposal
@@ -147,7 +148,7 @@ def _market(scope, programs, currency, period_end, used):
                     [
                         str(target.due),
                         _s(result["projected"]),
-                        f"projected at {_s(result['pace_per_year'])} a year (the pace of the latest year)",
+                        f"projected at {number(result['pace_per_year'])} a year (the pace of the latest year)",
                     ],
                     [str(target.due), _s(result["target"]), "target"],
                 ],
@@ -179,8 +180,8 @@ def _market(scope, programs, currency, period_end, used):
                     "subject": target.name,
                     "code": "market_target",
                     "severity": "high",
-                    "message": f"at the pace of the latest year {_s(result['projected'])} by {target.due}, "
-                    f"{result['share_of_target']:.0%} of the {_s(result['target'])} targeted",
+                    "message": f"at the pace of the latest year {number(result['projected'])} by {target.due}, "
+                    f"{result['share_of_target']:.0%} of the {number(result['target'])} targeted",
                 }
             )
     return tables, charts, flags
@@ -492,6 +493,7 @@ def build_dashboard(scope, period_start, period_end):
                 "key": "funnel",
                 "title": "Pipeline",
                 "columns": ["Stage", "Cases", "Conversion from the stage before"],
+                "formats": ["", "", "percent"],
                 "rows": funnel_rows,
             },
             {
@@ -536,6 +538,7 @@ def build_dashboard(scope, period_start, period_end):
                     "Share within",
                     "Cases",
                 ],
+                "formats": ["", "", "", "", "percent", ""],
                 "rows": [
                     [
                         stage,
@@ -590,6 +593,7 @@ def build_dashboard(scope, period_start, period_end):
                 "key": "quality",
                 "title": "Default and recovery",
                 "columns": ["Group", "Facilities", "Defaulted", "Default rate", "Recovery rate"],
+                "formats": ["", "", "", "percent", "percent"],
                 "rows": [
                     [k, v[0], v[1], _r(Decimal(v[1]) / v[0]), _r(v[3] / v[2]) if v[2] else None]
                     for k, v in sorted(quality.items())

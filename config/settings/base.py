@@ -162,6 +162,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Emails carry the product's name, not the host they were sent from ("[127.0.0.1:8101] ...").
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[IPFin] "
 ACCOUNT_RATE_LIMITS = {"login_failed": None}  # django-axes does the lock-out
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IPFin"

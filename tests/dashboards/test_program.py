@@ -392,7 +392,11 @@ def test_the_dashboard_draws_the_market_against_the_national_target(two_programs
     _title, data = build_dashboard("country:KR", START, END)
     market = next(t for t in data["tables"] if t["key"].startswith("market_"))
     assert market["rows"][-2:] == [
-        ["2026-12-31", "15860000000000", "projected at 2300000000000 a year (the pace of the latest year)"],
+        [
+            "2026-12-31",
+            "15860000000000",
+            "projected at 2,300,000,000,000 a year (the pace of the latest year)",
+        ],
         ["2026-12-31", "20000000000000", "target"],
     ]
     chart = next(
