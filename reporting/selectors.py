@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from core.errors import NotFound
 
+from . import registry
 from .models import Report, ReportRun
 
 READERS = (Role.OFFICIAL, Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER)
@@ -14,13 +15,9 @@ FUND_KIND, DASHBOARD_KIND = "fund_utilisation", "program_dashboard"
 
 
 def _fund_scopes(user):
-    """The fund scopes the user may read: every one for an official, else the mother funds the user sees."""
-    from funds.selectors import (
-        fund_visible_to,
-    )  # the funds app owns who sees a fund (imported late: it sits above)
-
-    mothers = fund_visible_to(user=user).filter(parent__isnull=True).values_list("pk", flat=True)
-    return [f"fund:{pk}" for pk in mothers]
+    """The fund scopes the user may read, as the fund report kind offers them: the funds app, which owns who sees a
+    fund, answers through the report registry (it sits above reporting)."""
+    return [scope for scope, _label in registry.get(FUND_KIND).scope_choices(user)]
 
 
 def _scope_condition(user):
