@@ -195,7 +195,7 @@ class EligibilityRule(models.Model):
 class GrowthGroup(models.TextChoices):
     """The company's growth as guarantee agencies tier it, from its last two years of revenue."""
 
-    HIGH = "high", _("High growth (revenue +20% or more)")
+    HIGH = "high", _("High growth (revenue at least +20%)")
     GROWING = "growing", _("Growing (revenue up to +20%)")
     DECLINING = "declining", _("Declining revenue")
     UNKNOWN = "unknown", _("Growth not known (under two years of revenue)")
