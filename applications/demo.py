@@ -155,7 +155,8 @@ def _assets(company, user, spec):
                     "title": title,
                     "filing_date": date(year, 3, 1),
                     "grant_date": date(year + 1, 9, 1),
-                    "expiry_date": date(year + 20, 3, 1),
+                    # a trademark is renewed 10 years at a time, so its registry shows at most 10 years ahead
+                    "expiry_date": date(year + (10 if ip_type == "trademark" else 20), 3, 1),
                     "status": "registered",
                     "owner_name": company.legal_name,
                 },
