@@ -19,7 +19,7 @@ from core.errors import InvalidInput
 from facilities.selectors import facility_get_for, facility_visible_to
 
 from . import services
-from .models import Claim, Disposal
+from .models import Claim, Disposal, MoneyMove
 
 
 def claims_visible_to(*, user):
@@ -56,6 +56,27 @@ class ClaimFileSerializer(serializers.Serializer):
         child=serializers.BooleanField(),
         help_text="Every item of GET /api/v1/claims/checklist/ set to true",
     )
+
+
+class MoneyMoveSerializer(serializers.ModelSerializer):
+    """A payment asked by one person that a different approver of the program's agency must confirm."""
+
+    status = serializers.CharField(help_text="pending, confirmed or refused")
+    kind = serializers.CharField()
+
+    class Meta:
+        model = MoneyMove
+        fields = [
+            "id",
+            "facility",
+            "kind",
+            "claim",
+            "disposal",
+            "status",
+            "summary",
+            "requested_by",
+            "requested_at",
+        ]
 
 
 class ChecklistSerializer(serializers.Serializer):
@@ -100,12 +121,12 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=ClaimSerializer)
+    @extend_schema(request=None, responses={202: MoneyMoveSerializer})
     @action(detail=True, methods=["post"], permission_classes=[role_permission(*AGENCY_ROLES)])
     def pay(self, request, pk=None):
-        """The program's agency pays the claim, exactly once (a second payment is a 409)."""
-        claim = services.claim_pay(claim=self.get_object(), actor=request.user)
-        return Response(ClaimSerializer(claim).data)
+        """The program's agency asks to pay the claim in full; paid once a different approver confirms (202)."""
+        move = services.claim_payment_request(claim=self.get_object(), actor=request.user)
+        return Response(MoneyMoveSerializer(move).data, status=status.HTTP_202_ACCEPTED)
 
 
 def disposals_visible_to(*, user):
@@ -179,10 +200,11 @@ class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "agency": user.is_authenticated and user.has_role(*AGENCY_ROLES),
         }
 
-    @extend_schema(request=AwardSerializer, responses=BidSerializer)
+    @extend_schema(request=AwardSerializer, responses={202: MoneyMoveSerializer})
     @action(detail=True, methods=["post"], permission_classes=[role_permission(*AGENCY_ROLES)])
     def award(self, request, pk=None):
-        """The program's agency awards the disposal to a bid (the highest by default)."""
+        """The program's agency asks to award the disposal to a bid (the highest by default) once the bid window has
+        closed; awarded when a different approver confirms (202)."""
         disposal = self.get_object()
         payload = AwardSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -191,5 +213,5 @@ class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             bid = disposal.bids.filter(pk=payload.validated_data["bid"]).first()
             if bid is None:
                 raise InvalidInput(_("No such bid on this disposal."), details={"bid": [_("not a bid here")]})
-        awarded = services.disposal_award(disposal=disposal, actor=request.user, bid=bid)
-        return Response(BidSerializer(awarded).data)
+        move = services.disposal_award_request(disposal=disposal, actor=request.user, bid=bid)
+        return Response(MoneyMoveSerializer(move).data, status=status.HTTP_202_ACCEPTED)

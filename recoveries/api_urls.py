@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from core.routing import Router
 
 from .api import ClaimViewSet, DisposalViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("disposals", DisposalViewSet, basename="disposal")
 urlpatterns = router.urls
