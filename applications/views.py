@@ -117,11 +117,15 @@ def colleagues(request):
         elif colleague.roles - {Role.APPLICANT}:
             form.add_error("email", _("This person works for another kind of organisation."))
         else:
-            services.company_add_member(company=company, actor=request.user, user=colleague)
-            messages.success(
-                request, _("%(email)s can now act for the company.") % {"email": colleague.email}
-            )
-            return redirect("applications:colleagues")
+            try:
+                services.company_add_member(company=company, actor=request.user, user=colleague)
+            except DomainError as exc:
+                form_error_from(form, exc)
+            else:
+                messages.success(
+                    request, _("%(email)s can now act for the company.") % {"email": colleague.email}
+                )
+                return redirect("applications:colleagues")
     members = company.organization.memberships.select_related("user").order_by("user__email")
     return render(
         request, "applications/colleagues.html", {"form": form, "members": members, "company": company}
