@@ -7,6 +7,7 @@ services (submit, withdraw) and the staff's (casework) all use it.
 import base64
 import hashlib
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,6 +20,7 @@ from accounts.notifications import notify
 from accounts.roles import OrganizationKind, Role
 from audit.services import audit_record
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
+from core.money import minor_unit, round_money
 from core.uploads import CONTENT_TYPES, JPEG, PDF, PNG, XLSX, check_upload  # noqa: F401
 from programs import eligibility
 from programs.models import ReferenceCounter
@@ -417,6 +419,13 @@ def application_update_draft(
                 },
                 code="amount_out_of_range",
                 details={"requested_amount": [_("out of the program's range")]},
+            )
+        if Decimal(requested_amount) != round_money(requested_amount, program.currency):
+            raise InvalidInput(
+                _("Enter the amount in whole %(unit)s of %(cur)s.")
+                % {"unit": minor_unit(program.currency), "cur": program.currency},
+                code="invalid_amount",
+                details={"requested_amount": [_("finer than the currency's smallest unit")]},
             )
         locked.requested_amount = requested_amount
         fields.append("requested_amount")

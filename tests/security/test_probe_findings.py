@@ -160,3 +160,36 @@ def test_adding_a_colleague_is_an_invitation_nothing_changes_until_the_invitee_a
     client.force_login(applicant)
     client.post("/applications/company/colleagues/", {"email": newcomer.email})
     assert not company.organization.memberships.filter(user=newcomer).exists()
+
+
+# --- money in the currency's minor unit ----------------------------------------------------------------------
+
+
+def test_an_application_amount_finer_than_the_currencys_minor_unit_is_refused(client, applicant, program):
+    """A KRW program took 150,000,000.50 won (KRW has no minor unit) as the requested amount."""
+    from applications.models import Application
+    from tests.factories import ProgramFactory, company_for_user
+
+    company_for_user(applicant)
+    client = api(client, applicant)
+    half_won = client.post(
+        "/api/v1/applications/",
+        {"program": program.code, "requested_amount": "150000000.50"},
+        content_type="application/json",
+    )
+    assert half_won.status_code == 400, half_won.content
+    assert half_won.json()["code"] == "invalid_amount"
+    assert not Application.objects.filter(requested_amount=Decimal("150000000.50")).exists()
+    whole = client.post(
+        "/api/v1/applications/",
+        {"program": program.code, "requested_amount": "150000000"},
+        content_type="application/json",
+    )
+    assert whole.status_code == 201 and whole.json()["requested_amount"] == "150000000.00"
+    pounds = ProgramFactory(agency=program.agency, code="HGIP", currency="GBP")
+    pence = client.post(
+        "/api/v1/applications/",
+        {"program": pounds.code, "requested_amount": "1500000.25"},
+        content_type="application/json",
+    )
+    assert pence.status_code == 201, pence.content
