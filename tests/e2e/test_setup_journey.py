@@ -1,6 +1,7 @@
 """From a database holding one platform operator and nothing else, through the screens only: organisations, a GBP
 loan program, a dated exchange rate, a KRW fund of funds and a USD sub-fund with a minimum-overseas-revenue rule,
-an agency administrator who then uses the fund set-up page."""
+an agency administrator who then uses the fund set-up page and invites the sub-fund's manager, who records a
+capital call."""
 
 import re
 from decimal import Decimal
@@ -8,12 +9,13 @@ from decimal import Decimal
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core import mail
 
 from accounts.models import Membership, User
 from funds.models import Fund
 from programs.models import Program
 from reporting.models import ExchangeRate
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, sign_out
 from tests.factories import TEST_TOTP_SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -137,3 +139,33 @@ def test_an_operator_sets_up_a_program_and_a_fund_of_funds_with_a_usd_sub_fund_f
     )
     assert sub.parent_commitment == Decimal("27800000000")  # 20 M USD at 1,390 KRW
     assert sub.parent.room_left == Decimal("72200000000")
+
+    # the administrator invites the sub-fund's manager, who chooses a password and records a capital call
+    page.goto("/accounts/members/")
+    page.get_by_label("Email address").fill("manager@global.example")
+    page.get_by_label("Organisation").select_option(label="Global Partners (Fund manager)")
+    page.get_by_label("Role").select_option("fund_manager")
+    page.get_by_role("button", name="Invite").click()
+    assert "manager@global.example is invited" in page.content()
+    link = re.search(r"http://\S+/accounts/password/reset/key/\S+/", mail.outbox[-1].body).group(0)
+    sign_out(page)
+    page.goto(link)
+    page.locator("#id_password1").fill("a-long-manager-passphrase")
+    page.locator("#id_password2").fill("a-long-manager-passphrase")
+    page.get_by_role("button", name=re.compile("Change Password", re.I)).click()
+    sign_in(page, "manager@global.example", password="a-long-manager-passphrase")
+    page.goto(f"/funds/{sub.pk}/")
+    entry = page.locator(
+        "form", has=page.locator("input[name=entry]")
+    )  # (the deal form repeats the field ids)
+    entry.locator("[name=kind]").select_option("call")
+    entry.locator("[name=date]").fill("2025-05-02")
+    entry.locator("[name=amount]").fill("1500000")
+    entry.get_by_role("button", name="Record").click()
+    assert "Recorded." in page.content()
+    call = sub.cash_flows.get()
+    assert (call.kind, call.amount, call.submitted_by.email) == (
+        "call",
+        Decimal("1500000"),
+        "manager@global.example",
+    )
