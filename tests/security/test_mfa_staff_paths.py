@@ -88,6 +88,16 @@ def test_a_password_only_staff_session_reaches_no_page_no_admin_and_no_api(clien
         assert "_auth_user_id" not in client.session  # signed out: it must sign in again, with the code
 
 
+def test_a_password_only_staff_session_cannot_use_the_mfa_pages_to_remove_the_authenticator(client):
+    officer = make_user(Role.CASE_OFFICER)
+    for path in [reverse("mfa_index"), reverse("mfa_deactivate_totp"), reverse("account_reauthenticate")]:
+        password_only_session(client, officer)
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+        assert "_auth_user_id" not in client.session
+    assert Authenticator.objects.filter(user=officer, type=Authenticator.Type.TOTP).exists()
+
+
 def test_the_admin_refuses_a_session_without_the_second_factor_even_past_the_middleware(rf):
     from django.contrib.admin import site
     from django.contrib.sessions.backends.db import SessionStore
