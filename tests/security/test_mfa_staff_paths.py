@@ -254,3 +254,18 @@ def test_a_lock_from_one_address_leaves_the_real_user_elsewhere_free(client, set
         reverse("mfa_authenticate"), {"code": current_code(TEST_TOTP_SECRET)}, REMOTE_ADDR="198.51.100.3"
     )
     assert ok.status_code == 302 and client.session["_auth_user_id"] == str(officer.pk)
+
+
+def test_the_code_step_of_a_reauthentication_is_limited_and_recorded_too(client, settings):
+    officer = make_user(Role.CASE_OFFICER)
+    client.force_login(officer)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("mfa_reauthenticate"), {"code": "000000"}, REMOTE_ADDR="203.0.113.20")
+    locked = client.post(
+        reverse("mfa_reauthenticate"), {"code": current_code(TEST_TOTP_SECRET)}, REMOTE_ADDR="203.0.113.20"
+    )
+    assert locked.status_code == 429
+    events = AuditEvent.objects.filter(action="mfa.failed", target_id=str(officer.pk))
+    assert (
+        events.count() == settings.AXES_FAILURE_LIMIT and events.first().details["step"] == "reauthenticate"
+    )
