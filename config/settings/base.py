@@ -290,7 +290,7 @@ REST_FRAMEWORK = {
     ],
     # Per signed-in user and per anonymous client address, counted in the cache (Redis in production). The client
     # address is REMOTE_ADDR unless API_NUM_PROXIES trusted proxies add X-Forwarded-For.
-    "DEFAULT_THROTTLE_CLASSES": ["core.api.UserRateThrottle", "core.api.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.UserRateThrottle", "core.throttles.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_THROTTLE_USER", default="1200/min"),
         "anon": env("API_THROTTLE_ANON", default="60/min"),
