@@ -252,8 +252,22 @@ def move_confirm(request, pk, move_pk):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("facilities:move", pk=pk, move_pk=move_pk)
-    messages.success(request, _("Confirmed and carried out."))
+    messages.success(request, _confirmed_message(facility, move))
     return redirect("facilities:detail", pk=pk)
+
+
+def _confirmed_message(facility, move):
+    """What the confirmed move did, to whom, for how much: the lines of its confirmation page."""
+    currency = move.summary.get("currency", facility.currency)
+    lines = "; ".join(
+        f"{PART_LABELS[line['part']]} {line['recipient']}: {money(line['amount'], currency)}"
+        for line in move.summary.get("lines", [])
+    )
+    return _("%(kind)s of %(ref)s carried out: %(lines)s.") % {
+        "kind": move.get_kind_display(),
+        "ref": facility.application.reference,
+        "lines": lines,
+    }
 
 
 @role_required(Role.APPROVER)

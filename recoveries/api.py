@@ -19,12 +19,34 @@ from core.errors import InvalidInput
 from facilities.selectors import facility_get_for, facility_visible_to
 
 from . import services
-from .models import Claim, Disposal
+from .models import Claim, Disposal, MoneyMove
 
 
 def claims_visible_to(*, user):
     """Claims on the facilities the user may read (the bank its own, the agency its programs', officials all)."""
     return Claim.objects.filter(facility__in=facility_visible_to(user=user)).select_related("facility")
+
+
+class ClaimPayRequestSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Empty: in full",
+    )
+    reason_code = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="For a part payment"
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class MoneyMoveSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MoneyMove
+        fields = ["id", "facility", "kind", "status", "summary", "requested_by", "requested_at", "decided_at"]
+        read_only_fields = fields
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -100,12 +122,39 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=ClaimSerializer)
+    @extend_schema(request=ClaimPayRequestSerializer, responses={202: MoneyMoveSerializer})
     @action(detail=True, methods=["post"], permission_classes=[role_permission(*AGENCY_ROLES)])
     def pay(self, request, pk=None):
-        """The program's agency pays the claim, exactly once (a second payment is a 409)."""
-        claim = services.claim_pay(claim=self.get_object(), actor=request.user)
-        return Response(ClaimSerializer(claim).data)
+        """The program's agency asks to pay the claim, in full or in part (an amount and a reason code): money leaves
+        only when a different approver confirms the request (``money-moves/{id}/confirm/``). 202 with the request."""
+        payload = ClaimPayRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        move = services.claim_payment_request(
+            claim=self.get_object(), actor=request.user, **payload.validated_data
+        )
+        return Response(MoneyMoveSerializer(move).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MoneyMoveViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Requests that money leave (claim payment, award, close, write-off), each confirmed by a second person with
+    the approver role of the program's agency: the four-eyes rule of the web's confirmation pages."""
+
+    serializer_class = MoneyMoveSerializer
+    permission_classes = [role_permission(*AGENCY_ROLES)]
+
+    def get_queryset(self):
+        agencies = self.request.user.organizations_for(*AGENCY_ROLES)
+        return MoneyMove.objects.filter(facility__application__program__agency__in=agencies)
+
+    @extend_schema(request=None, responses=MoneyMoveSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
+    def confirm(self, request, pk=None):
+        """A different approver confirms exactly the amounts shown; the money moves now (409 if the figures changed,
+        403 for the person who asked)."""
+        move = self.get_object()
+        services.money_move_confirm(move=move, actor=request.user)
+        move.refresh_from_db()
+        return Response(MoneyMoveSerializer(move).data)
 
 
 def disposals_visible_to(*, user):
@@ -179,10 +228,11 @@ class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "agency": user.is_authenticated and user.has_role(*AGENCY_ROLES),
         }
 
-    @extend_schema(request=AwardSerializer, responses=BidSerializer)
+    @extend_schema(request=AwardSerializer, responses={202: MoneyMoveSerializer})
     @action(detail=True, methods=["post"], permission_classes=[role_permission(*AGENCY_ROLES)])
     def award(self, request, pk=None):
-        """The program's agency awards the disposal to a bid (the highest by default)."""
+        """The program's agency asks to award the disposal to a bid (the highest by default) once the bid window has
+        closed (409 before); a different approver confirms it (``money-moves/{id}/confirm/``). 202 with the request."""
         disposal = self.get_object()
         payload = AwardSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -191,5 +241,5 @@ class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             bid = disposal.bids.filter(pk=payload.validated_data["bid"]).first()
             if bid is None:
                 raise InvalidInput(_("No such bid on this disposal."), details={"bid": [_("not a bid here")]})
-        awarded = services.disposal_award(disposal=disposal, actor=request.user, bid=bid)
-        return Response(BidSerializer(awarded).data)
+        move = services.disposal_award_request(disposal=disposal, actor=request.user, bid=bid)
+        return Response(MoneyMoveSerializer(move).data, status=status.HTTP_202_ACCEPTED)

@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from core.routing import Router
 
 from .api import DeliveryViewSet, EndpointViewSet, EventFeedViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("webhooks/endpoints", EndpointViewSet, basename="webhook-endpoint")
 router.register("webhooks/deliveries", DeliveryViewSet, basename="webhook-delivery")
 router.register("events", EventFeedViewSet, basename="event")

@@ -33,7 +33,7 @@ def test_a_disbursement_names_the_facility_the_amount_and_the_parties(client, gu
     ]
 
 
-def test_a_claim_payment_says_how_much_went_to_which_bank(client, guaranteed, banker, officer):
+def test_a_claim_payment_says_how_much_went_to_which_bank(client, guaranteed, banker, officer, approver):
     services.facility_disburse(
         facility=guaranteed,
         actor=banker,
@@ -41,15 +41,17 @@ def test_a_claim_payment_says_how_much_went_to_which_bank(client, guaranteed, ba
         disbursed_on=date(2026, 1, 1),
         idempotency_key="k",
     )
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
-    client.force_login(officer)
-    response = client.post(reverse("facilities:action", args=[guaranteed.pk, "pay_claim"]))
+    move = recovery.claim_payment_request(claim=claim, actor=officer)
+    client.force_login(approver)
+    response = client.post(reverse("facilities:move_confirm", args=[guaranteed.pk, move.pk]))
     claim.refresh_from_db()
     (level, text), *_ = _messages(response)
-    assert level == "success"
-    assert text.startswith(
-        f"Claim {guaranteed.application.reference} paid: {claim.amount_paid:,.0f} KRW to Bank A"
+    assert level == "success" and claim.status == "paid"
+    assert text == (
+        f"Claim payment of {guaranteed.application.reference} carried out: "
+        f"Claim payment to the bank Bank A: {claim.amount_paid:,.0f} KRW."
     )
 
 

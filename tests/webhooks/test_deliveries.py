@@ -249,7 +249,7 @@ def test_an_event_whose_signal_was_lost_is_derived_by_the_sweep_and_delivered(gu
     subscribe(banker, receiver)
     disburse(guaranteed, banker)  # no on-commit callbacks run here: as if the process died after its commit
     facility_services.facility_default(
-        facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1)
+        facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1)
     )
     assert Event.objects.count() == 0
     assert services.events_catch_up() == 0  # the last minute is left to the signal
