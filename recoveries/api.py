@@ -7,7 +7,7 @@ visible to whoever may read its facility), and a claim nobody may read answers 4
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -192,7 +192,8 @@ class DisposalSerializer(serializers.ModelSerializer):
             "bids",
         ]
 
-    def get_bids(self, disposal) -> list[BidSerializer]:
+    @extend_schema_field(BidSerializer(many=True))
+    def get_bids(self, disposal):
         if not self.context.get("agency"):
             return []
         return BidSerializer(disposal.bids.all(), many=True).data

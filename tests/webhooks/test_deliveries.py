@@ -199,7 +199,7 @@ def test_in_production_an_endpoint_must_be_https_on_a_public_address(banker, set
     assert endpoint.organization == banker.organization
 
 
-def test_a_redirect_is_not_followed(guaranteed, banker, django_capture_on_commit_callbacks):
+def test_a_redirect_is_not_followed(guaranteed, banker, django_capture_on_commit_callbacks, monkeypatch):
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from threading import Thread
 
@@ -221,11 +221,8 @@ def test_a_redirect_is_not_followed(guaranteed, banker, django_capture_on_commit
         services.endpoint_create(
             actor=banker, url=f"http://127.0.0.1:{server.server_port}/in", event_types=["facility.defaulted"]
         )
-        services.MAX_ATTEMPTS, saved = 1, services.MAX_ATTEMPTS
-        try:
-            default(guaranteed, banker, django_capture_on_commit_callbacks)
-        finally:
-            services.MAX_ATTEMPTS = saved
+        monkeypatch.setattr(services, "MAX_ATTEMPTS", 1)
+        default(guaranteed, banker, django_capture_on_commit_callbacks)
     finally:
         server.shutdown()
         server.server_close()
