@@ -85,7 +85,8 @@ def test_the_api_refuses_a_scope_the_user_may_not_read(api_client, agency):
         },
         format="json",
     )
-    assert response.status_code == 400 and not ReportRun.objects.exists()
+    # another agency's fund is answered as a scope that does not exist (no leak); nothing is recorded
+    assert response.status_code == 404 and not ReportRun.objects.exists()
 
 
 def test_runs_on_another_agencys_fund_are_not_listed_nor_shown(client, agency, official):
@@ -185,7 +186,7 @@ def test_csv_names_the_rates_and_neutralises_formula_like_text():
 
 
 def test_the_facility_portfolio_export_neutralises_formula_like_text():
-    from facilities.portfolio import Snapshot
+    from dashboards.portfolio import Snapshot
 
     snapshot = Snapshot(
         "Portfolio",

@@ -57,6 +57,7 @@ OBJECT_URLS = {
     "webhooks:detail": ("endpoint", {}, "get"),
     "webhooks:rotate_secret": ("endpoint", {}, "post"),
     "webhooks:replay": ("delivery", {}, "post"),
+    "applications:document_remove": ("document", {}, "post"),
 }
 SHARED = {
     "programs:detail": "published programs are public",
@@ -64,6 +65,7 @@ SHARED = {
     "reporting:download": "as reporting:detail",
     "dashboards:portfolio_export": "the parameter is a file format; the data is scoped to the user (tests/facilities)",
     "api-report-run": "read by every official (API test below)",
+    "reporting:run": "a run follows the visibility of its scope (tests/reporting/test_report_scopes.py)",
     "api-document-download": "checked with the API paths below",
 }
 API_PREFIXES = {  # path prefix -> object key
@@ -78,6 +80,7 @@ API_PREFIXES = {  # path prefix -> object key
     "/api/v1/disposals/{id}/": "disposal",
     "/api/v1/webhooks/endpoints/{id}/": "endpoint",
     "/api/v1/webhooks/deliveries/{id}/": "delivery",
+    "/api/v1/money-moves/{id}/": "move",
 }
 API_SHARED = {
     "/api/v1/programs/{code}/": "public",
