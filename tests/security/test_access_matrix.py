@@ -16,6 +16,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 
 from accounts.roles import OrganizationKind, Role
+from applications.invitations import company_invite
 from applications.services import document_upload
 from casework import services as casework
 from facilities import services as facility_services
@@ -46,6 +47,9 @@ OBJECT_URLS = {
     "facilities:create": ("case", {}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
+    "applications:invitation_cancel": ("invitation", {}, "post"),
+    "applications:invitation_accept": ("invitation", {}, "post"),
+    "applications:invitation_decline": ("invitation", {}, "post"),
     "recoveries:bid": ("disposal", {}, "post"),
     "recoveries:buyer_verify": ("buyer", {}, "post"),
     "recoveries:buyer_revoke": ("buyer", {}, "post"),
@@ -182,6 +186,9 @@ def world(program, officer, approver):
         "entry": entry,
         "disposal": disposal,
         "buyer": buyer,
+        "invitation": company_invite(
+            company=case.company, actor=case.created_by, email="invitee@elsewhere.example"
+        ),
     }
 
 
