@@ -232,21 +232,6 @@ def company_update(*, company, actor, data, revenues=None, currency="KRW"):
 
 
 @transaction.atomic
-def company_add_member(*, company, actor, user):
-    """Let another registered user act for the company."""
-    membership, created = Membership.objects.get_or_create(
-        user=user, organization=company.organization, role=Role.APPLICANT
-    )
-    if created:
-        audit_record(actor=actor, action="company.member_added", target=company, details={"user": user.email})
-        notify(
-            users=[user],
-            subject=_("You can now act for %(company)s") % {"company": company.legal_name},
-            link="/applications/",
-        )
-    return membership
-
-
 # --- IP assets -------------------------------------------------------------------
 
 

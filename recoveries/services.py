@@ -381,7 +381,8 @@ def _buyer_event(buyer, actor, action, **kwargs):
 def buyer_register(*, agency, organization, actor, note=""):
     """Agency staff put an organisation on the agency's buyer registry, awaiting verification; writes
     ``recovery.buyer_registered``. Raises PermissionRefused, InvalidInput (a kind that may not buy) or Conflict."""
-    if agency not in actor.organizations_for(*AGENCY_ROLES):
+    # an administrator of an oversight body holds an agency role's name in an organisation that is no agency
+    if agency.kind != OrganizationKind.AGENCY or agency not in actor.organizations_for(*AGENCY_ROLES):
         raise PermissionRefused(_("Only the agency's staff register its buyers."))
     if organization.kind not in BUYER_KINDS or not organization.is_active:
         raise InvalidInput(
@@ -410,7 +411,9 @@ def buyer_register(*, agency, organization, actor, note=""):
 def buyer_verify(*, buyer, actor):
     """An approver or administrator of the agency, not the person who registered it, verifies a buyer (it may
     then bid); writes ``recovery.buyer_verified``. Raises PermissionRefused or Conflict."""
-    if buyer.agency not in actor.organizations_for(*BUYER_VERIFIERS):
+    if buyer.agency.kind != OrganizationKind.AGENCY or buyer.agency not in actor.organizations_for(
+        *BUYER_VERIFIERS
+    ):
         raise PermissionRefused(_("An approver of the agency verifies its buyers."))
     if buyer.registered_by_id == actor.pk:
         raise PermissionRefused(_("Another person than the one who registered the buyer verifies it."))

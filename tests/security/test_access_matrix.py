@@ -15,6 +15,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.roles import OrganizationKind, Role
+from applications.invitations import company_invite
 from applications.services import document_upload
 from casework import services as casework
 from facilities import services as facility_services
@@ -48,6 +49,9 @@ OBJECT_URLS = {
     "facilities:move_refuse": ("written_off", {"move_pk": "move"}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
+    "applications:invitation_cancel": ("invitation", {}, "post"),
+    "applications:invitation_accept": ("invitation", {}, "post"),
+    "applications:invitation_decline": ("invitation", {}, "post"),
     "recoveries:bid": ("disposal", {}, "post"),
     "recoveries:buyer_verify": ("buyer", {}, "post"),
     "recoveries:buyer_revoke": ("buyer", {}, "post"),
@@ -221,6 +225,9 @@ def world(program, officer, approver):
         **_webhooks_and_claim(facility, make_user(Role.LENDER_OFFICER, bank)),
         "disposal": disposal,
         "buyer": buyer,
+        "invitation": company_invite(
+            company=case.company, actor=case.created_by, email="invitee@elsewhere.example"
+        ),
     }
 
 
