@@ -123,7 +123,7 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(methods=["get"], request=None, responses=RepaymentSerializer(many=True))
     @extend_schema(methods=["post"], request=RepaymentSerializer, responses={201: RepaymentSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # the whole list, as documented
     def repayments(self, request, pk=None):
         facility = self.get_object()
         if request.method == "GET":
