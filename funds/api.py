@@ -14,8 +14,8 @@ BIG = 10**17
 
 
 class FundSerializer(serializers.ModelSerializer):
-    manager = serializers.CharField(source="manager.name", default=None)
-    parent = serializers.CharField(source="parent.name", default=None)
+    manager = serializers.CharField(source="manager.name", default=None, allow_null=True)
+    parent = serializers.CharField(source="parent.name", default=None, allow_null=True)
 
     class Meta:
         model = Fund
