@@ -411,7 +411,14 @@ class ApplicationViewSet(
         request={"multipart/form-data": DocumentSerializer},
         responses={201: DocumentSerializer},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    # the whole list, unfiltered, as documented (the viewset's pagination and filters are for the case list)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def documents(self, request, pk=None):
         application = self.get_object()
         if request.method == "GET":
