@@ -20,6 +20,19 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        """``page_size`` from 1 to ``max_page_size``; anything but a whole number is a 400 (DRF ignored it)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            raise drf_exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return min(size, self.max_page_size) if size > 0 else self.page_size
+
 
 def _error(status, code, message, details=None):
     return Response({"code": code, "message": str(message), "details": details or {}}, status=status)

@@ -227,7 +227,8 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(methods=["get"], request=None, responses=RepaymentSerializer(many=True))
     @extend_schema(methods=["post"], request=RepaymentSerializer, responses={201: RepaymentSerializer})
-    @action(detail=True, methods=["get", "post"])
+    # the whole list, unfiltered, as documented (the viewset's pagination and filters are for the facility list)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def repayments(self, request, pk=None):
         facility = self.get_object()
         if request.method == "GET":
