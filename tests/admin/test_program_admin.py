@@ -47,6 +47,8 @@ def _valid_terms(agency, **changes):
         "annual_volume_target": "0",
         "eligibility_rules-TOTAL_FORMS": "0",
         "eligibility_rules-INITIAL_FORMS": "0",
+        "guarantee_tiers-TOTAL_FORMS": "0",
+        "guarantee_tiers-INITIAL_FORMS": "0",
     }
     return {**terms, **changes}
 
