@@ -7,10 +7,10 @@ PORT ?= 8000
 
 .PHONY: run test test-fast lint migrate seed bench lock e2e clean messages messages-check vendor
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+# Development and CI install the dev lock (production's packages plus the test and lint tools), hash-checked.
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 venv: $(VENV)/.installed
@@ -48,19 +48,25 @@ messages-check: venv
 	@stats=$$(msgfmt --statistics -o /dev/null locale/ko/LC_MESSAGES/django.po 2>&1); echo "Korean catalogue: $$stats"; \
 	  case "$$stats" in *fuzzy*|*untranslated*) echo "translate these (make messages, then edit locale/ko/LC_MESSAGES/django.po)"; exit 1;; esac
 
-## make lock: re-pin requirements.lock from pyproject.toml's ranges.
+## make lock: re-pin requirements.lock (production) and requirements-dev.lock (+ dev tools) with hashes from
+## pyproject.toml's ranges. Pins already in the files are kept; delete a line to let that package move.
+PIP_COMPILE = /tmp/ipfin-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 lock:
 	rm -rf /tmp/ipfin-lock && $(PYTHON) -m venv /tmp/ipfin-lock
-	/tmp/ipfin-lock/bin/pip install --quiet ".[dev]"
-	/tmp/ipfin-lock/bin/pip freeze --exclude-editable | grep -v '^ipfin' > requirements.lock
+	/tmp/ipfin-lock/bin/pip install --quiet "pip-tools>=7.4"
+	$(PIP_COMPILE) --output-file=requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra=dev --constraint=requirements.lock --output-file=requirements-dev.lock pyproject.toml
 
-## make vendor: refresh Bootstrap in static/vendor from the npm registry (package.json pins it).
+## make vendor: refresh Bootstrap in static/vendor and axe-core in tests/e2e/vendor from the npm registry
+## (package.json pins them; axe-core is only for the browser tests' accessibility check, never served).
 vendor:
 	npm ci --ignore-scripts
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
 	# no source maps are shipped: drop the references so that collectstatic's manifest finds every file
 	sed -i 's#//\# sourceMappingURL=.*##' static/vendor/bootstrap/bootstrap.bundle.min.js
 	sed -i 's#/\*\# sourceMappingURL=.* \*/##' static/vendor/bootstrap/bootstrap.min.css
+	mkdir -p tests/e2e/vendor/axe-core
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE tests/e2e/vendor/axe-core/
 
 clean:
 	rm -rf var/broker var/test-documents .pytest_cache

@@ -1,12 +1,41 @@
-"""Staff must have a second factor before they can do anything else."""
+"""Staff must show a second factor before they can do anything else.
 
-from allauth.mfa.models import Authenticator
+A staff user (a staff role, or ``is_staff``/``is_superuser``) passes only with a session that passed MFA
+(``accounts.mfa.session_passed_mfa``). Otherwise:
+- with an authenticator app (the session was signed in with a password alone, e.g. through an old admin login):
+  the session is ended, on any page but static files, and the user sent to sign in again, through the TOTP step;
+- without one: sent to set one up (the API answers ``403 mfa_required``). Only allauth's pages (sign-in, MFA set-up,
+  password) stay open to it; the app's own pages under /accounts/ (API tokens, notifications) do not.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext as _
+
+from .mfa import has_totp, session_passed_mfa
 
 ALLOWED_PREFIXES = ("/accounts/", "/static/", "/health/", "/i18n/")
-SESSION_KEY = "ipfin_totp_user"
+ALWAYS_OPEN = ("/static/", "/health/", "/i18n/")
+
+
+def _exempt(path):
+    """allauth's own pages (sign-in, sign-out, MFA set-up, password) and static files; never the app's pages."""
+    if not path.startswith(ALLOWED_PREFIXES):
+        return False
+    if not path.startswith("/accounts/"):
+        return True
+    try:
+        return resolve(path).namespace != "accounts"
+    except Resolver404:
+        return True
+
+
+def _mfa_required(message):
+    return JsonResponse({"code": "mfa_required", "message": message, "details": {}}, status=403)
 
 
 class StaffMfaRequiredMiddleware:
@@ -15,37 +44,29 @@ class StaffMfaRequiredMiddleware:
 
     def __call__(self, request):
         user = request.user
+        path = request.path_info
         if (
             user.is_authenticated
             and user.needs_mfa
-            and not request.path.startswith(ALLOWED_PREFIXES)
-            and not self.has_totp(request, user)
+            and not path.startswith(ALWAYS_OPEN)
+            and not session_passed_mfa(request, user)
         ):
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "code": "mfa_required",
-                        "message": "Set up two-factor authentication first.",
-                        "details": {},
-                    },
-                    status=403,
-                )
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+            # allauth's pages stay open only to set up a first authenticator; a session that skipped an existing
+            # one's code step may not use them either (e.g. to remove it after a password re-authentication).
+            user_has_totp = has_totp(user)
+            if user_has_totp or not _exempt(path):
+                return self.refuse(request, user, user_has_totp)
         return self.get_response(request)
 
     @staticmethod
-    def has_totp(request, user):
-        """Whether the user has an authenticator app; once it is found, the session remembers it (a query fewer on
-        every staff request). A session that began without one asks again on each request until one is set up."""
-        if request.session.get(SESSION_KEY) == user.pk:
-            return True
-        if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-            request.session[SESSION_KEY] = user.pk
-            return True
-        return False
-
-
-def forget_totp(sender, request, user, authenticator, **kwargs):
-    """An authenticator removed in this session: the session no longer vouches for one (allauth's signal)."""
-    if getattr(request, "session", None) is not None:
-        request.session.pop(SESSION_KEY, None)
+    def refuse(request, user, user_has_totp):
+        is_api = request.path_info.startswith("/api/")
+        next_query = urlencode({"next": request.get_full_path()})
+        if user_has_totp:
+            logout(request)
+            if is_api:
+                return _mfa_required(_("Sign in again with your authenticator app."))
+            return redirect(f"{reverse('account_login')}?{next_query}")
+        if is_api:
+            return _mfa_required(_("Set up two-factor authentication first."))
+        return redirect(f"{reverse('mfa_activate_totp')}?{next_query}")

@@ -5,8 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from .roles import ROLES_BY_ORGANIZATION_KIND, STAFF_ROLES, OrganizationKind, Role
+
+INTEGRATION_EMAIL_DOMAIN = "integrations.ipfin.invalid"
 
 
 class UserManager(BaseUserManager):
@@ -26,8 +29,16 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **extra)
 
     def create_superuser(self, email, password=None, **extra):
+        """``manage.py createsuperuser``: the address typed at the server's console counts as verified, so the
+        administrator signs in through the site's sign-in (there is no other) and sets up the second factor."""
+        from allauth.account.models import EmailAddress
+
         extra.update(is_staff=True, is_superuser=True)
-        return self._create(email, password, **extra)
+        user = self._create(email, password, **extra)
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -79,7 +90,23 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def needs_mfa(self):
-        return bool(self.roles & STAFF_ROLES)
+        """Staff roles, and anyone who may open the admin (``is_staff``, ``is_superuser``), need a second factor."""
+        return self.is_staff or self.is_superuser or bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_integration(self):
+        """The user that an organisation's system integration acts as (it has no password and gets no email)."""
+        return self.email.endswith("@" + INTEGRATION_EMAIL_DOMAIN)
+
+    def save(self, *args, **kwargs):
+        # ``_password`` holds the new raw password between set_password() and save(); Django clears it for a hash
+        # upgrade at sign-in, so it is set only for a real change (allauth, the admin, changepassword, a reset).
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from .tokens import api_tokens_revoke_on_password_change
+
+            api_tokens_revoke_on_password_change(user=self)
 
 
 class Organization(models.Model):
@@ -90,6 +117,9 @@ class Organization(models.Model):
         _("short code"), max_length=20, unique=True, help_text=_("Used in case references, e.g. KIPO")
     )
     is_active = models.BooleanField(default=True)
+    integration_user = models.OneToOneField(
+        User, null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="integration_for"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -114,6 +144,8 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.organization}"
 
     def clean(self):
+        if self.organization_id is None:
+            return  # the missing organisation is the field's own error
         allowed = ROLES_BY_ORGANIZATION_KIND.get(self.organization.kind, set())
         if self.role not in allowed:
             raise ValidationError({"role": _("This role does not exist in this kind of organisation.")})
@@ -135,3 +167,27 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): only its SHA-512 digest is stored, the token itself is shown once.
+
+    A personal token acts as its user. An organisation token (``organization`` set) acts as that organisation's
+    integration user, which holds one membership: the organisation's own API role, so it sees what the
+    organisation's officers see and nothing else. Tokens expire (``API_TOKEN_TTL_DAYS``), are listed with their last
+    use, revoked by deleting the row, and a password change deletes the user's personal tokens.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_used_from = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.name} ({self.token_key}…)"

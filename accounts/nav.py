@@ -9,11 +9,12 @@ ITEMS = [
     NavItem(_("Notifications"), "accounts:notifications", ALL_ROLES, order=890, menu="account"),
     NavItem(_("Security"), "mfa_index", ALL_ROLES, order=900, menu="account"),
     NavItem(
-        _("API token"),
+        _("API tokens"),
         "accounts:api_token",
         frozenset({Role.LENDER_OFFICER, Role.FUND_MANAGER, Role.VALUER}),
         order=910,
         menu="account",
     ),
+    NavItem(_("Members"), "accounts:members", frozenset({Role.ADMINISTRATOR}), order=940),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMINISTRATOR}), order=950),
 ]

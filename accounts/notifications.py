@@ -1,11 +1,34 @@
-"""Tell people something: an in-app notification plus an email, queued on commit."""
+"""Tell people something: an in-app notification plus an email, queued on commit.
+
+The email is composed when it is sent, in the recipient's language: what happened (the subject), the details (the
+body, when the caller gave one), what to do next (from the page it links to) and the link, from the address the
+site runs at (``SITE_URL``; ``make run`` sets it from HOST and PORT).
+"""
 
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from core.tasks import enqueue
 
 from .models import Notification
 from .tasks import send_notification_email
+
+# What the recipient does next, by the page the notification links to (longest prefix first).
+NEXT_STEPS = [
+    (
+        "/valuations/orders/",
+        _("Open the order to accept or decline it; once accepted, submit the report there."),
+    ),
+    ("/casework/?view=overdue", _("Open the work queue's overdue view and act on each case.")),
+    ("/casework/cases/", _("Open the case to review what changed and take the next step.")),
+    ("/applications/", _("Open your application to see its status and anything you are asked to do.")),
+    ("/facilities/", _("Open the facility to see what changed and what is due.")),
+    ("/reporting/", _("Open the report to read it; it can also be downloaded as PDF, XLSX or CSV.")),
+    ("/funds/", _("Open the fund to see what changed.")),
+]
 
 
 def notify(*, users, subject, body="", link="", email=True):
@@ -14,10 +37,40 @@ def notify(*, users, subject, body="", link="", email=True):
     for user in {u.pk: u for u in users if u is not None}.values():
         notification = Notification.objects.create(user=user, subject=subject[:200], body=body, link=link)
         created.append(notification)
-        if email and user.email:
+        if email and user.email and not user.is_integration:  # an organisation's system has no mailbox
             enqueue(send_notification_email, notification.pk)
     return created
 
 
 def absolute(link):
     return f"{settings.SITE_URL.rstrip('/')}{link}" if link.startswith("/") else link
+
+
+def language_of(user):
+    """The language a user reads: their own setting when the user model has one, else the site's default."""
+    chosen = getattr(user, "language", "") or ""
+    available = {code for code, _name in settings.LANGUAGES}
+    return chosen if chosen in available else settings.LANGUAGE_CODE
+
+
+def next_step(link):
+    for prefix, text in NEXT_STEPS:
+        if link.startswith(prefix):
+            return text
+    return _("Open IPFin to see it.") if link else ""
+
+
+def notification_email(notification):
+    """(subject, body) of a notification's email, in the recipient's language; the body is never empty."""
+    user = notification.user
+    with translation.override(language_of(user)):
+        context = {
+            "user": user,
+            "notification": notification,
+            "next_step": next_step(notification.link),
+            "url": absolute(notification.link) if notification.link else absolute("/"),
+            "notifications_url": absolute(reverse("accounts:notifications")),
+        }
+        subject = render_to_string("accounts/email/notification_subject.txt", context).strip()
+        body = render_to_string("accounts/email/notification_body.txt", context).strip() + "\n"
+    return " ".join(subject.split()), body

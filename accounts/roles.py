@@ -36,3 +36,11 @@ ROLES_BY_ORGANIZATION_KIND = {
     OrganizationKind.COMPANY: {Role.APPLICANT},
     OrganizationKind.OVERSIGHT: {Role.OFFICIAL, Role.ADMINISTRATOR},
 }
+
+# The role an organisation's system integration acts in (its organisation token's user). Agencies and oversight
+# bodies have none: their people are staff, who sign in with a second factor.
+INTEGRATION_ROLE_BY_KIND = {
+    OrganizationKind.LENDER: Role.LENDER_OFFICER,
+    OrganizationKind.FUND_MANAGER: Role.FUND_MANAGER,
+    OrganizationKind.VALUER: Role.VALUER,
+}

@@ -7,10 +7,10 @@ from django.core.mail import send_mail
 )
 def send_notification_email(notification_id):
     from .models import Notification
-    from .notifications import absolute
+    from .notifications import notification_email
 
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
     if notification is None:
         return
-    body = notification.body + (f"\n\n{absolute(notification.link)}" if notification.link else "")
-    send_mail(notification.subject, body, None, [notification.user.email])
+    subject, body = notification_email(notification)
+    send_mail(subject, body, None, [notification.user.email])

@@ -10,6 +10,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from accounts.models import Membership, Organization
 from accounts.notifications import notify
 from accounts.roles import OrganizationKind, Role
 from audit.services import audit_record
-from core.errors import Conflict, IllegalTransition, InvalidInput
+from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.uploads import CONTENT_TYPES, JPEG, PDF, PNG, XLSX, check_upload  # noqa: F401
 from programs import eligibility
 from programs.models import ReferenceCounter
@@ -432,6 +433,30 @@ def application_update_draft(
     return locked
 
 
+def _check_document_quota(*, application, size):
+    """Refuse a document that would take the application past DOCUMENT_QUOTA_COUNT files or DOCUMENT_QUOTA_BYTES.
+    The application's row is locked first, so two uploads at once cannot both squeeze under the limit."""
+    Application.objects.select_for_update().only("pk").get(pk=application.pk)
+    held = Document.objects.filter(application=application).aggregate(count=Count("pk"), size=Sum("size"))
+    count, total = held["count"], held["size"] or 0
+    limit_count, limit_bytes = settings.DOCUMENT_QUOTA_COUNT, settings.DOCUMENT_QUOTA_BYTES
+    if count + 1 > limit_count or total + size > limit_bytes:
+        raise Conflict(
+            _(
+                "This application holds %(count)s documents (%(mb).1f MB); the limit is %(limit_count)s documents "
+                "and %(limit_mb).0f MB together."
+            )
+            % {
+                "count": count,
+                "mb": total / 1048576,
+                "limit_count": limit_count,
+                "limit_mb": limit_bytes / 1048576,
+            },
+            code="document_quota",
+            details={"count": count, "bytes": total, "limit_count": limit_count, "limit_bytes": limit_bytes},
+        )
+
+
 @transaction.atomic
 def document_upload(*, application, actor, document_type, upload):
     """Check the file by content and size, store it under a generated name, record it. Nothing is stored on refusal."""
@@ -448,6 +473,7 @@ def document_upload(*, application, actor, document_type, upload):
             details={"document_type": allowed_types + ["other"]},
         )
     checked = check_upload(upload, allowed=DOCUMENT_KINDS)
+    _check_document_quota(application=application, size=checked.size)
     root = settings.MEDIA_ROOT
     root.mkdir(parents=True, exist_ok=True)
     path = root / checked.storage_name
@@ -480,6 +506,32 @@ def document_upload(*, application, actor, document_type, upload):
 
 def document_path(document):
     return settings.MEDIA_ROOT / document.storage_name
+
+
+@transaction.atomic
+def document_remove(*, document, actor) -> Document:
+    """Remove a document from a draft (the applicant's own company only); writes document.removed. Once the
+    application is submitted its documents are part of the record and cannot be removed (Conflict)."""
+    locked = Application.objects.select_for_update().select_related("company").get(pk=document.application_id)
+    if not Membership.objects.filter(organization_id=locked.company.organization_id, user=actor).exists():
+        raise PermissionRefused(_("Only the company's own users can remove its documents."))
+    if locked.status != Status.DRAFT:
+        raise Conflict(
+            _("Documents can be removed only while the application is a draft."), code="documents_closed"
+        )
+    path = document_path(document)
+    audit_record(
+        actor=actor,
+        action="document.removed",
+        target=document,
+        case=locked,
+        details={"type": document.document_type, "name": document.original_name},
+        applicant_visible=True,
+    )
+    document.delete()
+    # The file goes only once the row is gone for good.
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    return document
 
 
 def _missing_documents(application):

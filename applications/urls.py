@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/step/<slug:step>/", views.application_wizard, name="wizard"),
     path("<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),
     path("documents/<int:pk>/", views.document_download, name="document"),
+    path("documents/<int:pk>/remove/", views.document_remove, name="document_remove"),
 ]

@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, Role
@@ -29,12 +30,13 @@ from .models import Document, Status
 from .selectors import application_get_for, application_visible_to, company_for, ip_asset_visible_to
 
 STEPS = ["amount", "assets", "documents", "eligibility", "declaration"]
+# Translated when shown, in the reader's language (gettext here would fix them in the language of the import).
 STEP_LABELS = {
-    "amount": _("Amount and purpose"),
-    "assets": _("IP assets"),
-    "documents": _("Documents"),
-    "eligibility": _("Eligibility"),
-    "declaration": _("Declaration and submit"),
+    "amount": gettext_lazy("Amount and purpose"),
+    "assets": gettext_lazy("IP assets"),
+    "documents": gettext_lazy("Documents"),
+    "eligibility": gettext_lazy("Eligibility"),
+    "declaration": gettext_lazy("Declaration and submit"),
 }
 
 
@@ -297,6 +299,22 @@ def application_withdraw(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("applications:detail", pk=pk)
+
+
+@role_required(Role.APPLICANT)
+@require_POST
+def document_remove(request, pk):
+    """Remove a document from a draft; back to the documents step."""
+    document = get_object_or_404(Document.objects.select_related("application"), pk=pk)
+    application = application_get_for(user=request.user, pk=document.application_id)  # 404 unless the user's
+    try:
+        services.document_remove(document=document, actor=request.user)
+        messages.success(
+            request, _("%(name)s removed from the application.") % {"name": document.original_name}
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("applications:wizard", pk=application.pk, step="documents")
 
 
 @login_required

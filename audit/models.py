@@ -3,6 +3,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .labels import event_label, state_label
+
 
 class AuditEvent(models.Model):
     """One thing that happened. Append-only: the database refuses UPDATE and DELETE.
@@ -39,6 +41,17 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"
+
+    @property
+    def action_label(self):
+        return event_label(self.action)
+
+    @property
+    def state_change_label(self):
+        """The change of state in words ("Draft → Submitted"), or ''."""
+        if self.old_state or self.new_state:
+            return f"{state_label(self.old_state)} → {state_label(self.new_state)}"
+        return ""
 
     @property
     def state_change(self):

@@ -1,5 +1,7 @@
 """The one way anything writes to the audit log."""
 
+from functools import partial
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.dispatch import Signal
@@ -42,7 +44,10 @@ def _system_event(*, action, target, case, old_state="", new_state="", details=N
 def audit_record_system_many(*, events: list[dict]) -> list[AuditEvent]:
     """Append many events made by the system (nightly jobs) in one INSERT; each dict holds
     ``action``, ``target``, ``case`` and optionally ``old_state``, ``new_state``, ``details``."""
-    return AuditEvent.objects.bulk_create([_system_event(**event) for event in events], batch_size=1000)
+    created = AuditEvent.objects.bulk_create([_system_event(**event) for event in events], batch_size=1000)
+    for event in created:  # the same signal as one event at a time: webhooks hear of delinquencies too
+        transaction.on_commit(partial(audit_recorded.send_robust, sender=AuditEvent, event=event))
+    return created
 
 
 def audit_record(

@@ -46,9 +46,33 @@ class InfoRequestForm(forms.Form):
     )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (each is checked by its content when it is stored)."""
+
+    def __init__(self, *args, max_files=5, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(files) > self.max_files:
+            raise forms.ValidationError(_("At most %(n)s files.") % {"n": self.max_files})
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
 class AnswerForm(forms.Form):
     answer = forms.CharField(
         label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=8000
+    )
+    documents = MultipleFileField(
+        label=_("Documents (if the agency asks for them)"),
+        required=False,
+        help_text=_("PDF, PNG, JPEG or XLSX; up to 5 files. They are added to your application's documents."),
     )
 
 

@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, Role
@@ -11,10 +13,12 @@ from audit.selectors import case_timeline
 from core.counts import COUNT_SECONDS, CachedCountPaginator, latest_change
 from core.errors import DomainError
 from core.panels import render_case_panels
-from core.web import form_error_from, role_required
+from core.templatetags.ipfin_format import money
+from core.web import form_error_from, role_required, safe_next_url
 from valuations.selectors import valuation_flags_for
 
 from . import services
+from .answers import case_answer_info_with_documents
 from .filters import CaseFilter
 from .forms import (
     AnswerForm,
@@ -117,7 +121,7 @@ def bulk_assign(request):
             except DomainError as exc:
                 messages.error(request, f"{case.reference}: {exc.message}")
         messages.info(request, _("Cases assigned automatically where possible."))
-    return redirect(request.POST.get("next") or "casework:queue")
+    return redirect(safe_next_url(request, reverse("casework:queue")))
 
 
 def _case_context(request, case, forms=None):
@@ -264,6 +268,42 @@ ACTIONS = {
 }
 
 
+def _done_message(action, case):
+    """What the action changed, on which case, for whom, and the amount: read back from the case as it now is."""
+    values = {
+        "ref": case.reference,
+        "company": case.company.legal_name,
+        "status": case.get_status_display(),
+        "assignee": case.assignee or "—",
+    }
+    if action == "recommend":
+        recommendation = case.recommendations.order_by("-pk").first()
+        values["amount"] = money(recommendation.amount if recommendation else None, case.currency)
+        return (
+            _("%(ref)s recommended: %(amount)s for %(company)s, now awaiting the approver's decision.")
+            % values
+        )
+    if action == "decide":
+        values["amount"] = money(case.approved_amount, case.currency)
+        if case.status == "approved":
+            return _("%(ref)s approved: %(amount)s for %(company)s. The applicant is notified.") % values
+        return _("%(ref)s: decision recorded (%(status)s). The applicant is notified.") % values
+    texts = {
+        "assign": _("%(ref)s assigned to %(assignee)s."),
+        "start_screening": _("%(ref)s: screening started (%(company)s)."),
+        "checklist": _("%(ref)s: screening checklist saved."),
+        "request_info": _(
+            "%(ref)s: information requested from %(company)s; the service-level clock is paused."
+        ),
+        "note": _("%(ref)s: note saved."),
+        "send_to_valuation": _("%(ref)s sent to valuation: order the valuation from a panel valuer."),
+        "start_credit_review": _("%(ref)s: credit review started."),
+        "scores": _("%(ref)s: credit scores saved."),
+        "return_for_rework": _("%(ref)s returned for rework: it is back in credit review."),
+    }
+    return texts.get(action, _("%(ref)s: %(status)s.")) % values
+
+
 @role_required(*STAFF)
 @require_POST
 def case_action(request, pk, action):
@@ -280,7 +320,8 @@ def case_action(request, pk, action):
 
     outcome = _run(request, case, action, form, lambda data: call(request, case, data))
     if outcome is True:
-        messages.success(request, _("Done."))
+        case.refresh_from_db()
+        messages.success(request, _done_message(action, case))
     elif outcome is not False:
         return outcome
     return redirect("casework:case", pk=pk)
@@ -316,15 +357,29 @@ def answer_info(request, pk):
 
         raise Http404
     application_get_for(user=request.user, pk=info.application_id)  # 404 unless it is the user's company
-    form = AnswerForm(request.POST)
+    form = AnswerForm(request.POST, request.FILES)
     if form.is_valid():
+        documents = form.cleaned_data["documents"]
         try:
-            services.case_answer_info(request=info, actor=request.user, answer=form.cleaned_data["answer"])
-            messages.success(request, _("Thank you: your answer was sent to the agency."))
+            case_answer_info_with_documents(
+                request=info, actor=request.user, answer=form.cleaned_data["answer"], documents=documents
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "Thank you: your answer and %(n)s document were sent to the agency.",
+                    "Thank you: your answer and %(n)s documents were sent to the agency.",
+                    len(documents),
+                )
+                % {"n": len(documents)}
+                if documents
+                else _("Thank you: your answer was sent to the agency."),
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, _("Write an answer."))
+        problems = form.errors.get("documents") if "answer" not in form.errors else None
+        messages.error(request, " ".join(problems) if problems else _("Write an answer."))
     return redirect("applications:detail", pk=info.application_id)
 
 

@@ -1,29 +1,23 @@
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.module_loading import module_has_submodule
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.home import home
-from core import health
+from config import health
 
-# Each app has urls.py (pages under /<app>/) and api_urls.py (under /api/v1/),
-# and may have nav.py (menu items), panels.py (case-page panels) and demo.py
-# (demo data, seeded in INSTALLED_APPS order).
-APPS = [
-    "accounts",
-    "audit",
-    "programs",
-    "applications",
-    "casework",
-    "valuations",
-    "facilities",
-    "recoveries",
-    "funds",
-    "reporting",
-    "webhooks",
-]
+# Each app of settings.PROJECT_APPS may have urls.py (pages under /<app>/) and api_urls.py (under /api/v1/), and
+# nav.py (menu items), panels.py (case-page panels), reports.py (report kinds) and demo.py (demo data), found by
+# core.discovery.
+APPS = [app for app in settings.PROJECT_APPS if module_has_submodule(import_module(app), "urls")]
+API_APPS = [app for app in settings.PROJECT_APPS if module_has_submodule(import_module(app), "api_urls")]
 
-api_v1 = [path("", include(f"{app}.api_urls")) for app in APPS]
+api_v1 = [path("", include(f"{app}.api_urls")) for app in API_APPS]
 
 urlpatterns = [
     path("", home, name="home"),
@@ -34,6 +28,11 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # where the dashboards were before they had an app of their own: officials' bookmarks keep working
+    path("programs/dashboard/", RedirectView.as_view(pattern_name="dashboards:program", query_string=True)),
+    path(
+        "facilities/portfolio/", RedirectView.as_view(pattern_name="dashboards:portfolio", query_string=True)
+    ),
     *[path(f"{app}/", include(f"{app}.urls")) for app in APPS],
 ]
 

@@ -1,8 +1,9 @@
-"""API plumbing shared by every app: pagination and the one exception handler."""
+"""API plumbing shared by every app: pagination and the one exception handler (throttles: core.throttles)."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -38,7 +39,15 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, drf_exceptions.ValidationError):
+    if isinstance(exc, drf_exceptions.Throttled):
+        # DRF has set Retry-After; the body says the same in the error shape.
+        wait = int(exc.wait) if exc.wait is not None else None
+        response.data = {
+            "code": "throttled",
+            "message": _("Too many requests. Try again later."),
+            "details": {"retry_after_seconds": wait} if wait is not None else {},
+        }
+    elif isinstance(exc, drf_exceptions.ValidationError):
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = {"code": "invalid", "message": "The request is not valid.", "details": details}
     else:

@@ -5,9 +5,11 @@ CSVs) goes through ``check_upload``; the file's own name is never trusted and
 never used on disk.
 """
 
+import copy
 import io
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -24,9 +26,14 @@ CONTENT_TYPES = {
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     CSV: "text/csv",
 }
-# An XLSX is a zip archive: refuse archives that would inflate absurdly (zip bombs).
+# An XLSX is a zip archive: refuse archives that really expand absurdly (zip bombs). The sizes an archive declares
+# are not trusted: every member is decompressed, streaming, and counted, and the count stops at the cap.
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 100
+MAX_MEMBERS = 10_000  # a spreadsheet has dozens; a million empty members is a bomb of another kind
+ARCHIVE_CHUNK = 64 * 1024
+# A name's extension that already says the detected type is kept (a ".jpeg" photo stays ".jpeg").
+NAME_EXTENSIONS = {PDF: {".pdf"}, PNG: {".png"}, JPEG: {".jpg", ".jpeg"}, XLSX: {".xlsx"}, CSV: {".csv"}}
 
 
 @dataclass(frozen=True)
@@ -53,20 +60,54 @@ def _sniff(head):
     return None
 
 
+def _bomb():
+    return InvalidInput(
+        "The spreadsheet expands to far more than its size (a zip bomb?).", code="archive_bomb"
+    )
+
+
+def _expanded_size(archive, info, budget):
+    """The bytes ``info`` really decompresses to, read in chunks; stops as soon as it passes ``budget``. The member's
+    declared size is ignored while reading (a copy of its header says "up to the budget")."""
+    probe = copy.copy(info)
+    # Room for one chunk past the budget: the reader must not reach this "declared" end (where it would check the
+    # CRC) before the loop stops; a member's real end still checks its CRC.
+    probe.file_size = budget + 2 * ARCHIVE_CHUNK
+    expanded = 0
+    with archive.open(probe) as member:
+        while chunk := member.read(ARCHIVE_CHUNK):
+            expanded += len(chunk)
+            if expanded > budget:
+                break
+    return expanded
+
+
 def _is_xlsx(upload):
+    """Whether the zip ``upload`` is a spreadsheet; ``archive_bomb`` when it really expands past the cap or more
+    than MAX_RATIO times its size, or when a member's size is not what the archive declares."""
     upload.seek(0)
+    budget = min(MAX_UNCOMPRESSED, MAX_RATIO * upload.size)
     try:
         with zipfile.ZipFile(upload) as archive:
             infos = archive.infolist()
-            total = sum(info.file_size for info in infos)
-            packed = sum(info.compress_size for info in infos) or 1
-            if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
-                raise InvalidInput(
-                    "The spreadsheet expands to far more than its size (a zip bomb?).", code="archive_bomb"
-                )
+            if len(infos) > MAX_MEMBERS:
+                raise _bomb()
+            total = 0
+            for info in infos:
+                expanded = _expanded_size(archive, info, budget - total)
+                total += expanded
+                if total > budget or expanded != info.file_size:
+                    raise _bomb()
             names = {info.filename for info in infos}
             return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
-    except zipfile.BadZipFile:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        zlib.error,
+    ):
         return False
     finally:
         upload.seek(0)
@@ -85,6 +126,17 @@ def safe_display_name(name):
     base = PurePosixPath(str(name).replace("\\", "/")).name
     cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(". ")
     return cleaned[:200] or "upload"
+
+
+def display_name_for(kind, name):
+    """The name shown and offered on download: the uploaded name with the extension of the type its content is
+    (``report.html`` holding PDF bytes is ``report.pdf``), so that no browser opens it as something else."""
+    cleaned = safe_display_name(name)
+    path = PurePosixPath(cleaned)
+    if path.suffix.lower() in NAME_EXTENSIONS[kind]:
+        return cleaned
+    stem = path.stem if path.suffix else cleaned
+    return f"{stem[: 200 - len(EXTENSIONS[kind])]}{EXTENSIONS[kind]}"
 
 
 def check_upload(upload, *, allowed, max_bytes=None):
@@ -119,7 +171,7 @@ def check_upload(upload, *, allowed, max_bytes=None):
     return CheckedUpload(
         kind=kind,
         size=upload.size,
-        original_name=safe_display_name(upload.name),
+        original_name=display_name_for(kind, upload.name),
         storage_name=f"{uuid.uuid4().hex}{EXTENSIONS[kind]}",
     )
 

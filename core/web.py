@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django.http import Http404
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def form_error_from(form, exc):
@@ -38,3 +39,21 @@ def role_required(*roles):
         return wrapper
 
     return decorator
+
+
+def safe_next_url(request, fallback, *, source=None):
+    """The ``next`` URL of the request (POST, else GET, or ``source``) if it stays on this site; else ``fallback``.
+
+    Only a relative path is followed ("/cases/?page=2"): an absolute URL, a scheme-relative "//host", a backslash
+    trick or a "javascript:" URL falls back, so a posted form cannot send the user to another site.
+    """
+    if source is None:
+        source = request.POST if request.method == "POST" else request.GET
+    candidate = (source.get("next") or "").strip()
+    if (
+        candidate.startswith("/")
+        and not candidate.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(candidate, allowed_hosts=None, require_https=request.is_secure())
+    ):
+        return candidate
+    return fallback

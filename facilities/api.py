@@ -1,5 +1,8 @@
-"""Bank API: facilities, the disbursement (idempotent with an Idempotency-Key header), repayments (one or CSV)."""
+"""Bank API: facilities, the disbursement (idempotent with an Idempotency-Key header), repayments (one or CSV),
+the schedule, the default notice and restructuring reports. Every write calls the facility's service."""
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -8,12 +11,14 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.errors import InvalidInput
+from accounts.roles import Role
+from core.api import role_permission
+from core.errors import InvalidInput, PermissionRefused
 from core.parsers import JSONParser
 from core.uploads import CSV, check_upload, read_text
 
 from . import services
-from .models import Facility, Repayment
+from .models import Facility, FacilityStatus, Repayment
 from .selectors import facility_get_for, facility_visible_to
 
 BIG = 10**17
@@ -66,6 +71,90 @@ class RepaymentSerializer(serializers.ModelSerializer):
         model = Repayment
         fields = ["id", "paid_on", "amount", "reference"]
         read_only_fields = ["id"]
+
+
+class InstallmentSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    due_date = serializers.DateField()
+    principal = serializers.DecimalField(max_digits=20, decimal_places=2)
+    interest = serializers.DecimalField(max_digits=20, decimal_places=2)
+    paid_principal = serializers.DecimalField(max_digits=20, decimal_places=2)
+    paid_interest = serializers.DecimalField(max_digits=20, decimal_places=2)
+    outstanding = serializers.DecimalField(max_digits=20, decimal_places=2)
+    status = serializers.CharField(help_text="paid, partly_paid, due or overdue (due before today, not paid)")
+
+
+class ScheduleSerializer(serializers.Serializer):
+    facility = serializers.IntegerField()
+    currency = serializers.CharField()
+    as_of = serializers.DateField()
+    outstanding_principal = serializers.DecimalField(max_digits=20, decimal_places=2)
+    installments = InstallmentSerializer(many=True)
+
+
+class DefaultNoticeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+    defaulted_on = serializers.DateField(required=False, help_text="Defaults to today")
+
+    def validate_defaulted_on(self, value):
+        if value > timezone.localdate():
+            raise serializers.ValidationError(_("A default cannot be dated in the future."))
+        return value
+
+
+class DefaultNoticeResult(serializers.Serializer):
+    facility = serializers.IntegerField()
+    status = serializers.CharField()
+    defaulted_on = serializers.DateField()
+    reason = serializers.CharField()
+    exposure_at_default = serializers.DecimalField(max_digits=20, decimal_places=2)
+    replayed = serializers.BooleanField()
+
+
+class RestructuringSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=2000)
+
+
+class RestructuringResult(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    description = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+def installment_rows(facility, today):
+    """The schedule as a bank reads it: what was due, what is paid, what is left and whether it is late."""
+    rows = []
+    for installment in facility.installments.all():
+        owed = installment.principal + installment.interest
+        paid = installment.paid_principal + installment.paid_interest
+        if paid >= owed:
+            state = "paid"
+        elif installment.due_date < today:
+            state = "overdue"
+        elif paid > 0:
+            state = "partly_paid"
+        else:
+            state = "due"
+        rows.append(
+            {
+                "number": installment.number,
+                "due_date": installment.due_date,
+                "principal": installment.principal,
+                "interest": installment.interest,
+                "paid_principal": installment.paid_principal,
+                "paid_interest": installment.paid_interest,
+                "outstanding": owed - paid,
+                "status": state,
+            }
+        )
+    return rows
+
+
+def _lender_only(facility, user):
+    """facility_default has no role check of its own: a default notice is the facility's bank's to send."""
+    if facility.lender not in user.organizations_for(Role.LENDER_OFFICER):
+        raise PermissionRefused(_("This facility belongs to another bank."))
 
 
 class CsvUploadSerializer(serializers.Serializer):
@@ -154,3 +243,67 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "refused": [{"line": line, "reason": str(msg)} for line, msg in refused],
         }
         return Response(body, status=status.HTTP_400_BAD_REQUEST if refused else status.HTTP_201_CREATED)
+
+    @extend_schema(responses=ScheduleSerializer)
+    @action(detail=True, methods=["get"])
+    def schedule(self, request, pk=None):
+        """The instalments with what is due, paid and outstanding, and each one's status today."""
+        facility = self.get_object()
+        today = timezone.localdate()
+        body = {
+            "facility": facility.pk,
+            "currency": facility.currency,
+            "as_of": today,
+            "outstanding_principal": services.outstanding_principal(facility),
+            "installments": installment_rows(facility, today),
+        }
+        return Response(ScheduleSerializer(body).data)
+
+    @extend_schema(
+        request=DefaultNoticeSerializer, responses={201: DefaultNoticeResult, 200: DefaultNoticeResult}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="default-notice",
+        permission_classes=[role_permission(Role.LENDER_OFFICER)],
+    )
+    def default_notice(self, request, pk=None):
+        """The bank declares the default with its reason; the exposure at default is frozen. The same notice
+        again (same reason) answers 200 with ``replayed``; any other move of a defaulted facility is a 409."""
+        facility = self.get_object()
+        _lender_only(facility, request.user)
+        payload = DefaultNoticeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        reason = payload.validated_data["reason"]
+        replayed = facility.status == FacilityStatus.DEFAULTED and facility.default_reason == reason
+        if not replayed:
+            facility = services.facility_default(
+                facility=facility,
+                actor=request.user,
+                reason=reason,
+                on=payload.validated_data.get("defaulted_on"),
+            )
+        body = {
+            "facility": facility.pk,
+            "status": facility.status,
+            "defaulted_on": facility.defaulted_on,
+            "reason": facility.default_reason,
+            "exposure_at_default": facility.exposure_at_default,
+            "replayed": replayed,
+        }
+        return Response(
+            DefaultNoticeResult(body).data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=RestructuringSerializer, responses={201: RestructuringResult})
+    @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.LENDER_OFFICER)])
+    def restructuring(self, request, pk=None):
+        """The bank reports a restructuring (recorded as a note on the facility and an audit event)."""
+        facility = self.get_object()
+        payload = RestructuringSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        event = services.facility_report_restructuring(
+            facility=facility, actor=request.user, description=payload.validated_data["description"]
+        )
+        return Response(RestructuringResult(event).data, status=status.HTTP_201_CREATED)

@@ -126,14 +126,24 @@ class Installment(models.Model):
 
 
 class Disbursement(models.Model):
-    """Exactly one per facility (the database says so); the idempotency key makes a retry return the same row."""
+    """Exactly one per facility (the database says so); the idempotency key makes a retry return the same row.
+
+    Keys are the bank's own: unique per lender, so that two banks choosing the same key never meet."""
 
     facility = models.OneToOneField(Facility, on_delete=models.PROTECT, related_name="disbursement")
+    lender = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+", editable=False
+    )
     amount = models.DecimalField(**MONEY)
     disbursed_on = models.DateField()
-    idempotency_key = models.CharField(max_length=100, unique=True)
+    idempotency_key = models.CharField(max_length=100)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lender", "idempotency_key"], name="disbursement_key_per_lender")
+        ]
 
     def __str__(self):
         return f"{self.facility}: {self.amount}"

@@ -195,7 +195,10 @@ def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key)
     """Record the disbursement exactly once. The same key again returns the first record (a retry);
     another key on a disbursed facility is a Conflict."""
     _lender_check(facility, actor)
-    existing = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
+    # Keys are scoped to the lender: another bank's key, however equal, is another request.
+    existing = Disbursement.objects.filter(
+        lender_id=facility.lender_id, idempotency_key=idempotency_key
+    ).first()
     if existing is not None:
         if existing.facility_id != facility.pk or existing.amount != Decimal(amount):
             raise Conflict(
@@ -215,6 +218,7 @@ def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key)
         with transaction.atomic():
             disbursement = Disbursement.objects.create(
                 facility=locked,
+                lender_id=locked.lender_id,
                 amount=amount,
                 disbursed_on=disbursed_on,
                 idempotency_key=idempotency_key,

@@ -1,12 +1,10 @@
 from django.urls import path
 
-from . import portfolio, views
+from . import views
 
 app_name = "facilities"
 urlpatterns = [
     path("", views.facility_list, name="list"),
-    path("portfolio/", portfolio.portfolio, name="portfolio"),
-    path("portfolio.<str:fmt>", portfolio.portfolio_export, name="portfolio_export"),
     path("<int:pk>/", views.facility_detail, name="detail"),
     path("<int:pk>/moves/<int:move_pk>/", views.move_detail, name="move"),
     path("<int:pk>/moves/<int:move_pk>/confirm/", views.move_confirm, name="move_confirm"),

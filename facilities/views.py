@@ -12,6 +12,7 @@ from accounts.roles import AGENCY_ROLES, Role
 from casework.selectors import case_get_for
 from core.errors import DomainError
 from core.panels import CasePanel
+from core.templatetags.ipfin_format import money
 from core.uploads import CSV, check_upload, read_text
 from core.web import form_error_from, role_required
 from recoveries import services as recovery
@@ -175,7 +176,9 @@ def facility_action(request, pk, action):
         if isinstance(result, MoneyMove):
             messages.info(request, _("Asked: a second person with the approver role must confirm it."))
             return redirect("facilities:move", pk=pk, move_pk=result.pk)
-        messages.success(request, _("Done."))
+        if action != "csv":  # the import says itself what it did (or why nothing was imported)
+            facility.refresh_from_db()
+            messages.success(request, _done_message(action, facility))
     return redirect("facilities:detail", pk=pk)
 
 
@@ -266,6 +269,34 @@ def move_refuse(request, pk, move_pk):
         except DomainError as exc:
             form_error_from(form, exc)
     return _move_page(request, facility, move, refuse_form=form, status=400)
+
+
+def _done_message(action, facility):
+    """What the action changed on which facility, for whom, and the amount."""
+    values = {
+        "ref": facility.application.reference,
+        "company": facility.application.company.legal_name,
+        "lender": facility.lender.name,
+        "principal": money(facility.principal, facility.currency),
+        "outstanding": money(services.outstanding_principal(facility), facility.currency),
+        "status": facility.get_status_display(),
+    }
+    claim = getattr(facility, "claim", None)
+    if action == "pay_claim" and claim is not None:
+        values["paid"] = money(claim.amount_paid, facility.currency)
+        return _("Claim %(ref)s paid: %(paid)s to %(lender)s; the IP is taken over.") % values
+    texts = {
+        "disburse": _("Facility %(ref)s disbursed: %(principal)s from %(lender)s to %(company)s."),
+        "repay": _("Repayment recorded on %(ref)s: outstanding principal now %(outstanding)s."),
+        "default": _("Facility %(ref)s declared in default."),
+        "restructure": _("Facility %(ref)s restructured; outstanding principal %(outstanding)s."),
+        "claim": _("Guarantee claim on %(ref)s filed by %(lender)s."),
+        "dispose": _("Disposal of the IP of %(ref)s opened."),
+        "bid": _("Bid recorded on the disposal of %(ref)s."),
+        "award": _("Disposal of %(ref)s awarded to the best bid."),
+        "close": _("Recovery of %(ref)s closed with the proceeds allocated."),
+    }
+    return texts.get(action, _("Facility %(ref)s: %(status)s.")) % values
 
 
 def _import(request, facility, upload):

@@ -1,5 +1,9 @@
-"""The K-Content story (KRW 2.747 T committed, 1.03 T deployed, 0.277 T reserved, 1.44 T idle) and a patent fund
-that performs better; quarterly utilisation reports for the last quarters. Idempotent."""
+"""The K-Content story (KRW 2.747 T declared, 1.03 T deployed, 1.44 T idle and 0.277 T the published figures leave
+unexplained) and a patent fund that performs better; quarterly utilisation reports for the last quarters. Idempotent.
+
+The 0.277 T: each K-Content manager called the capital of the investments its committee approved (0.277 T in all,
+recorded as reserved) but reports no cash for it, and none of it was paid out. The report's reconciliation shows it as
+UNEXPLAINED, fund by fund."""
 
 from datetime import date
 from decimal import Decimal as D
@@ -47,7 +51,7 @@ def _manager(code):
     return org
 
 
-def _sub_fund(mother, spec, overseas_rule):
+def _sub_fund(mother, spec, overseas_rule, unreported_call=False):
     name, category, manager, committed, deployed, reserved, ret, returned_on = spec
     size = D(committed) * B
     fund = services.sub_fund_create(
@@ -80,6 +84,15 @@ def _sub_fund(mother, spec, overseas_rule):
         )
         services.cash_flow_record(fund=fund, actor=None, kind="fee", date=day, amount=fee)
     called = (per_quarter + fee) * len(QUARTERS)
+    if reserved and unreported_call:
+        services.cash_flow_record(
+            fund=fund,
+            actor=None,
+            kind="call",
+            date=date(2025, 5, 15),
+            amount=D(reserved) * B,
+            description="Capital called for the investments approved by the committee",
+        )
     if reserved:
         services.cash_flow_record(
             fund=fund,
@@ -89,7 +102,7 @@ def _sub_fund(mother, spec, overseas_rule):
             amount=D(reserved) * B,
             description="Investments approved by the committee, not yet paid",
         )
-    distributions = called * D("0.05")
+    distributions = called * D("0.05")  # of the quarterly calls (not the call for the approved investments)
     services.cash_flow_record(
         fund=fund, actor=None, kind="distribution", date=date(2025, 3, 31), amount=distributions
     )
@@ -100,7 +113,9 @@ def _sub_fund(mother, spec, overseas_rule):
         kind="nav",
         date=date(2025, 6, 30),
         amount=nav.quantize(D("1")),
-        cash=called - D(deployed) * B - fee * len(QUARTERS),
+        cash=called
+        - D(deployed) * B
+        - fee * len(QUARTERS),  # the cash called for approved deals not reported
     )
     for n in range(6 if overseas_rule else 0):
         services.deal_screen(
@@ -131,6 +146,7 @@ def _mother(name, size):
             agency=organization("KIPO"),
             currency="KRW",
             size=size,
+            declared_size=size,
             vintage=2022,
             investment_period_start=date(2022, 1, 1),
             investment_period_end=date(2026, 12, 31),
@@ -143,7 +159,7 @@ def seed(stdout):
     k_content, created = _mother("K-Content IP Fund of Funds (demo)", D(2747) * B)
     if created:
         for spec in K_CONTENT:
-            _sub_fund(k_content, spec, overseas_rule=spec[1] == "global content")
+            _sub_fund(k_content, spec, overseas_rule=spec[1] == "global content", unreported_call=True)
     patent, created = _mother("Patent Investment Fund of Funds (demo)", D(500) * B)
     if created:
         for spec in PATENT:

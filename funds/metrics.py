@@ -9,6 +9,10 @@ Definitions (the report's footnotes repeat them):
 - IRR = XIRR of the investors' flows: calls out, distributions in, the latest NAV in at the report date;
 - unreconciled = the ledger's cash position
   (called − deployed − fees) against the cash the manager reports with the NAV; the difference is shown, never hidden.
+
+Amounts are kept at full precision here (no rounding): the report converts them and rounds once, in its currency.
+Flags are codes with their figures as parameters; the words are chosen when a page or an export is rendered, in the
+reader's language (reporting.labels).
 """
 
 from dataclasses import dataclass, field
@@ -229,9 +233,8 @@ def metrics_from_summary(terms, summary, as_of, irr):
     """Every figure of one fund at ``as_of`` from its ledger summary (``irr`` computed by the caller, see xirr_many)."""
     s, committed = summary, Decimal(terms.committed)
     idle = committed - s.deployed - s.reserved
-    expected = (
-        committed * elapsed_share(terms.investment_period_start, terms.investment_period_end, as_of)
-    ).quantize(Decimal("1"))
+    # full precision: the report converts to its currency and rounds once, to that currency's minor unit
+    expected = committed * elapsed_share(terms.investment_period_start, terms.investment_period_end, as_of)
     dpi, rvpi = _ratio(s.distributions, s.called), _ratio(s.nav, s.called) if s.nav is not None else None
     ledger_cash = s.called - s.deployed - s.fees
     return Metrics(
@@ -247,7 +250,7 @@ def metrics_from_summary(terms, summary, as_of, irr):
         expected_deployment=expected,
         pace_gap=s.deployed - expected,
         months_since_last_investment=months_between(s.last_investment, as_of) if s.last_investment else None,
-        fees_on_idle=(s.fees * idle / committed).quantize(Decimal("1")) if committed else ZERO,
+        fees_on_idle=s.fees * idle / committed if committed else ZERO,
         dpi=dpi,
         rvpi=rvpi,
         tvpi=(dpi or ZERO) + (rvpi or ZERO) if s.called else None,
@@ -273,7 +276,7 @@ class FlagRules:
 
 
 def fund_flags(terms, metrics, rules, as_of):
-    """(code, severity, message) for every condition an official should look at."""
+    """(code, severity, parameters) for every condition an official should look at (amounts as text, exact)."""
     flags = []
     if (
         metrics.committed
@@ -284,8 +287,11 @@ def fund_flags(terms, metrics, rules, as_of):
             (
                 "behind_pace",
                 "high",
-                f"deployed {metrics.deployed:,.0f} against {metrics.expected_deployment:,.0f} "
-                f"expected on a straight line ({metrics.pace_gap:,.0f})",
+                {
+                    "deployed": str(metrics.deployed),
+                    "expected": str(metrics.expected_deployment),
+                    "gap": str(metrics.pace_gap),
+                },
             )
         )
     if (
@@ -296,20 +302,18 @@ def fund_flags(terms, metrics, rules, as_of):
             or metrics.months_since_last_investment >= rules.months_without_investment
         )
     ):
-        since = (
-            "ever"
-            if metrics.months_since_last_investment is None
-            else f"{metrics.months_since_last_investment} months"
-        )
-        flags.append(("no_investment", "medium", f"no investment for {since}"))
-    if terms.licence_state != "active":
-        flags.append(("licence_" + terms.licence_state, "high", f"licence {terms.licence_state}"))
-    if metrics.tvpi is not None and metrics.tvpi < rules.tvpi_loss_threshold:
-        flags.append(("loss", "high", f"TVPI {metrics.tvpi} below {rules.tvpi_loss_threshold}"))
-    if metrics.unreconciled is not None and abs(metrics.unreconciled) > rules.reconciliation_tolerance:
+        months = metrics.months_since_last_investment
         flags.append(
-            ("unreconciled", "high", f"{metrics.unreconciled:,.0f} of cash not explained by the ledger")
+            ("no_investment" if months is not None else "never_invested", "medium", {"months": months})
         )
+    if terms.licence_state != "active":
+        flags.append(("licence_" + terms.licence_state, "high", {"state": terms.licence_state}))
+    if metrics.tvpi is not None and metrics.tvpi < rules.tvpi_loss_threshold:
+        flags.append(
+            ("loss", "high", {"tvpi": str(metrics.tvpi), "threshold": str(rules.tvpi_loss_threshold)})
+        )
+    if metrics.unreconciled is not None and abs(metrics.unreconciled) > rules.reconciliation_tolerance:
+        flags.append(("unreconciled", "high", {"amount": str(metrics.unreconciled)}))
     return flags
 
 
@@ -333,5 +337,4 @@ def roll_up(rows):
     total["dpi"] = _ratio(total["distributions"], total["called"])
     total["rvpi"] = _ratio(total["nav"], total["called"])
     total["tvpi"] = None if total["dpi"] is None else total["dpi"] + (total["rvpi"] or ZERO)
-    total["reconciliation"] = total["committed"] - total["deployed"] - total["reserved"] - total["idle"]
     return total

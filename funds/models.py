@@ -12,6 +12,7 @@ RATIO = {"max_digits": 7, "decimal_places": 4}
 
 class LicenceState(models.TextChoices):
     ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
     RETURNED = "returned", _("Returned")
     REVOKED = "revoked", _("Revoked")
 
@@ -45,7 +46,24 @@ class Fund(models.Model):
         help_text=_("The general partner (sub-funds)"),
     )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
-    size = models.DecimalField(_("committed size"), **MONEY)
+    size = models.DecimalField(
+        _("size"),
+        help_text=_(
+            "A mother fund: the capital it may commit, which bounds its commitments to sub-funds. "
+            "A sub-fund: its committed size, in its own currency."
+        ),
+        **MONEY,
+    )
+    declared_size = models.DecimalField(
+        _("declared size"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The size announced when the fund was set up (mother funds), independent of the sub-funds' "
+            "commitments: the utilisation report reconciles it"
+        ),
+        **MONEY,
+    )
     public_commitment = models.DecimalField(_("public anchor commitment"), default=0, **MONEY)
     private_commitment = models.DecimalField(_("private commitments"), default=0, **MONEY)
     vintage = models.PositiveSmallIntegerField(_("vintage year"))
@@ -62,8 +80,26 @@ class Fund(models.Model):
     min_main_purpose_share = models.DecimalField(
         _("minimum share in the main purpose"), null=True, blank=True, **RATIO
     )
-    licence_state = models.CharField(max_length=10, choices=LicenceState.choices, default=LicenceState.ACTIVE)
-    licence_changed_on = models.DateField(null=True, blank=True)
+    # The manager's licence today, kept by funds.services.licence_change from the dated LicenceEvent rows (the
+    # ledger reads the history: an entry is checked against the licence on its own date).
+    licence_state = models.CharField(
+        max_length=10, choices=LicenceState.choices, default=LicenceState.ACTIVE, editable=False
+    )
+    licence_changed_on = models.DateField(null=True, blank=True, editable=False)
+    # A sub-fund: what its commitment takes from the mother fund's room, in the mother's currency, and the dated
+    # rate it was converted at (none when both are in the same currency).
+    parent_commitment = models.DecimalField(
+        _("commitment counted against the mother fund"), null=True, blank=True, editable=False, **MONEY
+    )
+    parent_rate = models.ForeignKey(
+        "reporting.ExchangeRate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="+",
+        verbose_name=_("rate of the commitment"),
+    )
     # Running totals (services only).
     committed_to_sub_funds = models.DecimalField(default=0, editable=False, **MONEY)
     deployed_total = models.DecimalField(default=0, editable=False, **MONEY)
@@ -93,6 +129,34 @@ class Fund(models.Model):
     @property
     def is_sub_fund(self):
         return self.parent_id is not None
+
+    @property
+    def room_left(self):
+        """A mother fund's declared size not yet committed to sub-funds (in its currency)."""
+        return self.size - self.committed_to_sub_funds
+
+
+class LicenceEvent(models.Model):
+    """The manager's licence for a sub-fund became ``state`` on ``effective_on``. Never edited: a later change is a
+    new row. Before its first row a fund's licence is active."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="licence_events")
+    state = models.CharField(_("licence"), max_length=10, choices=LicenceState.choices)
+    effective_on = models.DateField(_("effective on"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["fund", "-effective_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "effective_on"], name="licence_event_one_per_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.fund}: {self.get_state_display()} from {self.effective_on}"
 
 
 class FlowKind(models.TextChoices):

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from accounts.models import User
 from accounts.roles import Role
+from core.money import round_money
 from reporting.models import Report
 from reporting.money import describe, rate_for
 from reporting.periods import quarter_bounds
@@ -32,41 +33,58 @@ from .metrics import (
     xirr_many,
 )
 from .models import Deal, Fund, InvestorFlows, LedgerDay, LedgerQuarter
+from .reconciliation import reconciliation
 
 KIND = "fund_utilisation"
 ONE_DAY = timedelta(days=1)
+# (column code, format): formats tell the exports how to type a cell (money, ratio, percent, int, text)
 SUB_FUND_COLUMNS = [
-    "Sub-fund",
-    "Mother fund",
-    "Category",
-    "Manager",
-    "Committed",
-    "Called",
-    "Reserved",
-    "Deployed",
-    "Idle",
-    "Deployment rate",
-    "Expected (pace)",
-    "Gap to pace",
-    "Months since last investment",
-    "Fees on idle capital",
-    "DPI",
-    "RVPI",
-    "TVPI",
-    "IRR",
-    "Unreconciled cash",
-    "Licence",
+    ("col.sub_fund", "text"),
+    ("col.mother_fund", "text"),
+    ("col.category", "text"),
+    ("col.manager", "text"),
+    ("col.committed", "money"),
+    ("col.called", "money"),
+    ("col.reserved", "money"),
+    ("col.deployed", "money"),
+    ("col.idle", "money"),
+    ("col.deployment_rate", "percent"),
+    ("col.expected", "money"),
+    ("col.pace_gap", "money"),
+    ("col.months_since", "int"),
+    ("col.fees_on_idle", "money"),
+    ("col.dpi", "ratio"),
+    ("col.rvpi", "ratio"),
+    ("col.tvpi", "ratio"),
+    ("col.irr", "percent"),
+    ("col.unreconciled", "money"),
+    ("col.licence", "text"),
 ]
 ROLLUP_COLUMNS = [
-    "",
-    "Committed",
-    "Deployed",
-    "Reserved",
-    "Idle",
-    "Deployment rate",
-    "Gap to pace",
-    "TVPI",
-    "Unexplained",
+    ("col.group", "text"),
+    ("col.committed", "money"),
+    ("col.deployed", "money"),
+    ("col.reserved", "money"),
+    ("col.idle", "money"),
+    ("col.deployment_rate", "percent"),
+    ("col.pace_gap", "money"),
+    ("col.tvpi", "ratio"),
+]
+MONEY_FIELDS = [
+    "committed",
+    "called",
+    "reserved",
+    "deployed",
+    "fees",
+    "distributions",
+    "nav",
+    "idle",
+    "expected_deployment",
+    "pace_gap",
+    "fees_on_idle",
+    "ledger_cash",
+    "reported_cash",
+    "unreconciled",
 ]
 
 
@@ -84,6 +102,19 @@ def _scopes():
     return ["all"] + [
         f"fund:{pk}" for pk in Fund.objects.filter(parent__isnull=True).values_list("pk", flat=True)
     ]
+
+
+def _scope_choices(user):
+    """All funds for a user who sees every fund (officials), and each mother fund the user may read."""
+    from django.utils.translation import gettext as _
+
+    from .selectors import fund_visible_to
+
+    mothers = (
+        fund_visible_to(user=user).filter(parent__isnull=True).order_by("name").values_list("pk", "name")
+    )
+    choices = [("all", _("All funds"))] if user.has_role(Role.OFFICIAL) else []
+    return choices + [(f"fund:{pk}", name) for pk, name in mothers]
 
 
 def _audience():
@@ -190,22 +221,36 @@ def _terms(fund):
     return FundTerms(fund.size, fund.investment_period_start, fund.investment_period_end, fund.licence_state)
 
 
-def _delta(now, before):
-    change = Decimal(now) - Decimal(before) + Decimal(0)  # + 0 turns -0 into 0
-    return f"{change:+,.0f}"
+def table(key, title, columns, rows):
+    """A snapshot table: codes for the title and the columns (reporting.labels), each column's format."""
+    return {
+        "key": key,
+        "title": title,
+        "columns": [code for code, _fmt in columns],
+        "formats": [fmt for _code, fmt in columns],
+        "rows": rows,
+    }
 
 
-def _s(value, places=0):
-    if value is None:
-        return None
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return f"{Decimal(value):.{places}f}" if places else f"{Decimal(value).quantize(Decimal('1'))}"
+class Amounts:
+    """Text of the figures of one report: amounts rounded once, to the reporting currency's minor unit."""
+
+    def __init__(self, currency):
+        self.currency = currency
+
+    def money(self, value):
+        return None if value is None else str(round_money(value, self.currency))
+
+    @staticmethod
+    def ratio(value):
+        if value is None:
+            return None
+        return f"{value:.4f}" if isinstance(value, float) else str(Decimal(value).quantize(Decimal("0.0001")))
 
 
 def sub_fund_rows(funds, as_of, currency, rate_on=None, quarters=None):
-    """Per sub-fund metrics converted to ``currency`` at the rate of ``rate_on`` (default ``as_of``), flags, rates used
-    (``quarters``: see metrics_of)."""
+    """Per sub-fund metrics converted to ``currency`` at full precision at the rate of ``rate_on`` (default
+    ``as_of``), its flags (codes, the fund's own currency named) and the rates used (``quarters``: see metrics_of)."""
     rules, rows, flags, rates = flag_rules(), [], [], {}
     for fund, metrics in zip(funds, metrics_of(funds, as_of, quarters), strict=True):
         rate_row = rate_for(fund.currency, currency, rate_on or as_of)
@@ -213,24 +258,12 @@ def sub_fund_rows(funds, as_of, currency, rate_on=None, quarters=None):
             rates[fund.currency] = describe(rate_row)
         factor = rate_row.rate if rate_row is not None else Decimal(1)
         money = {
-            k: (None if getattr(metrics, k) is None else getattr(metrics, k) * factor)
-            for k in [
-                "committed",
-                "called",
-                "reserved",
-                "deployed",
-                "fees",
-                "distributions",
-                "nav",
-                "idle",
-                "expected_deployment",
-                "pace_gap",
-                "fees_on_idle",
-                "unreconciled",
-            ]
+            k: (None if getattr(metrics, k) is None else getattr(metrics, k) * factor) for k in MONEY_FIELDS
         }
         row = {
             "fund": fund,
+            "metrics": metrics,
+            "factor": factor,
             **money,
             "deployment_rate": metrics.deployment_rate,
             "dpi": metrics.dpi,
@@ -240,12 +273,19 @@ def sub_fund_rows(funds, as_of, currency, rate_on=None, quarters=None):
             "months_since_last_investment": metrics.months_since_last_investment,
         }
         rows.append(row)
-        for code, severity, message in fund_flags(_terms(fund), metrics, rules, as_of):
-            flags.append({"subject": fund.name, "code": code, "severity": severity, "message": message})
+        for code, severity, params in fund_flags(_terms(fund), metrics, rules, as_of):
+            flags.append(
+                {
+                    "subject": fund.name,
+                    "code": f"flag.{code}",
+                    "severity": severity,
+                    "params": {**params, "currency": fund.currency},
+                }
+            )
     return rows, flags, list(rates.values())
 
 
-def _rollup_table(key, title, rows, group):
+def _rollup_table(key, title, rows, group, fmt):
     groups = defaultdict(list)
     for row in rows:
         groups[group(row["fund"])].append(row)
@@ -255,24 +295,23 @@ def _rollup_table(key, title, rows, group):
         table_rows.append(
             [
                 name,
-                _s(total["committed"]),
-                _s(total["deployed"]),
-                _s(total["reserved"]),
-                _s(total["idle"]),
-                _s(total["deployment_rate"], 4),
-                _s(total["pace_gap"]),
-                _s(total["tvpi"], 4),
-                _s(total["reconciliation"]),
+                fmt.money(total["committed"]),
+                fmt.money(total["deployed"]),
+                fmt.money(total["reserved"]),
+                fmt.money(total["idle"]),
+                fmt.ratio(total["deployment_rate"]),
+                fmt.money(total["pace_gap"]),
+                fmt.ratio(total["tvpi"]),
             ]
         )
-    return {"key": key, "title": title, "columns": ROLLUP_COLUMNS, "rows": table_rows}
+    return table(key, {"code": title, "params": {"currency": fmt.currency}}, ROLLUP_COLUMNS, table_rows)
 
 
 def _pace_series(funds, period_end, currency, quarters):
     """Deployed against the straight-line pace at each quarter end up to the period end (for the chart).
 
     The deployments per fund and quarter (``quarters``: _quarter_sums), accumulated here; converted at the period
-    end's rate.
+    end's rate at full precision and rounded once, as the table's figures are.
     """
     if not funds:
         return [], [], []
@@ -283,6 +322,7 @@ def _pace_series(funds, period_end, currency, quarters):
     per_quarter = defaultdict(Decimal)
     for row in quarters:
         per_quarter[quarter_bounds(row["quarter"])[1]] += row["deployed"] * factor[row["fund_id"]]
+    fmt = Amounts(currency)
     labels, deployed, expected, running = [], [], [], Decimal(0)
     day = quarter_bounds(min(f.investment_period_start for f in funds))[1]
     while day <= period_end:
@@ -295,8 +335,8 @@ def _pace_series(funds, period_end, currency, quarters):
             Decimal(0),
         )
         labels.append(day.isoformat())
-        deployed.append(_s(running))
-        expected.append(_s(due))
+        deployed.append(fmt.money(running))
+        expected.append(fmt.money(due))
         day = quarter_bounds(date.fromordinal(day.toordinal() + 1))[1]
     return labels, deployed, expected
 
@@ -311,147 +351,222 @@ def _exclusions(funds, period_end):
     return sorted(counts.items(), key=lambda item: -item[1])
 
 
-@register(KIND, scopes=_scopes, audience=_audience)
+def _mothers(scope):
+    mothers = Fund.objects.filter(parent__isnull=True).order_by("name")
+    if scope.startswith("fund:"):
+        mothers = mothers.filter(pk=int(scope.split(":", 1)[1]))
+    return list(mothers)
+
+
+def _sub_fund_table(rows, fmt):
+    return table(
+        "sub_funds",
+        {"code": "table.sub_funds", "params": {"currency": fmt.currency}},
+        SUB_FUND_COLUMNS,
+        [
+            [
+                r["fund"].name,
+                r["fund"].parent.name,
+                r["fund"].category,
+                r["fund"].manager.name if r["fund"].manager else "",
+                fmt.money(r["committed"]),
+                fmt.money(r["called"]),
+                fmt.money(r["reserved"]),
+                fmt.money(r["deployed"]),
+                fmt.money(r["idle"]),
+                fmt.ratio(r["deployment_rate"]),
+                fmt.money(r["expected_deployment"]),
+                fmt.money(r["pace_gap"]),
+                r["months_since_last_investment"],
+                fmt.money(r["fees_on_idle"]),
+                fmt.ratio(r["dpi"]),
+                fmt.ratio(r["rvpi"]),
+                fmt.ratio(r["tvpi"]),
+                fmt.ratio(r["irr"]),
+                fmt.money(r["unreconciled"]),
+                f"licence.{r['fund'].licence_state}",
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _headline(total, recon, previous, fmt):
+    """The figures an official reads first, as codes and amounts (the words come at rendering)."""
+    currency = fmt.currency
+    lines = {line["code"]: line["amount"] for line in recon["lines"]}
+    headline = [
+        {"label": "head.declared_size", "amount": lines["rec.declared_size"], "currency": currency},
+        {"label": "head.committed", "amount": fmt.money(total["committed"]), "currency": currency},
+        {
+            "label": "head.deployed",
+            "amount": fmt.money(total["deployed"]),
+            "currency": currency,
+            "share": fmt.ratio(total["deployment_rate"]),
+        },
+        {"label": "head.reserved", "amount": fmt.money(total["reserved"]), "currency": currency},
+        {"label": "head.idle", "amount": fmt.money(total["idle"]), "currency": currency},
+        {"label": "head.not_allocated", "amount": lines["rec.not_allocated"], "currency": currency},
+        {
+            "label": "head.unexplained",
+            "amount": lines["rec.unexplained"],
+            "currency": currency,
+            "alert": True,
+        },
+    ]
+    if total["deployment_rate"] is not None:
+        headline.append(
+            {
+                "label": "head.vc_comparison",
+                "value": {
+                    "code": "head.vc_comparison.value",
+                    "params": {
+                        "share": f"{1 - total['deployment_rate']:.1%}",
+                        "vc": f"{Decimal(settings.VC_UNDEPLOYED_SHARE):.0%}",
+                    },
+                },
+            }
+        )
+    if previous and previous.data.get("totals"):
+        before = previous.data["totals"]
+        change = {
+            name: _delta(total[name], before[name], currency) for name in ("deployed", "reserved", "idle")
+        }
+        headline.append(
+            {
+                "label": {"code": "head.change", "params": {"date": previous.period_end.isoformat()}},
+                "value": {"code": "head.change.value", "params": change},
+            }
+        )
+    return headline
+
+
+def _delta(now, before, currency):
+    change = round_money(Decimal(now) - Decimal(before), currency) + Decimal(0)  # + 0 turns -0 into 0
+    return f"{change:+,}"
+
+
+def _charts(rows, exclusions, pace, currency, fmt):
+    labels, deployed, expected = pace
+    by_category = defaultdict(list)
+    for r in rows:
+        by_category[r["fund"].category or "—"].append(r)
+    categories = sorted(by_category)
+    in_currency = {"currency": currency}
+    return [
+        {
+            "type": "line",
+            "title": {"code": "chart.pace", "params": in_currency},
+            "x": labels,
+            "series": [
+                {"name": "series.deployed", "values": deployed},
+                {"name": "series.expected", "values": expected},
+            ],
+        },
+        {
+            "type": "hbar",
+            "title": {"code": "chart.idle_by_sub_fund", "params": in_currency},
+            "x": [r["fund"].name for r in rows],
+            "series": [{"name": "series.idle", "values": [fmt.money(r["idle"]) for r in rows]}],
+        },
+        {
+            "type": "bar",
+            "title": {"code": "chart.idle_by_category", "params": in_currency},
+            "x": categories,
+            "series": [
+                {
+                    "name": "series.idle",
+                    "values": [fmt.money(roll_up(by_category[c])["idle"]) for c in categories],
+                }
+            ],
+        },
+        {
+            "type": "bar",
+            "title": "chart.tvpi_by_category",
+            "x": categories,
+            "series": [
+                {
+                    "name": "series.tvpi",
+                    "values": [fmt.ratio(roll_up(by_category[c])["tvpi"]) for c in categories],
+                }
+            ],
+        },
+        {
+            "type": "hbar",
+            "title": "chart.exclusions",
+            "x": [rule for rule, _n in exclusions],
+            "series": [{"name": "series.deals", "values": [n for _r, n in exclusions]}],
+        },
+    ]
+
+
+def _title(mothers, scope, period_end):
+    """The title as a code (rendered in the reader's language) and in English for the Report row."""
+    if scope.startswith("fund:"):
+        item = {
+            "code": "title.fund_utilisation.fund",
+            "params": {"fund": mothers[0].name, "period_end": str(period_end)},
+        }
+        return item, f"Fund utilisation — {mothers[0].name} — {period_end}"
+    item = {"code": "title.fund_utilisation.all", "params": {"period_end": str(period_end)}}
+    return item, f"Fund utilisation — all funds — {period_end}"
+
+
+@register(KIND, scopes=_scopes, audience=_audience, choices=_scope_choices)
 def build(scope, period_start, period_end):
     currency = settings.REPORTING_CURRENCY
-    funds = _sub_funds(scope)
+    fmt = Amounts(currency)
+    funds, mothers = _sub_funds(scope), _mothers(scope)
     quarters = _quarter_sums(funds, period_end)
     rows, flags, rates = sub_fund_rows(funds, period_end, currency, quarters=quarters)
-    total = roll_up(rows) if rows else None
-    mother = Fund.objects.get(pk=int(scope.split(":")[1])) if scope.startswith("fund:") else None
-    title = f"Fund utilisation — {mother.name if mother else 'all funds'} — {period_end}"
-    vc_share = Decimal(settings.VC_UNDEPLOYED_SHARE)
-    headline = []
-    if total:
-        undeployed_share = (1 - total["deployment_rate"]) if total["deployment_rate"] is not None else None
-        headline = [
-            {"label": f"Committed ({currency})", "value": f"{total['committed']:,.0f}"},
-            {"label": "Deployed", "value": f"{total['deployed']:,.0f} ({total['deployment_rate']:.1%})"},
-            {"label": "Reserved (approved, not yet paid)", "value": f"{total['reserved']:,.0f}"},
-            {"label": "Idle", "value": f"{total['idle']:,.0f}"},
-            {"label": "Not explained by the lines above", "value": f"{total['reconciliation']:,.0f}"},
-            {
-                "label": "Undeployed share vs ordinary VC",
-                "value": f"{undeployed_share:.1%} against about {vc_share:.0%}"
-                if undeployed_share is not None
-                else "—",
-            },
-        ]
+    recon = reconciliation(
+        mothers=mothers,
+        rows=rows,
+        currency=currency,
+        on=period_end,
+        tolerance=flag_rules().reconciliation_tolerance,
+    )
+    flags = recon["flags"] + flags
+    rates = list({r["currency"]: r for r in rates + recon["rates"]}.values())
+    total = roll_up(rows) if rows else roll_up([])
     previous = (
         Report.objects.filter(kind=KIND, scope=scope, period_end__lt=period_end)
         .order_by("-period_end")
         .first()
     )
-    if previous and total and previous.data.get("totals"):
-        before = previous.data["totals"]
-        headline.append(
-            {
-                "label": f"Change since {previous.period_end}",
-                "value": f"deployed {_delta(total['deployed'], before['deployed'])}, "
-                f"reserved {_delta(total['reserved'], before['reserved'])}, "
-                f"idle {_delta(total['idle'], before['idle'])}",
-            }
-        )
-    sub_rows = [
-        [
-            r["fund"].name,
-            r["fund"].parent.name,
-            r["fund"].category,
-            r["fund"].manager.name if r["fund"].manager else "",
-            _s(r["committed"]),
-            _s(r["called"]),
-            _s(r["reserved"]),
-            _s(r["deployed"]),
-            _s(r["idle"]),
-            _s(r["deployment_rate"], 4),
-            _s(r["expected_deployment"]),
-            _s(r["pace_gap"]),
-            r["months_since_last_investment"],
-            _s(r["fees_on_idle"]),
-            _s(r["dpi"], 4),
-            _s(r["rvpi"], 4),
-            _s(r["tvpi"], 4),
-            _s(r["irr"]),
-            _s(r["unreconciled"]),
-            r["fund"].licence_state,
-        ]
-        for r in rows
-    ]
     exclusions = _exclusions(funds, period_end)
-    labels, deployed, expected = _pace_series(funds, period_end, currency, quarters)
-    by_category = defaultdict(list)
-    for r in rows:
-        by_category[r["fund"].category or "—"].append(r)
-    categories = sorted(by_category)
+    title_item, title = _title(mothers, scope, period_end)
     data = {
         "scope": scope,
+        "title": title_item,
         "currency": currency,
         "rates": rates,
-        "headline": headline,
+        "headline": _headline(total, recon, previous, fmt) if rows or mothers else [],
         "flags": flags,
         "totals": {
-            k: _s(v, 4) if k in ("deployment_rate", "dpi", "rvpi", "tvpi") else _s(v)
-            for k, v in (total or {}).items()
+            k: fmt.ratio(v) if k in ("deployment_rate", "dpi", "rvpi", "tvpi") else fmt.money(v)
+            for k, v in total.items()
         },
+        "reconciliation": recon["table"],
         "tables": [
-            {
-                "key": "sub_funds",
-                "title": f"Sub-funds ({currency})",
-                "columns": SUB_FUND_COLUMNS,
-                "rows": sub_rows,
-            },
-            _rollup_table("by_mother", "By mother fund", rows, lambda f: f.parent.name),
-            _rollup_table("by_category", "By category", rows, lambda f: f.category or "—"),
-            _rollup_table("by_manager", "By manager", rows, lambda f: f.manager.name if f.manager else "—"),
-            {
-                "key": "exclusions",
-                "title": "Deals excluded, by rule",
-                "columns": ["Rule", "Deals excluded"],
-                "rows": [[rule, n] for rule, n in exclusions],
-            },
+            recon["table"],
+            recon["by_sub_fund"],
+            _sub_fund_table(rows, fmt),
+            _rollup_table("by_mother", "table.by_mother", rows, lambda f: f.parent.name, fmt),
+            _rollup_table("by_category", "table.by_category", rows, lambda f: f.category or "—", fmt),
+            _rollup_table(
+                "by_manager", "table.by_manager", rows, lambda f: f.manager.name if f.manager else "—", fmt
+            ),
+            table(
+                "exclusions",
+                "table.exclusions",
+                [("col.rule", "text"), ("col.deals_excluded", "int")],
+                [[rule, n] for rule, n in exclusions],
+            ),
         ],
-        "charts": [
-            {
-                "type": "line",
-                "title": f"Deployed against the straight-line pace ({currency})",
-                "x": labels,
-                "series": [
-                    {"name": "Deployed", "values": deployed},
-                    {"name": "Expected", "values": expected},
-                ],
-            },
-            {
-                "type": "hbar",
-                "title": f"Idle capital by sub-fund ({currency})",
-                "x": [r["fund"].name for r in rows],
-                "series": [{"name": "Idle", "values": [_s(r["idle"]) for r in rows]}],
-            },
-            {
-                "type": "bar",
-                "title": f"Idle capital by category ({currency})",
-                "x": categories,
-                "series": [
-                    {"name": "Idle", "values": [_s(roll_up(by_category[c])["idle"]) for c in categories]}
-                ],
-            },
-            {
-                "type": "bar",
-                "title": "TVPI by category",
-                "x": categories,
-                "series": [
-                    {"name": "TVPI", "values": [_s(roll_up(by_category[c])["tvpi"], 4) for c in categories]}
-                ],
-            },
-            {
-                "type": "hbar",
-                "title": "Deals excluded, by rule",
-                "x": [rule for rule, _n in exclusions],
-                "series": [{"name": "Deals", "values": [n for _r, n in exclusions]}],
-            },
-        ],
-        "notes": [
-            "Idle = committed − deployed − reserved. Expected deployment assumes a straight line over the investment "
-            "period. Unreconciled cash compares the ledger (called − deployed − fees) with the cash the manager reports.",
-        ],
+        "charts": _charts(
+            rows, exclusions, _pace_series(funds, period_end, currency, quarters), currency, fmt
+        ),
+        "notes": ["note.definitions", "note.rounding"],
     }
     return title, data

@@ -1,40 +1,181 @@
 """Fund changes. Commitments and deployments move running totals by conditional UPDATE; the CheckConstraints
 ``fund_commitments_within_size`` and ``fund_deployments_within_commitment`` back them in the database."""
 
-from decimal import Decimal
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput
+from core.templatetags.ipfin_format import ZERO_DECIMAL
+from reporting.money import convert, describe
 
 from . import ledger
-from .models import CashFlow, Deal, FlowKind, Fund, LicenceState, Validation
+from .models import CashFlow, Deal, FlowKind, Fund, LicenceEvent, LicenceState, Validation
+
+SUB_FUND_TERMS = {
+    "name",
+    "manager",
+    "category",
+    "vintage",
+    "investment_period_start",
+    "investment_period_end",
+    "term_years",
+    "management_fee_rate",
+    "min_overseas_revenue_share",
+    "min_main_purpose_share",
+}
+MOTHER_FUND_TERMS = {
+    "name",
+    "agency",
+    "vintage",
+    "investment_period_start",
+    "investment_period_end",
+    "term_years",
+}
+
+
+def _check_terms(fields):
+    """The terms a fund is refused for, as an InvalidInput naming the fields."""
+    errors = {}
+    start, end = fields.get("investment_period_start"), fields.get("investment_period_end")
+    if start and end and end <= start:
+        errors["investment_period_end"] = ["The investment period must end after it starts."]
+    for name in ("min_overseas_revenue_share", "min_main_purpose_share", "management_fee_rate"):
+        value = fields.get(name)
+        if value is not None and not 0 <= Decimal(value) <= 1:
+            errors[name] = ["A share between 0 and 1."]
+    if "currency" in fields and fields["currency"] not in settings.CURRENCIES:
+        errors["currency"] = [f"One of {', '.join(settings.CURRENCIES)}."]
+    if errors:
+        raise InvalidInput("Some terms of the fund are not valid.", code="invalid_terms", details=errors)
+
+
+def in_minor_unit(amount, currency):
+    """``amount`` rounded once to the currency's minor unit (KRW and JPY have none)."""
+    step = Decimal(1) if currency in ZERO_DECIMAL else Decimal("0.01")
+    return Decimal(amount).quantize(step, rounding=ROUND_HALF_UP)
+
+
+def commitment_in_mother_currency(*, mother, amount, currency, on):
+    """(``amount`` of ``currency`` in the mother fund's currency at the rate dated on or before ``on``, the rate row
+    or None). Conflict ``missing_rate`` when no such rate has been entered."""
+    converted, rate = convert(amount, currency, mother.currency, on)
+    return in_minor_unit(converted, mother.currency), rate
 
 
 @transaction.atomic
-def sub_fund_create(*, parent, actor, **fields):
-    """Anchor a sub-fund; the mother fund's commitments can never exceed its size."""
+def mother_fund_create(*, actor, agency, name, currency, size, **terms) -> Fund:
+    """Create a mother fund of ``agency`` with its declared size; writes fund.mother_fund_created."""
+    size = Decimal(size)
+    if size <= 0:
+        raise InvalidInput(
+            "The size must be positive.", code="invalid_size", details={"size": ["must be positive"]}
+        )
+    _check_terms({**terms, "currency": currency})
+    fund = Fund.objects.create(agency=agency, name=name, currency=currency, size=size, **terms)
+    audit_record(
+        actor=actor,
+        action="fund.mother_fund_created",
+        target=fund,
+        details={"size": size, "currency": currency},
+    )
+    return fund
+
+
+@transaction.atomic
+def sub_fund_create(*, parent, actor, committed_on=None, **fields) -> Fund:
+    """Anchor a sub-fund in any currency under a mother fund; its commitment, converted to the mother's currency at
+    the rate dated ``committed_on`` (default today), can never take the mother's commitments beyond its declared
+    size. Writes fund.sub_fund_created; raises InvalidInput, Conflict (over_commitment, missing_rate)."""
+    if parent.parent_id is not None:
+        raise InvalidInput("A sub-fund is anchored by a mother fund.", code="not_a_mother_fund")
+    currency = fields.pop("currency", None) or parent.currency
     size = Decimal(fields["size"])
     if size <= 0:
-        raise InvalidInput("The size must be positive.", code="invalid_size")
+        raise InvalidInput(
+            "The size must be positive.", code="invalid_size", details={"size": ["must be positive"]}
+        )
     if Decimal(fields.get("public_commitment", 0)) + Decimal(fields.get("private_commitment", 0)) != size:
         raise InvalidInput("Public and private commitments must add up to the size.", code="split_mismatch")
-    updated = Fund.objects.filter(pk=parent.pk, committed_to_sub_funds__lte=F("size") - size).update(
-        committed_to_sub_funds=F("committed_to_sub_funds") + size
+    _check_terms({**fields, "currency": currency})
+    committed_on = committed_on or timezone.localdate()
+    counted, rate = commitment_in_mother_currency(
+        mother=parent, amount=size, currency=currency, on=committed_on
+    )
+    updated = Fund.objects.filter(pk=parent.pk, committed_to_sub_funds__lte=F("size") - counted).update(
+        committed_to_sub_funds=F("committed_to_sub_funds") + counted
     )
     if not updated:
         raise Conflict(
             "The mother fund has no room left for this commitment.",
             code="over_commitment",
-            details={"fund": parent.name, "size": str(size)},
+            details={"fund": parent.name, "size": str(size), "counted": f"{counted} {parent.currency}"},
         )
-    fund = Fund.objects.create(parent=parent, currency=parent.currency, **fields)
+    fund = Fund.objects.create(
+        parent=parent, currency=currency, parent_commitment=counted, parent_rate=rate, **fields
+    )
     audit_record(
-        actor=actor, action="fund.sub_fund_created", target=fund, case=parent, details={"size": size}
+        actor=actor,
+        action="fund.sub_fund_created",
+        target=fund,
+        case=parent,
+        details={"size": size, "currency": currency, "counted": counted, "rate": describe(rate)},
     )
     return fund
+
+
+@transaction.atomic
+def fund_update(*, fund, actor, **changes) -> Fund:
+    """Change a fund's terms (a mother fund's declared size too, never below its commitments); a sub-fund's size
+    and currency are fixed at its creation. Writes fund.terms_changed with the old and new values."""
+    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+    allowed = SUB_FUND_TERMS if fund.is_sub_fund else MOTHER_FUND_TERMS | {"size"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(
+            "These terms cannot be changed here.", code="fixed_terms", details={"fields": sorted(unknown)}
+        )
+    _check_terms(
+        {
+            "investment_period_start": fund.investment_period_start,
+            "investment_period_end": fund.investment_period_end,
+            **changes,
+        }
+    )
+    if "size" in changes:
+        changes["size"] = Decimal(changes["size"])
+        if changes["size"] < fund.committed_to_sub_funds:
+            raise InvalidInput(
+                "The declared size cannot be below what is already committed to sub-funds.",
+                code="size_below_commitments",
+                details={"size": [f"at least {fund.committed_to_sub_funds} {fund.currency}"]},
+            )
+    changed = {name: value for name, value in changes.items() if getattr(fund, name) != value}
+    old = {name: getattr(fund, name) for name in changed}
+    for name, value in changed.items():
+        setattr(fund, name, value)
+    if changed:
+        fund.save(update_fields=list(changed))
+        audit_record(
+            actor=actor,
+            action="fund.terms_changed",
+            target=fund,
+            case=fund.parent or fund,
+            details={
+                "old": {k: _label(v) for k, v in old.items()},
+                "new": {k: _label(v) for k, v in changed.items()},
+            },
+        )
+    return fund
+
+
+def _label(value):
+    return getattr(value, "pk", value)
 
 
 def _move_totals(fund, kind, amount):
@@ -63,15 +204,16 @@ def cash_flow_record(*, fund, actor, kind, date, amount, description="", cash=No
     """Append a ledger entry (a correction is an entry of the opposite sign pointing at the original)."""
     if not fund.is_sub_fund:
         raise InvalidInput("Cash flows are recorded on sub-funds.", code="not_a_sub_fund")
-    if (
-        fund.licence_state != LicenceState.ACTIVE
-        and kind in (FlowKind.RESERVE, FlowKind.DEPLOY)
-        and amount > 0
-    ):
-        raise Conflict(
-            "The manager's licence is no longer active: no new investment.", code="licence_inactive"
-        )
     amount = Decimal(amount)
+    date = date if isinstance(date, datetime.date) else datetime.date.fromisoformat(str(date))
+    list(Fund.objects.select_for_update().filter(pk=fund.pk).values_list("pk"))  # no licence change meanwhile
+    licence = licence_state_on(fund=fund, day=date)
+    if licence != LicenceState.ACTIVE and kind in (FlowKind.RESERVE, FlowKind.DEPLOY) and amount > 0:
+        raise Conflict(
+            "The manager's licence was not active on the entry's date: no new investment.",
+            code="licence_inactive",
+            details={"date": [f"licence {licence} on {date}"]},
+        )
     if corrects is not None:
         if corrects.fund_id != fund.pk or corrects.kind != kind:
             raise InvalidInput(
@@ -150,10 +292,25 @@ def deal_check(fund, *, overseas_revenue_share=None, main_purpose_share=None):
         if minimum is None:
             continue
         if value is None:
-            reasons.append({"rule": rule, "reason": f"{label} not reported (minimum {minimum:.0%})"})
+            reasons.append(
+                {"rule": rule, "reason": f"{label} not reported (minimum {exact_percent(minimum)})"}
+            )
         elif Decimal(value) < minimum:
-            reasons.append({"rule": rule, "reason": f"{label} {Decimal(value):.0%} < {minimum:.0%}"})
+            reasons.append(
+                {
+                    "rule": rule,
+                    "reason": f"{label} {exact_percent(value)} < {exact_percent(minimum)}",
+                    "value": str(value),
+                    "minimum": str(minimum),
+                }
+            )
     return reasons
+
+
+def exact_percent(ratio) -> str:
+    """A ratio as a percentage with every digit it has: 0.1999 -> '19.99%' (never rounded up to the limit)."""
+    text = f"{Decimal(ratio) * 100:f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
 
 @transaction.atomic
@@ -184,10 +341,48 @@ def deal_screen(
     return deal
 
 
+def licence_state_on(*, fund, day) -> str:
+    """The manager's licence on ``day``: the latest change effective on or before it (active before any)."""
+    event = fund.licence_events.filter(effective_on__lte=day).order_by("-effective_on").first()
+    return event.state if event is not None else LicenceState.ACTIVE
+
+
 @transaction.atomic
-def licence_change(*, fund, actor, state, on):
-    old = fund.licence_state
-    Fund.objects.filter(pk=fund.pk).update(licence_state=state, licence_changed_on=on)
-    fund.licence_state, fund.licence_changed_on = state, on
-    audit_record(actor=actor, action="fund.licence_changed", target=fund, old_state=old, new_state=state)
-    return fund
+def licence_change(*, fund, actor, state, on, note="") -> LicenceEvent:
+    """Record that a sub-fund's licence became ``state`` on ``on`` (not in the future, one change a day); the
+    fund's current licence follows its latest change. Writes fund.licence_changed."""
+    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+    if not fund.is_sub_fund:
+        raise InvalidInput("A licence belongs to a sub-fund's manager.", code="not_a_sub_fund")
+    if state not in LicenceState.values:
+        raise InvalidInput("Unknown licence state.", code="invalid_state", details={"state": [str(state)]})
+    if on > timezone.localdate():
+        raise InvalidInput(
+            "A licence change is recorded once it has taken effect.",
+            code="future_date",
+            details={"effective_on": ["cannot be in the future"]},
+        )
+    before = licence_state_on(fund=fund, day=on)
+    if before == state:
+        raise Conflict(
+            f"The licence is already {state} on {on}.", code="no_change", details={"state": [str(state)]}
+        )
+    if fund.licence_events.filter(effective_on=on).exists():
+        raise Conflict(
+            "The licence already changed on that day.",
+            code="licence_changed_that_day",
+            details={"effective_on": [str(on)]},
+        )
+    event = LicenceEvent.objects.create(fund=fund, state=state, effective_on=on, note=note, recorded_by=actor)
+    latest = fund.licence_events.order_by("-effective_on").first()
+    Fund.objects.filter(pk=fund.pk).update(licence_state=latest.state, licence_changed_on=latest.effective_on)
+    audit_record(
+        actor=actor,
+        action="fund.licence_changed",
+        target=event,
+        case=fund,
+        old_state=before,
+        new_state=state,
+        details={"effective_on": on, "note": note},
+    )
+    return event

@@ -1,13 +1,17 @@
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .market import with_flow_growth, with_stock_growth
 from .models import (
     TECHNOLOGY_GRADES,
     EligibilityRule,
     GuaranteeTier,
     IPType,
+    MarketOutstanding,
     MarketTarget,
     MarketVolume,
     Program,
@@ -108,8 +112,69 @@ class ProgramForm(forms.ModelForm):
         return errors
 
 
+def _whole(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return False
+    try:
+        return Decimal(str(value)).is_finite() and Decimal(str(value)) >= 0
+    except InvalidOperation:
+        return False
+
+
+# The parameters each rule kind reads (programs/eligibility.py) and what each must be: a typo or a text where a
+# number belongs was saved and then broke every applicant's eligibility check.
+PARAMETERS = {
+    RuleKind.COMPANY_SIZE: {"max_employees": _whole, "min_employees": _whole, "max_revenue": _number},
+    RuleKind.CREDIT_GRADE: {"allowed": _is_list_of_text},
+    RuleKind.SECTOR: {"allowed": _is_list_of_text},
+    RuleKind.IP_REMAINING_LIFE: {"min_years": _number},
+    RuleKind.REVENUE_GROWTH: {"min_rate": _number, "years": _whole},
+    RuleKind.TECHNOLOGY_GRADE: {"min_grade": lambda value: value in TECHNOLOGY_GRADES},
+    RuleKind.IP_TYPES: {
+        "allowed": lambda value: _is_list_of_text(value) and set(value) <= set(IPType.values)
+    },
+    RuleKind.EXPOSURE_CEILING: {},
+}
+
+
+class EligibilityRuleForm(forms.ModelForm):
+    class Meta:
+        model = EligibilityRule
+        fields = "__all__"  # noqa: DJ007
+
+    def clean(self):
+        data = super().clean()
+        parameters = data.get("parameters")
+        if parameters is None or "parameters" in self.errors:
+            return data
+        if not isinstance(parameters, dict):
+            self.add_error("parameters", _('A JSON object, e.g. {"max_employees": 300}.'))
+            return data
+        checks = PARAMETERS.get(data.get("kind"))
+        if checks is None:
+            return data  # a kind this form does not know checks its own parameters
+        unknown = sorted(set(parameters) - set(checks))
+        wrong = sorted(
+            key for key, check in checks.items() if key in parameters and not check(parameters[key])
+        )
+        if unknown:
+            self.add_error(
+                "parameters",
+                _("Unknown parameters %(unknown)s; this kind reads %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(checks) or "none"},
+            )
+        if wrong:
+            self.add_error("parameters", _("Invalid values for %(keys)s.") % {"keys": ", ".join(wrong)})
+        return data
+
+
 class EligibilityRuleInline(admin.TabularInline):
     model = EligibilityRule
+    form = EligibilityRuleForm
     extra = 0
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -162,13 +227,44 @@ class ProgramAdmin(admin.ModelAdmin):
     inlines = [EligibilityRuleInline, GuaranteeTierInline]
 
 
+class WithGrowthMixin:
+    """A change list whose rows carry their year-on-year growth, computed for the page in one query."""
+
+    annotate_rows = None
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        changelist.result_list = type(self).annotate_rows(changelist.result_list)
+        return changelist
+
+    @admin.display(description=_("year on year"))
+    def year_on_year(self, row):
+        growth = getattr(row, "growth", None)
+        return "—" if growth is None else f"{growth * 100:+.1f} %"
+
+
 @admin.register(MarketVolume)
-class MarketVolumeAdmin(admin.ModelAdmin):
-    list_display = ["country", "period_start", "period_end", "amount", "currency", "source"]
+class MarketVolumeAdmin(WithGrowthMixin, admin.ModelAdmin):
+    """Flows: the market's lending over a period."""
+
+    annotate_rows = staticmethod(with_flow_growth)
+    list_display = ["country", "period_start", "period_end", "amount", "currency", "year_on_year", "source"]
     list_filter = ["country"]
+    search_fields = ["country", "source"]
+
+
+@admin.register(MarketOutstanding)
+class MarketOutstandingAdmin(WithGrowthMixin, admin.ModelAdmin):
+    """Stocks: the market's lending outstanding on a date."""
+
+    annotate_rows = staticmethod(with_stock_growth)
+    list_display = ["country", "as_of", "amount", "currency", "year_on_year", "source"]
+    list_filter = ["country"]
+    search_fields = ["country", "source"]
 
 
 @admin.register(MarketTarget)
 class MarketTargetAdmin(admin.ModelAdmin):
     list_display = ["name", "country", "amount", "currency", "due"]
     list_filter = ["country"]
+    search_fields = ["name", "country", "source"]

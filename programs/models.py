@@ -195,7 +195,7 @@ class EligibilityRule(models.Model):
 class GrowthGroup(models.TextChoices):
     """The company's growth as guarantee agencies tier it, from its last two years of revenue."""
 
-    HIGH = "high", _("High growth (revenue +20% or more)")
+    HIGH = "high", _("High growth (revenue at least +20%)")
     GROWING = "growing", _("Growing (revenue up to +20%)")
     DECLINING = "declining", _("Declining revenue")
     UNKNOWN = "unknown", _("Growth not known (under two years of revenue)")
@@ -293,6 +293,28 @@ class MarketVolume(models.Model):
             raise ValidationError(
                 {"period_start": _("This period overlaps %(other)s.") % {"other": overlapping}}
             )
+
+
+class MarketOutstanding(models.Model):
+    """A stock: IP-secured lending outstanding across a country's market on a date (e.g. China's CNY 486.9 bn),
+    beside the flows of MarketVolume. Its year-on-year growth is computed against the stock a year earlier
+    (programs.market)."""
+
+    country = models.CharField(_("country"), max_length=2)
+    as_of = models.DateField(_("outstanding on"))
+    amount = models.DecimalField(_("outstanding"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["country", "as_of"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="market_outstanding_not_negative"),
+            models.UniqueConstraint(fields=["country", "as_of"], name="market_outstanding_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.country} {self.as_of}: {self.amount} {self.currency} outstanding"
 
 
 class MarketTarget(models.Model):

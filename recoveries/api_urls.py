@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from .api import ClaimViewSet, DisposalViewSet
+
+router = SimpleRouter()
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("disposals", DisposalViewSet, basename="disposal")
+urlpatterns = router.urls

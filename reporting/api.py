@@ -1,4 +1,3 @@
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -9,7 +8,8 @@ from core.api import role_permission
 from . import services
 from .forms import KINDS
 from .models import Report, ReportRun
-from .selectors import READERS, report_get_for, reports_visible_to
+from .scopes import scope_choices_for
+from .selectors import READERS, report_get_for, report_run_get_for, report_scope_check, reports_visible_to
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -70,7 +70,11 @@ class ReportRunApi(APIView):
     def post(self, request):
         payload = ReportRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        run = services.report_request(actor=request.user, **payload.validated_data)
+        data = payload.validated_data
+        report_scope_check(user=request.user, kind=data["kind"], scope=data["scope"])
+        if data["scope"] not in {s for s, _label in scope_choices_for(user=request.user, kind=data["kind"])}:
+            raise serializers.ValidationError({"scope": ["Choose a scope of this report that you may read."]})
+        run = services.report_request(actor=request.user, **data)
         return Response(ReportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -79,7 +83,5 @@ class ReportRunDetailApi(APIView):
 
     @extend_schema(responses=ReportRunSerializer)
     def get(self, request, pk):
-        run = ReportRun.objects.filter(pk=pk).first()
-        if run is None:
-            raise Http404
+        run = report_run_get_for(user=request.user, pk=pk)
         return Response(ReportRunSerializer(run).data)

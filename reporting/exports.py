@@ -1,4 +1,10 @@
-"""CSV, XLSX and PDF of a report, all from the same snapshot data (``tables``, ``flags``, ``charts``)."""
+"""CSV, XLSX and PDF of a report, all from the same snapshot data (``tables``, ``flags``, ``charts``), in the
+language active when they are rendered (reporting.labels).
+
+Text that a spreadsheet would read as a formula (a cell starting with = + - @, a tab or a carriage return) is
+prefixed with an apostrophe in the CSV and stored as text in the XLSX: a fund, company or bidder name is typed by
+people outside the agency. Numbers are written as numbers, never as text, so they are not touched.
+"""
 
 import csv
 import io
@@ -6,95 +12,152 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
+from . import labels
 from .charts import render_chart
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_FORMATS = {"money": "#,##0.##########", "percent": "0.00%", "ratio": "0.0000", "int": "0"}
 
-def _rows(report):
-    for table in report.data.get("tables", []):
-        yield [table["title"]]
-        yield table["columns"]
-        yield from table["rows"]
-        yield []
+
+def neutralise(value):
+    """Text a spreadsheet would run as a formula, made inert with a leading apostrophe; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _preamble(report):
+    """The lines every export starts with: title, period, the rates and their dates, the flags."""
+    from django.utils.translation import gettext as _
+
+    lines = [
+        [labels.text(report.data.get("title") or report.title)],
+        [
+            _("Period"),
+            str(report.period_start),
+            str(report.period_end),
+            _("generated (UTC)"),
+            f"{report.generated_at:%Y-%m-%d %H:%M}",
+        ],
+    ]
+    if report.data.get("currency"):
+        lines.append([_("Reporting currency"), report.data["currency"]])
+    for rate in report.data.get("rates", []):
+        lines.append(
+            [
+                _("Exchange rate"),
+                f"1 {rate['currency']} = {rate['rate']} {rate['to']}",
+                _("as of"),
+                rate["as_of"],
+            ]
+        )
+    for flag in report.data.get("flags", []):
+        lines.append([_("FLAG"), flag["subject"], labels.text(flag)])
+    for note in report.data.get("notes", []):
+        lines.append([labels.text(note)])
+    return lines
 
 
 def to_csv(report):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([report.title])
-    writer.writerow(
-        [
-            f"Period {report.period_start} – {report.period_end}",
-            f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC",
-        ]
-    )
-    for flag in report.data.get("flags", []):
-        writer.writerow(["FLAG", flag["subject"], flag["message"]])
+    for line in _preamble(report):
+        writer.writerow([neutralise(v) for v in line])
     writer.writerow([])
-    for row in _rows(report):
-        writer.writerow(row)
+    for table in report.data.get("tables", []):
+        formats = table.get("formats") or ["text"] * len(table["columns"])
+        writer.writerow([neutralise(labels.text(table["title"]))])
+        writer.writerow([neutralise(labels.text(c)) for c in table["columns"]])
+        for row in table["rows"]:
+            writer.writerow(
+                [
+                    v if f in XLSX_FORMATS and v is not None else neutralise(labels.text(v))
+                    for v, f in zip(row, formats, strict=False)
+                ]
+            )
+        writer.writerow([])
     return "\ufeff" + buffer.getvalue()  # BOM so spreadsheet programs read Korean text as UTF-8
+
+
+def _number(value):
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _xlsx_cell(sheet, row, column, value, fmt):
+    number = _number(value) if fmt in XLSX_FORMATS and value not in (None, "") else None
+    cell = sheet.cell(row=row, column=column)
+    if number is not None:
+        cell.value = number
+        cell.number_format = XLSX_FORMATS[fmt]
+    else:
+        cell.value = neutralise(labels.text(value)) if value is not None else None
+    return cell
+
+
+def _xlsx_table(workbook, table):
+    sheet = workbook.create_sheet(table["key"][:31])
+    formats = table.get("formats") or ["text"] * len(table["columns"])
+    sheet.cell(row=1, column=1, value=neutralise(labels.text(table["title"]))).font = Font(bold=True, size=12)
+    widths = []
+    for column, code in enumerate(table["columns"], start=1):
+        cell = sheet.cell(row=2, column=column, value=neutralise(labels.text(code)))
+        cell.font, cell.alignment = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+        widths.append(min(max(len(str(cell.value)), 10), 28))
+    for row_number, row in enumerate(table["rows"], start=3):
+        for column, (value, fmt) in enumerate(zip(row, formats, strict=False), start=1):
+            cell = _xlsx_cell(sheet, row_number, column, value, fmt)
+            shown = len(f"{cell.value:,}") if isinstance(cell.value, Decimal) else len(str(cell.value or ""))
+            widths[column - 1] = min(max(widths[column - 1], shown + 2), 60)
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "B3"  # the header rows and the first column stay in view
 
 
 def to_xlsx(report):
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Summary"
-    summary.append([report.title])
+    for line in _preamble(report):
+        summary.append([neutralise(v) for v in line])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append(["Period", str(report.period_start), str(report.period_end)])
-    summary.append(["Generated (UTC)", report.generated_at.strftime("%Y-%m-%d %H:%M")])
-    for rate in report.data.get("rates", []):
-        summary.append(
-            ["Exchange rate", f"1 {rate['currency']} = {rate['rate']} {rate['to']}", rate["as_of"]]
-        )
-    summary.append([])
-    summary.append(["Flags"])
-    for flag in report.data.get("flags", []):
-        summary.append([flag["subject"], flag["message"]])
+    summary.column_dimensions["A"].width = 24
+    summary.column_dimensions["B"].width = 40
+    summary.column_dimensions["C"].width = 60
     for table in report.data.get("tables", []):
-        sheet = workbook.create_sheet(table["key"][:31])
-        sheet.append([table["title"]])
-        sheet.append(table["columns"])
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        for row in table["rows"]:
-            sheet.append([_number(v) for v in row])
+        _xlsx_table(workbook, table)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _number(value):
-    """Numbers stored as text in the snapshot become numeric cells."""
-    if isinstance(value, str):
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            return value
-    return value
-
-
 CHARTS_SECONDS = 24 * 3600  # a stored report's charts and rendered body (it never changes)
-BODY_VERSION = "2"  # part of the cached body's key: a release that changes how a report is drawn changes it
+BODY_VERSION = "3"  # part of the cached body's key: a release that changes how a report is drawn changes it
 
 
 def chart_svgs(report, *, embedded_style=False):
-    """The report's charts as SVG (for a page, styled by static/css/charts.css; ``embedded_style`` for the PDF, see
-    reporting.charts). A stored report never changes, so its charts are drawn once and cached."""
+    """The report's charts as SVG in the active language (for a page, styled by static/css/charts.css;
+    ``embedded_style`` for the PDF, see reporting.charts). A stored report never changes, so its charts are drawn
+    once per language and cached."""
 
     def draw():
-        return [
-            {"title": spec.get("title", ""), "svg": render_chart(spec, embedded_style=embedded_style)}
-            for spec in report.data.get("charts", [])
-        ]
+        charts = []
+        for spec in report.data.get("charts", []):
+            spec = labels.rendered_chart(spec)
+            charts.append({"title": spec["title"], "svg": render_chart(spec, embedded_style=embedded_style)})
+        return charts
 
     if not getattr(report, "pk", None):  # a live dashboard or portfolio, built for this request
         return draw()
     style = "embedded" if embedded_style else "page"
-    key = f"report-charts:{report.pk}:{report.kind}:{report.scope}:{report.period_end}:{style}"
+    key = f"report-charts:{BODY_VERSION}:{report.pk}:{report.scope}:{report.period_end}:{style}:{get_language()}"
     charts = cache.get(key)
     if charts is None:
         charts = draw()
@@ -106,7 +169,12 @@ def to_pdf(report):
     from weasyprint import HTML
 
     html = render_to_string(
-        "reporting/report_pdf.html", {"report": report, "charts": chart_svgs(report, embedded_style=True)}
+        "reporting/report_pdf.html",
+        {
+            "report": report,
+            "charts": chart_svgs(report, embedded_style=True),
+            "LANGUAGE_CODE": get_language(),
+        },
     )
     return HTML(string=html, base_url=None).write_pdf()
 
@@ -119,12 +187,25 @@ FORMATS = {
 
 
 def download_response(report, fmt, filename):
-    """The report as a download in ``fmt`` (csv, xlsx or pdf): the one place every report page exports from."""
+    """The report as a download in ``fmt`` (csv, xlsx or pdf): the one place every report page exports from.
+
+    A stored report's PDF and XLSX were rendered by the worker that made it (reporting.services); a download reads
+    the file. A live snapshot (dashboard, portfolio) and a report made before files were stored are rendered here."""
     from django.http import Http404, HttpResponse
 
     if fmt not in FORMATS:
         raise Http404
     content_type, render = FORMATS[fmt]
-    response = HttpResponse(render(report), content_type=content_type)
+    stored = _stored(report, fmt)
+    response = HttpResponse(stored if stored is not None else render(report), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+def _stored(report, fmt):
+    if not getattr(report, "pk", None) or fmt == "csv":
+        return None
+    from .models import ReportFile
+
+    stored = ReportFile.objects.filter(report_id=report.pk, fmt=fmt, language=get_language()).first()
+    return stored.read() if stored else None

@@ -6,13 +6,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ExchangeRate(models.Model):
-    """1 ``currency`` = ``rate`` ``quote_currency`` on ``as_of``."""
+    """1 ``currency`` = ``rate`` ``quote_currency`` on ``as_of``: the one table of rates every report, export and
+    conversion reads (the latest rate on or before the day, see reporting.money). Entered through
+    reporting.rates.exchange_rate_record, never edited: a wrong rate is deleted and entered again."""
 
-    currency = models.CharField(max_length=3)
-    quote_currency = models.CharField(max_length=3)
-    rate = models.DecimalField(max_digits=24, decimal_places=10)
-    as_of = models.DateField()
-    source = models.CharField(max_length=100, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    quote_currency = models.CharField(_("in"), max_length=3)
+    rate = models.DecimalField(_("rate"), max_digits=24, decimal_places=10)
+    as_of = models.DateField(_("as of"))
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(null=True, blank=True, auto_now_add=True)
 
     class Meta:
         ordering = ["currency", "quote_currency", "-as_of"]
@@ -65,7 +71,8 @@ class ReportRun(models.Model):
 
 
 class Report(models.Model):
-    """An immutable snapshot of figures for one scope and period. One per (kind, scope, period_end)."""
+    """An immutable snapshot of figures for one scope and period. One per (kind, scope, period_start, period_end):
+    the monthly report of March and the quarterly report of the first quarter end on the same day and both exist."""
 
     kind = models.CharField(max_length=40)
     scope = models.CharField(max_length=60)
@@ -79,9 +86,34 @@ class Report(models.Model):
         ordering = ["-period_end", "kind", "scope"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "scope", "period_end"], name="one_report_per_scope_and_period"
+                fields=["kind", "scope", "period_start", "period_end"], name="one_report_per_scope_and_period"
             ),
         ]
 
     def __str__(self):
         return self.title
+
+
+class ReportFile(models.Model):
+    """A report's PDF or XLSX in one language, rendered once by the worker that made the snapshot: a download reads
+    this file instead of rendering (seconds and hundreds of MB for a large report) in a web process."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
+    fmt = models.CharField(max_length=5)
+    language = models.CharField(max_length=10)
+    file = models.FileField(upload_to="reports/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "fmt", "language"], name="one_file_per_report_format_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.report} ({self.fmt}, {self.language})"
+
+    def read(self):
+        with self.file.open("rb") as handle:
+            return handle.read()

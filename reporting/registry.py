@@ -10,14 +10,22 @@ class ReportKind:
     builder: object  # (scope, period_start, period_end) -> (title, data)
     scopes: object  # () -> list of scope strings produced on schedule
     audience: object  # () -> users notified when a report is ready
+    choices: object = (
+        None  # (user) -> [(scope, label)] the user may read; None: every scope, named by its code
+    )
+
+    def scope_choices(self, user):
+        if self.choices is None:
+            return [(scope, scope) for scope in self.scopes()]
+        return list(self.choices(user))
 
 
 KINDS = {}
 
 
-def register(name, *, scopes, audience):
+def register(name, *, scopes, audience, choices=None):
     def decorator(builder):
-        KINDS[name] = ReportKind(name, builder, scopes, audience)
+        KINDS[name] = ReportKind(name, builder, scopes, audience, choices)
         return builder
 
     return decorator

@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.notifications import notify
 from audit.services import audit_record
@@ -12,7 +14,7 @@ from core.errors import InvalidInput
 from core.tasks import enqueue
 
 from . import registry
-from .models import Report, ReportRun, RunStatus
+from .models import Report, ReportFile, ReportRun, RunStatus
 
 # A queued run whose message was lost (Redis restarted, a publish failed) is re-queued after QUEUE_LOST_AFTER; a
 # running one only after STUCK_AFTER, since a report may take minutes. With the sweeper every 60 s (funds migration
@@ -35,7 +37,9 @@ def report_request(*, kind, scope, period_start, period_end, actor=None):
             code="period_not_over",
             details={"period_end": ["must be before today"]},
         )
-    existing = Report.objects.filter(kind=kind, scope=scope, period_end=period_end).first()
+    existing = Report.objects.filter(
+        kind=kind, scope=scope, period_start=period_start, period_end=period_end
+    ).first()
     with transaction.atomic():
         run = ReportRun.objects.create(
             kind=kind,
@@ -68,7 +72,13 @@ def report_generate(*, run_id):
             return None  # a duplicate message while another worker builds it: that worker finishes the run
         run.status, run.started_at, run.attempts = RunStatus.RUNNING, timezone.now(), run.attempts + 1
         run.save(update_fields=["status", "started_at", "attempts"])
-    report = Report.objects.filter(kind=run.kind, scope=run.scope, period_end=run.period_end).first()
+    identity = {
+        "kind": run.kind,
+        "scope": run.scope,
+        "period_start": run.period_start,
+        "period_end": run.period_end,
+    }
+    report = Report.objects.filter(**identity).first()
     created = False
     if report is None:
         kind = registry.get(run.kind)
@@ -91,11 +101,15 @@ def report_generate(*, run_id):
                 )
                 created = True
         except IntegrityError:  # another worker finished the same period first
-            report = Report.objects.get(kind=run.kind, scope=run.scope, period_end=run.period_end)
+            report = Report.objects.get(**identity)
     with transaction.atomic():
         ReportRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE, finished_at=timezone.now(), report=report, error=""
         )
+        if created and getattr(settings, "REPORT_FILES_RENDER", True):
+            from .tasks import render_report_files
+
+            enqueue(render_report_files, report.pk)  # in a worker, once: a download then reads a file
         if created:
             notify(
                 users=list(registry.get(run.kind).audience()),
@@ -105,13 +119,74 @@ def report_generate(*, run_id):
     return report
 
 
-def report_run_failed(*, run_id, error):
-    ReportRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(
-        status=RunStatus.FAILED
-        if ReportRun.objects.get(pk=run_id).attempts >= MAX_ATTEMPTS
-        else RunStatus.QUEUED,
-        error=str(error)[:2000],
+def report_files_render(*, report) -> list:
+    """Render the report's PDF and XLSX in every language once, here in the worker, and store them (a download
+    reads the file). Safe to run twice: a file that exists is kept."""
+    from . import exports
+
+    stored = []
+    for language, _name in settings.LANGUAGES:
+        for fmt in ("pdf", "xlsx"):
+            if ReportFile.objects.filter(report=report, fmt=fmt, language=language).exists():
+                continue
+            with translation.override(language):
+                content = exports.FORMATS[fmt][1](report)
+            try:
+                with transaction.atomic():
+                    stored.append(
+                        ReportFile.objects.create(
+                            report=report,
+                            fmt=fmt,
+                            language=language,
+                            file=ContentFile(content, name=f"report-{report.pk}-{language}.{fmt}"),
+                        )
+                    )
+            except IntegrityError:  # another worker stored the same file first
+                pass
+    return stored
+
+
+def _failure_words(error, run):
+    """Why a run failed, in words for its requester: a domain error's message, never a traceback."""
+    from core.errors import DomainError
+
+    if isinstance(error, DomainError):
+        return error.message
+    return (
+        f"The report could not be made because of an unexpected error ({type(error).__name__}); "
+        f"attempt {run.attempts} of {MAX_ATTEMPTS}. The administrators can see the details in the worker's log."
     )
+
+
+def report_run_failed(*, run_id, error) -> ReportRun:
+    """Record why a run failed. A domain error (a period with no exchange rate, a scope that does not exist) fails
+    the run for good: trying again cannot help, so it is not retried. Another error puts the run back in the queue
+    until MAX_ATTEMPTS. A run that fails for good tells its requester why. Returns the run."""
+    from core.errors import DomainError
+
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().get(pk=run_id)
+        if run.status == RunStatus.DONE:
+            return run
+        final = isinstance(error, DomainError) or run.attempts >= MAX_ATTEMPTS
+        run.status = RunStatus.FAILED if final else RunStatus.QUEUED
+        run.error = _failure_words(error, run)[:2000]
+        run.finished_at = timezone.now() if final else None
+        run.save(update_fields=["status", "error", "finished_at"])
+        audit_record(
+            actor=None,
+            action="report.failed" if final else "report.retried",
+            target=run,
+            details={"kind": run.kind, "scope": run.scope, "period_end": run.period_end, "error": run.error},
+        )
+        if final and run.requested_by_id:
+            notify(
+                users=[run.requested_by],
+                subject=f"Report run #{run.pk} failed: {run.error}"[:200],
+                body=run.error,
+                link=f"/reporting/runs/{run.pk}/",
+            )
+    return run
 
 
 def report_runs_sweep(*, now=None):

@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models.fields.json import KeyTransform
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,25 +13,34 @@ from core.web import role_required
 
 from . import exports, services
 from .forms import ReportRequestForm
-from .models import ReportRun
-from .selectors import READERS, report_get_for, reports_visible_to
+from .selectors import (
+    READERS,
+    report_get_for,
+    report_run_get_for,
+    report_runs_visible_to,
+    report_scope_check,
+    reports_visible_to,
+)
 
 
 @role_required(*READERS)
 def report_list(request):
-    reports = reports_visible_to(user=request.user).defer("data")
+    # the title's code only (not the whole snapshot), rendered in the reader's language
+    reports = (
+        reports_visible_to(user=request.user).defer("data").annotate(title_item=KeyTransform("title", "data"))
+    )
     kind = request.GET.get("kind")
     if kind:
         reports = reports.filter(kind=kind)
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
-    runs = ReportRun.objects.exclude(status="done").order_by("-created_at")[:10]
+    runs = report_runs_visible_to(user=request.user).exclude(status="done").order_by("-created_at")[:10]
     return render(
         request,
         "reporting/report_list.html",
         {
             "page": page,
             "runs": runs,
-            "form": ReportRequestForm(),
+            "form": ReportRequestForm(user=request.user),
             "can_request": request.user.has_role(*STAFF_REQUESTERS),
         },
     )
@@ -73,15 +84,34 @@ STAFF_REQUESTERS = (Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR, Role.O
 @role_required(*STAFF_REQUESTERS)
 @require_POST
 def report_request(request):
-    form = ReportRequestForm(request.POST)
+    form = ReportRequestForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            run = services.report_request(actor=request.user, **form.cleaned_data)
-            messages.success(
-                request, _("Report run #%(id)s is queued; it appears here when ready.") % {"id": run.pk}
+            report_scope_check(
+                user=request.user, kind=form.cleaned_data["kind"], scope=form.cleaned_data["scope"]
             )
+            run = services.report_request(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("Report run #%(id)s is recorded; this page follows it.") % {"id": run.pk}
+            )
+            return redirect("reporting:run", pk=run.pk)
     else:
-        messages.error(request, " ".join(f"{f}: {', '.join(e)}" for f, e in form.errors.items()))
+        messages.error(
+            request,
+            " ".join(
+                f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}"
+                for f, e in form.errors.items()
+            ),
+        )
     return redirect("reporting:list")
+
+
+@role_required(*READERS)
+def run_detail(request, pk):
+    """A run's progress (queued, running, done, failed); its status fragment polls itself until the run ends."""
+    run = report_run_get_for(user=request.user, pk=pk)
+    template = "reporting/_partials/run_status.html" if request.htmx else "reporting/run_detail.html"
+    return render(request, template, {"run": run, "poll_url": reverse("reporting:run", args=[run.pk])})

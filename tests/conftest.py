@@ -145,6 +145,27 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch):
+    """``client.force_login(user)`` stands in for the whole sign-in: for a user with an authenticator app that
+    includes the TOTP step, as allauth records it in the session (a staff session needs it: accounts.middleware).
+    Tests of the sign-in itself post to the real pages; tests/accounts/test_mfa_* build password-only sessions."""
+    from django.test import Client
+
+    from accounts.mfa import has_totp, session_mark_passed_mfa
+
+    original = Client._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        if has_totp(user):
+            session = self.session
+            session_mark_passed_mfa(session, user)
+            session.save()
+
+    monkeypatch.setattr(Client, "_login", _login)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (cached counts from another test's rows would leak into it)."""
     from django.core.cache import cache

@@ -172,6 +172,21 @@ def make_submitted(program, **kwargs):
     return application
 
 
+def make_token(user):
+    """A personal API token of ``user`` (what /accounts/api-token/ makes), as the header's value.
+
+    Its last use is stamped now, as for a token in service: the stamp is written at most once a minute, and a test
+    that counts an API request's queries should not count that write."""
+    from django.utils import timezone
+
+    from accounts.models import ApiToken
+    from accounts.tokens import api_token_create
+
+    row, token = api_token_create(actor=user, name="test")
+    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    return token
+
+
 def verified_buyer(agency, *, registered_by, verified_by, kind=OrganizationKind.FUND_MANAGER, name=None):
     """A user acting for an organisation on ``agency``'s buyer registry, registered and verified by the services."""
     from recoveries import services as recovery

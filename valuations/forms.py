@@ -36,8 +36,11 @@ class ReportForm(forms.Form):
     assumptions = forms.CharField(
         label=_("Assumptions"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000
     )
+    # No grade is pre-selected: a grade the valuer did not choose (AAA, the first on the scale) must never reach
+    # the eligibility check unnoticed.
     technology_grade = forms.ChoiceField(
-        label=_("Technology grade"), choices=[(g, g) for g in TECHNOLOGY_GRADES]
+        label=_("Technology grade"),
+        choices=[("", _("Choose the grade")), *((g, g) for g in TECHNOLOGY_GRADES)],
     )
     valid_until = forms.DateField(label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}))
     pdf = forms.FileField(label=_("Signed report (PDF)"))
@@ -70,6 +73,19 @@ class ReportForm(forms.Form):
             }
             for a in self.assets
         ]
+
+
+def royalty_initial_for(order):
+    """The relief-from-royalty inputs an order already knows: the company's reported revenues (oldest first, as
+    the starting projection) and the earliest legal expiry of the IP valued."""
+    initial = {}
+    years = list(order.application.company.financial_years.order_by("year").values_list("revenue", flat=True))
+    if years:
+        initial["revenues"] = ", ".join(f"{revenue:.0f}" for revenue in years)
+    expiries = [a.expiry_date for a in order.assets.all() if a.expiry_date]
+    if expiries:
+        initial["expiry_date"] = min(expiries)
+    return initial
 
 
 class RoyaltyForm(forms.Form):

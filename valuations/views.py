@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,11 +11,21 @@ from accounts.roles import Role
 from applications.selectors import application_get_for_staff
 from core.errors import DomainError
 from core.panels import CasePanel
-from core.web import form_error_from, role_required
+from core.templatetags.ipfin_format import money
+from core.web import form_error_from, role_required, safe_next_url
 
 from . import services
 from .calculators import cost_approach, relief_from_royalty, scorecard
-from .forms import CostForm, DeclineForm, OrderForm, ReportForm, ReturnForm, RoyaltyForm, ScorecardForm
+from .forms import (
+    CostForm,
+    DeclineForm,
+    OrderForm,
+    ReportForm,
+    ReturnForm,
+    RoyaltyForm,
+    ScorecardForm,
+    royalty_initial_for,
+)
 from .models import ValuationReport
 from .selectors import order_get_for, orders_visible_to
 
@@ -98,11 +109,37 @@ def order_action(request, pk, action):
     except DomainError as exc:
         if form is None:
             messages.error(request, exc.message)
-            return redirect(request.POST.get("next") or "valuations:order", pk=pk)
+            return redirect(safe_next_url(request, reverse("valuations:order", kwargs={"pk": pk})))
         form_error_from(form, exc)
         return _detail(request, order, {action: form}, status=400)
-    messages.success(request, _("Done."))
-    return redirect(request.POST.get("next") or "valuations:order", pk=pk)
+    order.refresh_from_db()
+    messages.success(request, _done_message(action, order))
+    return redirect(safe_next_url(request, reverse("valuations:order", kwargs={"pk": pk})))
+
+
+def _done_message(action, order):
+    """What the action changed on which order, for whom, and the amount."""
+    values = {
+        "ref": order.application.reference,
+        "valuer": order.valuer.name,
+        "fee": money(order.fee, order.application.currency),
+        "status": order.get_status_display(),
+    }
+    if action == "report":
+        report = order.reports.order_by("-version").first()
+        values["value"] = money(report.total_value, report.currency) if report else "—"
+        values["grade"] = report.technology_grade if report else "—"
+        return _("Valuation report for %(ref)s submitted: %(value)s, technology grade %(grade)s.") % values
+    texts = {
+        "accept": _(
+            "Order for %(ref)s accepted by %(valuer)s (fee %(fee)s): submit the report when it is ready."
+        ),
+        "decline": _("Order for %(ref)s declined by %(valuer)s; the officer is told."),
+        "agency_accept": _("Valuation of %(ref)s by %(valuer)s accepted."),
+        "return": _("Valuation of %(ref)s returned to %(valuer)s for rework."),
+        "cancel": _("Order for %(ref)s at %(valuer)s cancelled."),
+    }
+    return texts.get(action, _("Order for %(ref)s: %(status)s.")) % values
 
 
 @role_required(Role.CASE_OFFICER)
@@ -149,7 +186,15 @@ def report_pdf(request, pk):
 def calculator(request):
     which = request.GET.get("calc", "royalty")
     data = request.GET if request.GET.get("calc") else None
-    form = RoyaltyForm(data if which == "royalty" else None)
+    # Opened from an order: the inputs the order already knows are filled in (the order is read through the
+    # selector, so another firm's order is a 404).
+    order_id = request.GET.get("order", "")
+    if order_id and not order_id.isdigit():
+        raise Http404
+    order = order_get_for(user=request.user, pk=int(order_id)) if order_id else None
+    form = RoyaltyForm(
+        data if which == "royalty" else None, initial=royalty_initial_for(order) if order else None
+    )
     cost_form = CostForm(data if which == "cost" else None)
     score_form = ScorecardForm(data if which == "scorecard" else None)
     cost = score = None
@@ -180,6 +225,7 @@ def calculator(request):
             "cost": cost,
             "score_form": score_form,
             "score": score,
+            "order": order,
         },
     )
 

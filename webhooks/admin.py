@@ -12,7 +12,8 @@ class EndpointAdmin(admin.ModelAdmin):
     list_display = ["url", "organization", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["url", "organization__name"]
-    readonly_fields = ["organization", "secret", "created_by", "created_at"]
+    readonly_fields = ["organization", "created_by", "created_at"]
+    exclude = ["secret"]  # an organisation's signing secret is shown to its own integrators once, nowhere else
 
     def has_add_permission(self, request):
         return False  # registered by the organisation (screen or API): the service checks and audits

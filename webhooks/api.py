@@ -1,7 +1,8 @@
 """Webhook endpoints and their delivery log for the organisation's integrators; the event feed for any user."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -9,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.api import role_permission
+from core.errors import InvalidInput
 
 from . import services
 from .models import Delivery, DeliveryAttempt, Endpoint, Event, EventType
@@ -121,6 +123,7 @@ class AttemptSerializer(serializers.ModelSerializer):
 
 class DeliverySerializer(serializers.ModelSerializer):
     event_type = serializers.CharField(source="event.type")
+    status = serializers.CharField(help_text="pending, succeeded or failed")
 
     class Meta:
         model = Delivery
@@ -177,6 +180,9 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 class EventSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(help_text="The event type (see GET /webhooks/endpoints/ event_types)")
+    subject_kind = serializers.CharField(help_text="application, valuation_order, facility, report or fund")
+
     class Meta:
         model = Event
         fields = ["id", "type", "occurred_at", "subject_kind", "subject_id", "payload"]
@@ -199,7 +205,25 @@ class EventFeedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend]  # the cursor fixes the order: oldest first, by id
     filterset_fields = ["type", "subject_kind"]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "after",
+                OpenApiTypes.INT,
+                description="Only events with a larger id (where the last poll stopped)",
+            )
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Event.objects.none()
-        return events_visible_to(user=self.request.user)
+        events = events_visible_to(user=self.request.user)
+        after = self.request.query_params.get("after", "")
+        if after:
+            if not after.isdigit() or len(after) > 18:
+                raise InvalidInput("after must be an event id.", details={"after": ["an integer"]})
+            events = events.filter(pk__gt=int(after))
+        return events

@@ -2,7 +2,8 @@
 
 An event is recorded in the database, with one pending delivery per subscribed endpoint whose organisation may read
 the event's object, before any message is queued: the queue only carries the nudge (a lost nudge is re-queued by
-``deliveries_sweep``). An attempt is claimed with a conditional UPDATE on its number, so a duplicated message never
+``deliveries_sweep``, and an event whose on-commit signal was lost with its process is derived by
+``events_catch_up``). An attempt is claimed with a conditional UPDATE on its number, so a duplicated message never
 sends twice; the HTTP call happens outside any transaction.
 """
 
@@ -12,9 +13,11 @@ import time
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
 
@@ -28,6 +31,7 @@ MAX_ATTEMPTS = 8
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 6 * 3600
 LOST_AFTER = timedelta(minutes=5)
+CATCH_UP_AFTER = timedelta(minutes=1)
 
 
 def retry_delay(attempts):
@@ -56,8 +60,8 @@ def events_from_audit_signal(sender, event, **kwargs):
 def event_record_from_audit(*, audit_event) -> Event | None:
     """Derive the event of one audit event (once: the audit event is unique) and its pending deliveries."""
     event_type = events.event_type_for(audit_event)
-    subject = events.subject_of(audit_event)
-    if event_type is None or subject is None:
+    subject = events.subject_of(audit_event) if event_type is not None else None
+    if subject is None:  # most audit events: nothing a client subscribes to, decided without a query
         return None
     kind, subject_id = subject
     try:
@@ -245,9 +249,28 @@ def delivery_replay(*, delivery, actor) -> Delivery:
     return replay
 
 
+def events_catch_up(*, now=None, window=timedelta(days=1)) -> int:
+    """Derive the events the on-commit signal missed (a process that died right after its commit). Looks at the
+    last ``window`` of the audit log, leaving the last minute to the signal. Returns how many were derived."""
+    now = now or timezone.now()
+    subscribable = Q(action__in=list(events.ACTIONS)) | Q(
+        action__startswith="facility.", new_state="delinquent"
+    )
+    missed = (
+        AuditEvent.objects.filter(
+            subscribable, occurred_at__gte=now - window, occurred_at__lt=now - CATCH_UP_AFTER
+        )
+        .exclude(pk__in=Event.objects.values("audit_event_id"))
+        .select_related("target_type")
+        .order_by("pk")
+    )
+    return sum(1 for audit_event in missed if event_record_from_audit(audit_event=audit_event) is not None)
+
+
 def deliveries_sweep(*, now=None) -> int:
     """Re-queue pending deliveries whose nudge was lost (due more than LOST_AFTER ago). Returns how many."""
     now = now or timezone.now()
+    events_catch_up(now=now)
     lost = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lt=now - LOST_AFTER)
     count = 0
     for delivery in lost.only("pk", "attempts"):

@@ -13,5 +13,5 @@ def deliver(delivery_id, attempt=1):
 
 @shared_task(name="webhooks.sweep", ignore_result=True)
 def sweep():
-    """Every minute: re-queue deliveries whose message was lost."""
+    """Every minute: derive missed events and re-queue deliveries whose message was lost."""
     services.deliveries_sweep()

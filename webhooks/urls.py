@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "webhooks"
-urlpatterns = []
+urlpatterns = [
+    path("", views.endpoint_list, name="list"),
+    path("<int:pk>/", views.endpoint_detail, name="detail"),
+    path("<int:pk>/rotate-secret/", views.endpoint_rotate_secret, name="rotate_secret"),
+    path("deliveries/<int:pk>/replay/", views.delivery_replay, name="replay"),
+]

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs between
 machines comes from environment variables (see README, "Configuration")."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -19,30 +20,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
-INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django.contrib.humanize",
-    "rest_framework",
-    "rest_framework.authtoken",
-    "django_filters",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-    "django_celery_beat",
-    "django_celery_results",
-    "django_htmx",
-    "djmoney",
-    "djmoney.contrib.exchange",
-    "csp",
-    "axes",
-    "allauth",
-    "allauth.account",
-    "allauth.mfa",
-    # IPFin
+# IPFin's own apps, lowest layer first (the order in which demo data is seeded). config/urls.py mounts each app's
+# urls.py under /<app>/ and api_urls.py under /api/v1/.
+PROJECT_APPS = [
     "core",
     "accounts",
     "audit",
@@ -54,7 +34,33 @@ INSTALLED_APPS = [
     "recoveries",
     "funds",
     "reporting",
+    "dashboards",
     "webhooks",
+]
+
+INSTALLED_APPS = [
+    "accounts.admin_config.IpfinAdminConfig",  # the admin signs in through allauth, with the second factor
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "knox",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_beat",
+    "django_celery_results",
+    "django_htmx",
+    "djmoney",
+    "csp",
+    "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [
@@ -63,6 +69,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.SlidingSessionMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,9 +162,16 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Emails carry the product's name, not the host they were sent from ("[127.0.0.1:8101] ...").
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[IPFin] "
 ACCOUNT_RATE_LIMITS = {"login_failed": None}  # django-axes does the lock-out
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IPFin"
+# The code step counts its failures with django-axes, like passwords (accounts/mfa.py).
+MFA_FORMS = {
+    "authenticate": "accounts.mfa.LimitedAuthenticateForm",
+    "reauthenticate": "accounts.mfa.LimitedReauthenticateForm",
+}
 
 # django-axes: lock the (username, IP) pair, so that someone guessing from
 # elsewhere cannot lock a real user out of their own account.
@@ -168,9 +182,12 @@ AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed password or code leaves a row (admin: Access failures)
 
-# Sessions: idle timeout (every request slides the window).
+# Sessions: idle timeout (every request slides the window), and an absolute lifetime from the sign-in however
+# active the session is (core.middleware.SlidingSessionMiddleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
 SESSION_SAVE_EVERY_REQUEST = False  # core.middleware.SlidingSessionMiddleware slides the idle timeout
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -178,6 +195,9 @@ CSRF_COOKIE_HTTPONLY = True
 
 # --- Uploads ----------------------------------------------------------------
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# What one application may hold in documents, all uploads together (applications.services.document_upload).
+DOCUMENT_QUOTA_BYTES = env.int("DOCUMENT_QUOTA_BYTES", default=100 * 1024 * 1024)
+DOCUMENT_QUOTA_COUNT = env.int("DOCUMENT_QUOTA_COUNT", default=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
@@ -247,7 +267,7 @@ HEALTH_WORKER_TIMEOUT = env.float("HEALTH_WORKER_TIMEOUT", default=5.0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
@@ -268,8 +288,27 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Per signed-in user and per anonymous client address, counted in the cache (Redis in production). The client
+    # address is REMOTE_ADDR unless API_NUM_PROXIES trusted proxies add X-Forwarded-For.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.UserRateThrottle", "core.throttles.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", default="1200/min"),
+        "anon": env("API_THROTTLE_ANON", default="60/min"),
+    },
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
+# API tokens (django-rest-knox, accounts.models.ApiToken): only a SHA-512 digest is stored; every token expires.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "TOKEN_PREFIX": "ipfin_",  # recognisable by secret scanners
+    "AUTO_REFRESH": False,  # a leaked token must expire, however busy
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# knox's own AuthToken is swapped for accounts.ApiToken: its migrations would only make an unused table.
+MIGRATION_MODULES = {"knox": None}
 SPECTACULAR_SETTINGS = {
     "TITLE": "IPFin API",
     "DESCRIPTION": "Government IP-finance programs: applications, valuations, facilities, recoveries, funds.",
@@ -281,9 +320,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's 4xx answers in the error shape (core.schema), after the default enum hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "applications.models.Status",
         "IPAssetStatusEnum": "applications.models.IPAssetStatus",
+        "WebhookEventTypeEnum": "webhooks.models.EventType",
+        "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
     },
 }
 
@@ -311,6 +357,8 @@ X_FRAME_OPTIONS = "DENY"
 CURRENCIES = ("KRW", "CNY", "GBP", "USD", "EUR", "JPY")
 DEFAULT_CURRENCY = "KRW"
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="KRW")
+# The worker that makes a report renders its PDF and XLSX in every language once and stores them (reporting.services).
+REPORT_FILES_RENDER = env.bool("REPORT_FILES_RENDER", default=True)
 # Fund utilisation flags (see funds/metrics.py FlagRules) and the comparison line with ordinary venture capital.
 FUND_FLAG_RULES = {
     "behind_pace_margin": env("FUND_BEHIND_PACE_MARGIN", default="0.15"),
@@ -322,7 +370,6 @@ FUND_FLAG_RULES = {
 AGENCY_GUARANTEE_FUND = env("AGENCY_GUARANTEE_FUND", default="")
 VC_UNDEPLOYED_SHARE = env("VC_UNDEPLOYED_SHARE", default="0.17")  # ordinary VC, 2023
 BASE_CURRENCY = REPORTING_CURRENCY
-EXCHANGE_BACKEND = "djmoney.contrib.exchange.backends.FixerBackend"
 
 LOGGING = {
     "version": 1,

@@ -24,3 +24,13 @@ STORAGES = {
 # from one run (or one test) into the next. Redis is still the Celery broker when REDIS_URL is set.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 ACCOUNT_RATE_LIMITS = False
+# Throttling is on (as everywhere) but far above what a test sends; tests of the throttle set their own rates.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"user": "100000/min", "anon": "100000/min"},
+}
+# SQLite has no TRUNCATE: a test-database flush empties the audit log with DELETE, which its append-only trigger
+# refuses unless this is on (audit/migrations/0003_sqlite_append_only.py). UPDATE stays refused.
+AUDIT_SQLITE_ALLOW_DELETE = True
+# A report's PDF and XLSX in every language take seconds to render: tests that need them turn this on.
+REPORT_FILES_RENDER = False

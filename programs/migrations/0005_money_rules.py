@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=60, verbose_name='tier')),
                 ('grades', models.JSONField(blank=True, default=list, help_text='Empty: every grade', verbose_name='technology grades')),
-                ('growth_group', models.CharField(blank=True, choices=[('high', 'High growth (revenue +20% or more)'), ('growing', 'Growing (revenue up to +20%)'), ('declining', 'Declining revenue'), ('unknown', 'Growth not known (under two years of revenue)')], help_text='Empty: any', max_length=10, verbose_name='growth group')),
+                ('growth_group', models.CharField(blank=True, choices=[('high', 'High growth (revenue at least +20%)'), ('growing', 'Growing (revenue up to +20%)'), ('declining', 'Declining revenue'), ('unknown', 'Growth not known (under two years of revenue)')], help_text='Empty: any', max_length=10, verbose_name='growth group')),
                 ('min_term_months', models.PositiveSmallIntegerField(default=1, verbose_name='from term (months)')),
                 ('max_term_months', models.PositiveSmallIntegerField(default=360, verbose_name='to term (months)')),
                 ('coverage_ratio', models.DecimalField(decimal_places=4, max_digits=7, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)], verbose_name='coverage')),

@@ -34,10 +34,33 @@ def _periodic_task():
     return PeriodicTask.objects.create(name=f"task {next(_counter)}", task="core.tasks.ping", interval=every)
 
 
-def _token():
-    from rest_framework.authtoken.models import Token, TokenProxy
+def _sub_fund():
+    from funds import services
+    from tests.funds.factories import mother_fund, sub_fund_fields
 
-    return TokenProxy.objects.get(pk=Token.objects.create(user=_user()).pk)
+    return services.sub_fund_create(parent=mother_fund("1000"), actor=None, **sub_fund_fields("100"))
+
+
+def _licence_event():
+    from funds import services
+
+    return services.licence_change(fund=_sub_fund(), actor=None, state="suspended", on=date(2024, 1, 1))
+
+
+def _cash_flow():
+    from funds import services
+
+    return services.cash_flow_record(
+        fund=_sub_fund(), actor=None, kind="call", date=date(2024, 1, 1), amount=Decimal("10")
+    )
+
+
+def _deal():
+    from funds import services
+
+    return services.deal_screen(
+        fund=_sub_fund(), actor=None, name="A deal", considered_on=date(2024, 1, 1), amount=Decimal("5")
+    )
 
 
 # Models whose rows need more than their required fields (or are made by a service in real life).
@@ -45,12 +68,15 @@ SPECIFIC = {
     "accounts.User": _user,
     "accounts.Organization": lambda: OrganizationFactory(),
     "auth.Group": lambda: Group.objects.create(name=f"group {next(_counter)}"),
-    "authtoken.TokenProxy": _token,
     "django_celery_beat.PeriodicTask": _periodic_task,
     "programs.Program": lambda: ProgramFactory(),
     "applications.Company": lambda: CompanyFactory(),
     "applications.IPAsset": lambda: IPAssetFactory(),
     "applications.Application": lambda: ApplicationFactory(),
+    "funds.Fund": _sub_fund,
+    "funds.LicenceEvent": _licence_event,
+    "funds.CashFlow": _cash_flow,
+    "funds.Deal": _deal,
 }
 
 

@@ -6,11 +6,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
-from rest_framework.authtoken.models import Token
 
 from applications import services
 from applications.models import Application, Company, IPAsset, Status
-from tests.factories import PDF_BYTES, ApplicationFactory, IPAssetFactory, ProgramFactory, company_for_user
+from tests.factories import (
+    PDF_BYTES,
+    ApplicationFactory,
+    IPAssetFactory,
+    ProgramFactory,
+    company_for_user,
+    make_token,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +41,7 @@ def _objects_for(user):
 
 
 def _token_client(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     return api_client
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
 
+from audit.checks import audit_log_role_check
 from audit.models import AuditEvent
 from audit.selectors import case_timeline
 from audit.services import audit_record
@@ -64,3 +65,63 @@ def test_the_timeline_shows_a_cases_events_and_hides_internal_ones_from_applican
     assert [e.action for e in case_timeline(case=company, applicant_view=True)] == ["case.screened"]
     html = render_to_string("_partials/timeline.html", {"events": case_timeline(case=company)})
     assert "case.internal_note" in html and officer.email in html
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the SQLite triggers (PostgreSQL has its own, above)"
+)
+def test_on_sqlite_update_is_refused_and_delete_too_unless_the_flush_setting_allows_it(
+    officer, company, settings
+):
+    event = audit_record(actor=officer, action="x.done", target=company)
+    _refused("UPDATE audit_auditevent SET action = 'forged' WHERE id = %s", [event.pk])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(details={"forged": True})
+    settings.AUDIT_SQLITE_ALLOW_DELETE = False
+    _refused("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "x.done"
+    settings.AUDIT_SQLITE_ALLOW_DELETE = True  # what the test database's flush relies on
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    assert not AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_deploy_check_stays_silent_unless_asked_to_query_a_database():
+    assert audit_log_role_check(databases=None) == []
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_deploy_check_warns_a_superuser_owner_role(db):
+    # The test database is created by the connecting role (postgres, a superuser): both warnings.
+    ids = {warning.id for warning in audit_log_role_check(databases=["default"])}
+    assert ids == {"audit.W001", "audit.W002"}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_deploy_check_is_silent_for_a_role_with_select_and_insert_only(db):
+    role = "ipfin_check_app_role"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP ROLE IF EXISTS {role}")
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN NOSUPERUSER")
+        cursor.execute(f"GRANT SELECT, INSERT ON audit_auditevent TO {role}")
+        cursor.execute(f"SET ROLE {role}")
+        try:
+            assert audit_log_role_check(databases=["default"]) == []
+            with pytest.raises(DatabaseError), transaction.atomic():
+                cursor.execute("TRUNCATE audit_auditevent")
+        finally:
+            cursor.execute("RESET ROLE")
+            cursor.execute(f"REVOKE ALL ON audit_auditevent FROM {role}")
+            cursor.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.postgres
+def test_a_plain_deploy_check_does_not_run_the_database_check(capsys):
+    from django.core.management import call_command
+
+    # What CI runs (as a superuser against its scratch database): the database-tagged check is not among them.
+    call_command("check", deploy=True, tags=["database"])
+    captured = capsys.readouterr()
+    assert "audit.W00" not in captured.out + captured.err

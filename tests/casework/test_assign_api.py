@@ -1,11 +1,10 @@
 """Assigning through the API names no one: any id that is not an officer of the case's agency gets one answer."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
 from audit.models import AuditEvent
-from tests.factories import make_user
+from tests.factories import make_token, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_assigning_any_other_user_answers_without_naming_them(
     api_client, approver, submitted, other_agency, lender, applicant
 ):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=approver).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(approver)}")
     strangers = [
         lender,
         applicant,
@@ -38,7 +37,7 @@ def test_assigning_any_other_user_answers_without_naming_them(
 
 
 def test_an_officer_of_the_agency_is_assigned_through_the_api(api_client, approver, officer, submitted):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=approver).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(approver)}")
     response = api_client.post(
         f"/api/v1/cases/{submitted.pk}/assign/", {"officer": officer.pk}, format="json"
     )

@@ -6,17 +6,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
-from rest_framework.authtoken.models import Token
 
 from applications.models import Status
 from casework import services
-from tests.factories import deliver_valuation, make_submitted, make_user
+from tests.factories import deliver_valuation, make_submitted, make_token, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def _api(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     return api_client
 
 

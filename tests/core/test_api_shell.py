@@ -3,11 +3,11 @@ import json
 import pytest
 from django.urls import path
 from openapi_spec_validator import validate
-from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
 from config.urls import urlpatterns as project_urls
 from core.errors import Conflict, IllegalTransition
+from tests.factories import make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +60,8 @@ def test_an_anonymous_call_gets_a_json_error(client):
 
 
 def test_a_token_authenticates_the_api(api_client, lender):
-    token = Token.objects.create(user=lender)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = make_token(lender)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response = api_client.get("/api/v1/me/")
     assert response.status_code == 200
     assert response.json()["memberships"][0]["role"] == "lender_officer"

@@ -143,6 +143,7 @@ def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approve
     page.get_by_label(f"{asset.registry_number}: low").fill("600000000")
     page.get_by_label(f"{asset.registry_number}: high").fill("900000000")
     page.get_by_label("Assumptions").fill("Relief from royalty at 4.5%")
+    page.get_by_label("Technology grade").select_option("A")  # no grade is chosen for the valuer
     page.get_by_label("Valid until").fill((date.today() + timedelta(days=365)).isoformat())
     page.get_by_label("Signed report (PDF)").set_input_files(
         files=[{"name": "signed.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}]

@@ -92,7 +92,7 @@ def test_an_official_sees_every_chart_of_the_fund_report_dashboard_and_portfolio
     page.wait_for_load_state("networkidle")
     _assert_charts_drawn(page, "dashboard")
     _assert_clean(page, problems)
-    page.goto("/facilities/portfolio/")
+    page.goto("/dashboards/portfolio/")
     page.wait_for_load_state("networkidle")
     _assert_charts_drawn(page, "portfolio")
     _assert_clean(page, problems)

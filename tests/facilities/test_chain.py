@@ -3,7 +3,6 @@ from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import OrganizationKind, Role
 from applications.models import IPAsset
@@ -15,7 +14,7 @@ from programs.models import Program
 from recoveries import services as recovery
 from recoveries.models import Claim
 from tests.concurrency import race
-from tests.factories import OrganizationFactory, make_user, verified_buyer
+from tests.factories import OrganizationFactory, make_token, make_user, verified_buyer
 
 pytestmark = pytest.mark.django_db
 CHECKLIST = {item: True for item in recovery.CLAIM_CHECKLIST}
@@ -210,7 +209,7 @@ def test_bank_b_cannot_see_bank_as_facilities(client, api_client, guaranteed, ba
         ).status_code
         == 404
     )
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(other)}")
     assert api_client.get(f"/api/v1/facilities/{guaranteed.pk}/").status_code == 404
     assert (
         api_client.post(
@@ -226,7 +225,7 @@ def test_bank_b_cannot_see_bank_as_facilities(client, api_client, guaranteed, ba
 
 
 def test_the_api_disbursement_is_idempotent_and_needs_a_key(api_client, guaranteed, banker):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=banker).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(banker)}")
     url = f"/api/v1/facilities/{guaranteed.pk}/disbursement/"
     body = {"amount": "1200000", "disbursed_on": "2026-01-01"}
     assert api_client.post(url, body, format="json").status_code == 400
@@ -260,11 +259,11 @@ def test_double_claim_payment_under_concurrency_pays_exactly_once(guaranteed, ba
 def test_the_portfolio_page_and_export_for_officials(client, official, guaranteed, banker):
     disburse(guaranteed, banker)
     client.force_login(official)
-    page = client.get("/facilities/portfolio/")
+    page = client.get("/dashboards/portfolio/")
     assert page.status_code == 200 and "Default rate" in page.content.decode()
-    assert client.get("/facilities/portfolio.xlsx").status_code == 200
+    assert client.get("/dashboards/portfolio.xlsx").status_code == 200
     client.force_login(banker)
-    assert client.get("/facilities/portfolio/").status_code == 404
+    assert client.get("/dashboards/portfolio/").status_code == 404
 
 
 def test_a_disposal_can_order_a_reappraisal_from_the_panel(guaranteed, banker, officer, approver):
@@ -290,7 +289,7 @@ def test_guarantee_leverage_is_measured_against_the_configured_fund(
 ):
     disburse(guaranteed, banker)
     client.force_login(official)
-    assert "not measured" in client.get("/facilities/portfolio/").content.decode()
+    assert "not measured" in client.get("/dashboards/portfolio/").content.decode()
     settings.AGENCY_GUARANTEE_FUND = "480000"
     # 1,200,000 outstanding × 0.8 coverage = 960,000 guaranteed -> 2.00 × the fund
-    assert "2.00 (960,000 KRW guaranteed)" in client.get("/facilities/portfolio/").content.decode()
+    assert "2.00 (960,000 KRW guaranteed)" in client.get("/dashboards/portfolio/").content.decode()

@@ -89,3 +89,23 @@ def test_a_facility_past_the_threshold_defaults_with_the_reason(guaranteed, bank
     assert defaulted.pk == guaranteed.pk
     guaranteed.refresh_from_db()
     assert guaranteed.status == FacilityStatus.DEFAULTED
+
+
+def test_each_flip_is_announced_like_any_audit_event_once_the_job_commits(
+    guaranteed, banker, django_capture_on_commit_callbacks
+):
+    from audit.services import audit_recorded
+
+    heard = []
+
+    def listener(sender, event, **kwargs):
+        heard.append(event.action)
+
+    disburse(guaranteed, banker, "k-dpd-5")
+    audit_recorded.connect(listener)
+    try:
+        with freeze_time("2026-02-10"), django_capture_on_commit_callbacks(execute=True):
+            services.facilities_update_dpd()
+    finally:
+        audit_recorded.disconnect(listener)
+    assert heard == ["facility.delinquent"]

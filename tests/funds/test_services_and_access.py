@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
 from audit.models import AuditEvent
@@ -13,7 +12,7 @@ from core.errors import Conflict, InvalidInput
 from funds import services
 from funds.models import CashFlow, Fund
 from tests.concurrency import race
-from tests.factories import make_user
+from tests.factories import make_token, make_user
 from tests.funds.factories import mother_fund, sub_fund_fields
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +67,21 @@ def test_a_correction_is_a_new_entry_and_the_original_stays():
         )
 
 
+def test_a_deal_just_under_the_limit_reads_its_precise_share_not_the_limit_rounded():
+    fund = services.sub_fund_create(
+        parent=mother_fund(), actor=None, **sub_fund_fields(min_overseas_revenue_share=Decimal("0.2"))
+    )
+    deal = services.deal_screen(
+        fund=fund,
+        actor=None,
+        name="Almost",
+        considered_on=date(2023, 1, 1),
+        amount=Decimal("10"),
+        overseas_revenue_share=Decimal("0.1999"),
+    )
+    assert deal.exclusion_reasons[0]["reason"] == "overseas revenue 19.99% < 20%"
+
+
 def test_deal_screening_names_the_rule_and_the_numbers():
     fund = services.sub_fund_create(
         parent=mother_fund(), actor=None, **sub_fund_fields(min_overseas_revenue_share=Decimal("0.2"))
@@ -81,7 +95,12 @@ def test_deal_screening_names_the_rule_and_the_numbers():
         overseas_revenue_share=Decimal("0.08"),
     )
     assert not deal.eligible and deal.exclusion_reasons == [
-        {"rule": "min_overseas_revenue_share", "reason": "overseas revenue 8% < 20%"}
+        {
+            "rule": "min_overseas_revenue_share",
+            "reason": "overseas revenue 8% < 20%",
+            "value": "0.08",
+            "minimum": "0.2",
+        }
     ]
     assert AuditEvent.objects.filter(action="fund.deal_screened").count() == 1
 
@@ -160,7 +179,7 @@ def two_managers():
 
 
 def _api(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     return api_client
 
 

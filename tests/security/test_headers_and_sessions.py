@@ -53,6 +53,7 @@ def test_production_settings_pass_the_deploy_check():
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "x" * 60 + "-Zq9!",
         "ALLOWED_HOSTS": "ipfin.example.org",
+        "REDIS_URL": "redis://127.0.0.1:6379/4",  # production shares its cache (throttles); not contacted here
         "PATH": "/usr/bin:/bin",
     }
     result = subprocess.run(
@@ -156,3 +157,123 @@ def test_csv_must_be_text():
 def test_display_names_lose_their_paths():
     assert safe_display_name("C:\\Windows\\system32\\a.pdf") == "a.pdf"
     assert safe_display_name("../../") == "upload"
+
+
+# --- open redirects ---------------------------------------------------------------------------------------------
+
+HOSTILE_NEXT = [
+    "https://evil.example/",
+    "//evil.example/",
+    "/\\evil.example/",
+    "\\\\evil.example",
+    "/\t/evil.example/",
+    "javascript:alert(1)",
+    "http:/evil.example",
+    "  //evil.example",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_a_posted_next_never_leaves_the_site_from_the_queue(client, officer, target):
+    client.force_login(officer)
+    response = client.post(reverse("casework:bulk_assign"), {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("casework:queue")
+
+
+def test_a_posted_next_on_the_site_is_followed(client, officer):
+    client.force_login(officer)
+    response = client.post(reverse("casework:bulk_assign"), {"next": "/casework/?status=submitted&page=2"})
+    assert response["Location"] == "/casework/?status=submitted&page=2"
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_no_next_leaves_the_site_from_the_language_switch_the_sign_in_or_the_admin(client, applicant, target):
+    switch = client.post(reverse("set_language"), {"language": "ko", "next": target})
+    assert switch["Location"] == "/"
+    sign_in = client.post(
+        f"{reverse('account_login')}?next={target}", {"login": applicant.email, "password": TEST_PASSWORD}
+    )
+    assert sign_in.status_code == 302 and "evil" not in sign_in["Location"]
+    client.logout()
+    admin = client.get("/admin/login/", {"next": target})
+    assert "evil" not in admin["Location"].split("?")[0] and "evil" not in admin["Location"]
+
+
+def test_the_mfa_redirect_keeps_a_hostile_path_on_the_site(client):
+    from tests.factories import make_user
+
+    officer = make_user("case_officer", with_totp=False)
+    client.force_login(officer)
+    response = client.get("//evil.example/")
+    location = response["Location"]
+    assert location.startswith(reverse("mfa_activate_totp") + "?next=")
+    assert "//evil" not in location  # encoded: %2F%2Fevil…, and allauth follows only same-site paths
+
+
+# --- no caching of private answers -----------------------------------------------------------------------------
+
+
+def test_api_answers_are_not_stored_by_any_cache(client, applicant):
+    client.force_login(applicant)
+    assert "no-store" in client.get("/api/v1/me/")["Cache-Control"]
+    client.logout()
+    assert "no-store" in client.get("/api/v1/me/")["Cache-Control"]  # the 403 too
+
+
+def test_pages_for_a_signed_in_user_are_not_stored_and_public_pages_keep_their_headers(client, applicant):
+    assert "no-store" not in client.get("/programs/").get("Cache-Control", "")
+    client.force_login(applicant)
+    assert "no-store" in client.get("/")["Cache-Control"]
+
+
+def test_a_download_is_not_stored(rf):
+    from django.http import HttpResponse
+
+    from core.middleware import NoStoreMiddleware
+
+    def attachment(request):
+        response = HttpResponse(b"a,b\n", content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="report.csv"'
+        return response
+
+    request = rf.get("/reporting/1/export.csv")
+    response = NoStoreMiddleware(attachment)(request)
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+# --- absolute session lifetime ------------------------------------------------------------------------------------
+
+
+def test_a_busy_session_still_ends_at_the_absolute_lifetime(client, applicant, settings):
+    from freezegun import freeze_time
+
+    settings.SESSION_ABSOLUTE_SECONDS = 3 * 3600
+    with freeze_time("2026-03-02 09:00:00") as clock:
+        client.post(reverse("account_login"), {"login": applicant.email, "password": TEST_PASSWORD})
+        for _ in range(11):  # active every quarter of an hour: never idle
+            clock.tick(15 * 60)
+            assert client.get("/api/v1/me/").status_code == 200
+        clock.tick(16 * 60)  # 3 h 1 min after the sign-in
+        assert client.get("/api/v1/me/").status_code == 403
+        assert "_auth_user_id" not in client.session
+
+
+def test_a_session_from_before_the_rule_starts_its_lifetime_at_its_next_request(client, applicant, settings):
+    from freezegun import freeze_time
+
+    from core.middleware import SESSION_STARTED_KEY
+
+    settings.SESSION_ABSOLUTE_SECONDS = 3600
+    with freeze_time("2026-03-02 09:00:00") as clock:
+        client.force_login(applicant)
+        session = client.session
+        session.pop(SESSION_STARTED_KEY)
+        session.save()
+        assert client.get("/api/v1/me/").status_code == 200
+        clock.tick(25 * 60)
+        assert client.get("/api/v1/me/").status_code == 200
+        clock.tick(25 * 60)
+        assert client.get("/api/v1/me/").status_code == 200
+        clock.tick(11 * 60)
+        assert client.get("/api/v1/me/").status_code == 403

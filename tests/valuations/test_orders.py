@@ -276,10 +276,10 @@ def test_overdue_orders_are_flagged_once(case, officer):
 def test_a_valuer_works_the_order_through_the_api(api_client, case, officer, valuer_user):
     import json
 
-    from rest_framework.authtoken.models import Token
+    from tests.factories import make_token
 
     order = services.valuation_order_create(application=case, actor=officer, fee=Decimal("1000"))
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=valuer_user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(valuer_user)}")
     assert [o["id"] for o in api_client.get("/api/v1/valuation-orders/").json()["results"]] == [order.pk]
     assert api_client.post(f"/api/v1/valuation-orders/{order.pk}/accept/").json()["status"] == "accepted"
     lines = [

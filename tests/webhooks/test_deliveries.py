@@ -239,3 +239,28 @@ def test_the_payload_is_the_stored_event(guaranteed, banker, receiver, django_ca
     [(headers, body)] = receiver.received
     event = Event.objects.get(type="facility.defaulted")
     assert json.loads(body) == event.payload and headers["IPFin-Event"] == "facility.defaulted"
+
+
+def test_an_event_whose_signal_was_lost_is_derived_by_the_sweep_and_delivered(guaranteed, banker, receiver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    subscribe(banker, receiver)
+    disburse(guaranteed, banker)  # no on-commit callbacks run here: as if the process died after its commit
+    facility_services.facility_default(
+        facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1)
+    )
+    assert Event.objects.count() == 0
+    assert services.events_catch_up() == 0  # the last minute is left to the signal
+    later = timezone.now() + timedelta(minutes=2)
+    assert services.events_catch_up(now=later) == 3
+    assert sorted(Event.objects.values_list("type", flat=True)) == [
+        "application.submitted",
+        "facility.defaulted",
+        "facility.disbursed",
+    ]
+    assert services.events_catch_up(now=later) == 0
+    delivery = Delivery.objects.get()
+    assert delivery.event.type == "facility.defaulted" and delivery.status == DeliveryStatus.PENDING
+    assert services.deliveries_sweep(now=later + services.LOST_AFTER + timedelta(seconds=1)) == 1

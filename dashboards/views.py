@@ -1,0 +1,87 @@
+from datetime import timedelta
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import AGENCY_ROLES, Role
+from core.errors import DomainError
+from core.web import role_required
+from programs.models import Program
+from reporting import exports
+
+from .portfolio import Snapshot
+from .program import build_dashboard
+
+READERS = (Role.OFFICIAL, *AGENCY_ROLES)
+# the dashboard's periods are turned into instants in the agency's time zone: years at the calendar's edges overflow
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+class DashboardForm(forms.Form):
+    scope = forms.ChoiceField(label=_("Scope"))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        programs = Program.objects.values_list(
+            "code", "name", "agency__short_code", "agency__name", "country"
+        )
+        choices = [("all", _("All programs"))]
+        choices += [(f"program:{code}", name) for code, name, *_rest in programs]
+        choices += sorted({(f"agency:{a}", f"{_('Agency')}: {n}") for _c, _n, a, n, _k in programs})
+        choices += sorted({(f"country:{k}", f"{_('Country')}: {k}") for *_x, k in programs})
+        self.fields["scope"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        for name in ("start", "end"):
+            if data.get(name) and not FIRST_YEAR <= data[name].year <= LAST_YEAR:
+                self.add_error(
+                    name,
+                    _("Choose a date between %(first)s and %(last)s.")
+                    % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                )
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return data
+
+
+def _snapshot(request):
+    today = timezone.localdate()
+    form = DashboardForm(request.GET or {"scope": "all", "start": today - timedelta(days=365), "end": today})
+    if not form.is_valid():
+        return form, None, None
+    data = form.cleaned_data
+    try:
+        title, payload = build_dashboard(data["scope"], data["start"], data["end"])
+    except DomainError as exc:
+        return form, None, exc.message
+    return form, Snapshot(title, payload, period_start=data["start"], period_end=data["end"]), None
+
+
+@role_required(*READERS)
+def dashboard(request):
+    form, report, error = _snapshot(request)
+    return render(
+        request,
+        "dashboards/program.html",
+        {
+            "form": form,
+            "report": report,
+            "error": error,
+            "charts": exports.chart_svgs(report) if report else [],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@role_required(*READERS)
+def dashboard_export(request, fmt):
+    form, report, error = _snapshot(request)
+    if report is None:
+        return HttpResponse(error or "Invalid period", status=400, content_type="text/plain")
+    return exports.download_response(report, fmt, f"program-dashboard-{report.period_end}")

@@ -1,0 +1,76 @@
+import pytest
+from django.utils import translation
+
+from accounts.notifications import notification_email, notify
+
+pytestmark = pytest.mark.django_db
+
+
+def _email_for(user, mailoutbox, capture, **kwargs):
+    with capture(execute=True):
+        notify(users=[user], **kwargs)
+    return mailoutbox[-1]
+
+
+def test_a_notification_without_a_body_still_says_what_happened_and_what_to_do(
+    officer, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "http://10.0.0.5:8101"
+    mail = _email_for(
+        officer,
+        mailoutbox,
+        django_capture_on_commit_callbacks,
+        subject="Valuation report for KIPO-2026-000001",
+        link="/casework/cases/7/",
+    )
+    assert mail.subject == "[IPFin] Valuation report for KIPO-2026-000001"
+    assert "Valuation report for KIPO-2026-000001" in mail.body
+    assert "Open the case to review what changed and take the next step." in mail.body
+    assert "http://10.0.0.5:8101/casework/cases/7/" in mail.body
+    assert ":8000" not in mail.body
+
+
+@pytest.mark.parametrize(
+    ("link", "step"),
+    [
+        ("/valuations/orders/3/", "accept or decline"),
+        ("/reporting/9/", "Open the report"),
+        ("/applications/4/", "Open your application"),
+        ("/casework/?view=overdue", "overdue view"),
+    ],
+)
+def test_each_kind_of_page_gets_its_own_next_step(applicant, link, step):
+    notification = notify(users=[applicant], subject="Something happened", link=link, email=False)[0]
+    _subject, body = notification_email(notification)
+    assert step in body and body.strip()
+
+
+def test_the_email_is_written_in_the_recipients_language_not_the_senders(applicant, settings):
+    settings.LANGUAGE_CODE = "ko"
+    with translation.override("en"):  # the officer who triggered it reads English
+        notification = notify(
+            users=[applicant], subject="KIPO-2026-000001", link="/applications/4/", email=False
+        )[0]
+        _subject, body = notification_email(notification)
+    with translation.override("ko"):
+        from django.utils.translation import gettext
+
+        korean_footer = gettext("Government IP-finance programs")
+    assert korean_footer != "Government IP-finance programs", "the catalogue has the footer"
+    assert korean_footer in body
+
+
+def test_the_verification_email_carries_the_products_name_not_the_host(client, mailoutbox):
+    from django.urls import reverse
+
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "founder@newco.example",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+    )
+    mail = mailoutbox[0]
+    assert mail.subject.startswith("[IPFin] ")
+    assert "Hello from IPFin" in mail.body and "Hello from testserver" not in mail.body

@@ -1,0 +1,77 @@
+"""The valuer's report form and calculator: no grade chosen for the valuer, the calculator filled in from the order."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.roles import OrganizationKind, Role
+from applications.models import CompanyFinancialYear, IPAsset
+from tests.factories import PDF_BYTES, OrganizationFactory, make_user
+from tests.valuations.test_orders import case, firm, valuer_user  # noqa: F401 (fixtures)
+from valuations import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def accepted(case, officer, valuer_user):  # noqa: F811
+    order = services.valuation_order_create(application=case, actor=officer, fee=Decimal("3000000"))
+    return services.valuation_order_accept(order=order, actor=valuer_user)
+
+
+def _report_data(order, **overrides):
+    data = {"assumptions": "Relief from royalty", "valid_until": "2099-01-01"}
+    for asset in order.assets.all():
+        data |= {f"method_{asset.pk}": "income", f"value_{asset.pk}": "100", f"low_{asset.pk}": "80"}
+        data[f"high_{asset.pk}"] = "120"
+    return data | overrides
+
+
+def test_the_report_form_has_no_grade_chosen_and_refuses_a_report_without_one(client, accepted, valuer_user):  # noqa: F811
+    client.force_login(valuer_user)
+    page = client.get(f"/valuations/orders/{accepted.pk}/").content.decode()
+    assert '<option value="" selected>' in page
+    response = client.post(
+        f"/valuations/orders/{accepted.pk}/report/",
+        _report_data(accepted, pdf=SimpleUploadedFile("r.pdf", PDF_BYTES)),
+    )
+    assert response.status_code == 400
+    accepted.refresh_from_db()
+    assert accepted.status == "accepted" and accepted.reports.count() == 0
+
+
+def test_a_report_with_its_grade_is_accepted_and_the_message_says_the_value(client, accepted, valuer_user):  # noqa: F811
+    client.force_login(valuer_user)
+    response = client.post(
+        f"/valuations/orders/{accepted.pk}/report/",
+        _report_data(accepted, technology_grade="BB", pdf=SimpleUploadedFile("r.pdf", PDF_BYTES)),
+    )
+    assert response.status_code == 302
+    total = 100 * accepted.assets.count()
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message == (
+        f"Valuation report for {accepted.application.reference} submitted: {total} KRW, technology grade BB."
+    )
+
+
+def test_the_calculator_opened_from_an_order_is_filled_in_from_it(client, accepted, valuer_user):  # noqa: F811
+    company = accepted.application.company
+    CompanyFinancialYear.objects.create(company=company, year=2024, revenue=Decimal("900000000"))
+    CompanyFinancialYear.objects.create(company=company, year=2025, revenue=Decimal("1100000000"))
+    IPAsset.objects.filter(pk__in=accepted.assets.all()).update(expiry_date=date(2040, 5, 1))
+    client.force_login(valuer_user)
+    page = client.get(f"/valuations/calculator/?order={accepted.pk}")
+    form = page.context["form"]
+    assert form.initial["revenues"] == "900000000, 1100000000"
+    assert form.initial["expiry_date"] == date(2040, 5, 1)
+    assert accepted.application.reference in page.content.decode()
+
+
+def test_another_firms_order_cannot_fill_in_the_calculator(client, accepted):
+    outsider = make_user(Role.VALUER, OrganizationFactory(kind=OrganizationKind.VALUER))
+    client.force_login(outsider)
+    assert client.get(f"/valuations/calculator/?order={accepted.pk}").status_code == 404
+    assert client.get("/valuations/calculator/?order=not-a-number").status_code == 404
