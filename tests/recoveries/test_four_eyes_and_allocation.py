@@ -8,8 +8,8 @@ from freezegun import freeze_time
 
 from audit.models import AuditEvent
 from core.errors import Conflict, InvalidInput, PermissionRefused
+from dashboards.portfolio import portfolio_data
 from facilities.models import Facility, FacilityStatus
-from facilities.portfolio import portfolio_data
 from facilities.services import outstanding_principal
 from recoveries import services as recovery
 from recoveries.models import Claim, ClaimStatus, Disposal, MoneyMove, MoveStatus
