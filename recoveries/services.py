@@ -115,10 +115,18 @@ def _filed_claim(claim, actor):
     return locked
 
 
+def _no_payment_pending(claim):
+    if MoneyMove.objects.filter(claim=claim, status=MoveStatus.PENDING).exists():
+        raise Conflict(
+            _("A payment of this claim awaits its checker: have it refused first."), code="awaiting_checker"
+        )
+
+
 @transaction.atomic
 def claim_reject(*, claim, actor, reason_code: str, comment: str = "") -> Claim:
     """The agency rejects the claim with a coded reason (no money moves). Event recovery.claim_rejected."""
     locked = _filed_claim(claim, actor)
+    _no_payment_pending(locked)
     if reason_code not in REJECTION_REASONS:
         raise InvalidInput(
             _("Choose the reason for the rejection."),
@@ -135,6 +143,7 @@ def claim_reject(*, claim, actor, reason_code: str, comment: str = "") -> Claim:
 def claim_return(*, claim, actor, comment: str) -> Claim:
     """The agency returns the claim to the bank for documents; the bank files it again. Event claim_returned."""
     locked = _filed_claim(claim, actor)
+    _no_payment_pending(locked)
     if not (comment or "").strip():
         raise InvalidInput(
             _("Say which documents are missing."),
