@@ -50,6 +50,8 @@ LABELS = {
     "col.irr": _("IRR"),
     "col.unreconciled": _("Unreconciled cash"),
     "col.licence": _("Licence"),
+    "col.paid_in_ratio": _("Paid-in ratio"),
+    "col.unfunded": _("Unfunded commitment"),
     "col.group": _("Group"),
     "col.rule": _("Rule"),
     "col.deals_excluded": _("Deals excluded"),
