@@ -44,6 +44,7 @@ OBJECT_URLS = {
     "facilities:create": ("case", {}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
+    "reporting:run": ("report_run", {}, "get"),
 }
 SHARED = {
     "programs:detail": "published programs are public",
@@ -139,7 +140,17 @@ def world(program, officer, approver):
     entry = fund_services.cash_flow_record(
         fund=fund, actor=None, kind="call", date=date(2024, 1, 1), amount=Decimal(1)
     )
+    from reporting.services import report_request
+
+    report_run = report_request(
+        kind="fund_utilisation",
+        scope=f"fund:{fund.parent_id}",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 3, 31),
+        actor=officer,
+    )
     return {
+        "report_run": report_run,
         "case": case,
         "asset": case.ip_assets.first(),
         "document": document,
