@@ -271,3 +271,11 @@ def test_the_report_reads_in_korean_on_the_page_and_in_the_spreadsheet_from_the_
     with translation.override("ko"):
         workbook = load_workbook(io.BytesIO(exports.to_xlsx(report)))
     assert workbook["sub_funds"]["E2"].value == "약정" and workbook["sub_funds"]["T3"].value == "유효"
+
+
+def test_the_sub_fund_table_carries_the_ilpa_style_paid_in_ratio_unfunded_commitment_and_fees():
+    fund_with_ledger()
+    table = _run().report.data["tables"][2]
+    row = dict(zip(table["columns"], table["rows"][0], strict=True))
+    assert (row["col.paid_in_ratio"], row["col.unfunded"], row["col.fees"]) == ("0.3750", "250", "0")
+    assert "-0" not in [v for r in table["rows"] for v in r]

@@ -62,6 +62,7 @@ OBJECT_URLS = {
     "webhooks:rotate_secret": ("endpoint", {}, "post"),
     "webhooks:replay": ("delivery", {}, "post"),
     "applications:document_remove": ("document", {}, "post"),
+    "reporting:run": ("report_run", {}, "get"),
 }
 SHARED = {
     "programs:detail": "published programs are public",
@@ -69,7 +70,6 @@ SHARED = {
     "reporting:download": "as reporting:detail",
     "dashboards:portfolio_export": "the parameter is a file format; the data is scoped to the user (tests/facilities)",
     "api-report-run": "read by every official (API test below)",
-    "reporting:run": "a run follows the visibility of its scope (tests/reporting/test_report_scopes.py)",
     "api-document-download": "checked with the API paths below",
 }
 API_PREFIXES = {  # path prefix -> object key
@@ -209,7 +209,17 @@ def world(program, officer, approver):
     entry = fund_services.cash_flow_record(
         fund=fund, actor=None, kind="call", date=date(2024, 1, 1), amount=Decimal(1)
     )
+    from reporting.services import report_request
+
+    report_run = report_request(
+        kind="fund_utilisation",
+        scope=f"fund:{fund.parent_id}",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 3, 31),
+        actor=officer,
+    )
     return {
+        "report_run": report_run,
         "case": case,
         "asset": case.ip_assets.first(),
         "document": document,
