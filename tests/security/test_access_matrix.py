@@ -34,6 +34,7 @@ OBJECT_URLS = {
     "applications:withdraw": ("case", {}, "post"),
     "applications:asset_edit": ("asset", {}, "get"),
     "applications:document": ("document", {}, "get"),
+    "applications:document_remove": ("document", {}, "post"),
     "casework:case": ("case", {}, "get"),
     "casework:action": ("case", {"action": "start_screening"}, "post"),
     "casework:answer": ("info", {}, "post"),
