@@ -239,8 +239,8 @@ def test_the_digest_sends_one_email_per_person_listing_all_their_overdue_cases(
         second_officer.email: 1,
         approver.email: 1,
     }
-    assert by_person[officer.email][0].subject.startswith("[IPFin] 2 overdue")
-    assert by_person[approver.email][0].subject.startswith("[IPFin] 3 overdue")
+    assert by_person[officer.email][0].subject.startswith("2 overdue")
+    assert by_person[approver.email][0].subject.startswith("3 overdue")
 
 
 def test_internal_notes_are_not_on_the_applicants_timeline(submitted, officer):
