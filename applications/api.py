@@ -17,6 +17,7 @@ from accounts.roles import Role
 from core.api import role_permission
 from core.errors import Conflict, InvalidInput
 from core.parsers import JSONParser
+from core.uploads import CONTENT_TYPES
 from programs.models import Program
 
 from . import services
@@ -411,7 +412,14 @@ class ApplicationViewSet(
         request={"multipart/form-data": DocumentSerializer},
         responses={201: DocumentSerializer},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    # the whole list, unfiltered, as documented (the viewset's pagination and filters are for the case list)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def documents(self, request, pk=None):
         application = self.get_object()
         if request.method == "GET":
@@ -428,7 +436,12 @@ class ApplicationViewSet(
 
 
 class DocumentDownloadApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # answered with the stored type's own content type (a PDF as application/pdf), each one documented
+    @extend_schema(
+        responses={
+            (200, content_type): OpenApiTypes.BINARY for content_type in sorted(set(CONTENT_TYPES.values()))
+        }
+    )
     def get(self, request, pk):
         document = get_object_or_404(Document, pk=pk)
         application_get_for(user=request.user, pk=document.application_id)

@@ -142,6 +142,16 @@ def _company(spec):
     return company, user
 
 
+def _expiry(ip_type, year):
+    """Twenty years from filing; a trademark's registration runs ten years at a time, renewed up to today."""
+    if ip_type != "trademark":
+        return date(year + 20, 3, 1)
+    expiry = date(year + 10, 3, 1)
+    while expiry <= date.today():
+        expiry = date(expiry.year + 10, 3, 1)
+    return expiry
+
+
 def _assets(company, user, spec):
     for ip_type, office, number, title, year in spec["assets"]:
         if not IPAsset.objects.filter(jurisdiction=office, ip_type=ip_type, registry_number=number).exists():
@@ -155,8 +165,7 @@ def _assets(company, user, spec):
                     "title": title,
                     "filing_date": date(year, 3, 1),
                     "grant_date": date(year + 1, 9, 1),
-                    # a trademark is renewed 10 years at a time, so its registry shows at most 10 years ahead
-                    "expiry_date": date(year + (10 if ip_type == "trademark" else 20), 3, 1),
+                    "expiry_date": _expiry(ip_type, year),
                     "status": "registered",
                     "owner_name": company.legal_name,
                 },

@@ -131,3 +131,9 @@ class WithdrawForm(forms.Form):
 
 class ColleagueForm(forms.Form):
     email = forms.EmailField(label=_("Colleague's email address"))
+
+
+class AcceptForm(forms.Form):
+    leave_current = forms.BooleanField(
+        label=_("I leave the company I act for now (a person acts for one company at a time)"), required=False
+    )

@@ -233,33 +233,6 @@ def company_update(*, company, actor, data, revenues=None, currency="KRW"):
     return locked
 
 
-@transaction.atomic
-@transaction.atomic
-def company_add_member(*, company, actor, user):
-    """Let another registered user act for the company; never someone who acts for another organisation (a user
-    belongs to one company at a time), which raises Conflict and changes nothing."""
-    elsewhere = Membership.objects.filter(user=user, organization__is_active=True).exclude(
-        organization=company.organization
-    )
-    if elsewhere.exists():
-        raise Conflict(
-            _("This person already acts for another organisation."),
-            code="member_elsewhere",
-            details={"email": [_("already acts for another organisation")]},
-        )
-    membership, created = Membership.objects.get_or_create(
-        user=user, organization=company.organization, role=Role.APPLICANT
-    )
-    if created:
-        audit_record(actor=actor, action="company.member_added", target=company, details={"user": user.email})
-        notify(
-            users=[user],
-            subject=_("You can now act for %(company)s") % {"company": company.legal_name},
-            link="/applications/",
-        )
-    return membership
-
-
 # --- IP assets -------------------------------------------------------------------
 
 

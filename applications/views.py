@@ -14,8 +14,9 @@ from core.panels import render_case_panels
 from core.web import form_error_from, role_required
 from programs.models import Program
 
-from . import services
+from . import invitations, services
 from .forms import (
+    AcceptForm,
     AmountForm,
     AssetsForm,
     ColleagueForm,
@@ -26,7 +27,7 @@ from .forms import (
     WithdrawForm,
     revenue_years,
 )
-from .models import Document, Status
+from .models import CompanyInvitation, Document, Status
 from .selectors import application_get_for, application_visible_to, company_for, ip_asset_visible_to
 
 STEPS = ["amount", "assets", "documents", "eligibility", "declaration"]
@@ -101,35 +102,95 @@ def company_edit(request):
 
 @role_required(Role.APPLICANT)
 def colleagues(request):
-    """The people who act for the company; an applicant adds a colleague who has signed up, by email."""
-    from accounts.models import User
-
+    """The people who act for the company and its pending invitations; an applicant invites by email address."""
     company = company_for(user=request.user)
     if company is None:
         return redirect("applications:company")
     form = ColleagueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        colleague = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
-        if colleague is None:
-            form.add_error(
-                "email", _("Nobody has signed up with this address yet: ask your colleague to sign up first.")
-            )
-        elif colleague.roles - {Role.APPLICANT}:
-            form.add_error("email", _("This person works for another kind of organisation."))
+        try:
+            invitations.company_invite(company=company, actor=request.user, email=form.cleaned_data["email"])
+        except DomainError as exc:
+            form_error_from(form, exc)
         else:
-            try:
-                services.company_add_member(company=company, actor=request.user, user=colleague)
-            except DomainError as exc:
-                form_error_from(form, exc)
-            else:
-                messages.success(
-                    request, _("%(email)s can now act for the company.") % {"email": colleague.email}
-                )
-                return redirect("applications:colleagues")
+            # the same words whether or not the address has an account: the page tells nobody who exists
+            messages.success(
+                request,
+                _("%(email)s is invited; they act for the company once they accept.")
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("applications:colleagues")
     members = company.organization.memberships.select_related("user").order_by("user__email")
+    pending = company.invitations.filter(status="pending").select_related("invited_by")
     return render(
-        request, "applications/colleagues.html", {"form": form, "members": members, "company": company}
+        request,
+        "applications/colleagues.html",
+        {"form": form, "members": members, "company": company, "pending": pending},
+        status=400 if form.errors else 200,
     )
+
+
+@role_required(Role.APPLICANT)
+@require_POST
+def invitation_cancel(request, pk):
+    invitation = get_object_or_404(
+        CompanyInvitation.objects.filter(
+            company__organization__in=request.user.organizations_for(Role.APPLICANT)
+        ),
+        pk=pk,
+    )
+    try:
+        invitations.invitation_cancel(invitation=invitation, actor=request.user)
+        messages.success(request, _("Invitation withdrawn."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("applications:colleagues")
+
+
+@login_required
+def invitation_list(request):
+    """Invitations addressed to the signed-in person: accept (leaving one's company, explicitly) or decline."""
+    current = company_for(user=request.user)
+    return render(
+        request,
+        "applications/invitation_list.html",
+        {
+            "invitations": invitations.invitations_for(user=request.user),
+            "current": current,
+            "form": AcceptForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def invitation_accept(request, pk):
+    invitation = invitations.invitation_get_for(user=request.user, pk=pk)
+    form = AcceptForm(request.POST)
+    form.is_valid()
+    try:
+        invitations.invitation_accept(
+            invitation=invitation,
+            actor=request.user,
+            leave_current=form.cleaned_data.get("leave_current", False),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("applications:invitations")
+    messages.success(request, _("You now act for %(company)s.") % {"company": invitation.company.legal_name})
+    return redirect("applications:list")
+
+
+@login_required
+@require_POST
+def invitation_decline(request, pk):
+    invitation = invitations.invitation_get_for(user=request.user, pk=pk)
+    try:
+        invitations.invitation_decline(invitation=invitation, actor=request.user)
+        messages.success(request, _("Invitation declined."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("applications:invitations")
 
 
 @role_required(Role.APPLICANT)

@@ -226,7 +226,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(methods=["get"], request=None, responses=NoteSerializer(many=True))
     @extend_schema(methods=["post"], request=NoteSerializer, responses={201: NoteSerializer})
-    @action(detail=True, methods=["get", "post"])
+    # the whole list, unfiltered, as documented (the viewset's pagination and filters are for the case list)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def notes(self, request, pk=None):
         case = self.get_object()
         if request.method == "GET":

@@ -1,17 +1,13 @@
-"""API plumbing shared by every app: pagination, throttles and the one exception handler."""
-
-import time
+"""API plumbing shared by every app: pagination and the one exception handler (throttles: core.throttles)."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import throttling
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .counts import CachedCountPaginator
@@ -23,6 +19,19 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        """``page_size`` from 1 to ``max_page_size``; anything but a whole number is a 400 (DRF ignored it)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            raise drf_exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return min(size, self.max_page_size) if size > 0 else self.page_size
 
 
 def _error(status, code, message, details=None):
@@ -59,26 +68,6 @@ def exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = {"code": code, "message": str(detail), "details": {}}
     return response
-
-
-class _LiveRateMixin:
-    """DRF reads the rates once, when the class is made; these read them at each request (settings may change)."""
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def timer(self):
-        # DRF keeps ``time.time`` as a class attribute; a clock patched in tests (freezegun) would then be called
-        # as a method. Calling it here reads whichever clock is current.
-        return time.time()
-
-
-class UserRateThrottle(_LiveRateMixin, throttling.UserRateThrottle):
-    """Per signed-in user (session or token), ``DEFAULT_THROTTLE_RATES["user"]``."""
-
-
-class AnonRateThrottle(_LiveRateMixin, throttling.AnonRateThrottle):
-    """Per anonymous client address, ``DEFAULT_THROTTLE_RATES["anon"]``."""
 
 
 class HasRole(IsAuthenticated):

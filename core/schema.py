@@ -90,11 +90,16 @@ def add_error_responses(result, generator, request, public):
             for status, (description, example, write_only) in ERRORS.items():
                 if write_only and method not in WRITE_METHODS:
                     continue
-                operation["responses"].setdefault(
-                    status,
-                    {
+                documented = operation["responses"].get(status)
+                if documented is None:
+                    operation["responses"][status] = {
                         "description": description,
                         "content": {"application/json": {"schema": reference, "example": example}},
-                    },
-                )
+                    }
+                    continue
+                # An operation that documents its own body for this status (the CSV import's per-row refusals)
+                # can still answer the error shape (a file of the wrong type): either one.
+                for media in documented.get("content", {}).values():
+                    if media.get("schema") not in (None, reference):
+                        media["schema"] = {"oneOf": [media["schema"], reference]}
     return result

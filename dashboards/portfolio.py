@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils import timezone
@@ -90,7 +90,9 @@ def portfolio_data(facilities):
     )
     closed = Disposal.objects.filter(facility__in=facilities, status="closed")
     recovered = closed.aggregate(
-        proceeds=Coalesce(Sum("proceeds"), ZERO, output_field=MONEY),
+        # what the agency and the bank recovered, not the gross proceeds: costs and a surplus owed to the
+        # borrower are not recoveries (a rate above 100 % would be)
+        proceeds=Coalesce(Sum(F("agency_share") + F("bank_share")), ZERO, output_field=MONEY),
         ead=Coalesce(Sum("facility__exposure_at_default"), ZERO, output_field=MONEY),
     )
     durations = [

@@ -399,7 +399,10 @@ def build_dashboard(scope, period_start, period_end):
         order__application_id=OuterRef("application_id"), order__status=OrderStatus.ACCEPTED_BY_AGENCY
     ).order_by("-submitted_at")
     proceeds = (
-        closed.filter(facility_id=OuterRef("pk")).order_by().values("facility_id").annotate(s=Sum("proceeds"))
+        closed.filter(facility_id=OuterRef("pk"))
+        .order_by()
+        .values("facility_id")
+        .annotate(s=Sum(F("agency_share") + F("bank_share")))  # recovered by the creditors, never the surplus
     )
     quality = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
     for graded, vintage, n, defaults, exposure, recovery in (

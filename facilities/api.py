@@ -93,7 +93,14 @@ class ScheduleSerializer(serializers.Serializer):
 
 
 class DefaultNoticeSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+    reason_code = serializers.ChoiceField(
+        choices=[
+            *services.DEFAULT_REASONS.items(),
+            (services.THRESHOLD, _("Days past due reached the threshold")),
+        ],
+        help_text="A coded reason (D10–D50); DPD once the program's days-past-due threshold is reached",
+    )
+    comment = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     defaulted_on = serializers.DateField(required=False, help_text="Defaults to today")
 
     def validate_defaulted_on(self, value):
@@ -106,6 +113,7 @@ class DefaultNoticeResult(serializers.Serializer):
     facility = serializers.IntegerField()
     status = serializers.CharField()
     defaulted_on = serializers.DateField()
+    reason_code = serializers.CharField()
     reason = serializers.CharField()
     exposure_at_default = serializers.DecimalField(max_digits=20, decimal_places=2)
     replayed = serializers.BooleanField()
@@ -149,6 +157,13 @@ def installment_rows(facility, today):
             }
         )
     return rows
+
+
+def _same_notice(facility, code):
+    """Whether a defaulted facility was declared with this reason code (a client's retry of the same notice)."""
+    if code == services.THRESHOLD:
+        return "days past due" in facility.default_reason
+    return facility.default_reason.startswith(f"{code} ")
 
 
 def _lender_only(facility, user):
@@ -212,7 +227,8 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(methods=["get"], request=None, responses=RepaymentSerializer(many=True))
     @extend_schema(methods=["post"], request=RepaymentSerializer, responses={201: RepaymentSerializer})
-    @action(detail=True, methods=["get", "post"])
+    # the whole list, unfiltered, as documented (the viewset's pagination and filters are for the facility list)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def repayments(self, request, pk=None):
         facility = self.get_object()
         if request.method == "GET":
@@ -275,19 +291,21 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         _lender_only(facility, request.user)
         payload = DefaultNoticeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        reason = payload.validated_data["reason"]
-        replayed = facility.status == FacilityStatus.DEFAULTED and facility.default_reason == reason
+        code, comment = payload.validated_data["reason_code"], payload.validated_data["comment"]
+        replayed = facility.status == FacilityStatus.DEFAULTED and _same_notice(facility, code)
         if not replayed:
             facility = services.facility_default(
                 facility=facility,
                 actor=request.user,
-                reason=reason,
+                reason_code=code,
+                comment=comment,
                 on=payload.validated_data.get("defaulted_on"),
             )
         body = {
             "facility": facility.pk,
             "status": facility.status,
             "defaulted_on": facility.defaulted_on,
+            "reason_code": code,
             "reason": facility.default_reason,
             "exposure_at_default": facility.exposure_at_default,
             "replayed": replayed,

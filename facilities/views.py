@@ -16,7 +16,7 @@ from core.templatetags.ipfin_format import money
 from core.uploads import CSV, check_upload, read_text
 from core.web import form_error_from, role_required
 from recoveries import services as recovery
-from recoveries.models import Disposal, MoneyMove, MoveStatus
+from recoveries.models import Claim, Disposal, MoneyMove, MoveStatus
 
 from . import services
 from .forms import (
@@ -252,8 +252,19 @@ def move_confirm(request, pk, move_pk):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("facilities:move", pk=pk, move_pk=move_pk)
-    messages.success(request, _("Confirmed and carried out."))
+    messages.success(
+        request, _done_message(MOVE_ACTIONS[move.kind], facility_get_for(user=request.user, pk=pk))
+    )
     return redirect("facilities:detail", pk=pk)
+
+
+# the message a confirmed move ends with is the one its one-person action used to give
+MOVE_ACTIONS = {
+    "claim_payment": "pay_claim",
+    "disposal_award": "award",
+    "disposal_close": "close",
+    "write_off": "write_off",
+}
 
 
 @role_required(Role.APPROVER)
@@ -281,7 +292,12 @@ def _done_message(action, facility):
         "outstanding": money(services.outstanding_principal(facility), facility.currency),
         "status": facility.get_status_display(),
     }
-    claim = getattr(facility, "claim", None)
+    claim = Claim.objects.filter(
+        facility=facility
+    ).first()  # fresh: the action changed it on another instance
+    if action == "review_claim" and claim is not None:
+        values["claim_status"] = claim.get_status_display()
+        return _("Claim %(ref)s: %(claim_status)s.") % values
     if action == "pay_claim" and claim is not None:
         values["paid"] = money(claim.amount_paid, facility.currency)
         return _("Claim %(ref)s paid: %(paid)s to %(lender)s; the IP is taken over.") % values
@@ -295,6 +311,8 @@ def _done_message(action, facility):
         "bid": _("Bid recorded on the disposal of %(ref)s."),
         "award": _("Disposal of %(ref)s awarded to the best bid."),
         "close": _("Recovery of %(ref)s closed with the proceeds allocated."),
+        "write_off": _("Facility %(ref)s written off and closed."),
+        "late_recovery": _("Recovery after the write-off recorded on %(ref)s."),
     }
     return texts.get(action, _("Facility %(ref)s: %(status)s.")) % values
 

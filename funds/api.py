@@ -14,8 +14,8 @@ BIG = 10**17
 
 
 class FundSerializer(serializers.ModelSerializer):
-    manager = serializers.CharField(source="manager.name", default=None)
-    parent = serializers.CharField(source="parent.name", default=None)
+    manager = serializers.CharField(source="manager.name", default=None, allow_null=True)
+    parent = serializers.CharField(source="parent.name", default=None, allow_null=True)
 
     class Meta:
         model = Fund
@@ -110,7 +110,8 @@ class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(methods=["get"], request=None, responses=CashFlowSerializer(many=True))
     @extend_schema(methods=["post"], request=CashFlowSerializer, responses={201: CashFlowSerializer})
-    @action(detail=True, methods=["get", "post"], url_path="cash-flows")
+    # the fund list's filters are not this list's (they were documented here and ignored)
+    @action(detail=True, methods=["get", "post"], url_path="cash-flows", filter_backends=[])
     def cash_flows(self, request, pk=None):
         fund = self.get_object()
         if request.method == "GET":
@@ -143,7 +144,7 @@ class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(methods=["get"], request=None, responses=DealSerializer(many=True))
     @extend_schema(methods=["post"], request=DealSerializer, responses={201: DealSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def deals(self, request, pk=None):
         fund = self.get_object()
         if request.method == "GET":

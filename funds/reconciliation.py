@@ -37,6 +37,11 @@ CASH_COLUMNS = [
 ]
 
 
+def amount_text(value, currency):
+    """``value`` rounded once to ``currency``'s minor unit, as text (never '-0')."""
+    return str(round_money(value, currency) + ZERO)  # Decimal('-0') + 0 is Decimal('0')
+
+
 def _declared(mothers, currency, on):
     """Σ declared size of the mother funds in ``currency`` (their size where none is declared), rates, flags."""
     total, rates, flags = ZERO, [], []
@@ -93,7 +98,7 @@ def _cash_by_sub_fund(rows, currency):
         m, own = row["metrics"], row["fund"].currency
 
         def money(value, in_currency=own):
-            return None if value is None else str(round_money(value, in_currency))
+            return None if value is None else amount_text(value, in_currency)
 
         table_rows.append(
             [
@@ -113,7 +118,10 @@ def _cash_by_sub_fund(rows, currency):
     return {
         "key": "cash_by_sub_fund",
         "title": "table.cash_by_sub_fund",
-        "columns": [code for code, _f in CASH_COLUMNS],
+        "columns": [
+            {"code": code, "params": {"currency": currency}} if code == "col.unexplained_reporting" else code
+            for code, _f in CASH_COLUMNS
+        ],
         "formats": [f for _c, f in CASH_COLUMNS],
         "rows": table_rows,
     }
@@ -144,7 +152,7 @@ def reconciliation(*, mothers, rows, currency, on, tolerance):
     in_currency = {"currency": currency}
     tolerance_params = {"tolerance": str(tolerance), "currency": currency}
     rendered = [
-        {"code": f"rec.{code}", "amount": str(round_money(amount, currency)), "definition": f"def.{code}"}
+        {"code": f"rec.{code}", "amount": amount_text(amount, currency), "definition": f"def.{code}"}
         for code, amount in lines
     ]
     if abs(unexplained) > tolerance:
@@ -153,7 +161,7 @@ def reconciliation(*, mothers, rows, currency, on, tolerance):
                 "subject": ", ".join(m.name for m in mothers) or "—",
                 "code": "flag.unexplained",
                 "severity": "high",
-                "params": {"amount": str(round_money(unexplained, currency)), **tolerance_params},
+                "params": {"amount": amount_text(unexplained, currency), **tolerance_params},
             }
         )
     if not_allocated < 0:
@@ -162,7 +170,7 @@ def reconciliation(*, mothers, rows, currency, on, tolerance):
                 "subject": ", ".join(m.name for m in mothers),
                 "code": "flag.over_allocated",
                 "severity": "high",
-                "params": {"amount": str(round_money(-not_allocated, currency)), **in_currency},
+                "params": {"amount": amount_text(-not_allocated, currency), **in_currency},
             }
         )
     table = {

@@ -33,7 +33,7 @@ from .metrics import (
     xirr_many,
 )
 from .models import Deal, Fund, InvestorFlows, LedgerDay, LedgerQuarter
-from .reconciliation import reconciliation
+from .reconciliation import amount_text, reconciliation
 
 KIND = "fund_utilisation"
 ONE_DAY = timedelta(days=1)
@@ -59,6 +59,10 @@ SUB_FUND_COLUMNS = [
     ("col.irr", "percent"),
     ("col.unreconciled", "money"),
     ("col.licence", "text"),
+    # ILPA-style: paid-in ratio = called ÷ committed, unfunded commitment = committed − called, fees paid to date
+    ("col.paid_in_ratio", "percent"),
+    ("col.unfunded", "money"),
+    ("col.fees", "money"),
 ]
 ROLLUP_COLUMNS = [
     ("col.group", "text"),
@@ -239,7 +243,7 @@ class Amounts:
         self.currency = currency
 
     def money(self, value):
-        return None if value is None else str(round_money(value, self.currency))
+        return None if value is None else amount_text(value, self.currency)
 
     @staticmethod
     def ratio(value):
@@ -385,6 +389,9 @@ def _sub_fund_table(rows, fmt):
                 fmt.ratio(r["irr"]),
                 fmt.money(r["unreconciled"]),
                 f"licence.{r['fund'].licence_state}",
+                fmt.ratio(r["called"] / r["committed"]) if r["committed"] else None,
+                fmt.money(r["committed"] - r["called"]),
+                fmt.money(r["fees"]),
             ]
             for r in rows
         ],

@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -110,8 +112,69 @@ class ProgramForm(forms.ModelForm):
         return errors
 
 
+def _whole(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return False
+    try:
+        return Decimal(str(value)).is_finite() and Decimal(str(value)) >= 0
+    except InvalidOperation:
+        return False
+
+
+# The parameters each rule kind reads (programs/eligibility.py) and what each must be: a typo or a text where a
+# number belongs was saved and then broke every applicant's eligibility check.
+PARAMETERS = {
+    RuleKind.COMPANY_SIZE: {"max_employees": _whole, "min_employees": _whole, "max_revenue": _number},
+    RuleKind.CREDIT_GRADE: {"allowed": _is_list_of_text},
+    RuleKind.SECTOR: {"allowed": _is_list_of_text},
+    RuleKind.IP_REMAINING_LIFE: {"min_years": _number},
+    RuleKind.REVENUE_GROWTH: {"min_rate": _number, "years": _whole},
+    RuleKind.TECHNOLOGY_GRADE: {"min_grade": lambda value: value in TECHNOLOGY_GRADES},
+    RuleKind.IP_TYPES: {
+        "allowed": lambda value: _is_list_of_text(value) and set(value) <= set(IPType.values)
+    },
+    RuleKind.EXPOSURE_CEILING: {},
+}
+
+
+class EligibilityRuleForm(forms.ModelForm):
+    class Meta:
+        model = EligibilityRule
+        fields = "__all__"  # noqa: DJ007
+
+    def clean(self):
+        data = super().clean()
+        parameters = data.get("parameters")
+        if parameters is None or "parameters" in self.errors:
+            return data
+        if not isinstance(parameters, dict):
+            self.add_error("parameters", _('A JSON object, e.g. {"max_employees": 300}.'))
+            return data
+        checks = PARAMETERS.get(data.get("kind"))
+        if checks is None:
+            return data  # a kind this form does not know checks its own parameters
+        unknown = sorted(set(parameters) - set(checks))
+        wrong = sorted(
+            key for key, check in checks.items() if key in parameters and not check(parameters[key])
+        )
+        if unknown:
+            self.add_error(
+                "parameters",
+                _("Unknown parameters %(unknown)s; this kind reads %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(checks) or "none"},
+            )
+        if wrong:
+            self.add_error("parameters", _("Invalid values for %(keys)s.") % {"keys": ", ".join(wrong)})
+        return data
+
+
 class EligibilityRuleInline(admin.TabularInline):
     model = EligibilityRule
+    form = EligibilityRuleForm
     extra = 0
 
     def get_formset(self, request, obj=None, **kwargs):

@@ -7,7 +7,7 @@ visible to whoever may read its facility), and a claim nobody may read answers 4
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -25,6 +25,28 @@ from .models import Claim, Disposal, MoneyMove
 def claims_visible_to(*, user):
     """Claims on the facilities the user may read (the bank its own, the agency its programs', officials all)."""
     return Claim.objects.filter(facility__in=facility_visible_to(user=user)).select_related("facility")
+
+
+class ClaimPayRequestSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Empty: in full",
+    )
+    reason_code = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="For a part payment"
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class MoneyMoveSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MoneyMove
+        fields = ["id", "facility", "kind", "status", "summary", "requested_by", "requested_at", "decided_at"]
+        read_only_fields = fields
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -56,27 +78,6 @@ class ClaimFileSerializer(serializers.Serializer):
         child=serializers.BooleanField(),
         help_text="Every item of GET /api/v1/claims/checklist/ set to true",
     )
-
-
-class MoneyMoveSerializer(serializers.ModelSerializer):
-    """A payment asked by one person that a different approver of the program's agency must confirm."""
-
-    status = serializers.CharField(help_text="pending, confirmed or refused")
-    kind = serializers.CharField()
-
-    class Meta:
-        model = MoneyMove
-        fields = [
-            "id",
-            "facility",
-            "kind",
-            "claim",
-            "disposal",
-            "status",
-            "summary",
-            "requested_by",
-            "requested_at",
-        ]
 
 
 class ChecklistSerializer(serializers.Serializer):
@@ -121,12 +122,39 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={202: MoneyMoveSerializer})
+    @extend_schema(request=ClaimPayRequestSerializer, responses={202: MoneyMoveSerializer})
     @action(detail=True, methods=["post"], permission_classes=[role_permission(*AGENCY_ROLES)])
     def pay(self, request, pk=None):
-        """The program's agency asks to pay the claim in full; paid once a different approver confirms (202)."""
-        move = services.claim_payment_request(claim=self.get_object(), actor=request.user)
+        """The program's agency asks to pay the claim, in full or in part (an amount and a reason code): money leaves
+        only when a different approver confirms the request (``money-moves/{id}/confirm/``). 202 with the request."""
+        payload = ClaimPayRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        move = services.claim_payment_request(
+            claim=self.get_object(), actor=request.user, **payload.validated_data
+        )
         return Response(MoneyMoveSerializer(move).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MoneyMoveViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Requests that money leave (claim payment, award, close, write-off), each confirmed by a second person with
+    the approver role of the program's agency: the four-eyes rule of the web's confirmation pages."""
+
+    serializer_class = MoneyMoveSerializer
+    permission_classes = [role_permission(*AGENCY_ROLES)]
+
+    def get_queryset(self):
+        agencies = self.request.user.organizations_for(*AGENCY_ROLES)
+        return MoneyMove.objects.filter(facility__application__program__agency__in=agencies)
+
+    @extend_schema(request=None, responses=MoneyMoveSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
+    def confirm(self, request, pk=None):
+        """A different approver confirms exactly the amounts shown; the money moves now (409 if the figures changed,
+        403 for the person who asked)."""
+        move = self.get_object()
+        services.money_move_confirm(move=move, actor=request.user)
+        move.refresh_from_db()
+        return Response(MoneyMoveSerializer(move).data)
 
 
 def disposals_visible_to(*, user):
@@ -164,7 +192,8 @@ class DisposalSerializer(serializers.ModelSerializer):
             "bids",
         ]
 
-    def get_bids(self, disposal) -> list[BidSerializer]:
+    @extend_schema_field(BidSerializer(many=True))
+    def get_bids(self, disposal):
         if not self.context.get("agency"):
             return []
         return BidSerializer(disposal.bids.all(), many=True).data
@@ -204,7 +233,7 @@ class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"], permission_classes=[role_permission(*AGENCY_ROLES)])
     def award(self, request, pk=None):
         """The program's agency asks to award the disposal to a bid (the highest by default) once the bid window has
-        closed; awarded when a different approver confirms (202)."""
+        closed (409 before); a different approver confirms it (``money-moves/{id}/confirm/``). 202 with the request."""
         disposal = self.get_object()
         payload = AwardSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

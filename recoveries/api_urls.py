@@ -1,8 +1,9 @@
 from core.routing import Router
 
-from .api import ClaimViewSet, DisposalViewSet
+from .api import ClaimViewSet, DisposalViewSet, MoneyMoveViewSet
 
 router = Router()
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("disposals", DisposalViewSet, basename="disposal")
+router.register("money-moves", MoneyMoveViewSet, basename="money-move")
 urlpatterns = router.urls

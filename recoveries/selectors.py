@@ -2,16 +2,16 @@
 
 from django.http import Http404
 
-from accounts.roles import AGENCY_ROLES, Role
+from accounts.roles import AGENCY_ROLES, OrganizationKind, Role
 
 from .models import Buyer, BuyerStatus, Disposal
 
 
 def buyers_visible_to(*, user):
     """The registries of the agencies the user works for."""
-    return Buyer.objects.filter(agency__in=user.organizations_for(*AGENCY_ROLES)).select_related(
-        "agency", "organization", "registered_by", "verified_by"
-    )
+    return Buyer.objects.filter(
+        agency__in=user.organizations_for(*AGENCY_ROLES), agency__kind=OrganizationKind.AGENCY
+    ).select_related("agency", "organization", "registered_by", "verified_by")
 
 
 def buyer_get_for(*, user, pk):

@@ -115,10 +115,18 @@ def _filed_claim(claim, actor):
     return locked
 
 
+def _no_payment_pending(claim):
+    if MoneyMove.objects.filter(claim=claim, status=MoveStatus.PENDING).exists():
+        raise Conflict(
+            _("A payment of this claim awaits its checker: have it refused first."), code="awaiting_checker"
+        )
+
+
 @transaction.atomic
 def claim_reject(*, claim, actor, reason_code: str, comment: str = "") -> Claim:
     """The agency rejects the claim with a coded reason (no money moves). Event recovery.claim_rejected."""
     locked = _filed_claim(claim, actor)
+    _no_payment_pending(locked)
     if reason_code not in REJECTION_REASONS:
         raise InvalidInput(
             _("Choose the reason for the rejection."),
@@ -135,6 +143,7 @@ def claim_reject(*, claim, actor, reason_code: str, comment: str = "") -> Claim:
 def claim_return(*, claim, actor, comment: str) -> Claim:
     """The agency returns the claim to the bank for documents; the bank files it again. Event claim_returned."""
     locked = _filed_claim(claim, actor)
+    _no_payment_pending(locked)
     if not (comment or "").strip():
         raise InvalidInput(
             _("Say which documents are missing."),
@@ -381,7 +390,8 @@ def _buyer_event(buyer, actor, action, **kwargs):
 def buyer_register(*, agency, organization, actor, note=""):
     """Agency staff put an organisation on the agency's buyer registry, awaiting verification; writes
     ``recovery.buyer_registered``. Raises PermissionRefused, InvalidInput (a kind that may not buy) or Conflict."""
-    if agency not in actor.organizations_for(*AGENCY_ROLES):
+    # an administrator of an oversight body holds an agency role's name in an organisation that is no agency
+    if agency.kind != OrganizationKind.AGENCY or agency not in actor.organizations_for(*AGENCY_ROLES):
         raise PermissionRefused(_("Only the agency's staff register its buyers."))
     if organization.kind not in BUYER_KINDS or not organization.is_active:
         raise InvalidInput(
@@ -410,7 +420,9 @@ def buyer_register(*, agency, organization, actor, note=""):
 def buyer_verify(*, buyer, actor):
     """An approver or administrator of the agency, not the person who registered it, verifies a buyer (it may
     then bid); writes ``recovery.buyer_verified``. Raises PermissionRefused or Conflict."""
-    if buyer.agency not in actor.organizations_for(*BUYER_VERIFIERS):
+    if buyer.agency.kind != OrganizationKind.AGENCY or buyer.agency not in actor.organizations_for(
+        *BUYER_VERIFIERS
+    ):
         raise PermissionRefused(_("An approver of the agency verifies its buyers."))
     if buyer.registered_by_id == actor.pk:
         raise PermissionRefused(_("Another person than the one who registered the buyer verifies it."))

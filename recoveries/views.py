@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import AGENCY_ROLES
+from accounts.roles import AGENCY_ROLES, OrganizationKind
 from core.errors import DomainError
 from core.web import form_error_from, role_required
 
@@ -24,11 +25,13 @@ from .selectors import (
 @role_required(*AGENCY_ROLES)
 def buyer_list(request):
     """The agency's registry; staff register an organisation, an approver verifies it."""
+    agencies = [o for o in request.user.organizations_for(*AGENCY_ROLES) if o.kind == OrganizationKind.AGENCY]
+    if not agencies:
+        raise Http404  # an administrator of an oversight body keeps no registry
     form = BuyerRegisterForm(request.POST or None, kinds=services.BUYER_KINDS)
     if request.method == "POST" and form.is_valid():
-        agency = request.user.organizations_for(*AGENCY_ROLES)[0]
         try:
-            services.buyer_register(agency=agency, actor=request.user, **form.cleaned_data)
+            services.buyer_register(agency=agencies[0], actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             form_error_from(form, exc)
         else:
@@ -44,6 +47,7 @@ def buyer_list(request):
             "form": form,
             "can_verify": request.user.has_role(*services.BUYER_VERIFIERS),
         },
+        status=400 if form.errors else 200,
     )
 
 

@@ -139,7 +139,7 @@ def to_xlsx(report):
 
 
 CHARTS_SECONDS = 24 * 3600  # a stored report's charts and rendered body (it never changes)
-BODY_VERSION = "3"  # part of the cached body's key: a release that changes how a report is drawn changes it
+BODY_VERSION = "4"  # part of the cached body's key: a release that changes how a report is drawn changes it
 
 
 def chart_svgs(report, *, embedded_style=False):

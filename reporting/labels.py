@@ -50,6 +50,8 @@ LABELS = {
     "col.irr": _("IRR"),
     "col.unreconciled": _("Unreconciled cash"),
     "col.licence": _("Licence"),
+    "col.paid_in_ratio": _("Paid-in ratio"),
+    "col.unfunded": _("Unfunded commitment"),
     "col.group": _("Group"),
     "col.rule": _("Rule"),
     "col.deals_excluded": _("Deals excluded"),
@@ -259,14 +261,17 @@ def cell(value, fmt):
 
 
 def rendered_table(table):
-    """A snapshot table in the active language: {"key", "title", "columns", "formats", "rows": [[text]]}."""
+    """A snapshot table in the active language: {"key", "title", "columns", "formats", "rows": [[(text, number)]]}."""
     formats = table.get("formats") or ["text"] * len(table["columns"])
     return {
         "key": table["key"],
         "title": text(table["title"]),
         "columns": [text(c) for c in table["columns"]],
         "formats": formats,
-        "rows": [[cell(v, f) for v, f in zip(row, formats, strict=False)] for row in table["rows"]],
+        # each cell: (text, whether it is a number, right-aligned)
+        "rows": [
+            [(cell(v, f), f != "text") for v, f in zip(row, formats, strict=False)] for row in table["rows"]
+        ],
     }
 
 

@@ -92,8 +92,10 @@ class Client:
             idempotency_key=key,
         )
 
-    def default_notice(self, facility_id, reason):
-        return self.post(f"facilities/{facility_id}/default-notice/", {"reason": reason})
+    def default_notice(self, facility_id, reason_code, comment=""):
+        return self.post(
+            f"facilities/{facility_id}/default-notice/", {"reason_code": reason_code, "comment": comment}
+        )
 
     def file_claim(self, facility_id):
         items = self.get("claims/checklist/")["items"]

@@ -13,7 +13,9 @@ class EndpointAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["url", "organization__name"]
     readonly_fields = ["organization", "created_by", "created_at"]
-    exclude = ["secret"]  # an organisation's signing secret is shown to its own integrators once, nowhere else
+    exclude = [
+        "secret"
+    ]  # an organisation's signing secret is shown to its own integrators once, nowhere else
 
     def has_add_permission(self, request):
         return False  # registered by the organisation (screen or API): the service checks and audits

@@ -23,7 +23,7 @@ def test_a_notification_without_a_body_still_says_what_happened_and_what_to_do(
         subject="Valuation report for KIPO-2026-000001",
         link="/casework/cases/7/",
     )
-    assert mail.subject == "[IPFin] Valuation report for KIPO-2026-000001"
+    assert mail.subject == "Valuation report for KIPO-2026-000001"
     assert "Valuation report for KIPO-2026-000001" in mail.body
     assert "Open the case to review what changed and take the next step." in mail.body
     assert "http://10.0.0.5:8101/casework/cases/7/" in mail.body

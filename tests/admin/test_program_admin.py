@@ -47,6 +47,8 @@ def _valid_terms(agency, **changes):
         "annual_volume_target": "0",
         "eligibility_rules-TOTAL_FORMS": "0",
         "eligibility_rules-INITIAL_FORMS": "0",
+        "guarantee_tiers-TOTAL_FORMS": "0",
+        "guarantee_tiers-INITIAL_FORMS": "0",
     }
     return {**terms, **changes}
 
@@ -92,3 +94,44 @@ def test_a_valuation_budget_below_what_is_used_is_refused_on_change(admin_client
     assert "valuation_budget" in response.context["adminform"].form.errors
     program.refresh_from_db()
     assert program.valuation_budget == Decimal("1000")
+
+
+def _with_rule(agency, kind, parameters):
+    return _valid_terms(
+        agency,
+        **{
+            "eligibility_rules-TOTAL_FORMS": "1",
+            "eligibility_rules-0-kind": kind,
+            "eligibility_rules-0-parameters": parameters,
+            "eligibility_rules-0-explanation": "A rule",
+            "eligibility_rules-0-order": "0",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "parameters"),
+    [
+        ("company_size", "5"),
+        ("company_size", '{"max_employes": 300}'),
+        ("company_size", '{"max_employees": "three hundred"}'),
+        ("technology_grade", '{"min_grade": "Z"}'),
+        ("ip_types", '{"allowed": ["patents"]}'),
+        ("revenue_growth", '{"years": 1.5}'),
+    ],
+)
+def test_rule_parameters_a_check_could_not_read_come_back_as_errors(admin_client, kind, parameters):
+    agency = OrganizationFactory(kind="agency")
+    response = admin_client.post(reverse("admin:programs_program_add"), _with_rule(agency, kind, parameters))
+    assert response.status_code == 200
+    rule_form = response.context["inline_admin_formsets"][0].formset.forms[0]
+    assert "parameters" in rule_form.errors
+    assert not Program.objects.filter(code="GBLOAN").exists()
+
+
+def test_a_rule_with_readable_parameters_is_saved(admin_client):
+    agency = OrganizationFactory(kind="agency")
+    terms = _with_rule(agency, "company_size", '{"max_employees": 300, "max_revenue": "5000000.50"}')
+    assert admin_client.post(reverse("admin:programs_program_add"), terms).status_code == 302
+    rule = Program.objects.get(code="GBLOAN").eligibility_rules.get()
+    assert rule.parameters == {"max_employees": 300, "max_revenue": "5000000.50"}

@@ -190,3 +190,25 @@ def test_a_membership_without_an_organisation_or_with_a_role_of_another_kind_com
     assert wrong_kind.status_code == 200
     assert "role" in wrong_kind.context["inline_admin_formsets"][0].formset.forms[0].errors
     assert list(user.memberships.values_list("role", flat=True)) == ["lender_officer"]
+
+
+def test_a_sub_funds_rules_are_changed_in_the_admin_and_its_size_stays_fixed(admin_client, root):
+    fund = services.sub_fund_create(parent=mother_fund("1000"), actor=None, **sub_fund_fields("100"))
+    page = admin_client.get(reverse("admin:funds_fund_change", args=[fund.pk]))
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+    data.update(
+        {
+            "min_overseas_revenue_share": "0.25",
+            "size": "999999",  # disabled on change: ignored
+            "licence_events-TOTAL_FORMS": "0",
+            "licence_events-INITIAL_FORMS": "0",
+        }
+    )
+    response = admin_client.post(reverse("admin:funds_fund_change", args=[fund.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    fund.refresh_from_db()
+    assert fund.min_overseas_revenue_share == Decimal("0.25") and fund.size == Decimal("100")
+    event = AuditEvent.objects.get(action="fund.terms_changed")
+    assert event.actor == root and event.details["new"] == {"min_overseas_revenue_share": "0.25"}

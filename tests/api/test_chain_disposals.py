@@ -5,22 +5,21 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from freezegun import freeze_time
 
 from accounts.roles import Role
 from facilities import services
 from recoveries import services as recovery
 from recoveries.models import Bid, Disposal
 from tests.facilities import conftest as facility_fixtures
-from tests.factories import make_user
+from tests.factories import make_token, make_user
 
 pytestmark = pytest.mark.django_db
 bank, banker, guaranteed = facility_fixtures.bank, facility_fixtures.banker, facility_fixtures.guaranteed
 
 
 def as_user(api_client, user):
-    token, _ = Token.objects.get_or_create(user=user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     return api_client
 
 
@@ -33,10 +32,12 @@ def auction(guaranteed, banker, officer):
         disbursed_on=date(2026, 1, 1),
         idempotency_key="k",
     )
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     checklist = {item: True for item in recovery.CLAIM_CHECKLIST}
-    recovery.claim_pay(
-        claim=recovery.claim_file(facility=guaranteed, actor=banker, checklist=checklist), actor=officer
+    claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=checklist)
+    move = recovery.claim_payment_request(claim=claim, actor=officer)
+    recovery.money_move_confirm(
+        move=move, actor=make_user(Role.APPROVER, guaranteed.application.program.agency)
     )
     disposal = recovery.disposal_open(
         facility=guaranteed,
@@ -51,25 +52,35 @@ def auction(guaranteed, banker, officer):
     return disposal
 
 
-def test_the_agency_sees_the_bids_and_awards_the_highest(api_client, auction, officer):
+def test_the_agency_sees_the_bids_and_awards_the_highest_after_the_window_with_a_checker(
+    api_client, auction, officer, approver
+):
     client = as_user(api_client, officer)
     body = client.get(f"/api/v1/disposals/{auction.pk}/").json()
     assert [b["bidder"] for b in body["bids"]] == ["Fund X", "Pharma Co"] and body["status"] == "open"
-    awarded = client.post(f"/api/v1/disposals/{auction.pk}/award/", {}, format="json")
-    assert awarded.status_code == 200 and awarded.json()["bidder"] == "Fund X"
-    assert Disposal.objects.get().status == "awarded"
-    again = client.post(f"/api/v1/disposals/{auction.pk}/award/", {}, format="json")
-    assert again.status_code == 409 and again.json()["code"] == "nothing_to_award"
+    early = client.post(f"/api/v1/disposals/{auction.pk}/award/", {}, format="json")
+    assert early.status_code == 409 and Disposal.objects.get().status == "open"
+    with freeze_time(auction.bids_close_on + timedelta(days=1)):
+        asked = client.post(f"/api/v1/disposals/{auction.pk}/award/", {}, format="json")
+        assert asked.status_code == 202 and Disposal.objects.get().status == "open"
+        assert (
+            as_user(api_client, approver)
+            .post(f"/api/v1/money-moves/{asked.json()['id']}/confirm/")
+            .status_code
+            == 200
+        )
+    awarded = Disposal.objects.select_related("awarded_bid").get()
+    assert awarded.status == "awarded" and awarded.awarded_bid.bidder == "Fund X"
 
 
 def test_the_agency_may_award_a_named_bid_of_this_disposal_only(api_client, auction, officer):
     client = as_user(api_client, officer)
-    stranger = client.post(f"/api/v1/disposals/{auction.pk}/award/", {"bid": 10**9}, format="json")
-    assert stranger.status_code == 400 and stranger.json()["details"] == {"bid": ["not a bid here"]}
-    pharma = Bid.objects.get(bidder="Pharma Co")
-    assert client.post(f"/api/v1/disposals/{auction.pk}/award/", {"bid": pharma.pk}, format="json").json()[
-        "bidder"
-    ] == ("Pharma Co")
+    with freeze_time(auction.bids_close_on + timedelta(days=1)):
+        stranger = client.post(f"/api/v1/disposals/{auction.pk}/award/", {"bid": 10**9}, format="json")
+        assert stranger.status_code == 400 and stranger.json()["details"] == {"bid": ["not a bid here"]}
+        pharma = Bid.objects.get(bidder="Pharma Co")
+        asked = client.post(f"/api/v1/disposals/{auction.pk}/award/", {"bid": pharma.pk}, format="json")
+    assert asked.status_code == 202 and "Pharma Co" in str(asked.json()["summary"])
 
 
 def test_the_bank_follows_the_disposal_without_seeing_bids_and_cannot_award(api_client, auction, banker):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from rest_framework.authtoken.models import Token
 
 from tests.facilities import conftest as facility_fixtures
+from tests.factories import make_token
 
 bank, banker, guaranteed = facility_fixtures.bank, facility_fixtures.banker, facility_fixtures.guaranteed
 
@@ -60,7 +60,7 @@ def test_the_example_client_drives_the_chain_against_the_live_server(
     live_server, guaranteed, banker, webhook_inbox, settings
 ):
     settings.WEBHOOK_ALLOW_HTTP = settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    client = example.Client(live_server.url, Token.objects.create(user=banker).key, backoff=0)
+    client = example.Client(live_server.url, make_token(banker), backoff=0)
     endpoint = client.post(
         "webhooks/endpoints/",
         {"url": webhook_inbox["url"], "event_types": ["facility.defaulted", "claim.filed"]},
@@ -77,7 +77,7 @@ def test_the_example_client_drives_the_chain_against_the_live_server(
     assert (conflict.value.status, conflict.value.code) == (409, "already_disbursed")
 
     assert len(client.schedule(guaranteed.pk)["installments"]) == 12
-    assert client.default_notice(guaranteed.pk, "insolvency filed")["status"] == "defaulted"
+    assert client.default_notice(guaranteed.pk, "D10", "insolvency filed")["status"] == "defaulted"
     assert client.file_claim(guaranteed.pk)["status"] == "filed"
 
     types = [event["type"] for event in client.events()]

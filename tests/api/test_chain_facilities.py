@@ -6,14 +6,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from freezegun import freeze_time
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import OrganizationKind, Role
 from audit.models import AuditEvent
 from facilities import services
 from facilities.models import Facility, FacilityStatus
 from tests.facilities import conftest as facility_fixtures
-from tests.factories import OrganizationFactory, make_user
+from tests.factories import OrganizationFactory, make_token, make_user
 
 pytestmark = pytest.mark.django_db
 # the facility tests' cast: a bank, its lender officer and a guaranteed facility of agency A's program
@@ -21,8 +20,7 @@ bank, banker, guaranteed = facility_fixtures.bank, facility_fixtures.banker, fac
 
 
 def as_user(api_client, user):
-    token, _ = Token.objects.get_or_create(user=user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     return api_client
 
 
@@ -73,13 +71,21 @@ def test_the_agency_and_officials_read_the_schedule_and_another_bank_gets_404(
 def test_the_bank_sends_a_default_notice_with_its_reason_and_a_retry_is_harmless(api_client, active, banker):
     client = as_user(api_client, banker)
     url = f"/api/v1/facilities/{active.pk}/default-notice/"
-    first = client.post(url, {"reason": "insolvency filed", "defaulted_on": "2026-03-01"}, format="json")
+    first = client.post(
+        url,
+        {"reason_code": "D10", "comment": "filed on 1 March", "defaulted_on": "2026-03-01"},
+        format="json",
+    )
     assert first.status_code == 201, first.json()
-    assert first.json()["status"] == "defaulted" and first.json()["reason"] == "insolvency filed"
+    assert first.json()["status"] == "defaulted" and first.json()["reason_code"] == "D10"
     assert Decimal(first.json()["exposure_at_default"]) > 0
-    retry = client.post(url, {"reason": "insolvency filed", "defaulted_on": "2026-03-01"}, format="json")
+    retry = client.post(
+        url,
+        {"reason_code": "D10", "comment": "filed on 1 March", "defaulted_on": "2026-03-01"},
+        format="json",
+    )
     assert retry.status_code == 200 and retry.json()["replayed"] is True
-    other = client.post(url, {"reason": "something else"}, format="json")
+    other = client.post(url, {"reason_code": "D30"}, format="json")
     assert other.status_code == 409 and other.json()["code"] == "illegal_transition"
     assert AuditEvent.objects.filter(action="facility.defaulted").count() == 1
 
@@ -88,16 +94,16 @@ def test_a_default_notice_needs_a_reason_and_cannot_be_dated_in_the_future(api_c
     client = as_user(api_client, banker)
     url = f"/api/v1/facilities/{active.pk}/default-notice/"
     missing = client.post(url, {}, format="json")
-    assert missing.status_code == 400 and "reason" in missing.json()["details"]
+    assert missing.status_code == 400 and "reason_code" in missing.json()["details"]
     future = (timezone.localdate() + timedelta(days=3)).isoformat()
-    late = client.post(url, {"reason": "x", "defaulted_on": future}, format="json")
+    late = client.post(url, {"reason_code": "D10", "defaulted_on": future}, format="json")
     assert late.status_code == 400 and "defaulted_on" in late.json()["details"]
     assert Facility.objects.get(pk=active.pk).status == FacilityStatus.ACTIVE
 
 
 def test_a_default_notice_on_a_facility_not_yet_disbursed_is_a_conflict(api_client, guaranteed, banker):
     response = as_user(api_client, banker).post(
-        f"/api/v1/facilities/{guaranteed.pk}/default-notice/", {"reason": "x"}, format="json"
+        f"/api/v1/facilities/{guaranteed.pk}/default-notice/", {"reason_code": "D10"}, format="json"
     )
     assert response.status_code == 409 and set(response.json()) == {"code", "message", "details"}
 
@@ -106,7 +112,7 @@ def test_a_default_notice_on_a_facility_not_yet_disbursed_is_a_conflict(api_clie
 def test_nobody_but_the_facilitys_bank_can_send_its_default_notice(api_client, active, who, request):
     user = request.getfixturevalue(who)
     response = as_user(api_client, user).post(
-        f"/api/v1/facilities/{active.pk}/default-notice/", {"reason": "x"}, format="json"
+        f"/api/v1/facilities/{active.pk}/default-notice/", {"reason_code": "D10"}, format="json"
     )
     assert response.status_code in (403, 404), response.json()
     assert Facility.objects.get(pk=active.pk).status == FacilityStatus.ACTIVE
@@ -118,12 +124,12 @@ def test_a_second_bank_officer_of_the_same_bank_may_send_it_but_not_an_officer_o
     colleague = make_user(Role.LENDER_OFFICER, bank, email="colleague@bank.example")
     assert (
         as_user(api_client, officer)
-        .post(f"/api/v1/facilities/{active.pk}/default-notice/", {"reason": "x"}, format="json")
+        .post(f"/api/v1/facilities/{active.pk}/default-notice/", {"reason_code": "D10"}, format="json")
         .status_code
         == 404
     )
     response = as_user(api_client, colleague).post(
-        f"/api/v1/facilities/{active.pk}/default-notice/", {"reason": "DPD 95"}, format="json"
+        f"/api/v1/facilities/{active.pk}/default-notice/", {"reason_code": "D50"}, format="json"
     )
     assert response.status_code == 201
 

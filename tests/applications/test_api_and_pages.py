@@ -366,24 +366,6 @@ def test_a_new_sme_user_registers_the_company_through_the_form_and_keeps_input_o
     assert company.financial_years.get().revenue == Decimal("1000")
 
 
-def test_an_applicant_adds_a_colleague_who_has_signed_up(client, applicant, lender):
-    from tests.factories import UserFactory
-
-    company = company_for_user(applicant)
-    colleague = UserFactory(email="cfo@a.example")
-    client.force_login(applicant)
-    unknown = client.post(reverse("applications:colleagues"), {"email": "nobody@a.example"})
-    assert unknown.status_code == 200 and "sign up first" in unknown.content.decode()
-    assert (
-        "another kind"
-        in client.post(reverse("applications:colleagues"), {"email": lender.email}).content.decode()
-    )
-    assert client.post(reverse("applications:colleagues"), {"email": "CFO@a.example"}).status_code == 302
-    client.force_login(colleague)
-    assert client.get(reverse("applications:asset_list")).status_code == 200
-    assert company.organization.memberships.filter(user=colleague, role="applicant").exists()
-
-
 def test_the_application_list_gives_each_application_its_own_asset_ids(api_client, applicant):
     company = company_for_user(applicant)
     program = ProgramFactory()

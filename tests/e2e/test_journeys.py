@@ -172,11 +172,16 @@ def test_an_officer_works_a_case_the_applicant_answers_and_a_second_user_approve
     assert page.get_by_test_id("status").inner_text() == "Approved"
 
 
-def test_an_official_opens_the_latest_report_reads_the_flags_and_downloads_pdf_and_xlsx(page, staff_sign_in):
+def test_an_official_opens_the_latest_report_reads_the_flags_and_downloads_pdf_and_xlsx(
+    page, staff_sign_in, settings
+):
     from io import StringIO
 
     from funds.demo import seed
 
+    settings.REPORT_FILES_RENDER = (
+        True  # as in production: the worker renders the files, a download reads one
+    )
     seed(StringIO())
     official = make_user(Role.OFFICIAL)
     staff_sign_in(page, official)

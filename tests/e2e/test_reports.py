@@ -96,3 +96,57 @@ def test_an_official_sees_every_chart_of_the_fund_report_dashboard_and_portfolio
     page.wait_for_load_state("networkidle")
     _assert_charts_drawn(page, "portfolio")
     _assert_clean(page, problems)
+
+
+def test_an_official_asks_for_a_report_in_korean_follows_the_run_and_reads_it_with_charts_drawn(
+    page, staff_sign_in, demo, settings
+):
+    from funds.models import Fund
+
+    settings.REPORT_FILES_RENDER = (
+        True  # the worker renders the PDF and XLSX once; the download reads the file
+    )
+
+    official = make_user(Role.OFFICIAL)
+    k_content = Fund.objects.get(name="K-Content IP Fund of Funds (demo)")
+    problems = _watch(page)
+    staff_sign_in(page, official)
+    with page.expect_navigation():
+        page.get_by_label("Language").select_option("ko")
+    page.wait_for_selector("html[lang=ko]")
+    page.goto("/reporting/")
+    page.locator("#id_kind").select_option("fund_utilisation")
+    page.locator("#id_scope").select_option(f"fund:{k_content.pk}")
+    page.locator("#id_period_start").fill("2025-06-01")
+    page.locator("#id_period_end").fill("2025-06-30")
+    with page.expect_navigation(timeout=120_000):  # the eager worker makes the report and its files meanwhile
+        page.locator("form[action$='/reporting/request/'] button[type=submit]").click(timeout=120_000)
+    status = page.get_by_test_id("run-status")
+    status.wait_for()
+    page.wait_for_selector("[data-testid=run-status][data-status=done]", timeout=60_000)
+    _assert_clean(page, problems)
+    page.locator("[data-testid=run-status] a.btn").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "ko"
+    assert page.get_by_role("heading", name="요약").is_visible()
+    sub_funds = page.get_by_test_id("table-sub_funds")
+    assert (
+        sub_funds.locator("th", has_text="약정").count() == 1
+        and sub_funds.locator("th", has_text="자펀드").count()
+    )
+    unexplained = page.get_by_test_id("table-reconciliation").locator("tr", has_text="UNEXPLAINED")
+    assert re.search(
+        r"27[67],\d{3},\d{3},\d{3}", unexplained.inner_text()
+    )  # the K-Content 0.277 T, its own line
+    _assert_charts_drawn(page, "fund-report-ko")
+    _assert_clean(page, problems)
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="PDF").first.click()
+    from reporting.models import ReportFile
+
+    stored = ReportFile.objects.get(report__scope=f"fund:{k_content.pk}", fmt="pdf", language="ko")
+    assert open(pdf.value.path(), "rb").read() == stored.read()
+    page.goto("/programs/dashboard/")
+    page.wait_for_load_state("networkidle")
+    _assert_charts_drawn(page, "dashboard-ko")
+    _assert_clean(page, problems)

@@ -15,9 +15,9 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from core.management.commands.demo_totp import current_code
 
 from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from accounts.management.commands.demo_totp import current_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

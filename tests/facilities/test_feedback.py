@@ -33,7 +33,7 @@ def test_a_disbursement_names_the_facility_the_amount_and_the_parties(client, gu
     ]
 
 
-def test_a_claim_payment_says_how_much_went_to_which_bank(client, guaranteed, banker, officer):
+def test_a_claim_payment_says_how_much_went_to_which_bank(client, guaranteed, banker, officer, approver):
     services.facility_disburse(
         facility=guaranteed,
         actor=banker,
@@ -41,10 +41,16 @@ def test_a_claim_payment_says_how_much_went_to_which_bank(client, guaranteed, ba
         disbursed_on=date(2026, 1, 1),
         idempotency_key="k",
     )
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
     client.force_login(officer)
-    response = client.post(reverse("facilities:action", args=[guaranteed.pk, "pay_claim"]))
+    response = client.post(
+        reverse("facilities:action", args=[guaranteed.pk, "review_claim"]), {"outcome": "pay_full"}
+    )
+    assert _messages(response) == [("info", "Asked: a second person with the approver role must confirm it.")]
+    client.get(response["Location"])  # the confirmation page shows (and so consumes) that message
+    client.force_login(approver)
+    response = client.post(response["Location"] + "confirm/")
     claim.refresh_from_db()
     (level, text), *_ = _messages(response)
     assert level == "success"

@@ -8,6 +8,7 @@ from freezegun import freeze_time
 
 from audit.models import AuditEvent
 from core.errors import Conflict, InvalidInput, PermissionRefused
+from dashboards.portfolio import portfolio_data
 from facilities.models import Facility, FacilityStatus
 from facilities.services import outstanding_principal
 from recoveries import services as recovery
@@ -117,6 +118,11 @@ def test_a_part_payment_needs_an_amount_below_the_claim_and_a_reason_code(claim,
 
 
 def test_a_claim_can_be_rejected_with_a_reason_and_then_nothing_is_paid(claim, officer, approver):
+    pending = recovery.claim_payment_request(claim=claim, actor=officer)
+    with pytest.raises(Conflict) as error:  # not while a payment awaits its checker
+        recovery.claim_reject(claim=claim, actor=officer, reason_code="J30")
+    assert error.value.code == "awaiting_checker"
+    recovery.money_move_refuse(move=pending, actor=approver, reason="Filed late: reject it")
     with pytest.raises(InvalidInput):
         recovery.claim_reject(claim=claim, actor=officer, reason_code="P10")
     rejected = recovery.claim_reject(
@@ -192,6 +198,10 @@ def test_proceeds_above_the_losses_pay_costs_then_each_loss_and_the_surplus_is_o
     facility = Facility.objects.get(pk=claim.facility_id)
     figures = recovery.recovery_figures(facility, [closed])
     assert figures["recovery_rate"] == Decimal("1.0000") and figures["loss"] == 0  # never above 100 %
+    # the portfolio counts what the creditors recovered (1,200,000), not the 1,500,000 proceeds: 100 %, not 125 %
+    headline = {row["label"]: row["value"] for row in portfolio_data(Facility.objects.all())["headline"]}
+    assert headline["Recovered from disposals"] == "1,200,000"
+    assert headline["Recovery rate (closed disposals)"] == "1.0000"
 
 
 def test_proceeds_below_the_losses_are_shared_pro_rata_and_the_rest_is_written_off(claim, officer, approver):

@@ -1,12 +1,11 @@
 """Reports and report runs follow the visibility of their scope: agency staff read and order their own funds' only."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
 from funds import services as fund_services
 from reporting.models import ReportRun
-from tests.factories import make_user
+from tests.factories import make_token, make_user
 from tests.funds.factories import REPORT_QUARTER, mother_fund, request_fund_report, sub_fund_fields
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +29,7 @@ def two_agencies_funds(agency, other_agency, django_capture_on_commit_callbacks)
 
 
 def _order(api_client, user, scope):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     return api_client.post(
         "/api/v1/report-runs/",
         {
@@ -53,7 +52,7 @@ def test_agency_staff_read_their_own_funds_report_and_not_another_agencys(
         report_id = runs[scope].report_id
         assert client.get(f"/reporting/{report_id}/").status_code == 404
         assert client.get(f"/reporting/{report_id}/download.csv").status_code == 404
-        api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=officer)[0].key}")
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(officer)}")
         assert api_client.get(f"/api/v1/reports/{report_id}/").status_code == 404
         assert api_client.get(f"/api/v1/report-runs/{runs[scope].pk}/").status_code == 404
     listed = {r["id"] for r in api_client.get("/api/v1/reports/").json()["results"]}

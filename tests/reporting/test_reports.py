@@ -204,12 +204,7 @@ def test_the_report_page_and_downloads(client, funds_data, official, django_capt
     client.force_login(official)
     page = client.get(f"/reporting/{run.report_id}/")
     body = page.content.decode()
-    assert (
-        page.status_code == 200
-        and "data:image/svg+xml;base64," in body
-        and "Global Content" in body
-        and "Flags" in body
-    )
+    assert page.status_code == 200 and "<svg" in body and "Global Content" in body and "Flags" in body
 
     def main(html):
         return html[html.index("<main") : html.index("</main>")]

@@ -85,7 +85,8 @@ def test_the_api_refuses_a_scope_the_user_may_not_read(api_client, agency):
         },
         format="json",
     )
-    assert response.status_code == 400 and not ReportRun.objects.exists()
+    # another agency's fund is answered as a scope that does not exist (no leak); nothing is recorded
+    assert response.status_code == 404 and not ReportRun.objects.exists()
 
 
 def test_runs_on_another_agencys_fund_are_not_listed_nor_shown(client, agency, official):
@@ -185,7 +186,7 @@ def test_csv_names_the_rates_and_neutralises_formula_like_text():
 
 
 def test_the_facility_portfolio_export_neutralises_formula_like_text():
-    from facilities.portfolio import Snapshot
+    from dashboards.portfolio import Snapshot
 
     snapshot = Snapshot(
         "Portfolio",
@@ -270,3 +271,11 @@ def test_the_report_reads_in_korean_on_the_page_and_in_the_spreadsheet_from_the_
     with translation.override("ko"):
         workbook = load_workbook(io.BytesIO(exports.to_xlsx(report)))
     assert workbook["sub_funds"]["E2"].value == "약정" and workbook["sub_funds"]["T3"].value == "유효"
+
+
+def test_the_sub_fund_table_carries_the_ilpa_style_paid_in_ratio_unfunded_commitment_and_fees():
+    fund_with_ledger()
+    table = _run().report.data["tables"][2]
+    row = dict(zip(table["columns"], table["rows"][0], strict=True))
+    assert (row["col.paid_in_ratio"], row["col.unfunded"], row["col.fees"]) == ("0.3750", "250", "0")
+    assert "-0" not in [v for r in table["rows"] for v in r]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.roles import OrganizationKind, Role
+from applications.invitations import company_invite
 from applications.services import document_upload
 from casework import services as casework
 from facilities import services as facility_services
@@ -33,6 +34,7 @@ OBJECT_URLS = {
     "applications:withdraw": ("case", {}, "post"),
     "applications:asset_edit": ("asset", {}, "get"),
     "applications:document": ("document", {}, "get"),
+    "applications:document_remove": ("document", {}, "post"),
     "casework:case": ("case", {}, "get"),
     "casework:action": ("case", {"action": "start_screening"}, "post"),
     "casework:answer": ("info", {}, "post"),
@@ -48,6 +50,9 @@ OBJECT_URLS = {
     "facilities:move_refuse": ("written_off", {"move_pk": "move"}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
+    "applications:invitation_cancel": ("invitation", {}, "post"),
+    "applications:invitation_accept": ("invitation", {}, "post"),
+    "applications:invitation_decline": ("invitation", {}, "post"),
     "recoveries:bid": ("disposal", {}, "post"),
     "recoveries:buyer_verify": ("buyer", {}, "post"),
     "recoveries:buyer_revoke": ("buyer", {}, "post"),
@@ -57,6 +62,8 @@ OBJECT_URLS = {
     "webhooks:detail": ("endpoint", {}, "get"),
     "webhooks:rotate_secret": ("endpoint", {}, "post"),
     "webhooks:replay": ("delivery", {}, "post"),
+    "applications:document_remove": ("document", {}, "post"),
+    "reporting:run": ("report_run", {}, "get"),
 }
 SHARED = {
     "programs:detail": "published programs are public",
@@ -78,6 +85,7 @@ API_PREFIXES = {  # path prefix -> object key
     "/api/v1/disposals/{id}/": "disposal",
     "/api/v1/webhooks/endpoints/{id}/": "endpoint",
     "/api/v1/webhooks/deliveries/{id}/": "delivery",
+    "/api/v1/money-moves/{id}/": "move",
 }
 API_SHARED = {
     "/api/v1/programs/{code}/": "public",
@@ -202,7 +210,17 @@ def world(program, officer, approver):
     entry = fund_services.cash_flow_record(
         fund=fund, actor=None, kind="call", date=date(2024, 1, 1), amount=Decimal(1)
     )
+    from reporting.services import report_request
+
+    report_run = report_request(
+        kind="fund_utilisation",
+        scope=f"fund:{fund.parent_id}",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 3, 31),
+        actor=officer,
+    )
     return {
+        "report_run": report_run,
         "case": case,
         "asset": case.ip_assets.first(),
         "document": document,
@@ -218,6 +236,9 @@ def world(program, officer, approver):
         **_webhooks_and_claim(facility, make_user(Role.LENDER_OFFICER, bank)),
         "disposal": disposal,
         "buyer": buyer,
+        "invitation": company_invite(
+            company=case.company, actor=case.created_by, email="invitee@elsewhere.example"
+        ),
     }
 
 

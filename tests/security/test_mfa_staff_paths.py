@@ -88,6 +88,16 @@ def test_a_password_only_staff_session_reaches_no_page_no_admin_and_no_api(clien
         assert "_auth_user_id" not in client.session  # signed out: it must sign in again, with the code
 
 
+def test_a_password_only_staff_session_cannot_use_the_mfa_pages_to_remove_the_authenticator(client):
+    officer = make_user(Role.CASE_OFFICER)
+    for path in [reverse("mfa_index"), reverse("mfa_deactivate_totp"), reverse("account_reauthenticate")]:
+        password_only_session(client, officer)
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+        assert "_auth_user_id" not in client.session
+    assert Authenticator.objects.filter(user=officer, type=Authenticator.Type.TOTP).exists()
+
+
 def test_the_admin_refuses_a_session_without_the_second_factor_even_past_the_middleware(rf):
     from django.contrib.admin import site
     from django.contrib.sessions.backends.db import SessionStore
@@ -244,3 +254,18 @@ def test_a_lock_from_one_address_leaves_the_real_user_elsewhere_free(client, set
         reverse("mfa_authenticate"), {"code": current_code(TEST_TOTP_SECRET)}, REMOTE_ADDR="198.51.100.3"
     )
     assert ok.status_code == 302 and client.session["_auth_user_id"] == str(officer.pk)
+
+
+def test_the_code_step_of_a_reauthentication_is_limited_and_recorded_too(client, settings):
+    officer = make_user(Role.CASE_OFFICER)
+    client.force_login(officer)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("mfa_reauthenticate"), {"code": "000000"}, REMOTE_ADDR="203.0.113.20")
+    locked = client.post(
+        reverse("mfa_reauthenticate"), {"code": current_code(TEST_TOTP_SECRET)}, REMOTE_ADDR="203.0.113.20"
+    )
+    assert locked.status_code == 429
+    events = AuditEvent.objects.filter(action="mfa.failed", target_id=str(officer.pk))
+    assert (
+        events.count() == settings.AXES_FAILURE_LIMIT and events.first().details["step"] == "reauthenticate"
+    )

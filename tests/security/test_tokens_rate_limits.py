@@ -56,7 +56,10 @@ def test_the_rates_and_classes_are_on_in_the_base_settings():
     from config.settings import base
 
     api = base.REST_FRAMEWORK
-    assert api["DEFAULT_THROTTLE_CLASSES"] == ["core.api.UserRateThrottle", "core.api.AnonRateThrottle"]
+    assert api["DEFAULT_THROTTLE_CLASSES"] == [
+        "core.throttles.UserRateThrottle",
+        "core.throttles.AnonRateThrottle",
+    ]
     assert set(api["DEFAULT_THROTTLE_RATES"]) == {"user", "anon"} and api["NUM_PROXIES"] == 0
 
 

@@ -1,8 +1,7 @@
 import pytest
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
-from tests.factories import make_user
+from tests.factories import make_token, make_user
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
 
@@ -12,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def as_user(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     return api_client
 
 

@@ -199,7 +199,7 @@ def test_in_production_an_endpoint_must_be_https_on_a_public_address(banker, set
     assert endpoint.organization == banker.organization
 
 
-def test_a_redirect_is_not_followed(guaranteed, banker, django_capture_on_commit_callbacks):
+def test_a_redirect_is_not_followed(guaranteed, banker, django_capture_on_commit_callbacks, monkeypatch):
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from threading import Thread
 
@@ -221,11 +221,8 @@ def test_a_redirect_is_not_followed(guaranteed, banker, django_capture_on_commit
         services.endpoint_create(
             actor=banker, url=f"http://127.0.0.1:{server.server_port}/in", event_types=["facility.defaulted"]
         )
-        services.MAX_ATTEMPTS, saved = 1, services.MAX_ATTEMPTS
-        try:
-            default(guaranteed, banker, django_capture_on_commit_callbacks)
-        finally:
-            services.MAX_ATTEMPTS = saved
+        monkeypatch.setattr(services, "MAX_ATTEMPTS", 1)
+        default(guaranteed, banker, django_capture_on_commit_callbacks)
     finally:
         server.shutdown()
         server.server_close()
@@ -249,7 +246,7 @@ def test_an_event_whose_signal_was_lost_is_derived_by_the_sweep_and_delivered(gu
     subscribe(banker, receiver)
     disburse(guaranteed, banker)  # no on-commit callbacks run here: as if the process died after its commit
     facility_services.facility_default(
-        facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1)
+        facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1)
     )
     assert Event.objects.count() == 0
     assert services.events_catch_up() == 0  # the last minute is left to the signal

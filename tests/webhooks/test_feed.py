@@ -3,9 +3,9 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 
 from facilities import services as facility_services
+from tests.factories import make_token
 
 from .conftest import disburse
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def as_user(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     return api_client
 
 
@@ -22,7 +22,7 @@ def defaulted(guaranteed, banker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         disburse(guaranteed, banker)
         facility_services.facility_default(
-            facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1)
+            facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1)
         )
     return guaranteed
 
