@@ -20,7 +20,7 @@ from accounts.notifications import notify
 from accounts.roles import OrganizationKind, Role
 from audit.services import audit_record
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
-from core.money import minor_unit, round_money
+from core.money import currency_places, round_money
 from core.uploads import CONTENT_TYPES, JPEG, PDF, PNG, XLSX, check_upload  # noqa: F401
 from programs import eligibility
 from programs.models import ReferenceCounter
@@ -395,8 +395,8 @@ def application_update_draft(
             )
         if Decimal(requested_amount) != round_money(requested_amount, program.currency):
             raise InvalidInput(
-                _("Enter the amount in whole %(unit)s of %(cur)s.")
-                % {"unit": minor_unit(program.currency), "cur": program.currency},
+                _("%(cur)s amounts take at most %(places)s decimal places.")
+                % {"cur": program.currency, "places": currency_places(program.currency)},
                 code="invalid_amount",
                 details={"requested_amount": [_("finer than the currency's smallest unit")]},
             )
