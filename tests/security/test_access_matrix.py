@@ -62,7 +62,6 @@ OBJECT_URLS = {
     "webhooks:detail": ("endpoint", {}, "get"),
     "webhooks:rotate_secret": ("endpoint", {}, "post"),
     "webhooks:replay": ("delivery", {}, "post"),
-    "applications:document_remove": ("document", {}, "post"),
     "reporting:run": ("report_run", {}, "get"),
 }
 SHARED = {
