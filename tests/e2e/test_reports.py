@@ -131,10 +131,10 @@ def test_an_official_asks_for_a_report_in_korean_follows_the_run_and_reads_it_wi
     assert page.get_by_role("heading", name="요약").is_visible()
     sub_funds = page.get_by_test_id("table-sub_funds")
     assert (
-        sub_funds.locator("th", has_text="약정").count() == 1
+        sub_funds.locator("th", has_text=re.compile(r"^약정$")).count() == 1
         and sub_funds.locator("th", has_text="자펀드").count()
     )
-    unexplained = page.get_by_test_id("table-reconciliation").locator("tr", has_text="UNEXPLAINED")
+    unexplained = page.get_by_test_id("table-reconciliation").locator("tr", has_text="설명되지 않은 금액")
     assert re.search(
         r"27[67],\d{3},\d{3},\d{3}", unexplained.inner_text()
     )  # the K-Content 0.277 T, its own line

@@ -38,7 +38,9 @@ def test_an_operator_sets_up_a_program_and_a_fund_of_funds_with_a_usd_sub_fund_f
     operator = User.objects.create_superuser(
         email="operator@platform.example", password="correct-horse-battery"
     )
-    EmailAddress.objects.create(user=operator, email=operator.email, verified=True, primary=True)
+    EmailAddress.objects.update_or_create(  # createsuperuser has recorded it already
+        user=operator, email=operator.email, defaults={"verified": True, "primary": True}
+    )
     TOTP.activate(operator, TEST_TOTP_SECRET)
     sign_in(page, operator.email, password="correct-horse-battery", totp_secret=TEST_TOTP_SECRET)
 
