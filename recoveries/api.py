@@ -1,5 +1,6 @@
 """Recoveries API: the guarantee claim (checklist, filing, status) and the agency's payment of it; the disposals of
-the taken-over IP (bids shown to the agency only) and their award.
+the taken-over IP (bids shown to the agency only) and their award. Where money leaves, a call asks (202, a money
+move with the amounts and who receives them) and a different approver confirms it at /api/v1/money-moves/{id}/.
 
 Every write calls the recoveries service by name; reads are scoped through the facility's selector (a claim is
 visible to whoever may read its facility), and a claim nobody may read answers 404.
@@ -19,7 +20,7 @@ from core.errors import InvalidInput
 from facilities.selectors import facility_get_for, facility_visible_to
 
 from . import services
-from .models import Claim, Disposal
+from .models import Claim, Disposal, MoneyMove
 
 
 def claims_visible_to(*, user):
@@ -48,6 +49,37 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def get_missing(self, claim) -> list[str]:
         return [item for item in services.CLAIM_CHECKLIST if not claim.checklist.get(item)]
+
+
+class MoneyMoveSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.email")
+    decided_by = serializers.CharField(source="decided_by.email", allow_null=True, default=None)
+
+    class Meta:
+        model = MoneyMove
+        fields = [
+            "id",
+            "facility",
+            "kind",
+            "status",
+            "terms",
+            "summary",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "refusal_reason",
+        ]
+
+
+class ClaimPaySerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2, required=False, allow_null=True)
+    reason_code = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class RefuseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000)
 
 
 class ClaimFileSerializer(serializers.Serializer):
@@ -100,12 +132,17 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=ClaimSerializer)
+    @extend_schema(request=ClaimPaySerializer, responses={202: MoneyMoveSerializer})
     @action(detail=True, methods=["post"], permission_classes=[role_permission(*AGENCY_ROLES)])
     def pay(self, request, pk=None):
-        """The program's agency pays the claim, exactly once (a second payment is a 409)."""
-        claim = services.claim_pay(claim=self.get_object(), actor=request.user)
-        return Response(ClaimSerializer(claim).data)
+        """Ask to pay the claim in full, or in part (``amount`` below the claim and a P-reason code); a different
+        approver confirms at /api/v1/money-moves/{id}/confirm/. A second request while one waits is a 409."""
+        payload = ClaimPaySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        move = services.claim_payment_request(
+            claim=self.get_object(), actor=request.user, **payload.validated_data
+        )
+        return Response(MoneyMoveSerializer(move).data, status=status.HTTP_202_ACCEPTED)
 
 
 def disposals_visible_to(*, user):
@@ -179,10 +216,11 @@ class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "agency": user.is_authenticated and user.has_role(*AGENCY_ROLES),
         }
 
-    @extend_schema(request=AwardSerializer, responses=BidSerializer)
+    @extend_schema(request=AwardSerializer, responses={202: MoneyMoveSerializer})
     @action(detail=True, methods=["post"], permission_classes=[role_permission(*AGENCY_ROLES)])
     def award(self, request, pk=None):
-        """The program's agency awards the disposal to a bid (the highest by default)."""
+        """Ask to award the disposal to a bid (the highest by default) once the bid window has closed; a different
+        approver confirms at /api/v1/money-moves/{id}/confirm/."""
         disposal = self.get_object()
         payload = AwardSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -191,5 +229,46 @@ class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             bid = disposal.bids.filter(pk=payload.validated_data["bid"]).first()
             if bid is None:
                 raise InvalidInput(_("No such bid on this disposal."), details={"bid": [_("not a bid here")]})
-        awarded = services.disposal_award(disposal=disposal, actor=request.user, bid=bid)
-        return Response(BidSerializer(awarded).data)
+        move = services.disposal_award_request(disposal=disposal, actor=request.user, bid=bid)
+        return Response(MoneyMoveSerializer(move).data, status=status.HTTP_202_ACCEPTED)
+
+
+def money_moves_visible_to(*, user):
+    """Money moves of the facilities of the agencies the user works for (nobody else: 404)."""
+    agencies = user.organizations_for(*AGENCY_ROLES)
+    return MoneyMove.objects.filter(
+        facility__in=facility_visible_to(user=user), facility__application__program__agency__in=agencies
+    ).select_related("requested_by", "decided_by")
+
+
+class MoneyMoveViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A payment, award, allocation or write-off asked by one person, carried out when another approver confirms."""
+
+    queryset = MoneyMove.objects.none()
+    serializer_class = MoneyMoveSerializer
+    permission_classes = [role_permission(*AGENCY_ROLES)]
+
+    def get_object(self):
+        move = money_moves_visible_to(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
+        if move is None:
+            raise Http404
+        return move
+
+    @extend_schema(request=None, responses=MoneyMoveSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
+    def confirm(self, request, pk=None):
+        """Confirm exactly the amounts of the move (an approver of the agency, never the one who asked)."""
+        move = self.get_object()
+        services.money_move_confirm(move=move, actor=request.user)
+        move.refresh_from_db()
+        return Response(MoneyMoveSerializer(move).data)
+
+    @extend_schema(request=RefuseSerializer, responses=MoneyMoveSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
+    def refuse(self, request, pk=None):
+        """Refuse with a reason: nothing moves."""
+        move = self.get_object()  # a stranger gets 404 before the body is read
+        payload = RefuseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        move = services.money_move_refuse(move=move, actor=request.user, **payload.validated_data)
+        return Response(MoneyMoveSerializer(move).data)

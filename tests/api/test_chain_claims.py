@@ -4,14 +4,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import OrganizationKind, Role
 from facilities import services
 from recoveries.models import Claim
 from recoveries.services import CLAIM_CHECKLIST
 from tests.facilities import conftest as facility_fixtures
-from tests.factories import OrganizationFactory, make_user
+from tests.factories import OrganizationFactory, make_token, make_user
 
 pytestmark = pytest.mark.django_db
 # the facility tests' cast: a bank, its lender officer and a guaranteed facility of agency A's program
@@ -20,8 +19,7 @@ CHECKLIST = {item: True for item in CLAIM_CHECKLIST}
 
 
 def as_user(api_client, user):
-    token, _ = Token.objects.get_or_create(user=user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user)}")
     return api_client
 
 
@@ -34,7 +32,7 @@ def defaulted(guaranteed, banker):
         disbursed_on=date(2026, 1, 1),
         idempotency_key="k",
     )
-    services.facility_default(facility=guaranteed, actor=banker, reason="insolvency", on=date(2026, 3, 1))
+    services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     guaranteed.refresh_from_db()
     return guaranteed
 
@@ -45,7 +43,7 @@ def other_banker():
 
 
 def test_the_bank_reads_the_checklist_files_the_claim_and_follows_its_status(
-    api_client, defaulted, banker, officer
+    api_client, defaulted, banker, officer, approver
 ):
     client = as_user(api_client, banker)
     assert client.get("/api/v1/claims/checklist/").json() == {"items": CLAIM_CHECKLIST}
@@ -56,8 +54,19 @@ def test_the_bank_reads_the_checklist_files_the_claim_and_follows_its_status(
     assert Decimal(claim["amount_claimed"]) == (defaulted.exposure_at_default * Decimal("0.8")).quantize(
         Decimal("1")
     )
-    paid = as_user(api_client, officer).post(f"/api/v1/claims/{claim['id']}/pay/")
-    assert paid.status_code == 200 and paid.json()["status"] == "paid"
+    asked = as_user(api_client, officer).post(f"/api/v1/claims/{claim['id']}/pay/")
+    assert asked.status_code == 202 and asked.json()["status"] == "pending"
+    assert asked.json()["summary"]["lines"] == [
+        {"part": "claim_payment", "recipient": "Bank A", "amount": claim["amount_claimed"].split(".")[0]}
+    ]
+    move = f"/api/v1/money-moves/{asked.json()['id']}/"
+    own = as_user(api_client, officer).post(move + "confirm/")  # a case officer is no checker
+    assert own.status_code == 404
+    confirmed = as_user(api_client, approver).post(move + "confirm/")
+    assert confirmed.status_code == 200 and confirmed.json()["decided_by"] == approver.email
+    assert (
+        as_user(api_client, banker).get(move).status_code == 404
+    )  # the bank follows the claim, not the move
     status = as_user(api_client, banker).get(f"/api/v1/claims/{claim['id']}/").json()
     assert status["status"] == "paid" and Decimal(status["amount_paid"]) == Decimal(claim["amount_claimed"])
 
@@ -118,13 +127,20 @@ def test_the_bank_cannot_pay_its_own_claim_and_another_agency_cannot_see_it(
     assert Claim.objects.get().status == "filed"
 
 
-def test_the_claim_is_paid_once(api_client, defaulted, banker, officer):
+def test_the_claim_is_paid_once(api_client, defaulted, banker, officer, approver):
     claim = (
         as_user(api_client, banker)
         .post("/api/v1/claims/", {"facility": defaulted.pk, "checklist": CHECKLIST}, format="json")
         .json()
     )
     client = as_user(api_client, officer)
-    assert client.post(f"/api/v1/claims/{claim['id']}/pay/").status_code == 200
-    again = client.post(f"/api/v1/claims/{claim['id']}/pay/")
-    assert again.status_code == 409 and again.json()["code"] == "already_paid"
+    asked = client.post(f"/api/v1/claims/{claim['id']}/pay/")
+    assert asked.status_code == 202
+    waiting = client.post(f"/api/v1/claims/{claim['id']}/pay/")
+    assert waiting.status_code == 409 and waiting.json()["code"] == "awaiting_checker"
+    confirm = f"/api/v1/money-moves/{asked.json()['id']}/confirm/"
+    assert as_user(api_client, approver).post(confirm).status_code == 200
+    again = as_user(api_client, approver).post(confirm)
+    assert again.status_code == 409 and again.json()["code"] == "already_decided"
+    paid_again = as_user(api_client, officer).post(f"/api/v1/claims/{claim['id']}/pay/")
+    assert paid_again.status_code == 409 and paid_again.json()["code"] == "claim_not_filed"

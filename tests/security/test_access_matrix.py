@@ -78,6 +78,7 @@ API_PREFIXES = {  # path prefix -> object key
     "/api/v1/disposals/{id}/": "disposal",
     "/api/v1/webhooks/endpoints/{id}/": "endpoint",
     "/api/v1/webhooks/deliveries/{id}/": "delivery",
+    "/api/v1/money-moves/{id}/": "move",
 }
 API_SHARED = {
     "/api/v1/programs/{code}/": "public",
