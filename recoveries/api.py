@@ -23,6 +23,13 @@ from . import services
 from .models import Claim, Disposal, MoneyMove
 
 
+def _pk(value):
+    """A path id that is not a whole number names nothing: 404, never a 500 from the database."""
+    if not str(value).isdigit():
+        raise Http404
+    return int(value)
+
+
 def claims_visible_to(*, user):
     """Claims on the facilities the user may read (the bank its own, the agency its programs', officials all)."""
     return Claim.objects.filter(facility__in=facility_visible_to(user=user)).select_related("facility")
@@ -108,7 +115,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return claims_visible_to(user=self.request.user).order_by("pk")
 
     def get_object(self):
-        claim = claims_visible_to(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
+        claim = claims_visible_to(user=self.request.user).filter(pk=_pk(self.kwargs["pk"])).first()
         if claim is None:
             raise Http404
         return claim
@@ -204,7 +211,7 @@ class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return disposals_visible_to(user=self.request.user).prefetch_related("bids").order_by("pk")
 
     def get_object(self):
-        disposal = disposals_visible_to(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
+        disposal = disposals_visible_to(user=self.request.user).filter(pk=_pk(self.kwargs["pk"])).first()
         if disposal is None:
             raise Http404
         return disposal
@@ -249,7 +256,7 @@ class MoneyMoveViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [role_permission(*AGENCY_ROLES)]
 
     def get_object(self):
-        move = money_moves_visible_to(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
+        move = money_moves_visible_to(user=self.request.user).filter(pk=_pk(self.kwargs["pk"])).first()
         if move is None:
             raise Http404
         return move
