@@ -22,16 +22,22 @@ class Pagination(PageNumberPagination):
 
     def get_page_size(self, request):
         """``page_size`` from 1 to ``max_page_size``; anything but a whole number is a 400 (DRF ignored it)."""
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            raise drf_exceptions.ValidationError(
-                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
-            )
-        return min(size, self.max_page_size) if size > 0 else self.page_size
+        return strict_page_size(self, request)
+
+
+def strict_page_size(paginator, request):
+    """The ``page_size`` a client asked of ``paginator``: the default when absent, at most ``max_page_size``; a value
+    that is not a whole number (``null``, ``abc``) is a 400 in the error shape, for every paginator of the API."""
+    raw = request.query_params.get(paginator.page_size_query_param)
+    if raw is None:
+        return paginator.page_size
+    try:
+        size = int(raw)
+    except ValueError:
+        raise drf_exceptions.ValidationError(
+            {paginator.page_size_query_param: [f"A whole number from 1 to {paginator.max_page_size}."]}
+        )
+    return min(size, paginator.max_page_size) if size > 0 else paginator.page_size
 
 
 def _error(status, code, message, details=None):

@@ -9,7 +9,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.api import role_permission
+from core.api import role_permission, strict_page_size
 from core.errors import InvalidInput
 
 from . import services
@@ -193,6 +193,9 @@ class EventCursor(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        return strict_page_size(self, request)
 
 
 class EventFeedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

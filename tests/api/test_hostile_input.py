@@ -209,3 +209,16 @@ def test_a_short_number_keeps_its_readable_short_code_and_a_long_one_gets_a_dige
     assert long_a != long_b
     assert len(long_a) == len(long_b) == 20
     assert long_a.startswith("CCN")
+
+
+@pytest.mark.django_db
+def test_a_page_size_that_is_not_a_number_is_a_400_on_the_event_feed_too(api_client):
+    from accounts.roles import Role
+    from tests.factories import OrganizationFactory, make_token, make_user
+
+    banker = make_user(Role.LENDER_OFFICER, OrganizationFactory(kind="lender"))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(banker)}")
+    for raw in ("null", "abc", "1.5"):
+        response = api_client.get(f"/api/v1/events/?page_size={raw}")
+        assert response.status_code == 400 and "page_size" in response.json()["details"], raw
+    assert api_client.get("/api/v1/events/?page_size=5").status_code == 200

@@ -56,7 +56,11 @@ DOMAIN_400_CHECK = "positive_data_acceptance"
 # for a text field is read as "123", "5" for an id as 5) and a date Django's parser reads though it is not ISO
 # ("2020-1-1"). The value is read as what it says and answered 2xx or a domain 4xx. Every other body or parameter
 # the schema refuses must be refused.
-LENIENT_PARSING = ("Incorrect type", "Value not matching the 'date' format")
+LENIENT_PARSING = (
+    "Incorrect type",
+    "was string, became integer",  # the same coercion as the stateful phase words it
+    "Value not matching the 'date' format",
+)
 # So is a query filter sent empty (?currency=): django-filter reads it as no filter, as a form does.
 
 

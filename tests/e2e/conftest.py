@@ -80,7 +80,11 @@ _USED_CODES = set()
 
 
 def _fresh_code(email, secret):
-    """A code this user has not used yet: allauth refuses a replayed code, so wait for the next 30 s step."""
+    """A code this user has not used yet: allauth refuses a replayed code, so wait for the next 30 s step. A code
+    taken in the last seconds of its step may reach the server in the next one (allauth allows no tolerance):
+    wait for the next step then too."""
+    while time.time() % 30 > 25:
+        time.sleep(0.5)
     code = current_code(secret)
     while (email, code) in _USED_CODES:
         time.sleep(1)
