@@ -15,6 +15,7 @@ from applications.selectors import company_exposure
 from applications.services import application_transition
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
+from core.money import currency_places
 from programs import eligibility
 from programs.services import program_budget_release, program_budget_share
 from valuations.models import OrderStatus
@@ -34,7 +35,6 @@ from .models import (
 )
 from .rules import proposal_bounds_broken, proposed_amount, weighted_score
 
-ZERO_DECIMAL_CURRENCIES = {"KRW", "JPY"}
 RESUME_ACTION = {
     Status.SCREENING: "answer_info",
     Status.VALUATION: "resume_valuation",
@@ -446,7 +446,7 @@ def case_proposed_amount(*, application, exposure=None):
         exposure_elsewhere=exposure
         if exposure is not None
         else case_exposure_elsewhere(application=application),
-        currency_places=0 if program.currency in ZERO_DECIMAL_CURRENCIES else 2,
+        currency_places=currency_places(program.currency),
     )
 
 

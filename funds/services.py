@@ -2,7 +2,7 @@
 ``fund_commitments_within_size`` and ``fund_deployments_within_commitment`` back them in the database."""
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput
-from core.templatetags.ipfin_format import ZERO_DECIMAL
+from core.money import round_money
 from reporting.money import convert, describe
 
 from . import ledger
@@ -55,17 +55,11 @@ def _check_terms(fields):
         raise InvalidInput("Some terms of the fund are not valid.", code="invalid_terms", details=errors)
 
 
-def in_minor_unit(amount, currency):
-    """``amount`` rounded once to the currency's minor unit (KRW and JPY have none)."""
-    step = Decimal(1) if currency in ZERO_DECIMAL else Decimal("0.01")
-    return Decimal(amount).quantize(step, rounding=ROUND_HALF_UP)
-
-
 def commitment_in_mother_currency(*, mother, amount, currency, on):
     """(``amount`` of ``currency`` in the mother fund's currency at the rate dated on or before ``on``, the rate row
     or None). Conflict ``missing_rate`` when no such rate has been entered."""
     converted, rate = convert(amount, currency, mother.currency, on)
-    return in_minor_unit(converted, mother.currency), rate
+    return round_money(converted, mother.currency), rate
 
 
 @transaction.atomic

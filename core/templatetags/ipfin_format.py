@@ -6,10 +6,11 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.money import currency_places
+
 register = template.Library()
 
 # Currencies without a minor unit are shown (and stored) as whole numbers.
-ZERO_DECIMAL = {"KRW", "JPY"}
 
 
 @register.filter
@@ -32,7 +33,7 @@ def money(value, currency=""):
     """1234567 'KRW' -> '1,234,567 KRW'; 1234.5 'GBP' -> '1,234.50 GBP'."""
     if value in (None, ""):
         return "—"
-    places = 0 if currency in ZERO_DECIMAL else 2
+    places = currency_places(currency)
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
