@@ -2,12 +2,14 @@
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.dispatch import Signal
 
 from core.middleware import current_ip
 
+from .actions import is_registered
 from .models import AuditEvent
 
 # Sent with ``event`` once the transaction that wrote it commits (webhooks derive their events from it).
@@ -25,12 +27,19 @@ def _plain(value):
     return str(value)
 
 
+def _checked(action):
+    """``action`` as stored; refused when it is not in ``audit.actions.Action`` and the settings ask (tests do)."""
+    if getattr(settings, "AUDIT_REFUSE_UNREGISTERED_ACTIONS", False) and not is_registered(action):
+        raise ValueError(f"unregistered audit action {action!r}: add one line for it to audit.actions.Action")
+    return str(action)
+
+
 def _system_event(*, action, target, case, old_state="", new_state="", details=None, organization=None):
     return AuditEvent(
         actor=None,
         actor_label="system",
         organization=organization,
-        action=action,
+        action=_checked(action),
         target_type=ContentType.objects.get_for_model(target),
         target_id=str(target.pk),
         case_type=ContentType.objects.get_for_model(case),
@@ -74,7 +83,7 @@ def audit_record(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=(actor.email if actor is not None and actor.is_authenticated else "system"),
         organization=organization,
-        action=action,
+        action=_checked(action),
         target_type=ContentType.objects.get_for_model(target),
         target_id=str(target.pk),
         case_type=ContentType.objects.get_for_model(case),
