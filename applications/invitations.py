@@ -9,6 +9,7 @@ nothing about whether the address belongs to anyone (the answer is the same eith
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,7 +61,7 @@ def company_invite(*, company, actor, email):
         notify(
             users=[invitee],
             subject=_("%(company)s invites you to act for it") % {"company": company.legal_name},
-            link="/applications/company/invitations/",
+            link=reverse("applications:invitations"),
         )
     return invitation
 
@@ -134,7 +135,7 @@ def invitation_accept(*, invitation, actor, leave_current=False):
     notify(
         users=[locked.invited_by],
         subject=_("%(email)s now acts for %(company)s") % {"email": actor.email, "company": locked.company},
-        link="/applications/company/colleagues/",
+        link=reverse("applications:colleagues"),
     )
     return locked
 

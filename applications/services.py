@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -606,7 +607,7 @@ def application_submit(*, application, actor, declaration_accepted):
         subject=_("Application %(ref)s received") % {"ref": locked.reference},
         body=_("Your application to %(program)s was submitted. We will tell you about every step.")
         % {"program": locked.program.name},
-        link=f"/applications/{locked.pk}/",
+        link=reverse("applications:detail", args=[locked.pk]),
     )
     for name in ("status", "reference", "submitted_at", "eligibility_snapshot", "declaration_accepted_at"):
         setattr(application, name, getattr(locked, name))

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -249,7 +250,7 @@ def case_request_info(*, application, actor, question, due_date):
         users=[m.user for m in locked.company.organization.memberships.select_related("user")],
         subject=_("The agency asks for information on %(ref)s") % {"ref": locked.reference},
         body=question,
-        link=f"/applications/{locked.pk}/",
+        link=reverse("applications:detail", args=[locked.pk]),
     )
     application.status, application.stage_due_at = locked.status, None
     return request
@@ -283,7 +284,7 @@ def case_answer_info(*, request, actor, answer):
         users=[application.assignee or locked.requested_by],
         subject=_("%(ref)s: the applicant answered") % {"ref": application.reference},
         body=answer[:1000],
-        link=f"/casework/cases/{application.pk}/",
+        link=reverse("casework:case", args=[application.pk]),
     )
     return locked
 
@@ -308,7 +309,7 @@ def case_note_add(*, application, actor, body, kind):
             users=[m.user for m in application.company.organization.memberships.select_related("user")],
             subject=_("A message about %(ref)s") % {"ref": application.reference},
             body=body,
-            link=f"/applications/{application.pk}/",
+            link=reverse("applications:detail", args=[application.pk]),
         )
     return note
 
@@ -602,7 +603,7 @@ def case_decide(*, application, actor, approve, reason_code, comment=""):
         subject=_("Decision on %(ref)s: %(outcome)s")
         % {"ref": locked.reference, "outcome": locked.get_status_display()},
         body=comment,
-        link=f"/applications/{locked.pk}/",
+        link=reverse("applications:detail", args=[locked.pk]),
     )
     application.status, application.approved_amount = locked.status, locked.approved_amount
     return locked

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -118,7 +119,7 @@ def valuation_order_create(*, application, actor, fee, valuer=None, assets=None,
     notify(
         users=[m.user for m in valuer.memberships.select_related("user")],
         subject=_("New valuation order for %(ref)s") % {"ref": application.reference},
-        link=f"/valuations/orders/{order.pk}/",
+        link=reverse("valuations:order", args=[order.pk]),
     )
     return order
 
@@ -199,7 +200,7 @@ def valuation_report_submit(
     notify(
         users=[locked.ordered_by],
         subject=_("Valuation report for %(ref)s") % {"ref": locked.application.reference},
-        link=f"/casework/cases/{locked.application_id}/",
+        link=reverse("casework:case", args=[locked.application_id]),
     )
     return report
 
@@ -297,6 +298,6 @@ def valuations_monitor(*, today=None):
             notify(
                 users=[application.assignee] if application.assignee else [],
                 subject=message,
-                link=f"/casework/cases/{application.pk}/",
+                link=reverse("casework:case", args=[application.pk]),
             )
     return new
