@@ -551,30 +551,7 @@ def case_decide(*, application, actor, approve, reason_code, comment=""):
     """Approve or reject. Four-eyes: never by the officer who recommended. Releases unused budget."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     recommendation = locked.recommendations.first()
-    if locked.status == Status.RECOMMENDED:
-        _require(actor, Role.APPROVER, application=locked)
-        if recommendation and recommendation.recommended_by_id == actor.pk:
-            raise PermissionRefused(
-                _("Four-eyes rule: you recommended this case, someone else must decide."), code="four_eyes"
-            )
-    elif not approve and locked.status == Status.SCREENING:
-        _require(actor, Role.CASE_OFFICER, Role.APPROVER, application=locked)
-    if approve and locked.status == Status.RECOMMENDED:
-        # The facts may have changed since the recommendation (a valuation expired, a new loan elsewhere):
-        # every rule binds again at the decision.
-        proposal, _results = _credit_checks(locked, recommendation.term_months if recommendation else None)
-        if recommendation and recommendation.amount > proposal.amount:
-            raise Conflict(
-                _(
-                    "The limits now allow %(now)s (%(rule)s), less than the %(recommended)s recommended: return it."
-                )
-                % {
-                    "now": proposal.amount,
-                    "rule": proposal.binding_label,
-                    "recommended": recommendation.amount,
-                },
-                code="proposal_changed",
-            )
+    _decide_check(locked, actor, approve, recommendation)
     amount = recommendation.amount if (approve and recommendation) else None
     fields = {"approved_amount": amount, "stage_due_at": None}
     application_transition(
@@ -592,12 +569,55 @@ def case_decide(*, application, actor, approve, reason_code, comment=""):
         comment=comment,
         amount=amount,
     )
+    _decision_release_budget(locked, amount)
+    _decision_notify(locked, comment)
+    application.status, application.approved_amount = locked.status, locked.approved_amount
+    return locked
+
+
+def _decide_check(locked, actor, approve, recommendation):
+    """Who may decide (four eyes against the recommender), and that the limits still allow what was recommended."""
+    if locked.status == Status.RECOMMENDED:
+        _require(actor, Role.APPROVER, application=locked)
+        if recommendation and recommendation.recommended_by_id == actor.pk:
+            raise PermissionRefused(
+                _("Four-eyes rule: you recommended this case, someone else must decide."), code="four_eyes"
+            )
+    elif not approve and locked.status == Status.SCREENING:
+        _require(actor, Role.CASE_OFFICER, Role.APPROVER, application=locked)
+    if approve and locked.status == Status.RECOMMENDED:
+        _decide_recheck_limits(locked, recommendation)
+
+
+def _decide_recheck_limits(locked, recommendation):
+    """The facts may have changed since the recommendation (a valuation expired, a new loan elsewhere): every
+    rule binds again at the decision."""
+    proposal, _results = _credit_checks(locked, recommendation.term_months if recommendation else None)
+    if recommendation and recommendation.amount > proposal.amount:
+        raise Conflict(
+            _(
+                "The limits now allow %(now)s (%(rule)s), less than the %(recommended)s recommended: return it."
+            )
+            % {
+                "now": proposal.amount,
+                "rule": proposal.binding_label,
+                "recommended": recommendation.amount,
+            },
+            code="proposal_changed",
+        )
+
+
+def _decision_release_budget(locked, amount):
+    """The budget share of what was requested but not approved goes back to the program."""
     program = locked.program
     release = program_budget_share(program=program, amount=locked.requested_amount) - program_budget_share(
         program=program, amount=amount or 0
     )
     if release > 0:
-        program_budget_release(program=locked.program, amount=release)
+        program_budget_release(program=program, amount=release)
+
+
+def _decision_notify(locked, comment):
     notify(
         users=[m.user for m in locked.company.organization.memberships.select_related("user")],
         subject=_("Decision on %(ref)s: %(outcome)s")
@@ -605,8 +625,6 @@ def case_decide(*, application, actor, approve, reason_code, comment=""):
         body=comment,
         link=reverse("applications:detail", args=[locked.pk]),
     )
-    application.status, application.approved_amount = locked.status, locked.approved_amount
-    return locked
 
 
 def case_return_for_rework(*, application, actor, comment):
