@@ -192,10 +192,20 @@ def company_register(*, actor, data, revenues=None, currency="KRW"):
             code="duplicate_company",
             details={"registration_number": [_("already registered")]},
         )
+    organization, company = _company_create(actor, data, country, number)
+    _financials(company, revenues or {}, currency)
+    audit_record(actor=actor, action="company.registered", target=company, organization=organization)
+    actor.__dict__.pop("active_memberships", None)
+    actor.__dict__.pop("roles", None)
+    return company
+
+
+def _company_create(actor, data, country, number):
+    """The company's organisation, the actor's applicant membership and the profile. Two registrations of one number
+    racing past the caller's check meet here, on the unique short code or the company's unique number: the second
+    is told so."""
     try:
         with transaction.atomic():
-            # Two registrations of one number racing past the check above meet here, on the unique short code or
-            # the company's unique number: the second is told so.
             organization = Organization.objects.create(
                 name=data["legal_name"],
                 kind=OrganizationKind.COMPANY,
@@ -213,11 +223,7 @@ def company_register(*, actor, data, revenues=None, currency="KRW"):
         raise Conflict(
             _("A company with this registration number is registered already."), code="duplicate_company"
         )
-    _financials(company, revenues or {}, currency)
-    audit_record(actor=actor, action="company.registered", target=company, organization=organization)
-    actor.__dict__.pop("active_memberships", None)
-    actor.__dict__.pop("roles", None)
-    return company
+    return organization, company
 
 
 @transaction.atomic
@@ -382,40 +388,14 @@ def application_update_draft(
     _require_draft(locked)
     fields = []
     if requested_amount is not None:
-        program = locked.program
-        if not program.min_amount <= requested_amount <= program.max_amount:
-            raise InvalidInput(
-                _("The amount must be between %(min)s and %(max)s %(cur)s.")
-                % {
-                    "min": f"{program.min_amount:,.0f}",
-                    "max": f"{program.max_amount:,.0f}",
-                    "cur": program.currency,
-                },
-                code="amount_out_of_range",
-                details={"requested_amount": [_("out of the program's range")]},
-            )
-        if Decimal(requested_amount) != round_money(requested_amount, program.currency):
-            raise InvalidInput(
-                _("%(cur)s amounts take at most %(places)s decimal places.")
-                % {"cur": program.currency, "places": currency_places(program.currency)},
-                code="invalid_amount",
-                details={"requested_amount": [_("finer than the currency's smallest unit")]},
-            )
+        _check_amount(locked.program, requested_amount)
         locked.requested_amount = requested_amount
         fields.append("requested_amount")
     if purpose is not None:
         locked.purpose = purpose
         fields.append("purpose")
     if ip_assets is not None:
-        foreign = [a for a in ip_assets if a.company_id != locked.company_id]
-        if foreign:
-            raise InvalidInput(_("Only your company's IP assets can be selected."), code="foreign_asset")
-        busy = [a.registry_number for a in ip_assets if a.encumbrance != Encumbrance.FREE]
-        if busy:
-            raise Conflict(
-                _("Already pledged or taken over: %(list)s.") % {"list": ", ".join(busy)},
-                code="asset_encumbered",
-            )
+        _check_assets(locked, ip_assets)
         locked.ip_assets.set(ip_assets)
     if step:
         locked.wizard_step = step
@@ -425,6 +405,41 @@ def application_update_draft(
     for name in fields:
         setattr(application, name, getattr(locked, name))
     return locked
+
+
+def _check_amount(program, requested_amount):
+    """Within the program's range and in whole minor units of its currency."""
+    if not program.min_amount <= requested_amount <= program.max_amount:
+        raise InvalidInput(
+            _("The amount must be between %(min)s and %(max)s %(cur)s.")
+            % {
+                "min": f"{program.min_amount:,.0f}",
+                "max": f"{program.max_amount:,.0f}",
+                "cur": program.currency,
+            },
+            code="amount_out_of_range",
+            details={"requested_amount": [_("out of the program's range")]},
+        )
+    if Decimal(requested_amount) != round_money(requested_amount, program.currency):
+        raise InvalidInput(
+            _("%(cur)s amounts take at most %(places)s decimal places.")
+            % {"cur": program.currency, "places": currency_places(program.currency)},
+            code="invalid_amount",
+            details={"requested_amount": [_("finer than the currency's smallest unit")]},
+        )
+
+
+def _check_assets(application, ip_assets):
+    """The company's own assets, none pledged or taken over."""
+    foreign = [a for a in ip_assets if a.company_id != application.company_id]
+    if foreign:
+        raise InvalidInput(_("Only your company's IP assets can be selected."), code="foreign_asset")
+    busy = [a.registry_number for a in ip_assets if a.encumbrance != Encumbrance.FREE]
+    if busy:
+        raise Conflict(
+            _("Already pledged or taken over: %(list)s.") % {"list": ", ".join(busy)},
+            code="asset_encumbered",
+        )
 
 
 def _check_document_quota(*, application, size):
@@ -451,9 +466,8 @@ def _check_document_quota(*, application, size):
         )
 
 
-@transaction.atomic
-def document_upload(*, application, actor, document_type, upload):
-    """Check the file by content and size, store it under a generated name, record it. Nothing is stored on refusal."""
+def _check_document_open(application, document_type):
+    """Documents go to a draft or an answer to the agency, and are of a type the program asks for (or other)."""
     if application.status not in (Status.DRAFT, Status.INFO_REQUESTED):
         raise Conflict(
             _("Documents can be added to a draft, or when the agency asks for information."),
@@ -466,14 +480,26 @@ def document_upload(*, application, actor, document_type, upload):
             code="invalid_document_type",
             details={"document_type": allowed_types + ["other"]},
         )
-    checked = check_upload(upload, allowed=DOCUMENT_KINDS)
-    _check_document_quota(application=application, size=checked.size)
+
+
+def _document_store(upload, storage_name):
+    """Write the upload under its generated name; the path."""
     root = settings.MEDIA_ROOT
     root.mkdir(parents=True, exist_ok=True)
-    path = root / checked.storage_name
+    path = root / storage_name
     with open(path, "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
+    return path
+
+
+@transaction.atomic
+def document_upload(*, application, actor, document_type, upload):
+    """Check the file by content and size, store it under a generated name, record it. Nothing is stored on refusal."""
+    _check_document_open(application, document_type)
+    checked = check_upload(upload, allowed=DOCUMENT_KINDS)
+    _check_document_quota(application=application, size=checked.size)
+    path = _document_store(upload, checked.storage_name)
     try:
         document = Document.objects.create(
             application=application,
@@ -561,14 +587,8 @@ def _next_reference(program):
     return f"{program.code.upper()}-{year}-{counter.last_number:06d}"
 
 
-@transaction.atomic
-def application_submit(*, application, actor, declaration_accepted):
-    """Submit a complete, eligible draft: reference, eligibility snapshot, budget reserved, event, email.
-
-    Raises InvalidInput listing every reason while something is missing or a
-    rule fails; Conflict(over_budget / exposure) when the money is not there.
-    """
-    locked = Application.objects.select_for_update().get(pk=application.pk)
+def _submit_check(locked, declaration_accepted):
+    """A draft, the declaration confirmed, nothing missing and every rule met; the eligibility results."""
     _require_draft(locked)
     if not declaration_accepted:
         raise InvalidInput(
@@ -585,6 +605,28 @@ def application_submit(*, application, actor, declaration_accepted):
             code="not_eligible",
             details={"reasons": [str(p) for p in problems]},
         )
+    return results
+
+
+def _submitted_notify(locked, actor):
+    notify(
+        users=[actor],
+        subject=_("Application %(ref)s received") % {"ref": locked.reference},
+        body=_("Your application to %(program)s was submitted. We will tell you about every step.")
+        % {"program": locked.program.name},
+        link=reverse("applications:detail", args=[locked.pk]),
+    )
+
+
+@transaction.atomic
+def application_submit(*, application, actor, declaration_accepted):
+    """Submit a complete, eligible draft: reference, eligibility snapshot, budget reserved, event, email.
+
+    Raises InvalidInput listing every reason while something is missing or a
+    rule fails; Conflict(over_budget / exposure) when the money is not there.
+    """
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    results = _submit_check(locked, declaration_accepted)
     program_budget_commit(
         program=locked.program,
         amount=program_budget_share(program=locked.program, amount=locked.requested_amount),
@@ -602,13 +644,7 @@ def application_submit(*, application, actor, declaration_accepted):
             "wizard_step": "submitted",
         },
     )
-    notify(
-        users=[actor],
-        subject=_("Application %(ref)s received") % {"ref": locked.reference},
-        body=_("Your application to %(program)s was submitted. We will tell you about every step.")
-        % {"program": locked.program.name},
-        link=reverse("applications:detail", args=[locked.pk]),
-    )
+    _submitted_notify(locked, actor)
     for name in ("status", "reference", "submitted_at", "eligibility_snapshot", "declaration_accepted_at"):
         setattr(application, name, getattr(locked, name))
     return locked
