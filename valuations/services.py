@@ -78,23 +78,7 @@ def _valuer_with_least_load(program):
 def valuation_order_create(*, application, actor, fee, valuer=None, assets=None, purpose="application"):
     """Order a valuation at the valuation stage from a panel valuer (rotated by load when none is chosen)."""
     program = application.program
-    if purpose == "application" and application.status != Status.VALUATION:
-        raise Conflict(_("Valuations are ordered at the valuation stage."), code="not_in_valuation")
-    if not actor.has_role(Role.CASE_OFFICER) or program.agency not in actor.organizations_for(
-        Role.CASE_OFFICER
-    ):
-        raise PermissionRefused(_("Only the agency's case officers order valuations."))
-    valuer = valuer or _valuer_with_least_load(program)
-    if valuer is None or not program.valuer_panel.filter(pk=valuer.pk).exists():
-        raise InvalidInput(
-            _("Choose a valuer from the program's panel."),
-            code="not_on_panel",
-            details={"valuer": [_("not on the panel")]},
-        )
-    if Decimal(fee) <= 0:
-        raise InvalidInput(
-            _("The fee must be positive."), code="invalid_fee", details={"fee": [_("must be positive")]}
-        )
+    valuer = _order_check(application, actor, fee, valuer, purpose)
     subsidy, applicant_share = split_fee(program, fee)
     days = program.service_level_days("valuation") or 14
     order = ValuationOrder.objects.create(
@@ -122,6 +106,30 @@ def valuation_order_create(*, application, actor, fee, valuer=None, assets=None,
         link=reverse("valuations:order", args=[order.pk]),
     )
     return order
+
+
+def _order_check(application, actor, fee, valuer, purpose):
+    """At the valuation stage (for an application's valuation), by the program agency's case officer, from a panel
+    valuer (the least loaded when none is chosen) for a positive fee; the valuer."""
+    program = application.program
+    if purpose == "application" and application.status != Status.VALUATION:
+        raise Conflict(_("Valuations are ordered at the valuation stage."), code="not_in_valuation")
+    if not actor.has_role(Role.CASE_OFFICER) or program.agency not in actor.organizations_for(
+        Role.CASE_OFFICER
+    ):
+        raise PermissionRefused(_("Only the agency's case officers order valuations."))
+    valuer = valuer or _valuer_with_least_load(program)
+    if valuer is None or not program.valuer_panel.filter(pk=valuer.pk).exists():
+        raise InvalidInput(
+            _("Choose a valuer from the program's panel."),
+            code="not_on_panel",
+            details={"valuer": [_("not on the panel")]},
+        )
+    if Decimal(fee) <= 0:
+        raise InvalidInput(
+            _("The fee must be positive."), code="invalid_fee", details={"fee": [_("must be positive")]}
+        )
+    return valuer
 
 
 def _valuer_check(order, actor):
@@ -246,7 +254,12 @@ def valuations_monitor(*, today=None):
     """Weekly: flag accepted valuations of pledged assets expiring within 60 days, assets that lapsed or expired, and
     orders past their due date; the case officer is notified of each new flag."""
     today = today or timezone.localdate()
-    raised = []
+    raised = [*_expiring_valuations(today), *_lapsed_assets(today), *_overdue_orders(today)]
+    return _raise_flags(raised, today)
+
+
+def _expiring_valuations(today):
+    """(application, asset, code, message) of accepted valuations of pledged assets expiring within 60 days."""
     soon = (
         ValuationReport.objects.filter(
             order__status=OrderStatus.ACCEPTED_BY_AGENCY,
@@ -257,14 +270,12 @@ def valuations_monitor(*, today=None):
         .distinct()
     )
     for report in soon:
-        raised.append(
-            (
-                report.order.application,
-                None,
-                "valuation_expiring",
-                f"Valuation #{report.order_id} valid until {report.valid_until}",
-            )
-        )
+        message = f"Valuation #{report.order_id} valid until {report.valid_until}"
+        yield report.order.application, None, "valuation_expiring", message
+
+
+def _lapsed_assets(today):
+    """Assets expired or lapsed, once per open application that holds them."""
     lapsed = (
         IPAsset.objects.filter(
             Q(expiry_date__lte=today) | Q(status__in=["lapsed", "expired"]),
@@ -275,19 +286,20 @@ def valuations_monitor(*, today=None):
     )
     for asset in lapsed:
         for application in asset.applications.all():
-            raised.append((application, asset, "asset_lapsed", f"{asset} has expired or lapsed"))
+            yield application, asset, "asset_lapsed", f"{asset} has expired or lapsed"
+
+
+def _overdue_orders(today):
     overdue = ValuationOrder.objects.filter(
         status__in=[OrderStatus.ORDERED, OrderStatus.ACCEPTED, OrderStatus.RETURNED], due_date__lt=today
     ).select_related("application", "valuer")
     for order in overdue:
-        raised.append(
-            (
-                order.application,
-                None,
-                "order_overdue",
-                f"Valuation #{order.pk} by {order.valuer.name} was due on {order.due_date}",
-            )
-        )
+        message = f"Valuation #{order.pk} by {order.valuer.name} was due on {order.due_date}"
+        yield order.application, None, "order_overdue", message
+
+
+def _raise_flags(raised, today):
+    """A flag for each finding not flagged before; the case officer hears of each new one. The new flags."""
     new = []
     for application, asset, code, message in raised:
         flag, created = MonitoringFlag.objects.get_or_create(
