@@ -1,6 +1,9 @@
 """The one way anything writes to the audit log."""
 
+from __future__ import annotations
+
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -11,6 +14,10 @@ from core.middleware import current_ip
 
 from .actions import is_registered
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db.models import Model
 
 # Sent with ``event`` once the transaction that wrote it commits (webhooks derive their events from it).
 audit_recorded = Signal()
@@ -61,17 +68,17 @@ def audit_record_system_many(*, events: list[dict]) -> list[AuditEvent]:
 
 def audit_record(
     *,
-    actor,
-    action,
-    target,
-    case=None,
-    old_state="",
-    new_state="",
-    details=None,
-    organization=None,
-    applicant_visible=False,
-    ip_address=None,
-):
+    actor: AbstractBaseUser | None,
+    action: str,
+    target: Model,
+    case: Model | None = None,
+    old_state: str = "",
+    new_state: str = "",
+    details: dict | None = None,
+    organization: Model | None = None,
+    applicant_visible: bool = False,
+    ip_address: str | None = None,
+) -> AuditEvent:
     """Append one event: who (``actor``, None for the system), did what, to which row, in which case.
 
     The organisation defaults to the actor's; the IP to the current request's.
