@@ -4,10 +4,13 @@ Every status move goes through ``application_transition``; the applicant's
 services (submit, withdraw) and the staff's (casework) all use it.
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -43,6 +46,16 @@ from .models import (
 from .selectors import company_exposure
 from .validators import validate_company_number, validate_registry_number
 
+if TYPE_CHECKING:
+    from datetime import date, datetime
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import UploadedFile
+
+    from accounts.models import User
+    from programs.eligibility import RuleResult
+    from programs.models import Program
+
 DOCUMENT_KINDS = {PDF, PNG, JPEG, XLSX}
 COMPANY_FIELDS = [
     "legal_name",
@@ -67,7 +80,7 @@ ASSET_FIELDS = [
 ]
 
 
-def stage_span_move(*, application, stage, at=None):
+def stage_span_move(*, application: Application, stage: str, at: datetime | None = None) -> None:
     """Close the case's open stage span (with the whole days spent) and open one for ``stage``."""
     at = at or timezone.now()
     current = StageSpan.objects.filter(application=application, left_at__isnull=True).first()
@@ -81,7 +94,15 @@ def stage_span_move(*, application, stage, at=None):
 
 
 @transaction.atomic
-def application_transition(*, application, action, actor, details=None, applicant_visible=True, fields=None):
+def application_transition(
+    *,
+    application: Application,
+    action: str,
+    actor: User,
+    details: dict | None = None,
+    applicant_visible: bool = True,
+    fields: dict | None = None,
+) -> Application:
     """Move the case along ``TRANSITIONS`` by ``action`` under a row lock.
 
     ``fields`` are extra attribute values saved in the same UPDATE. Writes one
@@ -143,7 +164,7 @@ def company_short_code(country: str, number: str) -> str:
 FIRST_REVENUE_YEAR = 1900
 
 
-def revenue_year_error(year) -> str | None:
+def revenue_year_error(year: int | str) -> str | None:
     """Why ``year`` cannot carry a revenue (not a number, before 1900, in the future), or None."""
     try:
         year = int(year)
@@ -174,7 +195,9 @@ def _financials(company, revenues, currency):
 
 
 @transaction.atomic
-def company_register(*, actor, data, revenues=None, currency="KRW"):
+def company_register(
+    *, actor: User, data: dict, revenues: dict | None = None, currency: str = "KRW"
+) -> Company:
     """Create the SME's organisation, the actor's applicant membership and the company profile.
 
     ``data``: COMPANY_FIELDS plus ``country`` and ``registration_number``; ``revenues``: {year: amount}.
@@ -227,7 +250,9 @@ def _company_create(actor, data, country, number):
 
 
 @transaction.atomic
-def company_update(*, company, actor, data, revenues=None, currency="KRW"):
+def company_update(
+    *, company: Company, actor: User, data: dict, revenues: dict | None = None, currency: str = "KRW"
+) -> Company:
     """Update the profile (the registration number and country stay as registered)."""
     locked = Company.objects.select_for_update().get(pk=company.pk)
     changed = [f for f in COMPANY_FIELDS if f in data and getattr(locked, f) != data[f]]
@@ -306,7 +331,7 @@ def _asset_dates_plausible(ip_type, filing, grant, expiry):
 
 
 @transaction.atomic
-def ip_asset_create(*, company, actor, data):
+def ip_asset_create(*, company: Company, actor: User, data: dict) -> IPAsset:
     clean = _asset_clean(data)
     if IPAsset.objects.filter(
         jurisdiction=clean["jurisdiction"], ip_type=clean["ip_type"], registry_number=clean["registry_number"]
@@ -322,7 +347,7 @@ def ip_asset_create(*, company, actor, data):
 
 
 @transaction.atomic
-def ip_asset_update(*, asset, actor, data):
+def ip_asset_update(*, asset: IPAsset, actor: User, data: dict) -> IPAsset:
     """Edit an asset that is free; a pledged or taken-over asset is frozen."""
     locked = IPAsset.objects.select_for_update().get(pk=asset.pk)
     if locked.encumbrance != Encumbrance.FREE:
@@ -354,7 +379,7 @@ def _window_closed(program, today=None):
 
 
 @transaction.atomic
-def application_create_draft(*, company, program, actor):
+def application_create_draft(*, company: Company, program: Program, actor: User) -> Application:
     """Start a draft, or return the company's untouched draft for the program (no silent empty duplicates).
 
     Refused before anything is written (no draft left behind) when the program is unpublished or its window closed.
@@ -381,8 +406,14 @@ def application_create_draft(*, company, program, actor):
 
 @transaction.atomic
 def application_update_draft(
-    *, application, actor, requested_amount=None, purpose=None, ip_assets=None, step=None
-):
+    *,
+    application: Application,
+    actor: User,
+    requested_amount: Decimal | None = None,
+    purpose: str | None = None,
+    ip_assets: list[IPAsset] | None = None,
+    step: str | None = None,
+) -> Application:
     """Save what the applicant entered at a wizard step; nothing is checked beyond form validity."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     _require_draft(locked)
@@ -494,7 +525,9 @@ def _document_store(upload, storage_name):
 
 
 @transaction.atomic
-def document_upload(*, application, actor, document_type, upload):
+def document_upload(
+    *, application: Application, actor: User, document_type: str, upload: UploadedFile
+) -> Document:
     """Check the file by content and size, store it under a generated name, record it. Nothing is stored on refusal."""
     _check_document_open(application, document_type)
     checked = check_upload(upload, allowed=DOCUMENT_KINDS)
@@ -524,12 +557,12 @@ def document_upload(*, application, actor, document_type, upload):
     return document
 
 
-def document_path(document):
+def document_path(document: Document) -> Path:
     return settings.MEDIA_ROOT / document.storage_name
 
 
 @transaction.atomic
-def document_remove(*, document, actor) -> Document:
+def document_remove(*, document: Document, actor: User) -> Document:
     """Remove a document from a draft (the applicant's own company only); writes document.removed. Once the
     application is submitted its documents are part of the record and cannot be removed (Conflict)."""
     locked = Application.objects.select_for_update().select_related("company").get(pk=document.application_id)
@@ -559,7 +592,7 @@ def _missing_documents(application):
     return [d for d in application.program.required_documents or [] if d not in have]
 
 
-def application_check(*, application):
+def application_check(*, application: Application) -> tuple[list[RuleResult], list[str]]:
     """Everything that stands between the draft and submission: failing rules, missing pieces."""
     problems = []
     if application.requested_amount is None:
@@ -619,7 +652,7 @@ def _submitted_notify(locked, actor):
 
 
 @transaction.atomic
-def application_submit(*, application, actor, declaration_accepted):
+def application_submit(*, application: Application, actor: User, declaration_accepted: bool) -> Application:
     """Submit a complete, eligible draft: reference, eligibility snapshot, budget reserved, event, email.
 
     Raises InvalidInput listing every reason while something is missing or a
@@ -651,7 +684,7 @@ def application_submit(*, application, actor, declaration_accepted):
 
 
 @transaction.atomic
-def application_withdraw(*, application, actor, reason=""):
+def application_withdraw(*, application: Application, actor: User, reason: str = "") -> Application:
     """The applicant withdraws before a decision; a reserved budget is released."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     was_open = locked.status in OPEN_STATUSES
