@@ -1,6 +1,9 @@
 """Staff actions on a case. Each: one transaction, row lock via ``application_transition``, one audit event."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -36,6 +39,18 @@ from .models import (
 )
 from .rules import proposal_bounds_broken, proposed_amount, weighted_score
 
+if TYPE_CHECKING:
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from accounts.models import Organization
+    from applications.models import Company
+    from core.errors import DomainError
+    from programs.eligibility import RuleResult
+    from programs.models import Program
+
+    from .rules import ProposedAmount
+
 RESUME_ACTION = {
     Status.SCREENING: "answer_info",
     Status.VALUATION: "resume_valuation",
@@ -50,7 +65,7 @@ def _require(actor, *roles, application=None):
         raise PermissionRefused(_("This case belongs to another agency."))
 
 
-def stage_due(program, stage, start=None):
+def stage_due(program: Program, stage: str, start: datetime | None = None) -> datetime | None:
     days = program.service_level_days(stage)
     return None if days is None else (start or timezone.now()) + timedelta(days=days)
 
@@ -89,7 +104,7 @@ def _assignable(officer, application):
         )
 
 
-def officer_of_agency(*, agency, pk):
+def officer_of_agency(*, agency: Organization, pk: int) -> User:
     """The active case officer ``pk`` of ``agency``; any other id raises the same InvalidInput, naming no one."""
     officer = (
         User.objects.filter(
@@ -111,7 +126,7 @@ def officer_of_agency(*, agency, pk):
 
 
 @transaction.atomic
-def case_assign(*, application, officer, actor):
+def case_assign(*, application: Application, officer: User, actor: User) -> Application:
     """Give the case to ``officer``. Never to an officer with a declared conflict of interest."""
     _require(actor, Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR, application=application)
     locked = Application.objects.select_for_update().get(pk=application.pk)
@@ -131,7 +146,7 @@ def case_assign(*, application, officer, actor):
     return locked
 
 
-def case_assign_automatically(*, application, actor):
+def case_assign_automatically(*, application: Application, actor: User) -> Application:
     """Round-robin by load: the program's officer without a conflict who holds the fewest open cases."""
     officers = (
         application.program.officers.filter(is_active=True)
@@ -148,7 +163,9 @@ def case_assign_automatically(*, application, actor):
     )
 
 
-def case_assign_bulk(*, applications, officer, actor):
+def case_assign_bulk(
+    *, applications: list[Application], officer: User, actor: User
+) -> tuple[list[Application], list[tuple[Application, str]]]:
     """Assign several cases; returns (assigned, refused[(case, message)]). Each case is its own transaction."""
     assigned, refused = [], []
     for application in applications:
@@ -160,7 +177,7 @@ def case_assign_bulk(*, applications, officer, actor):
 
 
 @transaction.atomic
-def conflict_declare(*, officer, company, reason):
+def conflict_declare(*, officer: User, company: Company, reason: str) -> ConflictOfInterest:
     try:
         with transaction.atomic():
             conflict = ConflictOfInterest.objects.create(officer=officer, company=company, reason=reason)
@@ -182,7 +199,7 @@ def conflict_declare(*, officer, company, reason):
 # --- screening and information requests ------------------------------------------------------------------
 
 
-def case_start_screening(*, application, actor):
+def case_start_screening(*, application: Application, actor: User) -> Application:
     _require(actor, Role.CASE_OFFICER, application=application)
     ScreeningChecklist.objects.get_or_create(application=application)
     fields = {} if application.assignee_id else {"assignee": actor}
@@ -190,7 +207,7 @@ def case_start_screening(*, application, actor):
 
 
 @transaction.atomic
-def checklist_update(*, application, actor, **items):
+def checklist_update(*, application: Application, actor: User, **items: bool) -> ScreeningChecklist:
     _require(actor, Role.CASE_OFFICER, application=application)
     if application.status != Status.SCREENING:
         raise Conflict(_("The checklist can be changed during screening only."), code="not_screening")
@@ -217,7 +234,9 @@ def checklist_update(*, application, actor, **items):
 
 
 @transaction.atomic
-def case_request_info(*, application, actor, question, due_date):
+def case_request_info(
+    *, application: Application, actor: User, question: str, due_date: date
+) -> InformationRequest:
     """Ask the applicant; the service-level clock pauses until the answer."""
     _require(actor, Role.CASE_OFFICER, application=application)
     if due_date <= timezone.localdate():
@@ -257,7 +276,7 @@ def case_request_info(*, application, actor, question, due_date):
 
 
 @transaction.atomic
-def case_answer_info(*, request, actor, answer):
+def case_answer_info(*, request: InformationRequest, actor: User, answer: str) -> InformationRequest:
     """The applicant answers; the case returns to the stage that asked and the clock resumes."""
     locked = InformationRequest.objects.select_for_update().select_related("application").get(pk=request.pk)
     if locked.answered_at:
@@ -290,7 +309,7 @@ def case_answer_info(*, request, actor, answer):
 
 
 @transaction.atomic
-def case_note_add(*, application, actor, body, kind):
+def case_note_add(*, application: Application, actor: User, body: str, kind: str) -> CaseNote:
     """An internal note (staff only) or a message the applicant sees."""
     _require(actor, Role.CASE_OFFICER, Role.APPROVER, application=application)
     if not body.strip():
@@ -314,7 +333,7 @@ def case_note_add(*, application, actor, body, kind):
     return note
 
 
-def case_send_to_valuation(*, application, actor):
+def case_send_to_valuation(*, application: Application, actor: User) -> Application:
     _require(actor, Role.CASE_OFFICER, application=application)
     checklist = ScreeningChecklist.objects.filter(application=application).first()
     if checklist is None or not checklist.complete:
@@ -331,7 +350,7 @@ def _waiver(application):
     return ValuationWaiver.objects.filter(application=application).first()
 
 
-def valuation_gate(*, application):
+def valuation_gate(*, application: Application) -> DomainError | None:
     """Why the credit review may not start yet (None when it may): every valuation ordered for the case must be
     accepted by the agency, and at least one must be, unless an approver documented a waiver."""
     if _waiver(application) is not None:
@@ -357,7 +376,7 @@ def valuation_gate(*, application):
     return None
 
 
-def case_start_credit_review(*, application, actor):
+def case_start_credit_review(*, application: Application, actor: User) -> Application:
     """Valuation → credit review, only once every ordered valuation is accepted by the agency (or waived)."""
     _require(actor, Role.CASE_OFFICER, application=application)
     refusal = valuation_gate(application=application) if application.status == Status.VALUATION else None
@@ -367,7 +386,7 @@ def case_start_credit_review(*, application, actor):
 
 
 @transaction.atomic
-def case_waive_valuation(*, application, actor, reason: str) -> ValuationWaiver:
+def case_waive_valuation(*, application: Application, actor: User, reason: str) -> ValuationWaiver:
     """An approver lets the credit review start without a valuation, where the program allows it, saying why."""
     _require(actor, Role.APPROVER, application=application)
     locked = Application.objects.select_for_update().get(pk=application.pk)
@@ -404,7 +423,7 @@ def case_waive_valuation(*, application, actor, reason: str) -> ValuationWaiver:
 
 
 @transaction.atomic
-def credit_score(*, application, actor, scores):
+def credit_score(*, application: Application, actor: User, scores: dict[int, tuple[int, str]]) -> None:
     """``scores``: {criterion_id: (score, comment)} for this program's rubric."""
     _require(actor, Role.CASE_OFFICER, application=application)
     if application.status != Status.CREDIT_REVIEW:
@@ -428,14 +447,14 @@ def credit_score(*, application, actor, scores):
     )
 
 
-def case_exposure_elsewhere(*, application):
+def case_exposure_elsewhere(*, application: Application) -> Decimal:
     """The company's exposure outside this case, in the program's currency at today's dated rate."""
     return company_exposure(
         company=application.company, exclude=application, currency=application.program.currency
     )
 
 
-def case_proposed_amount(*, application, exposure=None):
+def case_proposed_amount(*, application: Application, exposure: Decimal | None = None) -> ProposedAmount:
     program = application.program
     valuation = accepted_valuation_total(application=application)
     return proposed_amount(
@@ -451,7 +470,7 @@ def case_proposed_amount(*, application, exposure=None):
     )
 
 
-def case_eligibility(*, application, exposure=None):
+def case_eligibility(*, application: Application, exposure: Decimal | None = None) -> list[RuleResult]:
     """Every eligibility rule again, with the accepted valuation's technology grade and today's facts."""
     return eligibility.evaluate(
         application,
@@ -501,7 +520,9 @@ def _credit_checks(application, term_months):
     return proposal, results
 
 
-def case_weighted_score(*, application, scores=None):
+def case_weighted_score(
+    *, application: Application, scores: list[CreditScore] | None = None
+) -> Decimal | None:
     """``scores``: the application's CreditScores with their criteria, when the caller has read them already."""
     if scores is None:
         scores = CreditScore.objects.filter(application=application).select_related("criterion")
@@ -509,7 +530,9 @@ def case_weighted_score(*, application, scores=None):
 
 
 @transaction.atomic
-def case_recommend(*, application, actor, conditions="", term_months=None):
+def case_recommend(
+    *, application: Application, actor: User, conditions: str = "", term_months: int | None = None
+) -> Application:
     """Recommend the proposed amount (lowest rule wins) once every rubric criterion is scored and every rule binds:
     accepted valuation, eligibility re-evaluated now, the program's minimum amount and maximum term."""
     _require(actor, Role.CASE_OFFICER, application=application)
@@ -547,7 +570,9 @@ def case_recommend(*, application, actor, conditions="", term_months=None):
 
 
 @transaction.atomic
-def case_decide(*, application, actor, approve, reason_code, comment=""):
+def case_decide(
+    *, application: Application, actor: User, approve: bool, reason_code: str, comment: str = ""
+) -> Application:
     """Approve or reject. Four-eyes: never by the officer who recommended. Releases unused budget."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     recommendation = locked.recommendations.first()
@@ -627,7 +652,7 @@ def _decision_notify(locked, comment):
     )
 
 
-def case_return_for_rework(*, application, actor, comment):
+def case_return_for_rework(*, application: Application, actor: User, comment: str) -> Application:
     _require(actor, Role.APPROVER, application=application)
     return _move(
         application,
@@ -642,7 +667,7 @@ def case_return_for_rework(*, application, actor, comment):
 # --- service levels -----------------------------------------------------------------------------------
 
 
-def overdue_digest_recipients(*, now=None):
+def overdue_digest_recipients(*, now: datetime | None = None) -> dict[User, list[Application]]:
     """{user: [overdue cases]}: each assignee gets their own, each approver of the agency all of the agency's."""
     now = now or timezone.now()
     overdue = list(
