@@ -1,7 +1,10 @@
 """Valuation orders: ordered by an officer, accepted and reported by the valuer, reviewed by the agency."""
 
+from __future__ import annotations
+
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -29,8 +32,16 @@ from .models import (
     ValuationReport,
 )
 
+if TYPE_CHECKING:
+    from datetime import date
 
-def split_fee(program, fee):
+    from django.core.files.uploadedfile import UploadedFile
+
+    from accounts.models import Organization, User
+    from applications.models import Application
+
+
+def split_fee(program: Program, fee: Decimal) -> tuple[Decimal, Decimal]:
     """(agency pays, applicant pays): the program's subsidy share of the fee, capped."""
     fee = Decimal(fee)
     subsidy = round_money(
@@ -75,7 +86,15 @@ def _valuer_with_least_load(program):
 
 
 @transaction.atomic
-def valuation_order_create(*, application, actor, fee, valuer=None, assets=None, purpose="application"):
+def valuation_order_create(
+    *,
+    application: Application,
+    actor: User,
+    fee: Decimal,
+    valuer: Organization | None = None,
+    assets: list[IPAsset] | None = None,
+    purpose: str = "application",
+) -> ValuationOrder:
     """Order a valuation at the valuation stage from a panel valuer (rotated by load when none is chosen)."""
     program = application.program
     valuer = _order_check(application, actor, fee, valuer, purpose)
@@ -138,7 +157,7 @@ def _valuer_check(order, actor):
 
 
 @transaction.atomic
-def valuation_order_accept(*, order, actor):
+def valuation_order_accept(*, order: ValuationOrder, actor: User) -> ValuationOrder:
     """The valuer accepts; the subsidy is drawn from the program's valuation budget, never beyond it."""
     _valuer_check(order, actor)
     locked = _move(order, "accept", actor)
@@ -156,7 +175,7 @@ def valuation_order_accept(*, order, actor):
 
 
 @transaction.atomic
-def valuation_order_decline(*, order, actor, reason):
+def valuation_order_decline(*, order: ValuationOrder, actor: User, reason: str) -> ValuationOrder:
     _valuer_check(order, actor)
     if not reason.strip():
         raise InvalidInput(_("Give the reason."), code="reason_missing", details={"reason": [_("required")]})
@@ -165,8 +184,16 @@ def valuation_order_decline(*, order, actor, reason):
 
 @transaction.atomic
 def valuation_report_submit(
-    *, order, actor, lines, assumptions, technology_grade, valid_until, pdf, scorecard=None
-):
+    *,
+    order: ValuationOrder,
+    actor: User,
+    lines: list[dict],
+    assumptions: str,
+    technology_grade: str,
+    valid_until: date,
+    pdf: UploadedFile,
+    scorecard: dict | None = None,
+) -> ValuationReport:
     """``lines``: [{"asset": IPAsset, "method", "value", "value_low", "value_high"}] covering every ordered asset."""
     _valuer_check(order, actor)
     ordered = set(order.assets.values_list("pk", flat=True))
@@ -222,13 +249,13 @@ def _officer_check(order, actor):
 
 
 @transaction.atomic
-def valuation_order_agency_accept(*, order, actor):
+def valuation_order_agency_accept(*, order: ValuationOrder, actor: User) -> ValuationOrder:
     _officer_check(order, actor)
     return _move(order, "agency_accept", actor)
 
 
 @transaction.atomic
-def valuation_order_return(*, order, actor, comments):
+def valuation_order_return(*, order: ValuationOrder, actor: User, comments: str) -> ValuationOrder:
     _officer_check(order, actor)
     if not comments.strip():
         raise InvalidInput(
@@ -238,7 +265,7 @@ def valuation_order_return(*, order, actor, comments):
 
 
 @transaction.atomic
-def valuation_order_cancel(*, order, actor):
+def valuation_order_cancel(*, order: ValuationOrder, actor: User) -> ValuationOrder:
     """Cancel; a subsidy already drawn goes back to the program's budget."""
     _officer_check(order, actor)
     locked = _move(order, "cancel", actor)
@@ -250,7 +277,7 @@ def valuation_order_cancel(*, order, actor):
     return locked
 
 
-def valuations_monitor(*, today=None):
+def valuations_monitor(*, today: date | None = None) -> list[MonitoringFlag]:
     """Weekly: flag accepted valuations of pledged assets expiring within 60 days, assets that lapsed or expired, and
     orders past their due date; the case officer is notified of each new flag."""
     today = today or timezone.localdate()
