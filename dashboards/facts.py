@@ -352,17 +352,21 @@ def _day_rows(ids) -> Iterable[DashboardFact]:
 
 
 def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
-    """Recompute the whole store from the cases in one transaction (readers see the old days until it commits)."""
+    """Recompute the dashboard's and the portfolio's stores in one transaction (readers see the old rows until it
+    commits)."""
     started = timezone.now()
     ids = Application.objects.values("pk")
+    from .portfolio_facts import refresh_portfolio
+
     with transaction.atomic():
         DashboardFact.objects.all().delete()
-        rows = DashboardFact.objects.bulk_create(_day_rows(ids), batch_size=batch)
+        rows = len(DashboardFact.objects.bulk_create(_day_rows(ids), batch_size=batch))
+        rows += refresh_portfolio()
         DashboardRefresh.objects.all().delete()
         return DashboardRefresh.objects.create(
             started_at=started,
             finished_at=timezone.now(),
-            rows=len(rows),
+            rows=rows,
             currency=settings.REPORTING_CURRENCY,
             time_zone=timezone.get_current_timezone_name(),
         )

@@ -36,3 +36,22 @@ class DashboardRefresh(models.Model):
 
     def __str__(self):
         return f"facts of {self.finished_at:%Y-%m-%d %H:%M} ({self.rows} rows)"
+
+
+class PortfolioFact(models.Model):
+    """One group of one portfolio measure (``dashboards.portfolio_facts.MEASURES``) of the facilities of ``lender`` in
+    ``program``: their count ``n`` and sums ``a``, ``b`` for ``key`` (a JSON list)."""
+
+    measure = models.CharField(max_length=20)
+    lender = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    n = models.BigIntegerField()
+    a = models.DecimalField(**SUMS)
+    b = models.DecimalField(**SUMS)
+
+    class Meta:
+        indexes = [models.Index(fields=["lender", "program"], name="portfolio_fact_lender_program")]
+
+    def __str__(self):
+        return f"{self.measure} {self.lender_id}/{self.program_id} {self.key}: {self.n}"
