@@ -492,11 +492,8 @@ def facility_default(*, facility, actor, reason_code, comment="", on=None):
     may also cite ``THRESHOLD`` once it is reached. Raises PermissionRefused, InvalidInput or IllegalTransition.
     """
     on = on or timezone.localdate()
-    locked = (
-        Facility.objects.select_for_update()
-        .select_related("lender", "application__program__agency")
-        .get(pk=facility.pk)
-    )
+    locked = Facility.objects.select_for_update().select_related("lender", "application__program__agency")
+    locked = locked.get(pk=facility.pk)
     if actor is not None and not default_declarable_by(facility=locked, actor=actor):
         raise PermissionRefused(_("Only the facility's bank or the program's agency declares a default."))
     reason = _default_reason(locked, actor, reason_code)
