@@ -159,6 +159,14 @@ def _quality_rows(ids):
     )
 
 
+def _loan_size(amount, currency):
+    """A loan's key for its order of magnitude: ["e", exponent] in the reporting currency itself (no conversion can
+    move it), else ["a", amount] (the period's rate decides)."""
+    if currency != settings.REPORTING_CURRENCY:
+        return ["a", None if amount is None else str(amount)]
+    return ["e", len(str(int(amount))) - 1 if amount and amount > 0 else None]
+
+
 def _iso(value):
     return value.isoformat() if value else None
 
@@ -237,8 +245,8 @@ MEASURES = {
         )
     ),
     "loan_sizes": Measure(
-        lambda ids: _grouped(_financed(ids), "", "approved_amount"),
-        lambda _day, amount: [None if amount is None else str(amount)],
+        lambda ids: _grouped(_financed(ids), "", "approved_amount", "program__currency"),
+        lambda _day, amount, currency: _loan_size(amount, currency),
     ),
     "valuation_subsidy": Measure(
         lambda ids: _grouped(

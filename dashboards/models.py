@@ -19,7 +19,11 @@ class DashboardFact(models.Model):
     b = models.DecimalField(**SUMS)
 
     class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="dashboard_fact_program_day")]
+        indexes = [
+            models.Index(fields=["program", "day"], name="dashboard_fact_program_day"),
+            # the distinct companies of a period: an index-only scan
+            models.Index(fields=["measure", "day", "key"], name="dashboard_fact_measure_day"),
+        ]
 
     def __str__(self):
         return f"{self.measure} {self.program_id} {self.day} {self.key}: {self.n}"
