@@ -60,6 +60,7 @@ FUNNEL = [
 ENTERED = {status: stage for stage, status in FUNNEL if status}
 SIZE_BUCKETS = [(10, "1–10"), (50, "11–50"), (300, "51–300"), (None, "300+")]
 COMPANIES, LOW_COMPANIES = "companies", "companies_low"
+FACTS_VERSION = 2  # raise it whenever a measure or its key changes (a refresh of another version is not read)
 NONE = Value(None, output_field=DecimalField())
 
 
@@ -318,10 +319,13 @@ def live(programs, period_start: date, period_end: date) -> Facts:
 
 
 def latest_refresh() -> DashboardRefresh | None:
-    """The last complete refresh made for the reporting currency and time zone in force (None: none usable)."""
+    """The last refresh made by this version of the facts for the reporting currency and time zone in force (None:
+    none usable)."""
     return (
         DashboardRefresh.objects.filter(
-            currency=settings.REPORTING_CURRENCY, time_zone=timezone.get_current_timezone_name()
+            currency=settings.REPORTING_CURRENCY,
+            time_zone=timezone.get_current_timezone_name(),
+            version=FACTS_VERSION,
         )
         .order_by("-finished_at")
         .first()
@@ -377,4 +381,5 @@ def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
             rows=rows,
             currency=settings.REPORTING_CURRENCY,
             time_zone=timezone.get_current_timezone_name(),
+            version=FACTS_VERSION,
         )
