@@ -151,8 +151,31 @@ class BuyerStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+# Who verifies and revokes the agency's buyers; the verifier is another person than the one who registered it.
+BUYER_VERIFIERS = frozenset({Role.APPROVER, Role.ADMINISTRATOR})
+BUYER_TRANSITIONS = Table(
+    "buyer",
+    [
+        Move(
+            BuyerStatus.PENDING,
+            "verify",
+            BuyerStatus.VERIFIED,
+            BUYER_VERIFIERS,
+            True,
+            "recovery.buyer_verified",
+        ),
+        *(
+            Move(source, "revoke", BuyerStatus.REVOKED, BUYER_VERIFIERS, audit="recovery.buyer_revoked")
+            for source in (BuyerStatus.PENDING, BuyerStatus.VERIFIED)
+        ),
+    ],
+)
+
+
 class Buyer(models.Model):
     """An organisation an agency has registered as a buyer of the IP it disposes of; only verified ones bid."""
+
+    TRANSITIONS = BUYER_TRANSITIONS
 
     agency = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="registered_buyers"
