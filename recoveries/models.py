@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AGENCY_ROLES, Role
+from core.money import MONEY
 from core.transitions import Move, Table
-from programs.models import MONEY
 
 AGENCY = frozenset(AGENCY_ROLES)
 LENDER = frozenset({Role.LENDER_OFFICER})
