@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AGENCY_ROLES, Role
+from audit.actions import Action
 from core.money import MONEY
 from core.transitions import Move, Table
 
@@ -43,8 +44,8 @@ CLAIM_TRANSITIONS = Table(
     "claim",
     [
         Move(ClaimStatus.RETURNED, "refile", ClaimStatus.FILED, LENDER),
-        Move(ClaimStatus.FILED, "reject", ClaimStatus.REJECTED, AGENCY, audit="recovery.claim_rejected"),
-        Move(ClaimStatus.FILED, "return", ClaimStatus.RETURNED, AGENCY, audit="recovery.claim_returned"),
+        Move(ClaimStatus.FILED, "reject", ClaimStatus.REJECTED, AGENCY, audit=Action.RECOVERY_CLAIM_REJECTED),
+        Move(ClaimStatus.FILED, "return", ClaimStatus.RETURNED, AGENCY, audit=Action.RECOVERY_CLAIM_RETURNED),
         Move(ClaimStatus.FILED, "pay", ClaimStatus.PAID, CHECKER, second_person=True),
     ],
 )
@@ -100,7 +101,7 @@ class DisposalStatus(models.TextChoices):
 DISPOSAL_TRANSITIONS = Table(
     "disposal",
     [
-        Move(DisposalStatus.OPEN, "award", DisposalStatus.AWARDED, CHECKER, True, "recovery.awarded"),
+        Move(DisposalStatus.OPEN, "award", DisposalStatus.AWARDED, CHECKER, True, Action.RECOVERY_AWARDED),
         Move(DisposalStatus.OPEN, "close", DisposalStatus.CLOSED, CHECKER, second_person=True),
         Move(DisposalStatus.AWARDED, "close", DisposalStatus.CLOSED, CHECKER, second_person=True),
     ],
@@ -162,10 +163,10 @@ BUYER_TRANSITIONS = Table(
             BuyerStatus.VERIFIED,
             BUYER_VERIFIERS,
             True,
-            "recovery.buyer_verified",
+            Action.RECOVERY_BUYER_VERIFIED,
         ),
         *(
-            Move(source, "revoke", BuyerStatus.REVOKED, BUYER_VERIFIERS, audit="recovery.buyer_revoked")
+            Move(source, "revoke", BuyerStatus.REVOKED, BUYER_VERIFIERS, audit=Action.RECOVERY_BUYER_REVOKED)
             for source in (BuyerStatus.PENDING, BuyerStatus.VERIFIED)
         ),
     ],
