@@ -182,6 +182,8 @@ API_WRITES = {
     ("post", "/api/v1/claims/{id}/pay/"): ("claim", "api_empty", AGENCY),
     ("post", "/api/v1/disposals/{id}/award/"): ("closed_auction", "api_empty", AGENCY),
     ("post", "/api/v1/money-moves/{id}/confirm/"): ("move", "api_empty", {"approver"}),
+    ("post", "/api/v1/money-moves/{id}/refuse/"): ("move", "refuse", {"approver"}),
+    ("post", "/api/v1/write-offs/"): ("facility_defaulted", "api_write_off", AGENCY),
     # webhook endpoints probed with an empty body: nobody registers or changes one with it (tests/webhooks holds
     # who may, and that another organisation gets 404)
     ("post", "/api/v1/webhooks/endpoints/"): (None, "api_empty", NOBODY),
@@ -748,6 +750,7 @@ PAYLOADS = {
     "api_default": lambda w, o, a: {"reason_code": "D10"},
     "api_endpoint_patch": lambda w, o, a: {"description": "core banking"},
     "api_restructuring": lambda w, o, a: {"grace_months": 2, "reason": "new terms"},
+    "api_write_off": lambda w, o, a: {"facility": w.objects["facility_defaulted"].pk, "reason": "W20"},
     "api_tranche": lambda w, o, a: {"amount": str(o.principal), "disbursed_on": "2026-01-01"},
     "proposal": lambda w, o, a: {"grace_months": "2", "extension_months": "0", "reason": "new terms"},
     "tranche": lambda w, o, a: {
