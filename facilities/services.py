@@ -1,9 +1,12 @@
 """Facility changes: creation from an approved case, disbursement (once), repayments, delinquency and default."""
 
+from __future__ import annotations
+
 import csv
 import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,6 +27,13 @@ from valuations.selectors import technology_grade_for
 from .models import Disbursement, Facility, FacilityEvent, FacilityStatus, Installment, Pledge, Repayment
 from .schedules import add_months, dpd_bucket, schedule
 from .versions import schedule_first
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from accounts.models import Organization, User
+    from applications.models import Application
+    from programs.models import GuaranteeTier
 
 MAX_CSV_ROWS = 10_000
 
@@ -49,7 +59,9 @@ def _term_check(program, term_months):
         )
 
 
-def facility_guarantee_terms(*, application, term_months):
+def facility_guarantee_terms(
+    *, application: Application, term_months: int
+) -> tuple[GuaranteeTier | None, Decimal | None, Decimal | None]:
     """(tier, coverage, fee) from the program's tier table for this borrower; tier None when no row fits."""
     program, company = application.program, application.company
     revenues = sorted((fy.year, fy.revenue) for fy in company.financial_years.all())
@@ -98,15 +110,15 @@ def _guarantee_terms(application, actor, term_months, coverage_ratio, guarantee_
 @transaction.atomic
 def facility_create_from_application(
     *,
-    application,
-    actor,
-    lender,
+    application: Application,
+    actor: User,
+    lender: Organization,
     term_months: int,
     schedule_type: str,
-    coverage_ratio=None,
-    guarantee_fee_rate=None,
+    coverage_ratio: Decimal | None = None,
+    guarantee_fee_rate: Decimal | None = None,
     override_reason: str = "",
-    pledges=(),
+    pledges: Iterable[tuple[IPAsset, str, date]] = (),
 ) -> Facility:
     """Turn an approved case into a facility on the program's terms (a guarantee takes its tier's coverage and fee;
     other terms need an approver and a reason); pledge its IP (one live pledge per asset)."""
@@ -167,7 +179,9 @@ def facility_create_from_application(
 
 
 @transaction.atomic
-def pledge_register(*, facility, asset, registration_reference, registered_on, actor):
+def pledge_register(
+    *, facility: Facility, asset: IPAsset, registration_reference: str, registered_on: date, actor: User
+) -> Pledge:
     updated = IPAsset.objects.filter(pk=asset.pk, encumbrance=Encumbrance.FREE).update(
         encumbrance=Encumbrance.PLEDGED
     )
@@ -192,7 +206,7 @@ def pledge_register(*, facility, asset, registration_reference, registered_on, a
 
 
 def disbursement_replayed(
-    *, facility, actor, amount, idempotency_key, milestone: str = ""
+    *, facility: Facility, actor: User, amount: Decimal, idempotency_key: str, milestone: str = ""
 ) -> Disbursement | None:
     """The bank's earlier disbursement under this key (a retry), or None; the key on another request is a Conflict.
     Keys are scoped to the lender: another bank's key, however equal, is another request."""
@@ -211,7 +225,13 @@ def disbursement_replayed(
 
 
 def disbursement_create(
-    *, facility, actor, amount, disbursed_on, idempotency_key, milestone=""
+    *,
+    facility: Facility,
+    actor: User,
+    amount: Decimal,
+    disbursed_on: date,
+    idempotency_key: str,
+    milestone: str = "",
 ) -> Disbursement:
     """The disbursement row; a concurrent twin of the same key is a Conflict."""
     try:
@@ -229,7 +249,7 @@ def disbursement_create(
         raise Conflict(_("This idempotency key was used for another request."), code="idempotency_mismatch")
 
 
-def facility_activate(*, facility, actor, amount, disbursed_on) -> None:
+def facility_activate(*, facility: Facility, actor: User, amount: Decimal, disbursed_on: date) -> None:
     """The first money out: the schedule of ``amount`` (version 1), the facility active, the budget drawn."""
     schedule_first(facility=facility, amount=Decimal(amount), on=disbursed_on, actor=actor)
     facility.status, facility.disbursed_on = FacilityStatus.ACTIVE, disbursed_on
@@ -239,7 +259,9 @@ def facility_activate(*, facility, actor, amount, disbursed_on) -> None:
 
 
 @transaction.atomic
-def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key):
+def facility_disburse(
+    *, facility: Facility, actor: User, amount: Decimal, disbursed_on: date, idempotency_key: str
+) -> tuple[Disbursement, bool]:
     """Record the disbursement of the whole principal exactly once. The same key again returns the first record (a
     retry); another key on a disbursed facility is a Conflict. Tranches: ``facility_draw_tranche``."""
     _lender_check(facility, actor)
@@ -305,7 +327,7 @@ def _apply(facility, amount):
     return left
 
 
-def outstanding_principal(facility):
+def outstanding_principal(facility: Facility) -> Decimal:
     """Principal still owed: nothing once closed (repaid, or written off with the loss recorded on the facility)."""
     if facility.status == FacilityStatus.CLOSED:
         return Decimal(0)
@@ -313,7 +335,9 @@ def outstanding_principal(facility):
 
 
 @transaction.atomic
-def repayment_record(*, facility, actor, amount, paid_on, reference):
+def repayment_record(
+    *, facility: Facility, actor: User, amount: Decimal, paid_on: date, reference: str
+) -> Repayment:
     """One repayment; the bank's reference makes a retried file or call harmless (409 on a different amount)."""
     _lender_check(facility, actor)
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
@@ -366,7 +390,9 @@ def _close_repaid(facility, actor):
         )
 
 
-def repayments_import_csv(*, facility, actor, text):
+def repayments_import_csv(
+    *, facility: Facility, actor: User, text: str
+) -> tuple[list[tuple[int, date, Decimal, str]], list[tuple[int, str]]]:
     """Rows ``date,amount,reference``. All or nothing: any refused row means nothing is recorded.
 
     Returns (accepted rows, refused [(line, message)]).
@@ -418,7 +444,7 @@ def repayments_import_csv(*, facility, actor, text):
 
 
 @transaction.atomic
-def facility_report_restructuring(*, facility, actor, description):
+def facility_report_restructuring(*, facility: Facility, actor: User, description: str) -> FacilityEvent:
     _lender_check(facility, actor)
     event = FacilityEvent.objects.create(
         facility=facility, kind="restructuring", description=description, recorded_by=actor
@@ -427,7 +453,7 @@ def facility_report_restructuring(*, facility, actor, description):
     return event
 
 
-def exposure_at(facility, on):
+def exposure_at(facility: Facility, on: date) -> Decimal:
     """Outstanding principal plus interest due and unpaid, plus interest accrued since the last due date."""
     principal = Decimal(0)
     unpaid_interest = Decimal(0)
@@ -454,7 +480,7 @@ DEFAULT_REASONS = {
 }
 
 
-def default_declarable_by(*, facility, actor):
+def default_declarable_by(*, facility: Facility, actor: User) -> bool:
     """Whether ``actor`` may declare this facility in default: its bank's officers or the program agency's staff."""
     if actor is None:
         return False
@@ -464,7 +490,9 @@ def default_declarable_by(*, facility, actor):
 
 
 @transaction.atomic
-def facility_default(*, facility, actor, reason_code, comment="", on=None):
+def facility_default(
+    *, facility: Facility, actor: User, reason_code: str, comment: str = "", on: date | None = None
+) -> Facility:
     """Declare default and freeze the exposure at default; writes ``facility.defaulted``.
 
     Declared by the facility's bank or the program's agency with a coded reason (``DEFAULT_REASONS``), or by the
@@ -586,7 +614,7 @@ def _default_past_threshold(facility, dpd, today):
     return facility_default(facility=facility, actor=None, on=today, reason_code=THRESHOLD)
 
 
-def interest_subsidy_cost(facility):
+def interest_subsidy_cost(facility: Facility) -> Decimal:
     """What the lower rate costs the agency over the schedule: interest at the base rate minus at the subsidised rate.
     A facility whose schedule was rebuilt (tranches, restructuring) keeps the figure of its last version."""
     if (
@@ -607,7 +635,7 @@ def interest_subsidy_cost(facility):
     return base - subsidised
 
 
-def guarantee_fee_schedule(facility):
+def guarantee_fee_schedule(facility: Facility) -> list[tuple[int, Decimal]]:
     """[(year, fee)]: the annual fee on the principal outstanding at the start of each year (from the disbursement),
     read from the instalments, so that it follows tranches and restructurings."""
     if not facility.is_guaranteed or not facility.disbursed_on:
