@@ -1,6 +1,6 @@
 """Pages of restructurings and tranches: the bank proposes a restructuring or draws a tranche, an approver of the
 program's agency confirms or refuses a restructuring. Each page keeps what was typed and shows the service's
-refusal; success returns to the facility page (whose panel is ``facilities.templatetags.restructure``)."""
+refusal; success returns to the facility page, whose panel (``panel_context``) lists what they did."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -15,6 +15,7 @@ from core.web import form_error_from, role_required
 from . import restructuring as services
 from .models import Restructuring
 from .restructure_forms import ProposalForm, RefusalForm, TrancheForm
+from .restructuring import drawn_total, restructuring_decidable_by
 from .selectors import facility_get_for
 
 
@@ -98,3 +99,15 @@ def restructuring_refuse(request, pk, restructuring_pk):
         call=lambda data: services.restructuring_refuse(restructuring=proposal, actor=request.user, **data),
         done=_("Restructuring refused."),
     )
+
+
+def panel_context(request, facility):
+    """The facility page's panel (``panels.FACILITY_PANELS``): tranches, restructurings, earlier schedules."""
+    return {
+        "is_lender": facility.lender in request.user.organizations_for(Role.LENDER_OFFICER),
+        "may_decide": restructuring_decidable_by(facility=facility, actor=request.user),
+        "restructurings": facility.restructurings.select_related("version", "proposed_by", "decided_by"),
+        "versions": facility.schedule_versions.all(),
+        "tranches": facility.disbursements.all(),
+        "drawn": drawn_total(facility),
+    }

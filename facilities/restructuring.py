@@ -16,15 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from audit.services import audit_record
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import minor_unit
+from core.transitions import move
 
 from .models import (
+    RESTRUCTURING_TRANSITIONS,
     Disbursement,
     Facility,
     FacilityStatus,
     Restructuring,
-    RestructuringStatus,
     ScheduleVersion,
 )
 from .services import (
@@ -94,15 +96,14 @@ def facility_draw_tranche(
         idempotency_key=idempotency_key,
         milestone=milestone,
     )
-    old = locked.status
-    if old == FacilityStatus.APPROVED:
-        facility_activate(facility=locked, actor=actor, amount=amount, disbursed_on=disbursed_on)
-        action = "disbursed"
+    details = {"amount": amount, "on": disbursed_on, "milestone": milestone, "drawn": drawn_total(locked)}
+    if locked.status == FacilityStatus.APPROVED:
+        facility_activate(
+            facility=locked, actor=actor, amount=amount, disbursed_on=disbursed_on, details=details
+        )
     else:
         _rebuild(locked, actor, disbursed_on, ScheduleVersion.Reason.TRANCHE, add_principal=amount)
-        action = "tranche_disbursed"
-    details = {"amount": amount, "on": disbursed_on, "milestone": milestone, "drawn": drawn_total(locked)}
-    _event(locked, actor, action, old_state=old, new_state=locked.status, details=details)
+        _event(locked, actor, "tranche_disbursed", details=details)
     return tranche, True
 
 
@@ -181,21 +182,49 @@ def restructuring_decidable_by(*, facility, actor) -> bool:
     return facility.application.program.agency in actor.organizations_for(Role.APPROVER)
 
 
-def _open_proposal(restructuring, actor):
+def _open_proposal(restructuring, actor, action):
+    """The proposal, locked, once the agency's organisation and the lifecycle table (role, state, a second person
+    than the proposer) allow ``action``."""
     locked = Restructuring.objects.select_for_update().select_related("facility").get(pk=restructuring.pk)
     if not restructuring_decidable_by(facility=locked.facility, actor=actor):
         raise PermissionRefused(_("An approver of the program's agency decides a restructuring."))
-    if locked.status != RestructuringStatus.PROPOSED:
-        raise Conflict(_("This restructuring is decided already."), code="already_decided")
-    if locked.proposed_by_id == actor.pk:
-        raise PermissionRefused(_("The person who proposed it cannot confirm it."), code="four_eyes")
+    RESTRUCTURING_TRANSITIONS.check(
+        source=locked.status, action=action, actor=actor, maker=locked.proposed_by
+    )
     return locked
+
+
+def _record(*, obj, actor, action, old_state, new_state, details):
+    """A restructuring's moves are events of its facility (the timeline, the webhooks)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        target=obj.facility,
+        case=obj.facility.application,
+        old_state=old_state,
+        new_state=new_state,
+        details=details,
+    )
+
+
+def _decide(proposal, actor, action, *, changes, details):
+    changes = {"decided_by": actor, "decided_at": timezone.now(), **changes}
+    return move(
+        obj=proposal,
+        table=RESTRUCTURING_TRANSITIONS,
+        action=action,
+        actor=actor,
+        maker=proposal.proposed_by,
+        record=_record,
+        changes=changes,
+        details=details,
+    )
 
 
 @transaction.atomic
 def restructuring_confirm(*, restructuring, actor) -> Restructuring:
     """Confirm: the schedule is rebuilt today from the outstanding balance (``facility.restructured``)."""
-    locked = _open_proposal(restructuring, actor)
+    locked = _open_proposal(restructuring, actor, "confirm")
     facility = Facility.objects.select_for_update().select_related("application").get(pk=locked.facility_id)
     _running(facility)
     before = {"term_months": facility.term_months, "rate": str(facility.subsidised_rate)}
@@ -208,11 +237,8 @@ def restructuring_confirm(*, restructuring, actor) -> Restructuring:
         grace=locked.grace_months,
         rate=locked.new_rate,
     )
-    locked.status, locked.decided_by, locked.decided_at = RestructuringStatus.CONFIRMED, actor, timezone.now()
-    locked.version = version
-    locked.save(update_fields=["status", "decided_by", "decided_at", "version"])
-    _event(facility, actor, "restructured", details=_restructured_details(locked, facility, version, before))
-    return locked
+    details = _restructured_details(locked, facility, version, before)
+    return _decide(locked, actor, "confirm", changes={"version": version}, details=details)
 
 
 def _restructured_details(proposal, facility, version, before):
@@ -231,11 +257,8 @@ def _restructured_details(proposal, facility, version, before):
 @transaction.atomic
 def restructuring_refuse(*, restructuring, actor, reason: str) -> Restructuring:
     """Refuse with a reason: nothing changes and the bank may propose again."""
-    locked = _open_proposal(restructuring, actor)
+    locked = _open_proposal(restructuring, actor, "refuse")
     if not (reason or "").strip():
         raise InvalidInput(_("Say why."), code="reason_missing", details={"reason": [_("required")]})
-    locked.status, locked.decided_by, locked.decided_at = RestructuringStatus.REFUSED, actor, timezone.now()
-    locked.refusal_reason = reason.strip()
-    locked.save(update_fields=["status", "decided_by", "decided_at", "refusal_reason"])
-    _event(locked.facility, actor, "restructuring_refused", details={"comment": locked.refusal_reason})
-    return locked
+    changes = {"refusal_reason": reason.strip()}
+    return _decide(locked, actor, "refuse", changes=changes, details={"comment": reason.strip()})

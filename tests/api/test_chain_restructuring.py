@@ -208,7 +208,7 @@ def test_only_the_bank_proposes_and_only_an_approver_of_the_agency_confirms(
         f"/api/v1/restructurings/{proposal['id']}/refuse/", {"reason": "show the cash-flow plan"}
     )
     assert refused.status_code == 200 and refused.json()["status"] == "refused"
-    assert as_user(api_client, approver).post(confirm).json()["code"] == "already_decided"
+    assert as_user(api_client, approver).post(confirm).json()["code"] == "illegal_transition"
     assert facility.installments.count() == 12
 
 

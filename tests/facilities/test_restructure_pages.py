@@ -32,7 +32,7 @@ def active(guaranteed, banker):
 @freeze_time("2026-03-15")
 def test_the_bank_proposes_on_the_page_and_the_approver_confirms(client, active, banker, approver):
     client.force_login(banker)
-    url = reverse("facilities:restructure", args=[active.pk])
+    url = reverse("facilities:restructuring", args=[active.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"grace_months": "0", "extension_months": "12", "reason": "a longer term"})
     assert response.status_code == 302
@@ -54,7 +54,7 @@ def test_the_bank_proposes_on_the_page_and_the_approver_confirms(client, active,
 @freeze_time("2026-03-15")
 def test_a_refused_proposal_keeps_what_was_typed(client, active, banker):
     client.force_login(banker)
-    url = reverse("facilities:restructure", args=[active.pk])
+    url = reverse("facilities:restructuring", args=[active.pk])
     response = client.post(url, {"grace_months": "0", "extension_months": "0", "reason": "nothing new here"})
     assert response.status_code == 400
     assert "nothing new here" in response.content.decode()
@@ -69,7 +69,7 @@ def test_another_bank_and_the_agency_cannot_propose_and_the_bank_cannot_confirm(
     other = make_user(Role.LENDER_OFFICER, OrganizationFactory(kind=OrganizationKind.LENDER, name="Bank B"))
     for user in (other, officer, approver):
         client.force_login(user)
-        assert client.post(reverse("facilities:restructure", args=[active.pk]), body).status_code == 404
+        assert client.post(reverse("facilities:restructuring", args=[active.pk]), body).status_code == 404
     assert not Restructuring.objects.exists()
     proposal = Restructuring.objects.create(facility=active, grace_months=2, reason="x", proposed_by=banker)
     client.force_login(banker)
