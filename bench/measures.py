@@ -331,7 +331,10 @@ def stored_report():
         )
         report_generate(run_id=run.pk)
         report = Report.objects.get(kind="fund_utilisation", scope="all", period_end=PERIOD[1])
-    if not ReportFile.objects.filter(report=report).exists():
+    files = ReportFile.objects.filter(report=report)
+    if not all(f.file.storage.exists(f.file.name) for f in files):  # stored under another checkout's var/
+        files.delete()
+    if not files.exists():
         report_files_render(report=report)
     return report
 
