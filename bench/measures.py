@@ -248,11 +248,9 @@ def _dashboard_sql():
 def dashboard(repeat):
     from dashboards.program import build_dashboard
 
+    # the target is the time (0.3 s at 10x); the ratio to its own SQL is printed: what the Python costs
     stored = compared(
-        lambda: build_dashboard("all", *DASHBOARD_PERIOD, source="stored"),
-        _dashboard_sql,
-        repeat,
-        ("<=", 1.5),
+        lambda: build_dashboard("all", *DASHBOARD_PERIOD, source="stored"), _dashboard_sql, repeat
     )
     stored["seconds_target"] = ("<=", 0.3)
     live = alone(lambda: build_dashboard("all", *DASHBOARD_PERIOD, source="live"), max(1, repeat // 3))
