@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.roles import AGENCY_ROLES, Role
-from applications.models import Encumbrance, IPAsset, Status
+from applications.models import Status
 from audit.services import audit_record, audit_record_system_many
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import round_money
@@ -21,7 +21,8 @@ from programs.services import program_budget_release, program_budget_share, prog
 from programs.tiers import growth_group_of, guarantee_tier_for
 from valuations.selectors import technology_grade_for
 
-from .models import Disbursement, Facility, FacilityEvent, FacilityStatus, Installment, Pledge, Repayment
+from .models import Disbursement, Facility, FacilityEvent, FacilityStatus, Installment, Repayment
+from .pledges import pledge_register, pledges_check_disbursable, pledges_release
 from .schedules import dpd_bucket, schedule
 
 MAX_CSV_ROWS = 10_000
@@ -166,31 +167,6 @@ def facility_create_from_application(
 
 
 @transaction.atomic
-def pledge_register(*, facility, asset, registration_reference, registered_on, actor):
-    updated = IPAsset.objects.filter(pk=asset.pk, encumbrance=Encumbrance.FREE).update(
-        encumbrance=Encumbrance.PLEDGED
-    )
-    if not updated:
-        raise Conflict(
-            _("%(asset)s is already pledged or taken over.") % {"asset": asset}, code="asset_encumbered"
-        )
-    try:
-        with transaction.atomic():
-            pledge = Pledge.objects.create(
-                facility=facility,
-                asset=asset,
-                registration_reference=registration_reference,
-                registered_on=registered_on,
-            )
-    except IntegrityError:
-        raise Conflict(
-            _("%(asset)s is pledged to another live facility.") % {"asset": asset}, code="asset_encumbered"
-        )
-    _event(facility, actor, "pledged", details={"asset": str(asset), "reference": registration_reference})
-    return pledge
-
-
-@transaction.atomic
 def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key):
     """Record the disbursement exactly once. The same key again returns the first record (a retry);
     another key on a disbursed facility is a Conflict."""
@@ -208,6 +184,7 @@ def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key)
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
     if locked.status != FacilityStatus.APPROVED:
         raise Conflict(_("The facility is disbursed already."), code="already_disbursed")
+    pledges_check_disbursable(facility=locked)
     if Decimal(amount) != locked.principal:
         raise InvalidInput(
             _("The disbursement must equal the approved principal (%(p)s).") % {"p": locked.principal},
@@ -344,11 +321,7 @@ def _repayment_date_check(facility, paid_on):
 def _close_repaid(facility, actor):
     facility.status, facility.closed_on = FacilityStatus.REPAID, timezone.localdate()
     facility.save(update_fields=["status", "closed_on"])
-    for pledge in facility.pledges.filter(live=True):
-        Pledge.objects.filter(pk=pledge.pk).update(live=False, released_on=timezone.localdate())
-        IPAsset.objects.filter(pk=pledge.asset_id, encumbrance=Encumbrance.PLEDGED).update(
-            encumbrance=Encumbrance.FREE
-        )
+    pledges_release(facility=facility, reason="repaid", actor=actor)
 
 
 def repayments_import_csv(*, facility, actor, text):

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import pledge_views, views
 
 app_name = "facilities"
 urlpatterns = [
     path("", views.facility_list, name="list"),
     path("<int:pk>/", views.facility_detail, name="detail"),
+    path("pledges/", pledge_views.pledges_pending, name="pledges"),
+    path("pledges/<int:pk>/register/", pledge_views.pledge_register, name="pledge_register"),
     path("<int:pk>/moves/<int:move_pk>/", views.move_detail, name="move"),
     path("<int:pk>/moves/<int:move_pk>/confirm/", views.move_confirm, name="move_confirm"),
     path("<int:pk>/moves/<int:move_pk>/refuse/", views.move_refuse, name="move_refuse"),

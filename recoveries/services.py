@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import AGENCY_ROLES, OrganizationKind, Role
+from applications.holders import ip_asset_disposed, ip_asset_taken_over
 from applications.models import Encumbrance, IPAsset
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
 from facilities.models import Facility, FacilityStatus
+from facilities.pledges import pledges_release
 from facilities.schedules import allocate_proceeds, unit
 
 from .models import (
@@ -231,6 +233,7 @@ def _claim_pay(move, checker):
             encumbrance=Encumbrance.TAKEN_OVER
         ):
             taken.append(str(pledge.asset))
+            ip_asset_taken_over(asset=pledge.asset, facility=facility, actor=checker)
     claim.refresh_from_db()
     _event(
         facility,
@@ -611,6 +614,8 @@ def _close(move, checker):
         raise Conflict(_("The disposal is closed already."), code="already_closed")
     for asset in disposal.assets.all():
         IPAsset.objects.filter(pk=asset.pk).update(encumbrance=Encumbrance.DISPOSED)
+        ip_asset_disposed(asset=asset, disposal=disposal, actor=checker)
+    pledges_release(facility=facility, reason="disposed", actor=checker)
     _close_facility(facility, parts["write_off"])
     _event(
         facility,

@@ -84,6 +84,7 @@ WEB_WRITES = {
     ("facilities:action", "award"): ("facility_closed", "award_closed", AGENCY),
     ("facilities:action", "close"): ("facility_awarded", "close", AGENCY),
     ("facilities:create", None): ("case_approved", "facility_create", AGENCY),
+    ("facilities:pledge_register", None): ("pledge_pending", "pledge_register", {"lender"} | AGENCY),
     # recoveries
     ("recoveries:bid", None): ("auction", "bid", {"buyer"}),
     ("recoveries:buyer_verify", None): ("buyer_pending", None, {"approver", "agency_admin"}),
@@ -228,6 +229,7 @@ WEB_READS = {
     "reporting:run",
     "facilities:move",
     "funds:setup",
+    "facilities:pledges",
 }
 # Routes that write only the signed-in user's own account, session or notices: nobody else's object is named.
 NOT_PROBED = {
@@ -579,6 +581,10 @@ def _build_facilities(w, program, guaranteed, company):
         return made
 
     o["facility_approved"] = facility(program)
+    o["pledge_pending"] = o["facility_approved"].pledges.first()  # awaiting the IP office's number
+    type(o["pledge_pending"]).objects.filter(pk=o["pledge_pending"].pk).update(
+        status="pending", registration_reference="", registered_on=None
+    )
     o["facility_active"] = active(program, "wm-active")
     o["facility_defaulted"] = active(guaranteed, "wm-defaulted")
     facility_services.facility_default(facility=o["facility_defaulted"], actor=lender, reason_code="D10")
@@ -735,6 +741,10 @@ PAYLOADS = {
         "disposal": w.objects["facility_awarded_disposal"].pk,
         "proceeds": "1000",
         "write_off_reason": "W10",
+    },
+    "pledge_register": lambda w, o, a: {
+        "registration_reference": "OFFICE-1",
+        "registered_on": timezone.localdate().isoformat(),
     },
     "facility_create": lambda w, o, a: {
         "lender": w.orgs["lender"].pk,
