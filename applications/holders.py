@@ -19,7 +19,7 @@ def _first_holding(asset: IPAsset) -> IPHolding:
     return IPHolding(
         asset=asset,
         holder_name=asset.company.legal_name,
-        holder_organization=asset.company.organization,
+        holder_organization_id=asset.company.organization_id,
         event=HolderEvent.OWNER,
         since=timezone.localdate(asset.created_at) if asset.created_at else timezone.localdate(),
     )
@@ -67,7 +67,7 @@ def ip_asset_holder_move(
 
 def ip_asset_holders(*, asset: IPAsset) -> list[IPHolding]:
     """The asset's holders, oldest first; an asset that never changed hands is held by its SME."""
-    holdings = list(asset.holdings.select_related("holder_organization").order_by("since", "id"))
+    holdings = sorted(asset.holdings.all(), key=lambda h: (h.since, h.pk))  # the prefetch, when there is one
     return holdings or [_first_holding(asset)]
 
 

@@ -243,3 +243,32 @@ def test_overdue_registrations_are_listed_for_the_bank_and_the_agency(client, lo
         assert 'data-testid="overdue"' in page and loan.application.reference in page
     client.force_login(make_user(Role.LENDER_OFFICER, OrganizationFactory(kind=OrganizationKind.LENDER)))
     assert loan.application.reference not in client.get(reverse("facilities:pledges")).content.decode()
+
+
+def test_the_asset_api_read_names_each_holder_with_its_event_and_date(loan, applicant, officer):
+    from rest_framework.test import APIClient
+
+    from applications.holders import ip_asset_holder_move
+    from tests.factories import make_token
+
+    asset = loan.pledges.get().asset
+    agency = loan.application.program.agency
+    ip_asset_holder_move(
+        asset=asset,
+        holder_name=agency.name,
+        organization=agency,
+        event="takeover",
+        on=date(2026, 5, 1),
+        actor=officer,
+    )
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {make_token(applicant)}")
+    holders = api.get(f"/api/v1/ip-assets/{asset.pk}/").json()["holders"]
+    assert [(h["holder_name"], h["event"]) for h in holders] == [
+        (asset.company.legal_name, "owner"),
+        (agency.name, "takeover"),
+    ]
+    assert holders[1]["since"] == "2026-05-01"
+    with pytest.raises(InvalidInput):
+        ip_asset_holder_move(asset=asset, holder_name="x", event="owner", on=date(2026, 5, 2))
+    assert asset.holdings.count() == 2
