@@ -230,6 +230,7 @@ WEB_READS = {
     "facilities:move",
     "funds:setup",
     "facilities:pledges",
+    "programs:setup",
 }
 # Routes that write only the signed-in user's own account, session or notices: nobody else's object is named.
 NOT_PROBED = {
@@ -245,6 +246,8 @@ NOT_PROBED = {
     # and the members page of agency administrators. tests/funds/test_setup_pages.py and tests/accounts/
     # test_invites.py hold who may and that another agency gets 404; an empty form re-renders for an administrator.
     "funds:setup_": "fund set-up forms (tests/funds/test_setup_pages.py)",
+    "programs:setup_": "program set-up forms of agency administrators (tests/programs/test_setup_pages.py)",
+    "casework:rubric": "a program's rubric, agency administrators (tests/programs/test_setup_pages.py)",
     "accounts:members": "invitations by administrators (tests/accounts/test_invites.py)",
 }
 REFUSED = {400, 403, 404, 405, 409}
