@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import MONEY, IPType
+from core.money import MONEY
+from programs.models import IPType
 
 RATE = {"max_digits": 7, "decimal_places": 4}
 
