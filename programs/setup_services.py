@@ -17,10 +17,6 @@ def _administers(actor, agency):
         raise PermissionRefused(_("Only the agency's administrators set up its programs."))
 
 
-def _audit(actor, action, program, details):
-    audit_record(actor=actor, action=f"program.{action}", target=program, details=details)
-
-
 @transaction.atomic
 def program_create(*, actor, agency, terms: dict, panels: dict) -> Program:
     """A new program of ``agency`` on ``terms``, unpublished unless the terms say so. Conflict on a taken code."""
@@ -36,7 +32,12 @@ def program_create(*, actor, agency, terms: dict, panels: dict) -> Program:
         )
     for name, members in panels.items():
         getattr(program, name).set(members)
-    _audit(actor, "created", program, {"code": program.code, "currency": program.currency})
+    audit_record(
+        actor=actor,
+        action="program.created",
+        target=program,
+        details={"code": program.code, "currency": program.currency},
+    )
     return program
 
 
@@ -52,7 +53,12 @@ def program_update(*, program: Program, actor, terms: dict, panels: dict) -> Pro
         locked.save(update_fields=list(changed))
     for name, members in panels.items():
         getattr(locked, name).set(members)
-    _audit(actor, "terms_changed", locked, {"fields": sorted(changed), "panels": sorted(panels)})
+    audit_record(
+        actor=actor,
+        action="program.terms_changed",
+        target=locked,
+        details={"fields": sorted(changed), "panels": sorted(panels)},
+    )
     return locked
 
 
@@ -63,8 +69,11 @@ def program_rule_add(*, program: Program, actor, rule: EligibilityRule) -> Eligi
     _administers(actor, locked.agency)
     rule.program = locked
     rule.save()
-    _audit(
-        actor, "rule_added", locked, {"kind": rule.kind, "group": rule.group, "parameters": rule.parameters}
+    audit_record(
+        actor=actor,
+        action="program.rule_added",
+        target=locked,
+        details={"kind": rule.kind, "group": rule.group, "parameters": rule.parameters},
     )
     return rule
 
@@ -76,11 +85,11 @@ def program_tier_add(*, program: Program, actor, tier: GuaranteeTier) -> Guarant
     _administers(actor, locked.agency)
     tier.program = locked
     tier.save()
-    _audit(
-        actor,
-        "tier_added",
-        locked,
-        {"tier": tier.name, "coverage": tier.coverage_ratio, "fee": tier.fee_rate},
+    audit_record(
+        actor=actor,
+        action="program.tier_added",
+        target=locked,
+        details={"tier": tier.name, "coverage": tier.coverage_ratio, "fee": tier.fee_rate},
     )
     return tier
 
@@ -98,4 +107,9 @@ def program_part_remove(*, program: Program, actor, part) -> None:
             part.delete()
     except (IntegrityError, ProtectedError):
         raise Conflict(_("%(part)s is in use and stays.") % {"part": label}, code="in_use")
-    _audit(actor, "part_removed", locked, {"part": label, "kind": type(part).__name__})
+    audit_record(
+        actor=actor,
+        action="program.part_removed",
+        target=locked,
+        details={"part": label, "kind": type(part).__name__},
+    )
