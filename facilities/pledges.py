@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import AGENCY_ROLES, Role
-from applications.models import Encumbrance, IPAsset
+from applications.encumbrance import TRANSITIONS as ENCUMBRANCE
+from applications.encumbrance import ip_asset_encumbrance_move
+from applications.models import IPAsset
 from audit.services import audit_record
-from core.errors import Conflict, InvalidInput, PermissionRefused
+from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 
 from .models import Pledge, PledgeOffice, PledgeStatus
 from .selectors import facility_visible_to
@@ -56,9 +58,9 @@ def pledge_register(
 ) -> Pledge:
     """Pledge ``asset`` to ``facility``: pending registration with a due date from the office's service level, or
     registered at once when the office's number and date are known. Raises Conflict when the asset is encumbered."""
-    if not IPAsset.objects.filter(pk=asset.pk, encumbrance=Encumbrance.FREE).update(
-        encumbrance=Encumbrance.PLEDGED
-    ):
+    try:
+        ip_asset_encumbrance_move(asset=asset, action="pledge", actor=actor)
+    except IllegalTransition:
         raise Conflict(
             _("%(asset)s is already pledged or taken over.") % {"asset": asset}, code="asset_encumbered"
         )
@@ -168,10 +170,8 @@ def pledges_release(*, facility, reason: str, actor=None, on: date | None = None
         Pledge.objects.filter(pk=pledge.pk).update(
             live=False, status=PledgeStatus.RELEASED, released_on=on, release_reason=reason
         )
-        if reason == "repaid":
-            IPAsset.objects.filter(pk=pledge.asset_id, encumbrance=Encumbrance.PLEDGED).update(
-                encumbrance=Encumbrance.FREE
-            )
+        if reason == "repaid" and pledge.asset.encumbrance in ENCUMBRANCE.sources("release"):
+            ip_asset_encumbrance_move(asset=pledge.asset, action="release", actor=actor)
     if live:
         audit_record(
             actor=actor,
