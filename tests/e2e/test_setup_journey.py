@@ -90,7 +90,7 @@ def _set_up_programs(page):
             "company_exposure_ceiling": "10000000",
             "annual_volume_target": "2000000",
         },
-        ["Patent", "Trademark", "London Bank", "published"],
+        ["Patent", "Trademark", "London Bank", "Published"],
         {"kind": "IP-collateral loan", "currency": "GBP"},
     )
     uk = Program.objects.get(code="UKIPLOAN")
@@ -122,7 +122,7 @@ def _set_up_programs(page):
             "budget_envelope": "50000000000",
             "company_exposure_ceiling": "3000000000",
         },
-        ["Patent", "Seoul Bank", "published"],
+        ["Patent", "Seoul Bank", "Published"],
         {"kind": "IP-guaranteed loan", "currency": "KRW"},
     )
     for name, grades, coverage, fee in (
@@ -154,7 +154,7 @@ def _set_up_programs(page):
             "budget_envelope": "500000000",
             "company_exposure_ceiling": "10000000",
         },
-        ["Patent", "Hangzhou Bank", "published", "pledges registered with the IP office before disbursement"],
+        ["Patent", "Hangzhou Bank", "Published", "Pledges registered with the IP office before disbursement"],
         {"kind": "IP-collateral loan", "currency": "CNY"},
     )
     cn = Program.objects.get(code="CNPLEDGE")
@@ -258,7 +258,15 @@ def test_an_operator_sets_up_three_programs_and_a_fund_of_funds_invites_staff_an
         {"rate": "1390", "as_of": "2025-01-02", "source": "Bank of Korea"},
         {"currency": "USD", "quote_currency": "KRW"},
     )
-    assert ExchangeRate.objects.get().entered_by == operator
+    # a company's exposure across programs is summed in each program's currency: the rates between them, dated
+    for currency, quote, rate in (("GBP", "KRW", "1800"), ("GBP", "CNY", "9.2"), ("KRW", "CNY", "0.0051")):
+        _admin_add(
+            page,
+            "reporting/exchangerate",
+            {"rate": rate, "as_of": "2025-01-02", "source": "Bank of Korea"},
+            {"currency": currency, "quote_currency": quote},
+        )
+    assert set(ExchangeRate.objects.values_list("entered_by", flat=True)) == {operator.pk}
 
     # the operator makes an administrator of the agency (a membership on the user's page) ...
     page.goto(f"/admin/accounts/user/{operator.pk}/change/")
