@@ -5,13 +5,15 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, Role
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.web import role_required
 
 from .pledges import pledge_record_registration, pledges_pending_for
@@ -33,20 +35,26 @@ def _pledge_for(user, pk):
     return pledge
 
 
+def _back_with_input(request, pledge):
+    """Back to the facility page with what was typed, so the pledge's form shows it again beside the error."""
+    typed = {name: request.POST.get(name, "")[:100] for name in RegistrationForm.base_fields}
+    url = reverse("facilities:detail", args=[pledge.facility_id])
+    return redirect(f"{url}?{urlencode({'pledge': pledge.pk, **typed})}#pledges-h")
+
+
 @role_required(*REGISTRARS)
 @require_POST
 def pledge_register(request, pk):
     pledge = _pledge_for(request.user, pk)
     form = RegistrationForm(request.POST)
-    if not form.is_valid():
-        for error in form.errors.values():
-            messages.error(request, error[0])
-        return redirect("facilities:detail", pk=pledge.facility_id)
     try:
+        if not form.is_valid():
+            raise InvalidInput(next(iter(form.errors.values()))[0])
         pledge_record_registration(pledge=pledge, actor=request.user, **form.cleaned_data)
-        messages.success(request, _("The pledge of %(asset)s is registered.") % {"asset": pledge.asset})
     except DomainError as exc:
         messages.error(request, exc.message)
+        return _back_with_input(request, pledge)
+    messages.success(request, _("The pledge of %(asset)s is registered.") % {"asset": pledge.asset})
     return redirect("facilities:detail", pk=pledge.facility_id)
 
 

@@ -7,6 +7,18 @@ from applications.holders import ip_asset_holders
 register = template.Library()
 
 
+def _typed(request):
+    """What was typed in a refused registration (the view sends it back in the query): {pledge pk, fields}."""
+    pledge = request.GET.get("pledge", "")
+    if not pledge.isdigit():
+        return {}
+    return {
+        "pledge": int(pledge),
+        "registration_reference": request.GET.get("registration_reference", "")[:100],
+        "registered_on": request.GET.get("registered_on", "")[:10],
+    }
+
+
 @register.inclusion_tag("facilities/_partials/pledges.html", takes_context=True)
 def pledge_panel(context, facility):
     """The facility's pledges with their registration, and who has held each pledged asset."""
@@ -25,4 +37,5 @@ def pledge_panel(context, facility):
         "may_register": may_register,
         "form": RegistrationForm(),
         "today": timezone.localdate(),
+        "typed": _typed(context["request"]),
     }

@@ -229,6 +229,7 @@ def test_the_bank_registers_on_the_facility_page_and_an_outsider_gets_404(client
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     answer = client.post(url, {"registration_reference": "R-9", "registered_on": tomorrow}, follow=True)
     assert "cannot be dated in the future" in answer.content.decode()
+    assert 'value="R-9"' in answer.content.decode() and f'value="{tomorrow}"' in answer.content.decode()
     assert Pledge.objects.get(pk=pledge.pk).status == PledgeStatus.PENDING
     today = timezone.localdate().isoformat()
     client.post(url, {"registration_reference": "R-9", "registered_on": today})
