@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import Role
@@ -17,9 +17,9 @@ from .rubric import rubric_criterion_add, rubric_criterion_remove
 
 
 class CriterionForm(forms.Form):
-    name = forms.CharField(label=_lazy("Criterion"), max_length=120)
-    weight = forms.DecimalField(label=_lazy("Weight"), max_digits=5, decimal_places=2, min_value=0)
-    order = forms.IntegerField(label=_lazy("Order"), required=False, min_value=0)
+    name = forms.CharField(label=gettext_lazy("Criterion"), max_length=120)
+    weight = forms.DecimalField(label=gettext_lazy("Weight"), max_digits=5, decimal_places=2, min_value=0)
+    order = forms.IntegerField(label=gettext_lazy("Order"), required=False, min_value=0)
 
 
 def _program_for(user, pk):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, Role
@@ -22,9 +22,9 @@ REGISTRARS = (Role.LENDER_OFFICER, *AGENCY_ROLES)
 
 
 class RegistrationForm(forms.Form):
-    registration_reference = forms.CharField(label=_lazy("Office registration number"), max_length=100)
+    registration_reference = forms.CharField(label=gettext_lazy("Office registration number"), max_length=100)
     registered_on = forms.DateField(
-        label=_lazy("Registered on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Registered on"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
