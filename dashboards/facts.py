@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
@@ -372,7 +373,12 @@ def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
 
     with transaction.atomic():
         DashboardFact.objects.all().delete()
-        rows = len(DashboardFact.objects.bulk_create(_day_rows(ids), batch_size=batch))
+        rows = 0
+        facts = _day_rows(ids)
+        while chunk := list(
+            islice(facts, batch)
+        ):  # in batches: at 10x the rows would not fit a worker at once
+            rows += len(DashboardFact.objects.bulk_create(chunk))
         rows += refresh_portfolio()
         DashboardRefresh.objects.all().delete()
         return DashboardRefresh.objects.create(
