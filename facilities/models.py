@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AGENCY_ROLES, Role
+from audit.actions import Action
 from core.money import MONEY
 from core.transitions import SYSTEM, Move, Table
 
@@ -34,23 +35,29 @@ AWAITING_DISPOSAL = (_S.DEFAULTED, _S.CLAIM_PAID, _S.IN_DISPOSAL)
 TRANSITIONS = Table(
     "facility",
     [
-        Move(_S.APPROVED, "disburse", _S.ACTIVE, LENDER, audit="facility.disbursed"),
-        Move(_S.ACTIVE, "delinquent", _S.DELINQUENT, frozenset({SYSTEM}), audit="facility.delinquent"),
-        Move(_S.DELINQUENT, "current_again", _S.ACTIVE, frozenset({SYSTEM}), audit="facility.current_again"),
+        Move(_S.APPROVED, "disburse", _S.ACTIVE, LENDER, audit=Action.FACILITY_DISBURSED),
+        Move(_S.ACTIVE, "delinquent", _S.DELINQUENT, frozenset({SYSTEM}), audit=Action.FACILITY_DELINQUENT),
+        Move(
+            _S.DELINQUENT,
+            "current_again",
+            _S.ACTIVE,
+            frozenset({SYSTEM}),
+            audit=Action.FACILITY_CURRENT_AGAIN,
+        ),
         *(
-            Move(source, "default", _S.DEFAULTED, LENDER | AGENCY | {SYSTEM}, audit="facility.defaulted")
+            Move(source, "default", _S.DEFAULTED, LENDER | AGENCY | {SYSTEM}, audit=Action.FACILITY_DEFAULTED)
             for source in (_S.ACTIVE, _S.DELINQUENT)
         ),
         # the repayment that settles the last instalment closes the facility (its event is the repayment's)
         *(Move(source, "repaid", _S.REPAID, LENDER) for source in (_S.ACTIVE, _S.DELINQUENT)),
-        Move(_S.DEFAULTED, "claim_paid", _S.CLAIM_PAID, CHECKER, True, "recovery.claim_paid"),
+        Move(_S.DEFAULTED, "claim_paid", _S.CLAIM_PAID, CHECKER, True, Action.RECOVERY_CLAIM_PAID),
         *(
-            Move(source, "dispose", _S.IN_DISPOSAL, AGENCY, audit="recovery.disposal_opened")
+            Move(source, "dispose", _S.IN_DISPOSAL, AGENCY, audit=Action.RECOVERY_DISPOSAL_OPENED)
             for source in AWAITING_DISPOSAL
         ),
-        Move(_S.IN_DISPOSAL, "close", _S.CLOSED, CHECKER, True, "recovery.closed"),
+        Move(_S.IN_DISPOSAL, "close", _S.CLOSED, CHECKER, True, Action.RECOVERY_CLOSED),
         *(
-            Move(source, "write_off", _S.CLOSED, CHECKER, True, "recovery.written_off")
+            Move(source, "write_off", _S.CLOSED, CHECKER, True, Action.RECOVERY_WRITTEN_OFF)
             for source in AWAITING_DISPOSAL
         ),
     ],
