@@ -148,3 +148,23 @@ def test_an_organisation_token_scopes_the_key_to_its_organisation(api_client, ba
     body = {"url": "https://8.8.8.8/hook", "event_types": ["facility.disbursed"]}
     assert post(api_client, banker, "/api/v1/webhooks/endpoints/", body, "scope").status_code == 201
     assert IdempotencyKey.objects.get().scope == f"org:{bank.pk}" != f"org:{other_bank.pk}"
+
+
+@freeze_time("2026-03-01")
+def test_a_retry_while_the_first_request_runs_is_told_to_wait(api_client, guaranteed, banker, bank):
+    url = f"/api/v1/facilities/{disburse(guaranteed, banker).pk}/repayments/"
+    running = post(api_client, banker, url, REPAYMENT, "slow")
+    IdempotencyKey.objects.filter(key="slow").update(status_code=None, body="")  # as if still running
+    response = post(api_client, banker, url, REPAYMENT, "slow")
+    assert (response.status_code, response.json()["code"]) == (409, "idempotency_in_progress")
+    assert running.status_code == 201 and Repayment.objects.count() == 1
+
+
+def test_a_key_older_than_a_day_names_a_new_request(api_client, guaranteed, banker):
+    body = {"url": "https://8.8.8.8/hook", "event_types": ["facility.disbursed"]}
+    with freeze_time("2026-03-01 09:00"):
+        assert post(api_client, banker, "/api/v1/webhooks/endpoints/", body, "daily").status_code == 201
+    with freeze_time("2026-03-02 09:01"):
+        again = post(api_client, banker, "/api/v1/webhooks/endpoints/", body, "daily")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert Endpoint.objects.count() == 2 and IdempotencyKey.objects.count() == 1
