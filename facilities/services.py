@@ -192,16 +192,19 @@ def facility_create_from_application(
             registered_on=registered_on,
             actor=actor,
         )
+    _event(facility, actor, "created", new_state=facility.status, details=_created_details(facility, terms))
+    return facility
+
+
+def _created_details(facility, terms):
     tier, coverage, fee, override = terms
-    details = {
+    return {
         "principal": facility.principal,
         "coverage": coverage,
         "fee": fee,
         "tier": str(tier) if tier else None,
         "override_reason": override,
     }
-    _event(facility, actor, "created", new_state=facility.status, details=details)
-    return facility
 
 
 def _facility_row(application, actor, lender, term_months, schedule_type, terms):
