@@ -168,3 +168,33 @@ def test_a_key_older_than_a_day_names_a_new_request(api_client, guaranteed, bank
         again = post(api_client, banker, "/api/v1/webhooks/endpoints/", body, "daily")
     assert again.status_code == 201 and "Idempotent-Replayed" not in again
     assert Endpoint.objects.count() == 2 and IdempotencyKey.objects.count() == 1
+
+
+NEW_OPERATIONS = [
+    ("post", "/api/v1/facilities/{id}/tranches/"),
+    ("get", "/api/v1/facilities/{id}/schedule-versions/"),
+    ("post", "/api/v1/facilities/{id}/restructuring/"),
+    ("post", "/api/v1/restructurings/{id}/confirm/"),
+    ("post", "/api/v1/restructurings/{id}/refuse/"),
+    ("get", "/api/v1/claims/{id}/allocation/"),
+    ("get", "/api/v1/disposals/{id}/allocation/"),
+    ("post", "/api/v1/write-offs/"),
+    ("post", "/api/v1/money-moves/{id}/refuse/"),
+    ("get", "/api/v1/dashboards/program/"),
+    ("get", "/api/v1/dashboards/portfolio/"),
+    ("get", "/api/v1/valuations/calculators/royalty/"),
+    ("get", "/api/v1/valuations/calculators/cost/"),
+    ("get", "/api/v1/valuations/calculators/scorecard/"),
+]
+
+
+def test_the_new_operations_document_their_refusals_in_the_error_shape():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for method, path in NEW_OPERATIONS:
+        responses = paths[path][method]["responses"]
+        expected = {"400", "401", "403", "404"} | ({"409"} if method == "post" else set())
+        assert expected <= set(responses), (method, path)
+        example = responses["404"]["content"]["application/json"]["example"]
+        assert set(example) == {"code", "message", "details"}
