@@ -65,6 +65,7 @@ WEB_WRITES = {
     # facilities: the bank works its loan; the agency its guarantee, default and recoveries
     ("facilities:action", "disburse"): ("facility_approved", "disburse", {"lender"}),
     ("facilities:action", "repay"): ("facility_active", "repay", {"lender"}),
+    ("facilities:repayment_reverse", None): ("repayment", "reverse_repayment", {"lender"}),
     ("facilities:action", "csv"): ("facility_active", "csv", {"lender"}),
     ("facilities:action", "restructure"): ("facility_active", "restructure", {"lender"}),
     ("facilities:action", "default"): ("facility_active", "default", {"lender"} | AGENCY),
@@ -580,6 +581,13 @@ def _build_facilities(w, program, guaranteed, company):
 
     o["facility_approved"] = facility(program)
     o["facility_active"] = active(program, "wm-active")
+    o["repayment"] = facility_services.repayment_record(
+        facility=o["facility_active"],
+        actor=lender,
+        amount=Decimal(500),
+        paid_on=date(2026, 1, 15),
+        reference="WM-0",
+    )
     o["facility_defaulted"] = active(guaranteed, "wm-defaulted")
     facility_services.facility_default(facility=o["facility_defaulted"], actor=lender, reason_code="D10")
     checklist = {item: True for item in recovery.CLAIM_CHECKLIST}
@@ -708,6 +716,7 @@ PAYLOADS = {
         "idempotency_key": "wm",
     },
     "repay": lambda w, o, a: {"paid_on": "2026-02-01", "amount": "1000", "reference": "WM-1"},
+    "reverse_repayment": lambda w, o, a: {"reason": "posted to the wrong loan"},
     "csv": lambda w, o, a: {"file": _csv()},
     "restructure": lambda w, o, a: {"description": "new terms"},
     "default": lambda w, o, a: {
