@@ -9,6 +9,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.tasks import enqueue
@@ -31,11 +32,32 @@ NEXT_STEPS = [
 ]
 
 
+def later(message, /, **params):
+    """A text put into words when it is read, in the language active then: ``message`` is marked with
+    ``gettext_lazy`` and may hold ``%(name)s`` placeholders; ``params`` may be lazy too (a choice's label).
+
+    ``notify(subject=later(_("Decision on %(ref)s"), ref=...))`` writes each recipient's notice in their language.
+    """
+
+    def words():
+        text = str(message)
+        return (
+            text % {k: str(v) if isinstance(v, Promise) else v for k, v in params.items()} if params else text
+        )
+
+    return lazy(words, str)()
+
+
 def notify(*, users, subject, body="", link="", email=True):
-    """Create one notification per user (duplicates in ``users`` collapse) and queue its email."""
+    """Create one notification per user (duplicates in ``users`` collapse) and queue its email.
+
+    ``subject`` and ``body`` are written in each recipient's language when they are lazy (``gettext_lazy``,
+    ``later``); plain strings (data: a question, a comment) are kept as given."""
     created = []
     for user in {u.pk: u for u in users if u is not None}.values():
-        notification = Notification.objects.create(user=user, subject=subject[:200], body=body, link=link)
+        with translation.override(language_of(user)):
+            words = {"subject": str(subject)[:200], "body": str(body)}
+        notification = Notification.objects.create(user=user, link=link, **words)
         created.append(notification)
         if email and user.email and not user.is_integration:  # an organisation's system has no mailbox
             enqueue(send_notification_email, notification.pk)

@@ -14,9 +14,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Membership, Organization
-from accounts.notifications import notify
+from accounts.notifications import later, notify
 from accounts.roles import OrganizationKind, Role
 from audit.services import audit_record
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
@@ -603,9 +604,11 @@ def application_submit(*, application, actor, declaration_accepted):
     )
     notify(
         users=[actor],
-        subject=_("Application %(ref)s received") % {"ref": locked.reference},
-        body=_("Your application to %(program)s was submitted. We will tell you about every step.")
-        % {"program": locked.program.name},
+        subject=later(_lazy("Application %(ref)s received"), ref=locked.reference),
+        body=later(
+            _lazy("Your application to %(program)s was submitted. We will tell you about every step."),
+            program=locked.program.name,
+        ),
         link=f"/applications/{locked.pk}/",
     )
     for name in ("status", "reference", "submitted_at", "eligibility_snapshot", "declaration_accepted_at"):

@@ -6,9 +6,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
-from accounts.notifications import notify
+from accounts.notifications import later, notify
 from accounts.roles import Role
 from applications.models import OPEN_STATUSES, Application, Status
 from applications.selectors import company_exposure
@@ -247,7 +248,7 @@ def case_request_info(*, application, actor, question, due_date):
     )
     notify(
         users=[m.user for m in locked.company.organization.memberships.select_related("user")],
-        subject=_("The agency asks for information on %(ref)s") % {"ref": locked.reference},
+        subject=later(_lazy("The agency asks for information on %(ref)s"), ref=locked.reference),
         body=question,
         link=f"/applications/{locked.pk}/",
     )
@@ -281,7 +282,7 @@ def case_answer_info(*, request, actor, answer):
     locked.save(update_fields=["answer", "answered_by", "answered_at"])
     notify(
         users=[application.assignee or locked.requested_by],
-        subject=_("%(ref)s: the applicant answered") % {"ref": application.reference},
+        subject=later(_lazy("%(ref)s: the applicant answered"), ref=application.reference),
         body=answer[:1000],
         link=f"/casework/cases/{application.pk}/",
     )
@@ -306,7 +307,7 @@ def case_note_add(*, application, actor, body, kind):
     if kind == NoteKind.MESSAGE:
         notify(
             users=[m.user for m in application.company.organization.memberships.select_related("user")],
-            subject=_("A message about %(ref)s") % {"ref": application.reference},
+            subject=later(_lazy("A message about %(ref)s"), ref=application.reference),
             body=body,
             link=f"/applications/{application.pk}/",
         )
@@ -599,9 +600,19 @@ def case_decide(*, application, actor, approve, reason_code, comment=""):
         program_budget_release(program=locked.program, amount=release)
     notify(
         users=[m.user for m in locked.company.organization.memberships.select_related("user")],
-        subject=_("Decision on %(ref)s: %(outcome)s")
-        % {"ref": locked.reference, "outcome": locked.get_status_display()},
-        body=comment,
+        subject=later(
+            _lazy("Decision on %(ref)s: %(outcome)s"),
+            ref=locked.reference,
+            outcome=Status(locked.status).label,
+        ),
+        body=comment
+        or later(
+            _lazy(
+                "The agency decided on your application %(ref)s: %(outcome)s. Open it to see the decision."
+            ),
+            ref=locked.reference,
+            outcome=Status(locked.status).label,
+        ),
         link=f"/applications/{locked.pk}/",
     )
     application.status, application.approved_amount = locked.status, locked.approved_amount
