@@ -39,6 +39,7 @@ EVENT_LABELS = {
     "valuation.agency_accept": _("Valuation report accepted"),
     "valuation.return": _("Valuation report returned to the valuer"),
     "valuation.cancel": _("Valuation order cancelled"),
+    "valuation.calculation_attached": _("Calculation attached to the valuation report"),
     "facility.created": _("Facility created"),
     "facility.pledged": _("IP pledged"),
     "facility.disbursed": _("Loan disbursed"),

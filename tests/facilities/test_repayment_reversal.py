@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from core.errors import Conflict, InvalidInput, PermissionRefused
 from facilities import services
 from facilities.models import Facility, Installment, Repayment
-from tests.factories import OrganizationFactory, make_user
+from tests.factories import OrganizationFactory, make_token, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +175,23 @@ def test_another_banks_user_gets_a_404(client, paid_twice):
     assert client.get(url).status_code == 404
     assert client.post(url, {"reason": "no"}).status_code == 404
     assert _state(paid_twice) == before
+
+
+@freeze_time("2026-03-14")
+def test_the_api_lists_the_entries_and_reverses_one(api_client, paid_twice, banker):
+    wrong = Repayment.objects.get(facility=paid_twice, reference="R2")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(banker)}")
+    url = f"/api/v1/facilities/{paid_twice.pk}/repayment-reversals/"
+    assert api_client.post(url, {"repayment": wrong.pk, "reason": ""}, format="json").status_code == 400
+    missing = api_client.post(url, {"repayment": 10**6, "reason": "x"}, format="json")
+    assert (missing.status_code, missing.json()["code"]) == (404, "repayment_not_found")
+    done = api_client.post(url, {"repayment": wrong.pk, "reason": "posted twice"}, format="json")
+    assert done.status_code == 201 and done.json()["reverses"] == wrong.pk
+    again = api_client.post(url, {"repayment": wrong.pk, "reason": "again"}, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "already_reversed")
+    listed = api_client.get(f"/api/v1/facilities/{paid_twice.pk}/repayments/").json()
+    assert [(r["reference"], r["reverses"], r["reason"]) for r in listed] == [
+        ("R1", None, ""),
+        ("R2", None, ""),
+        ("R2", wrong.pk, "posted twice"),
+    ]
