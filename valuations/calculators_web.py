@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.utils import timezone
 
 from .calculators import cost_approach, relief_from_royalty, scorecard
-from .calculators_labels import AREA_LABELS, STEP_LABELS
 from .forms import CostForm, RoyaltyForm, ScorecardForm, royalty_initial_for
 
 
@@ -41,7 +40,7 @@ def _royalty(form):
 
 def _cost(form):
     value, steps = cost_approach(**form.cleaned_data)
-    return {"value": value, "steps": [(STEP_LABELS.get(name, name), amount) for name, amount in steps]}
+    return {"value": value, "steps": steps}
 
 
 def _scorecard(form):
@@ -49,7 +48,7 @@ def _scorecard(form):
     return {
         "score": value,
         "grade": grade,
-        "areas": {AREA_LABELS.get(a, a): mean for a, mean in areas.items()},
+        "areas": areas,
     }
 
 

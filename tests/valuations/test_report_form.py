@@ -159,3 +159,20 @@ def test_the_scorecard_and_cost_labels_are_in_korean(client, valuer_user):  # no
         legal = str(AREA_LABELS["legal"])
     page = client.get("/valuations/calculator/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert f"{legal}: " in page
+
+
+def test_a_cost_result_is_attached_with_its_steps_and_shown_with_their_labels(client, accepted, valuer_user):  # noqa: F811
+    client.force_login(valuer_user)
+    cost = {
+        "calc": "cost",
+        "reproduction_cost": "1000",
+        "physical": "0.1",
+        "functional": "0.2",
+        "economic": "0",
+    }
+    assert client.post(f"/valuations/orders/{accepted.pk}/calculations/", cost).status_code == 302
+    [calculation] = accepted.calculations.all()
+    assert calculation.result["value"] == "720"
+    assert calculation.result["steps"][0] == ["reproduction cost", "1000"]
+    page = client.get(f"/valuations/orders/{accepted.pk}/").content.decode()
+    assert "<li>Reproduction cost: 1,000</li>" in page and "<li>Physical obsolescence: -100</li>" in page
