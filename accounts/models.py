@@ -169,6 +169,9 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=300, blank=True)
+    # The texts as written in code (msgid and parameters), so each reading is in the reader's language of the day;
+    # ``subject``/``body`` keep them as first written (for search, the admin and notices made before).
+    words = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -178,6 +181,19 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+    @property
+    def subject_text(self):
+        """The subject in the language active now (the reader's)."""
+        from .notifications import words_in_language
+
+        return words_in_language(self.words.get("subject"), self.subject)
+
+    @property
+    def body_text(self):
+        from .notifications import words_in_language
+
+        return words_in_language(self.words.get("body"), self.body)
 
 
 class ApiToken(AbstractAuthToken):

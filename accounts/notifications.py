@@ -9,7 +9,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.functional import Promise, lazy
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.tasks import enqueue
@@ -32,20 +33,60 @@ NEXT_STEPS = [
 ]
 
 
-def later(message, /, **params):
+class Later:
     """A text put into words when it is read, in the language active then: ``message`` is marked with
     ``gettext_lazy`` and may hold ``%(name)s`` placeholders; ``params`` may be lazy too (a choice's label).
 
-    ``notify(subject=later(_("Decision on %(ref)s"), ref=...))`` writes each recipient's notice in their language.
+    ``notify(subject=later(_lazy("Decision on %(ref)s"), ref=...))`` writes each recipient's notice in their
+    language, and the notice keeps the msgid and parameters to be read later in the reader's language of the day.
     """
 
-    def words():
-        text = str(message)
-        return (
-            text % {k: str(v) if isinstance(v, Promise) else v for k, v in params.items()} if params else text
-        )
+    def __init__(self, message, params):
+        self.message, self.params = message, params
 
-    return lazy(words, str)()
+    def __str__(self):
+        return words_in_language(self.spec(), "")
+
+    def __bool__(self):
+        return True
+
+    def spec(self):
+        """{"msgid", "params"}: the untranslated text and its parameters (lazy ones as their own msgid)."""
+        with translation.override(None):
+            params = {
+                key: {"msgid": str(value)} if isinstance(value, Promise) else value
+                for key, value in self.params.items()
+            }
+            return {"msgid": str(self.message), "params": params}
+
+
+def later(message, /, **params):
+    return Later(message, params)
+
+
+def _spec(value):
+    if isinstance(value, Later):
+        return value.spec()
+    if isinstance(value, Promise):
+        with translation.override(None):
+            return {"msgid": str(value), "params": {}}
+    return None
+
+
+def words_in_language(spec, fallback):
+    """A stored text spec in the active language; ``fallback`` when there is none (a plain text)."""
+    if not spec:
+        return fallback
+    params = {
+        key: gettext(value["msgid"]) if isinstance(value, dict) else value
+        for key, value in (spec.get("params") or {}).items()
+    }
+    if not params:
+        return gettext(spec["msgid"])
+    try:
+        return gettext(spec["msgid"]) % params
+    except (KeyError, ValueError, TypeError):  # a translation that lost a placeholder: the original text
+        return spec["msgid"] % params
 
 
 def notify(*, users, subject, body="", link="", email=True):
@@ -56,8 +97,9 @@ def notify(*, users, subject, body="", link="", email=True):
     created = []
     for user in {u.pk: u for u in users if u is not None}.values():
         with translation.override(language_of(user)):
-            words = {"subject": str(subject)[:200], "body": str(body)}
-        notification = Notification.objects.create(user=user, link=link, **words)
+            texts = {"subject": str(subject)[:200], "body": str(body)}
+        specs = {name: spec for name, spec in (("subject", _spec(subject)), ("body", _spec(body))) if spec}
+        notification = Notification.objects.create(user=user, link=link, words=specs, **texts)
         created.append(notification)
         if email and user.email and not user.is_integration:  # an organisation's system has no mailbox
             enqueue(send_notification_email, notification.pk)

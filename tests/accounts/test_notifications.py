@@ -135,3 +135,23 @@ def test_signing_up_in_korean_sets_the_language(client):
         HTTP_ACCEPT_LANGUAGE="ko",
     )
     assert User.objects.get(email="founder@newco.example").language == "ko"
+
+
+def test_a_notice_reads_in_the_language_of_whoever_opens_it_later(client, applicant):
+    from django.utils.translation import gettext_lazy
+
+    from accounts.notifications import later
+
+    with translation.override("en"):
+        notify(
+            users=[applicant],
+            subject=later(gettext_lazy("Application %(ref)s received"), ref="KIPO-2026-000009"),
+            email=False,
+        )
+    with translation.override("ko"):
+        korean = str(gettext_lazy("Application %(ref)s received")) % {"ref": "KIPO-2026-000009"}
+    client.force_login(applicant)
+    english_page = client.get("/accounts/notifications/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    korean_page = client.get("/accounts/notifications/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "Application KIPO-2026-000009 received" in english_page
+    assert korean in korean_page and "Application KIPO-2026-000009 received" not in korean_page
