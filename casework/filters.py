@@ -12,6 +12,12 @@ from programs.models import Program
 
 from .selectors import overdue_q
 
+
+class OrderingFilter(django_filters.OrderingFilter):
+    # django-filter has no Korean catalogue: its "(descending)" is translated here, in the project's own
+    descending_fmt = _("%s (descending)")
+
+
 STAGES = [(s, label) for s, label in Status.choices if s in OPEN_STATUSES]
 VIEWS = [
     ("mine", _("My cases")),
@@ -51,7 +57,7 @@ class CaseFilter(django_filters.FilterSet):
     credit_grade = django_filters.MultipleChoiceFilter(
         label=_("Credit grade"), field_name="company__credit_grade", choices=CreditGrade.choices
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(
             ("submitted_at", "submitted"),

@@ -10,7 +10,8 @@ after taking out what is data or a name, a Latin word of two letters or more is 
 - numbers, dates, times, amounts, references and codes that hold a digit (``KIPO-2026-000001``, ``D10``), e-mail
   addresses and web addresses;
 - currency codes (ISO 4217), technology grades (AAA … C), and the few words that are names in Korean text too:
-  the product (IPFin), IP, PDF, CSV, XLSX, API, TOTP, R&D, and the language switcher's "English".
+  the product (IPFin), IP, PDF, CSV, XLSX, API, URL, TOTP, R&D, the fund multiples TVPI, DPI and RVPI, and the
+  language switcher's "English".
 
 A line with any Hangul is Korean (a name inside a Korean sentence is fine). The allowance is zero.
 """
@@ -72,6 +73,10 @@ DATA_FIELDS = {
 NAMES = {
     "IPFin",
     "IP",
+    "URL",
+    "TVPI",
+    "DPI",
+    "RVPI",
     "PDF",
     "CSV",
     "XLSX",
