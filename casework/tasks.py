@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -21,7 +22,7 @@ def send_overdue_digest():
             users=[user],
             subject=later(_lazy("%(n)s overdue cases"), n=len(cases)),
             body=_digest_body(lines),
-            link="/casework/?view=overdue",
+            link=reverse("casework:queue") + "?view=overdue",
         )
     return len(digest)
 

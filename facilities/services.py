@@ -1,28 +1,51 @@
 """Facility changes: creation from an approved case, disbursement (once), repayments, delinquency and default."""
 
+from __future__ import annotations
+
 import csv
 import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.roles import AGENCY_ROLES, Role
-from applications.models import Encumbrance, IPAsset, Status
+from applications.encumbrance import TRANSITIONS as ENCUMBRANCE
+from applications.encumbrance import ip_asset_encumbrance_move
+from applications.models import Status
 from audit.services import audit_record, audit_record_system_many
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import round_money
+from core.transitions import move
 from programs.services import program_budget_release, program_budget_share, program_budget_use
 from programs.tiers import growth_group_of, guarantee_tier_for
 from valuations.selectors import technology_grade_for
 
-from .models import Disbursement, Facility, FacilityEvent, FacilityStatus, Installment, Pledge, Repayment
+from .models import (
+    DEFAULT_REASONS,
+    THRESHOLD,
+    TRANSITIONS,
+    Disbursement,
+    Facility,
+    FacilityEvent,
+    FacilityStatus,
+    Installment,
+    Pledge,
+    Repayment,
+)
 from .schedules import dpd_bucket, schedule
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from accounts.models import Organization, User
+    from applications.models import Application, IPAsset
+    from programs.models import GuaranteeTier
 
 MAX_CSV_ROWS = 10_000
 
@@ -30,6 +53,43 @@ MAX_CSV_ROWS = 10_000
 def _event(facility, actor, action, **kwargs):
     audit_record(
         actor=actor, action=f"facility.{action}", target=facility, case=facility.application, **kwargs
+    )
+
+
+def _record(*, obj, actor, action, old_state, new_state, details):
+    audit_record(
+        actor=actor,
+        action=action,
+        target=obj,
+        case=obj.application,
+        old_state=old_state,
+        new_state=new_state,
+        details=details,
+    )
+
+
+@transaction.atomic
+def facility_move(
+    *,
+    facility: Facility,
+    action: str,
+    actor,
+    maker=None,
+    changes: dict | None = None,
+    details: dict | None = None,
+) -> Facility:
+    """Move the facility by ``action`` under ``facilities.models.TRANSITIONS`` (the one writer of its status, for
+    this app and for recoveries): locks, checks the table (role, second person), writes, records the move's event.
+    Raises IllegalTransition or PermissionRefused, changing nothing."""
+    return move(
+        obj=facility,
+        table=TRANSITIONS,
+        action=action,
+        actor=actor,
+        maker=maker,
+        record=_record,
+        changes=changes,
+        details=details,
     )
 
 
@@ -48,7 +108,9 @@ def _term_check(program, term_months):
         )
 
 
-def facility_guarantee_terms(*, application, term_months):
+def facility_guarantee_terms(
+    *, application: Application, term_months: int
+) -> tuple[GuaranteeTier | None, Decimal | None, Decimal | None]:
     """(tier, coverage, fee) from the program's tier table for this borrower; tier None when no row fits."""
     program, company = application.program, application.company
     revenues = sorted((fy.year, fy.revenue) for fy in company.financial_years.all())
@@ -97,15 +159,15 @@ def _guarantee_terms(application, actor, term_months, coverage_ratio, guarantee_
 @transaction.atomic
 def facility_create_from_application(
     *,
-    application,
-    actor,
-    lender,
+    application: Application,
+    actor: User,
+    lender: Organization,
     term_months: int,
     schedule_type: str,
-    coverage_ratio=None,
-    guarantee_fee_rate=None,
+    coverage_ratio: Decimal | None = None,
+    guarantee_fee_rate: Decimal | None = None,
     override_reason: str = "",
-    pledges=(),
+    pledges: Iterable[tuple[IPAsset, str, date]] = (),
 ) -> Facility:
     """Turn an approved case into a facility on the program's terms (a guarantee takes its tier's coverage and fee;
     other terms need an approver and a reason); pledge its IP (one live pledge per asset)."""
@@ -166,11 +228,12 @@ def facility_create_from_application(
 
 
 @transaction.atomic
-def pledge_register(*, facility, asset, registration_reference, registered_on, actor):
-    updated = IPAsset.objects.filter(pk=asset.pk, encumbrance=Encumbrance.FREE).update(
-        encumbrance=Encumbrance.PLEDGED
-    )
-    if not updated:
+def pledge_register(
+    *, facility: Facility, asset: IPAsset, registration_reference: str, registered_on: date, actor: User
+) -> Pledge:
+    try:
+        ip_asset_encumbrance_move(asset=asset, action="pledge", actor=actor)
+    except IllegalTransition:
         raise Conflict(
             _("%(asset)s is already pledged or taken over.") % {"asset": asset}, code="asset_encumbered"
         )
@@ -191,7 +254,9 @@ def pledge_register(*, facility, asset, registration_reference, registered_on, a
 
 
 @transaction.atomic
-def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key):
+def facility_disburse(
+    *, facility: Facility, actor: User, amount: Decimal, disbursed_on: date, idempotency_key: str
+) -> tuple[Disbursement, bool]:
     """Record the disbursement exactly once. The same key again returns the first record (a retry);
     another key on a disbursed facility is a Conflict."""
     _lender_check(facility, actor)
@@ -246,18 +311,15 @@ def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key)
             for r in rows
         ]
     )
-    locked.status, locked.disbursed_on = FacilityStatus.ACTIVE, disbursed_on
-    locked.interest_subsidy = interest_subsidy_cost(locked)
-    locked.save(update_fields=["status", "disbursed_on", "interest_subsidy"])
-    _draw_budget(locked)
-    _event(
-        locked,
-        actor,
-        "disbursed",
-        old_state=FacilityStatus.APPROVED,
-        new_state=locked.status,
+    locked.disbursed_on = disbursed_on
+    facility_move(
+        facility=locked,
+        action="disburse",
+        actor=actor,
+        changes={"disbursed_on": disbursed_on, "interest_subsidy": interest_subsidy_cost(locked)},
         details={"amount": amount, "on": disbursed_on},
     )
+    _draw_budget(locked)
     return disbursement, True
 
 
@@ -290,7 +352,7 @@ def _apply(facility, amount):
     return left
 
 
-def outstanding_principal(facility):
+def outstanding_principal(facility: Facility) -> Decimal:
     """Principal still owed: nothing once closed (repaid, or written off with the loss recorded on the facility)."""
     if facility.status == FacilityStatus.CLOSED:
         return Decimal(0)
@@ -298,7 +360,9 @@ def outstanding_principal(facility):
 
 
 @transaction.atomic
-def repayment_record(*, facility, actor, amount, paid_on, reference):
+def repayment_record(
+    *, facility: Facility, actor: User, amount: Decimal, paid_on: date, reference: str
+) -> Repayment:
     """One repayment; the bank's reference makes a retried file or call harmless (409 on a different amount)."""
     _lender_check(facility, actor)
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
@@ -342,16 +406,19 @@ def _repayment_date_check(facility, paid_on):
 
 
 def _close_repaid(facility, actor):
-    facility.status, facility.closed_on = FacilityStatus.REPAID, timezone.localdate()
-    facility.save(update_fields=["status", "closed_on"])
-    for pledge in facility.pledges.filter(live=True):
+    facility_move(
+        facility=facility, action="repaid", actor=actor, changes={"closed_on": timezone.localdate()}
+    )
+    facility.closed_on = timezone.localdate()
+    for pledge in facility.pledges.filter(live=True).select_related("asset"):
         Pledge.objects.filter(pk=pledge.pk).update(live=False, released_on=timezone.localdate())
-        IPAsset.objects.filter(pk=pledge.asset_id, encumbrance=Encumbrance.PLEDGED).update(
-            encumbrance=Encumbrance.FREE
-        )
+        if pledge.asset.encumbrance in ENCUMBRANCE.sources("release"):
+            ip_asset_encumbrance_move(asset=pledge.asset, action="release", actor=actor)
 
 
-def repayments_import_csv(*, facility, actor, text):
+def repayments_import_csv(
+    *, facility: Facility, actor: User, text: str
+) -> tuple[list[tuple[int, date, Decimal, str]], list[tuple[int, str]]]:
     """Rows ``date,amount,reference``. All or nothing: any refused row means nothing is recorded.
 
     Returns (accepted rows, refused [(line, message)]).
@@ -403,7 +470,7 @@ def repayments_import_csv(*, facility, actor, text):
 
 
 @transaction.atomic
-def facility_report_restructuring(*, facility, actor, description):
+def facility_report_restructuring(*, facility: Facility, actor: User, description: str) -> FacilityEvent:
     _lender_check(facility, actor)
     event = FacilityEvent.objects.create(
         facility=facility, kind="restructuring", description=description, recorded_by=actor
@@ -412,7 +479,7 @@ def facility_report_restructuring(*, facility, actor, description):
     return event
 
 
-def exposure_at(facility, on):
+def exposure_at(facility: Facility, on: date) -> Decimal:
     """Outstanding principal plus interest due and unpaid, plus interest accrued since the last due date."""
     principal = Decimal(0)
     unpaid_interest = Decimal(0)
@@ -427,19 +494,7 @@ def exposure_at(facility, on):
     return principal + unpaid_interest + accrued
 
 
-# Why a facility is declared in default before the program's days-past-due threshold (kept short and coded, as
-# banks report them). THRESHOLD is the nightly job's own reason: the threshold was crossed.
-THRESHOLD = "DPD"
-DEFAULT_REASONS = {
-    "D10": _lazy("Insolvency or bankruptcy proceedings"),
-    "D20": _lazy("The business has closed or stopped trading"),
-    "D30": _lazy("Fraud or misrepresentation"),
-    "D40": _lazy("Loan accelerated for a breach of covenant"),
-    "D50": _lazy("The borrower declared it cannot pay"),
-}
-
-
-def default_declarable_by(*, facility, actor):
+def default_declarable_by(*, facility: Facility, actor: User) -> bool:
     """Whether ``actor`` may declare this facility in default: its bank's officers or the program agency's staff."""
     if actor is None:
         return False
@@ -449,7 +504,9 @@ def default_declarable_by(*, facility, actor):
 
 
 @transaction.atomic
-def facility_default(*, facility, actor, reason_code, comment="", on=None):
+def facility_default(
+    *, facility: Facility, actor: User, reason_code: str, comment: str = "", on: date | None = None
+) -> Facility:
     """Declare default and freeze the exposure at default; writes ``facility.defaulted``.
 
     Declared by the facility's bank or the program's agency with a coded reason (``DEFAULT_REASONS``), or by the
@@ -457,60 +514,60 @@ def facility_default(*, facility, actor, reason_code, comment="", on=None):
     may also cite ``THRESHOLD`` once it is reached. Raises PermissionRefused, InvalidInput or IllegalTransition.
     """
     on = on or timezone.localdate()
-    locked = (
-        Facility.objects.select_for_update()
-        .select_related("lender", "application__program__agency")
-        .get(pk=facility.pk)
-    )
+    locked = Facility.objects.select_for_update().select_related("lender", "application__program__agency")
+    locked = locked.get(pk=facility.pk)
     if actor is not None and not default_declarable_by(facility=locked, actor=actor):
         raise PermissionRefused(_("Only the facility's bank or the program's agency declares a default."))
-    threshold = locked.application.program.default_threshold_days
-    if reason_code == THRESHOLD:
-        if locked.days_past_due < threshold:
-            raise InvalidInput(
-                _(
-                    "The facility is %(dpd)s days past due, short of the %(t)s-day threshold: give a reason code."
-                )
-                % {"dpd": locked.days_past_due, "t": threshold},
-                code="below_threshold",
-                details={"reason_code": [_("the threshold is not reached")]},
-            )
-        reason = f"{locked.days_past_due} days past due (threshold {threshold})"
-    elif actor is not None and reason_code in DEFAULT_REASONS:
-        with translation.override(settings.LANGUAGE_CODE):  # stored once, in the site's language
-            reason = f"{reason_code} {DEFAULT_REASONS[reason_code]}"
-    else:
-        raise InvalidInput(
-            _("Choose the reason for the default."),
-            code="default_reason",
-            details={"reason_code": sorted(DEFAULT_REASONS)},
-        )
+    reason = _default_reason(locked, actor, reason_code)
     comment = (comment or "").strip()
-    if locked.status not in (FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT):
+    if locked.status not in TRANSITIONS.sources("default"):
         raise IllegalTransition(
             _("Only an active or delinquent facility can default."), details={"status": locked.status}
         )
-    old = locked.status
-    locked.status, locked.defaulted_on = FacilityStatus.DEFAULTED, on
-    locked.default_reason = f"{reason}: {comment}"[:300] if comment else reason[:300]
-    locked.exposure_at_default = exposure_at(locked, on)
-    locked.save(update_fields=["status", "defaulted_on", "default_reason", "exposure_at_default"])
-    _event(
-        locked,
-        actor,
-        "defaulted",
-        old_state=old,
-        new_state=locked.status,
+    ead = exposure_at(locked, on)
+    moved = facility_move(
+        facility=locked,
+        action="default",
+        actor=actor,
+        changes={
+            "defaulted_on": on,
+            "default_reason": (f"{reason}: {comment}" if comment else reason)[:300],
+            "exposure_at_default": ead,
+        },
         details={
             "reason_code": reason_code,
             "reason": reason,
             "comment": comment,
             "days_past_due": locked.days_past_due,
-            "exposure_at_default": locked.exposure_at_default,
+            "exposure_at_default": ead,
         },
     )
-    facility.status = locked.status
-    return locked
+    facility.status = moved.status
+    return moved
+
+
+def _default_reason(facility, actor, reason_code):
+    """The stored reason: the threshold crossed (checked), or a person's coded reason in the site's language."""
+    threshold = facility.application.program.default_threshold_days
+    if reason_code == THRESHOLD:
+        if facility.days_past_due < threshold:
+            raise InvalidInput(
+                _(
+                    "The facility is %(dpd)s days past due, short of the %(t)s-day threshold: give a reason code."
+                )
+                % {"dpd": facility.days_past_due, "t": threshold},
+                code="below_threshold",
+                details={"reason_code": [_("the threshold is not reached")]},
+            )
+        return f"{facility.days_past_due} days past due (threshold {threshold})"
+    if actor is not None and reason_code in DEFAULT_REASONS:
+        with translation.override(settings.LANGUAGE_CODE):  # stored once, in the site's language
+            return f"{reason_code} {DEFAULT_REASONS[reason_code]}"
+    raise InvalidInput(
+        _("Choose the reason for the default."),
+        code="default_reason",
+        details={"reason_code": sorted(DEFAULT_REASONS)},
+    )
 
 
 def _oldest_unpaid_due_date(today):
@@ -533,7 +590,7 @@ def facilities_update_dpd(*, today: date | None = None) -> list:
     """
     today = today or timezone.localdate()
     rows = (
-        Facility.objects.filter(status__in=[FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT])
+        Facility.objects.filter(status__in=DPD_STATES)
         .annotate(oldest_unpaid=Subquery(_oldest_unpaid_due_date(today)))
         .select_related("application__program")
         .only("status", "days_past_due", "dpd_bucket", "application__program__default_threshold_days")
@@ -541,7 +598,7 @@ def facilities_update_dpd(*, today: date | None = None) -> list:
     changed, flips, to_default = [], [], []
     for facility in rows:
         dpd = (today - facility.oldest_unpaid).days if facility.oldest_unpaid else 0
-        status = FacilityStatus.DELINQUENT if dpd > 0 else FacilityStatus.ACTIVE
+        status = _dpd_status(facility.status, dpd)
         if (facility.days_past_due, facility.dpd_bucket, facility.status) != (dpd, dpd_bucket(dpd), status):
             if facility.status != status:
                 flips.append(_dpd_flip_event(facility, status, dpd))
@@ -555,10 +612,22 @@ def facilities_update_dpd(*, today: date | None = None) -> list:
     return [_default_past_threshold(facility, dpd, today) for facility, dpd in to_default]
 
 
+# The nightly job moves facilities in one UPDATE; the table says from which states and to which.
+DPD_STATES = TRANSITIONS.sources("delinquent") | TRANSITIONS.sources("current_again")
+
+
+def _dpd_action(dpd):
+    return "delinquent" if dpd > 0 else "current_again"
+
+
+def _dpd_status(current, dpd):
+    """The state the days past due put the facility in, per the table (unchanged when no move applies)."""
+    return TRANSITIONS.target(current, _dpd_action(dpd)) or current
+
+
 def _dpd_flip_event(facility, status, dpd):
-    action = "facility.delinquent" if status == FacilityStatus.DELINQUENT else "facility.current_again"
     return {
-        "action": action,
+        "action": TRANSITIONS.get(facility.status, _dpd_action(dpd)).audit,
         "target": facility,
         "case": facility.application,
         "old_state": facility.status,
@@ -571,7 +640,7 @@ def _default_past_threshold(facility, dpd, today):
     return facility_default(facility=facility, actor=None, on=today, reason_code=THRESHOLD)
 
 
-def interest_subsidy_cost(facility):
+def interest_subsidy_cost(facility: Facility) -> Decimal:
     """What the lower rate costs the agency over the schedule: interest at the base rate minus at the subsidised rate."""
     kwargs = dict(
         kind=facility.schedule_type,
@@ -585,7 +654,7 @@ def interest_subsidy_cost(facility):
     return base - subsidised
 
 
-def guarantee_fee_schedule(facility):
+def guarantee_fee_schedule(facility: Facility) -> list[tuple[int, Decimal]]:
     """[(year, fee)]: the annual fee on the principal outstanding at the start of each year."""
     if not facility.is_guaranteed or not facility.disbursed_on:
         return []
