@@ -12,7 +12,7 @@ STEP_LABELS = {
 AREA_LABELS = {
     "legal": _("Legal"),
     "technology": _("Technology"),
-    "market": _("Market"),
+    "market": _("Marketability"),
     "finance": _("Finance"),
     "strategy": _("Strategy"),
 }
