@@ -691,30 +691,12 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
     the schedule, the outstanding principal and the days past due are as if it had never been paid. Nothing is
     deleted; the bank that may record the facility's repayments may reverse them."""
     _lender_check(repayment.facility, actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(
-            _("Give the reason for the reversal."),
-            code="reason_required",
-            details={"reason": [_("This field is required.")]},
-        )
+    reason = _reversal_reason(reason)
     locked = Facility.objects.select_for_update().get(pk=repayment.facility_id)
     if locked.status not in REVERSIBLE:
         raise Conflict(_("Repayments are reversed on active facilities only."), code="not_active")
     original = _reversible_entry(repayment)
-    try:
-        with transaction.atomic():
-            reversal = Repayment.objects.create(
-                facility=locked,
-                amount=original.amount,
-                paid_on=timezone.localdate(),
-                reference=original.reference,
-                recorded_by=actor,
-                reverses=original,
-                reason=reason,
-            )
-    except IntegrityError:
-        raise _already_reversed(original)
+    reversal = _reversal_create(locked, original, actor, reason)
     old_status = locked.status
     _repayments_reapply(locked)
     _dpd_refresh(locked)
@@ -733,6 +715,33 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
         },
     )
     return reversal
+
+
+def _reversal_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            _("Give the reason for the reversal."),
+            code="reason_required",
+            details={"reason": [_("This field is required.")]},
+        )
+    return reason
+
+
+def _reversal_create(facility, original, actor, reason):
+    try:
+        with transaction.atomic():
+            return Repayment.objects.create(
+                facility=facility,
+                amount=original.amount,
+                paid_on=timezone.localdate(),
+                reference=original.reference,
+                recorded_by=actor,
+                reverses=original,
+                reason=reason,
+            )
+    except IntegrityError:
+        raise _already_reversed(original)
 
 
 def _already_reversed(original):

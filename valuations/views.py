@@ -89,11 +89,7 @@ def order_action(request, pk, action):
     if action not in ACTIONS:
         raise Http404
     form_class, call = ACTIONS[action]
-    form = None
-    if form_class is ReportForm:
-        form = ReportForm(request.POST, request.FILES, assets=order.assets.all())
-    elif form_class is not None:
-        form = form_class(request.POST)
+    form = _action_form(request, order, form_class)
     if form is not None and not form.is_valid():
         return _detail(request, order, {action: form}, status=400)
     try:
@@ -107,6 +103,12 @@ def order_action(request, pk, action):
     order.refresh_from_db()
     messages.success(request, _done_message(action, order))
     return redirect(safe_next_url(request, reverse("valuations:order", kwargs={"pk": pk})))
+
+
+def _action_form(request, order, form_class):
+    if form_class is ReportForm:
+        return ReportForm(request.POST, request.FILES, assets=order.assets.all())
+    return form_class(request.POST) if form_class is not None else None
 
 
 def _done_message(action, order):
@@ -216,18 +218,18 @@ def calculation_attach(request, pk):
         return _calculator_page(request, order, forms, status=400)
     result = calculator_results(forms)[which]
     try:
-        services.valuation_calculation_attach(
-            order=order,
-            actor=request.user,
-            kind=which,
-            inputs=calculator_inputs(forms[which]),
-            result=plain(result),
-        )
+        _attach(request, order, which, forms[which], result)
     except DomainError as exc:
         messages.error(request, exc.message)
         return _calculator_page(request, order, forms, status=400)
     messages.success(request, _attached_message(which, order, result))
     return redirect("valuations:order", pk=pk)
+
+
+def _attach(request, order, which, form, result):
+    services.valuation_calculation_attach(
+        order=order, actor=request.user, kind=which, inputs=calculator_inputs(form), result=plain(result)
+    )
 
 
 def _attached_message(which, order, result):
