@@ -5,8 +5,9 @@ A line of the page's text (``innerText``: headings, labels, cells, buttons, opti
 after taking out what is data or a name, a Latin word of two letters or more is left and the line has no Hangul:
 
 - data of the demo world: what people and organisations typed or are called (names of people, organisations,
-  companies, programs, funds and sub-funds, IP titles and registry numbers, file names, e-mail addresses, free text
-  such as purposes, assumptions, notes, messages, answers, reasons), read from the database for the fields below;
+  companies, programs, funds and sub-funds, IP titles and registry numbers, file names, e-mail addresses, the
+  documents a program asks for, free text such as purposes, assumptions, notes, messages, answers, reasons), read
+  from the database for the fields below;
 - numbers, dates, times, amounts, references and codes that hold a digit (``KIPO-2026-000001``, ``D10``), e-mail
   addresses and web addresses;
 - currency codes (ISO 4217), technology grades (AAA … C), and the few words that are names in Korean text too:
@@ -69,6 +70,7 @@ DATA_FIELDS = {
     "notes",
     "note",
     "proposal",
+    "required_documents",
 }
 NAMES = {
     "IPFin",
@@ -114,12 +116,15 @@ def data_strings():
         fields = [
             f.attname
             for f in model._meta.concrete_fields
-            if f.get_internal_type() in ("CharField", "TextField")
+            if f.get_internal_type() in ("CharField", "TextField", "JSONField")
         ]
         fields = [f for f in fields if f in DATA_FIELDS]
         for values in model._base_manager.values_list(*fields) if fields else ():
             for value in values:
-                for part in str(value or "").splitlines():
+                texts = (
+                    value if isinstance(value, list) else [value]
+                )  # a JSON list of names (documents asked)
+                for part in (line for text in texts if isinstance(text, str) for line in text.splitlines()):
                     if len(part.strip()) >= 2:
                         found.add(part.strip())
     return sorted(found, key=len, reverse=True)
