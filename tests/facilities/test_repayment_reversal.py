@@ -195,3 +195,32 @@ def test_the_api_lists_the_entries_and_reverses_one(api_client, paid_twice, bank
         ("R2", None, ""),
         ("R2", wrong.pk, "posted twice"),
     ]
+
+
+def test_a_repayment_made_before_a_restructuring_is_reversed_against_the_rebuilt_schedule(
+    paid_twice, banker, approver
+):
+    from facilities import restructuring
+
+    with freeze_time("2026-03-14"):
+        proposal = restructuring.restructuring_propose(
+            facility=paid_twice, actor=banker, extension_months=6, reason="seasonal sales"
+        )
+        restructuring.restructuring_confirm(restructuring=proposal, actor=approver)
+        paid_twice.refresh_from_db()
+        before = services.outstanding_principal(paid_twice)
+        first = Repayment.objects.get(facility=paid_twice, reference="R1")
+        first_principal = paid_twice.installments.get(number=1).paid_principal
+        services.repayment_reverse(repayment=first, actor=banker, reason="posted to the wrong loan")
+        paid_twice.refresh_from_db()
+        installments = list(paid_twice.installments.all())
+    # what stands (R2) fills the oldest interest and principal first: the first instalment's interest is paid
+    risen = services.outstanding_principal(paid_twice) - before
+    assert 0 < risen <= first.amount and risen >= first_principal
+    assert installments[0].paid_interest == installments[0].interest
+    paid = sum((i.paid_principal + i.paid_interest for i in installments), 0)
+    assert paid == Repayment.objects.get(facility=paid_twice, reference="R2", reverses=None).amount
+    assert (
+        paid_twice.status == "delinquent"
+        and paid_twice.days_past_due == (date(2026, 3, 14) - installments[0].due_date).days
+    )
