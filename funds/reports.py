@@ -281,6 +281,7 @@ def sub_fund_rows(funds, as_of, currency, rate_on=None, quarters=None):
             flags.append(
                 {
                     "subject": fund.name,
+                    "fund": fund.pk,
                     "code": f"flag.{code}",
                     "severity": severity,
                     "params": {**params, "currency": fund.currency},
@@ -519,7 +520,13 @@ def _title(mothers, scope, period_end):
     return item, f"Fund utilisation — all funds — {period_end}"
 
 
-@register(KIND, scopes=_scopes, audience=_audience, choices=_scope_choices)
+def _follow_ups(report):
+    from .early_warning import follow_ups_from_report
+
+    follow_ups_from_report(report)
+
+
+@register(KIND, scopes=_scopes, audience=_audience, choices=_scope_choices, on_generated=_follow_ups)
 def build(scope, period_start, period_end):
     currency = settings.REPORTING_CURRENCY
     fmt = Amounts(currency)
@@ -545,6 +552,7 @@ def build(scope, period_start, period_end):
     title_item, title = _title(mothers, scope, period_end)
     data = {
         "scope": scope,
+        "fund_ids": [fund.pk for fund in funds],
         "title": title_item,
         "currency": currency,
         "rates": rates,

@@ -13,6 +13,7 @@ class ReportKind:
     choices: object = (
         None  # (user) -> [(scope, label)] the user may read; None: every scope, named by its code
     )
+    on_generated: object = None  # (report) -> None: what follows a new report, in its worker (early warnings)
 
     def scope_choices(self, user):
         if self.choices is None:
@@ -23,9 +24,9 @@ class ReportKind:
 KINDS = {}
 
 
-def register(name, *, scopes, audience, choices=None):
+def register(name, *, scopes, audience, choices=None, on_generated=None):
     def decorator(builder):
-        KINDS[name] = ReportKind(name, builder, scopes, audience, choices)
+        KINDS[name] = ReportKind(name, builder, scopes, audience, choices, on_generated)
         return builder
 
     return decorator

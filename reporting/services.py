@@ -56,66 +56,82 @@ def report_request(*, kind, scope, period_start, period_end, actor=None):
     return run
 
 
-def report_generate(*, run_id):
-    """Build the report of a run unless it exists; safe to run twice or concurrently (one report per period).
-
-    Returns the report, or None when another worker is building this run right now."""
+def _claim_run(run_id):
+    """Lock the run and mark it running. Returns (run, None) to build it, or (None, result) when there is nothing
+    to do: the run is done (its report) or another worker builds it right now (None)."""
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().get(pk=run_id)
         if run.status == RunStatus.DONE:
-            return run.report
+            return None, run.report
         if (
             run.status == RunStatus.RUNNING
             and run.started_at
             and run.started_at > timezone.now() - STUCK_AFTER
         ):
-            return None  # a duplicate message while another worker builds it: that worker finishes the run
+            return (
+                None,
+                None,
+            )  # a duplicate message while another worker builds it: that worker finishes the run
         run.status, run.started_at, run.attempts = RunStatus.RUNNING, timezone.now(), run.attempts + 1
         run.save(update_fields=["status", "started_at", "attempts"])
+    return run, None
+
+
+def _build_report(run, identity):
+    """The run's report, built and stored unless it exists. Returns (report, created)."""
+    report = Report.objects.filter(**identity).first()
+    if report is not None:
+        return report, False
+    title, data = registry.get(run.kind).builder(run.scope, run.period_start, run.period_end)
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(title=title, data=data, **identity)
+            audit_record(
+                actor=None,
+                action="report.generated",
+                target=report,
+                details={"kind": run.kind, "scope": run.scope, "period_end": run.period_end},
+            )
+    except IntegrityError:  # another worker finished the same period first
+        return Report.objects.get(**identity), False
+    return report, True
+
+
+def _after_new_report(run, report):
+    """What follows a new report: its files rendered in a worker, the kind's own follow-up (early warnings), the
+    audience told."""
+    kind = registry.get(run.kind)
+    if getattr(settings, "REPORT_FILES_RENDER", True):
+        from .tasks import render_report_files
+
+        enqueue(render_report_files, report.pk)  # in a worker, once: a download then reads a file
+    if kind.on_generated is not None:
+        kind.on_generated(report)
+    notify(
+        users=list(kind.audience()), subject=f"New report: {report.title}", link=f"/reporting/{report.pk}/"
+    )
+
+
+def report_generate(*, run_id):
+    """Build the report of a run unless it exists; safe to run twice or concurrently (one report per period).
+
+    Returns the report, or None when another worker is building this run right now."""
+    run, result = _claim_run(run_id)
+    if run is None:
+        return result
     identity = {
         "kind": run.kind,
         "scope": run.scope,
         "period_start": run.period_start,
         "period_end": run.period_end,
     }
-    report = Report.objects.filter(**identity).first()
-    created = False
-    if report is None:
-        kind = registry.get(run.kind)
-        title, data = kind.builder(run.scope, run.period_start, run.period_end)
-        try:
-            with transaction.atomic():
-                report = Report.objects.create(
-                    kind=run.kind,
-                    scope=run.scope,
-                    title=title,
-                    data=data,
-                    period_start=run.period_start,
-                    period_end=run.period_end,
-                )
-                audit_record(
-                    actor=None,
-                    action="report.generated",
-                    target=report,
-                    details={"kind": run.kind, "scope": run.scope, "period_end": run.period_end},
-                )
-                created = True
-        except IntegrityError:  # another worker finished the same period first
-            report = Report.objects.get(**identity)
+    report, created = _build_report(run, identity)
     with transaction.atomic():
         ReportRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE, finished_at=timezone.now(), report=report, error=""
         )
-        if created and getattr(settings, "REPORT_FILES_RENDER", True):
-            from .tasks import render_report_files
-
-            enqueue(render_report_files, report.pk)  # in a worker, once: a download then reads a file
         if created:
-            notify(
-                users=list(registry.get(run.kind).audience()),
-                subject=f"New report: {report.title}",
-                link=f"/reporting/{report.pk}/",
-            )
+            _after_new_report(run, report)
     return report
 
 
