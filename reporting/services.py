@@ -22,6 +22,7 @@ from .models import Report, ReportFile, ReportRun, RunStatus
 QUEUE_LOST_AFTER = timedelta(seconds=45)
 STUCK_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+FILE_FORMATS = ("pdf", "xlsx", "csv")  # every download reads one of these files, rendered here in a worker
 
 
 def report_request(*, kind, scope, period_start, period_end, actor=None):
@@ -142,11 +143,11 @@ def report_files_render(*, report) -> list:
 
     stored = []
     for language, _name in settings.LANGUAGES:
-        for fmt in ("pdf", "xlsx"):
+        for fmt in FILE_FORMATS:
             if ReportFile.objects.filter(report=report, fmt=fmt, language=language).exists():
                 continue
             with translation.override(language):
-                content = exports.FORMATS[fmt][1](report)
+                content = exports.render_bytes(report, fmt)
             try:
                 with transaction.atomic():
                     stored.append(
@@ -160,6 +161,23 @@ def report_files_render(*, report) -> list:
             except IntegrityError:  # another worker stored the same file first
                 pass
     return stored
+
+
+def live_export_render(*, digest: str, fmt: str, language: str) -> str | None:
+    """Render and store one live snapshot's file (a dashboard or the portfolio, as its reader saw it), in a worker.
+    Returns the stored name, or None when its figures are no longer in the cache (the reader asks again)."""
+    from django.core.cache import cache
+    from django.core.files.storage import default_storage
+
+    from . import exports
+
+    snapshot = cache.get(f"live-export:{digest}")
+    name = exports.live_file_name(digest, fmt)
+    if snapshot is None or default_storage.exists(name):
+        return name if default_storage.exists(name) else None
+    with translation.override(language):
+        content = exports.render_bytes(snapshot, fmt)
+    return default_storage.save(name, ContentFile(content))
 
 
 def _failure_words(error, run):
