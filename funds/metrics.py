@@ -7,6 +7,8 @@ Definitions (the report's footnotes repeat them):
 - fees on idle capital = management fees paid × idle ÷ committed;
 - DPI = distributions ÷ called, RVPI = latest NAV ÷ called, TVPI = DPI + RVPI;
 - IRR = XIRR of the investors' flows: calls out, distributions in, the latest NAV in at the report date;
+- where the ledger records management fees: net IRR = that IRR (after fees), gross IRR = the XIRR of the same flows
+  with each fee payment added back on its day (the return before management fees);
 - unreconciled = the ledger's cash position
   (called − deployed − fees) against the cash the manager reports with the NAV; the difference is shown, never hidden.
 
@@ -63,6 +65,8 @@ class Metrics:
     reported_cash: Decimal | None
     unreconciled: Decimal | None
     flags: list = field(default_factory=list)
+    gross_irr: float | None = None  # before management fees, where the ledger records them
+    net_irr: float | None = None  # after them (the IRR), where the ledger records them
 
 
 def _sum(flows, kind):
@@ -188,6 +192,12 @@ class LedgerSummary:
     last_investment: date | None = None
     investor_days: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     investor_amounts: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fee_days: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fee_amounts: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def fees_known(self):
+        return bool(self.fee_days.size)
 
 
 def ledger_summary(flows, as_of):
@@ -204,6 +214,7 @@ def ledger_summary(flows, as_of):
     investor_flows = [(f.date, -f.amount) for f in flows if f.kind == "call"]
     investor_flows += [(f.date, f.amount) for f in flows if f.kind == "distribution"]
     investor_days, investor_amounts = dated_arrays(investor_flows)
+    fee_days, fee_amounts = dated_arrays([(f.date, f.amount) for f in flows if f.kind == "fee"])
     return LedgerSummary(
         called=_sum(flows, "call"),
         reserved=_sum(flows, "reserve"),
@@ -215,6 +226,8 @@ def ledger_summary(flows, as_of):
         last_investment=investments[-1] if investments else None,
         investor_days=investor_days,
         investor_amounts=investor_amounts,
+        fee_days=fee_days,
+        fee_amounts=fee_amounts,
     )
 
 
@@ -229,8 +242,16 @@ def investor_flows_at(summary, as_of):
     )
 
 
-def metrics_from_summary(terms, summary, as_of, irr):
-    """Every figure of one fund at ``as_of`` from its ledger summary (``irr`` computed by the caller, see xirr_many)."""
+def gross_flows_at(summary, as_of):
+    """The flows of the gross IRR: the investors' flows at ``as_of`` with each management fee added back on the day
+    it was paid (the capital the fees took counts as never called)."""
+    days, amounts = investor_flows_at(summary, as_of)
+    return np.append(days, summary.fee_days), np.append(amounts, summary.fee_amounts)
+
+
+def metrics_from_summary(terms, summary, as_of, irr, gross_irr=None):
+    """Every figure of one fund at ``as_of`` from its ledger summary (``irr`` and ``gross_irr`` computed by the
+    caller, see xirr_many and gross_flows_at)."""
     s, committed = summary, Decimal(terms.committed)
     idle = committed - s.deployed - s.reserved
     # full precision: the report converts to its currency and rounds once, to that currency's minor unit
@@ -258,13 +279,16 @@ def metrics_from_summary(terms, summary, as_of, irr):
         ledger_cash=ledger_cash,
         reported_cash=s.reported_cash,
         unreconciled=None if s.reported_cash is None else ledger_cash - s.reported_cash,
+        gross_irr=gross_irr if s.fees_known else None,
+        net_irr=irr if s.fees_known else None,
     )
 
 
 def fund_metrics(terms, flows, as_of):
     """Every figure of one fund at ``as_of`` from its ledger entries (flows after it are ignored)."""
     summary = ledger_summary(flows, as_of)
-    return metrics_from_summary(terms, summary, as_of, xirr_many([investor_flows_at(summary, as_of)])[0])
+    irr, gross = xirr_many([investor_flows_at(summary, as_of), gross_flows_at(summary, as_of)])
+    return metrics_from_summary(terms, summary, as_of, irr, gross)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from .metrics import (
     dated_arrays,
     elapsed_share,
     fund_flags,
+    gross_flows_at,
     investor_flows_at,
     metrics_from_summary,
     roll_up,
@@ -63,6 +64,9 @@ SUB_FUND_COLUMNS = [
     ("col.paid_in_ratio", "percent"),
     ("col.unfunded", "money"),
     ("col.fees", "money"),
+    # where the ledger records management fees: gross IRR (before them) and net IRR (after them)
+    ("col.gross_irr", "percent"),
+    ("col.net_irr", "percent"),
 ]
 ROLLUP_COLUMNS = [
     ("col.group", "text"),
@@ -161,9 +165,8 @@ def _investor_flows(funds, as_of):
     return flows
 
 
-def _summaries(funds, as_of, quarters):
-    """{fund id: LedgerSummary} at ``as_of`` from its quarters' sums (see _quarter_sums), the NAV of its last NAV day
-    and its investors' flows: two more queries."""
+def _totals(quarters):
+    """{fund id: sums of the ledger and the latest investment and NAV days} from _quarter_sums' rows."""
     totals = {}
     for row in quarters:
         total = totals.setdefault(
@@ -174,37 +177,51 @@ def _summaries(funds, as_of, quarters):
         for name in ("last_investment", "last_nav"):  # the latest day of any quarter
             if row[name] and (total[name] is None or row[name] > total[name]):
                 total[name] = row[name]
-    navs, latest = (
-        {},
-        [
-            Q(fund_id=fund_id, date=total["last_nav"])
-            for fund_id, total in totals.items()
-            if total["last_nav"]
-        ],
+    return totals
+
+
+def _latest_navs(totals):
+    """{fund id: (NAV, reported cash)} of each fund's last NAV day: one query."""
+    latest = [Q(fund_id=fund_id, date=t["last_nav"]) for fund_id, t in totals.items() if t["last_nav"]]
+    if not latest:
+        return {}
+    rows = LedgerDay.objects.filter(reduce(operator.or_, latest)).values_list("fund_id", "nav", "cash")
+    return {fund_id: (nav, cash) for fund_id, nav, cash in rows}
+
+
+def _fee_flows(funds, as_of):
+    """{fund id: (ordinal days, amounts)} of the management fees paid up to ``as_of`` (for the gross IRR)."""
+    paid = defaultdict(list)
+    rows = (
+        LedgerDay.objects.filter(fund__in=funds, date__lte=as_of)
+        .exclude(fees=0)
+        .order_by("date")
+        .values_list("fund_id", "date", "fees")
     )
-    if latest:
-        navs = {
-            fund_id: (nav, cash)
-            for fund_id, nav, cash in LedgerDay.objects.filter(reduce(operator.or_, latest)).values_list(
-                "fund_id", "nav", "cash"
-            )
-        }
-    investor, no_flows = _investor_flows(funds, as_of), dated_arrays([])
+    for fund_id, day, fees in rows:
+        paid[fund_id].append((day, fees))
+    return {fund_id: dated_arrays(flows) for fund_id, flows in paid.items()}
+
+
+def _summaries(funds, as_of, quarters):
+    """{fund id: LedgerSummary} at ``as_of`` from its quarters' sums (see _quarter_sums), the NAV of its last NAV day,
+    its investors' flows and its fees: three more queries."""
+    totals = _totals(quarters)
+    navs, investor, fees = _latest_navs(totals), _investor_flows(funds, as_of), _fee_flows(funds, as_of)
+    none = dated_arrays([])
     summaries = {}
     for fund_id, total in totals.items():
         nav, cash = navs.get(fund_id, (None, None))
-        days, amounts = investor.get(fund_id, no_flows)
+        (days, amounts), (fee_days, fee_amounts) = investor.get(fund_id, none), fees.get(fund_id, none)
         summaries[fund_id] = LedgerSummary(
-            called=total["called"],
-            reserved=total["reserved"],
-            deployed=total["deployed"],
-            fees=total["fees"],
-            distributions=total["distributions"],
+            **{name: total[name] for name in LEDGER_SUMS},
             nav=nav,
             reported_cash=cash,
             last_investment=total["last_investment"],
             investor_days=days,
             investor_amounts=amounts,
+            fee_days=fee_days,
+            fee_amounts=fee_amounts,
         )
     return summaries
 
@@ -214,10 +231,15 @@ def metrics_of(funds, as_of, quarters=None):
     _quarter_sums of the same funds and date, when the caller has them)."""
     summaries = _summaries(funds, as_of, _quarter_sums(funds, as_of) if quarters is None else quarters)
     ledgers = [summaries.get(fund.pk, LedgerSummary()) for fund in funds]
-    irrs = xirr_many([investor_flows_at(ledger, as_of) for ledger in ledgers])
+    irrs = xirr_many(
+        [investor_flows_at(ledger, as_of) for ledger in ledgers]
+        + [gross_flows_at(ledger, as_of) for ledger in ledgers]
+    )
     return [
-        metrics_from_summary(_terms(fund), ledger, as_of, irr)
-        for fund, ledger, irr in zip(funds, ledgers, irrs, strict=True)
+        metrics_from_summary(_terms(fund), ledger, as_of, irr, gross)
+        for fund, ledger, irr, gross in zip(
+            funds, ledgers, irrs[: len(ledgers)], irrs[len(ledgers) :], strict=True
+        )
     ]
 
 
@@ -393,6 +415,8 @@ def _sub_fund_table(rows, fmt):
                 fmt.ratio(r["called"] / r["committed"]) if r["committed"] else None,
                 fmt.money(r["committed"] - r["called"]),
                 fmt.money(r["fees"]),
+                fmt.ratio(r["metrics"].gross_irr),
+                fmt.ratio(r["metrics"].net_irr),
             ]
             for r in rows
         ],
