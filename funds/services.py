@@ -123,24 +123,20 @@ def sub_fund_create(*, parent, actor, committed_on=None, **fields) -> Fund:
     return fund
 
 
-@transaction.atomic
-def fund_update(*, fund, actor, **changes) -> Fund:
-    """Change a fund's terms (a mother fund's declared size too, never below its commitments); a sub-fund's size
-    and currency are fixed at its creation. Writes fund.terms_changed with the old and new values."""
-    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+def _checked_changes(fund, changes):
+    """The changes, checked: terms that may change here, a consistent period, a declared size not below what is
+    committed already."""
     allowed = SUB_FUND_TERMS if fund.is_sub_fund else MOTHER_FUND_TERMS | {"size"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(
             "These terms cannot be changed here.", code="fixed_terms", details={"fields": sorted(unknown)}
         )
-    _check_terms(
-        {
-            "investment_period_start": fund.investment_period_start,
-            "investment_period_end": fund.investment_period_end,
-            **changes,
-        }
-    )
+    period = {
+        "investment_period_start": fund.investment_period_start,
+        "investment_period_end": fund.investment_period_end,
+    }
+    _check_terms({**period, **changes})
     if "size" in changes:
         changes["size"] = Decimal(changes["size"])
         if changes["size"] < fund.committed_to_sub_funds:
@@ -149,22 +145,32 @@ def fund_update(*, fund, actor, **changes) -> Fund:
                 code="size_below_commitments",
                 details={"size": [f"at least {fund.committed_to_sub_funds} {fund.currency}"]},
             )
+    return changes
+
+
+@transaction.atomic
+def fund_update(*, fund, actor, **changes) -> Fund:
+    """Change a fund's terms (a mother fund's declared size too, never below its commitments); a sub-fund's size
+    and currency are fixed at its creation. Writes fund.terms_changed with the old and new values."""
+    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+    changes = _checked_changes(fund, changes)
     changed = {name: value for name, value in changes.items() if getattr(fund, name) != value}
+    if not changed:
+        return fund
     old = {name: getattr(fund, name) for name in changed}
     for name, value in changed.items():
         setattr(fund, name, value)
-    if changed:
-        fund.save(update_fields=list(changed))
-        audit_record(
-            actor=actor,
-            action="fund.terms_changed",
-            target=fund,
-            case=fund.parent or fund,
-            details={
-                "old": {k: _label(v) for k, v in old.items()},
-                "new": {k: _label(v) for k, v in changed.items()},
-            },
-        )
+    fund.save(update_fields=list(changed))
+    audit_record(
+        actor=actor,
+        action="fund.terms_changed",
+        target=fund,
+        case=fund.parent or fund,
+        details={
+            "old": {k: _label(v) for k, v in old.items()},
+            "new": {k: _label(v) for k, v in changed.items()},
+        },
+    )
     return fund
 
 
@@ -193,14 +199,9 @@ def _move_totals(fund, kind, amount):
         )
 
 
-@transaction.atomic
-def cash_flow_record(*, fund, actor, kind, date, amount, description="", cash=None, corrects=None):
-    """Append a ledger entry (a correction is an entry of the opposite sign pointing at the original)."""
-    if not fund.is_sub_fund:
-        raise InvalidInput("Cash flows are recorded on sub-funds.", code="not_a_sub_fund")
-    amount = Decimal(amount)
-    date = date if isinstance(date, datetime.date) else datetime.date.fromisoformat(str(date))
-    list(Fund.objects.select_for_update().filter(pk=fund.pk).values_list("pk"))  # no licence change meanwhile
+def _check_entry(*, fund, kind, date, amount, corrects):
+    """Refuse an entry the ledger's rules forbid: an investment while the licence was not active on its date, a
+    correction of another fund or kind, a negative amount that is not a correction."""
     licence = licence_state_on(fund=fund, day=date)
     if licence != LicenceState.ACTIVE and kind in (FlowKind.RESERVE, FlowKind.DEPLOY) and amount > 0:
         raise Conflict(
@@ -220,21 +221,36 @@ def cash_flow_record(*, fund, actor, kind, date, amount, description="", cash=No
             code="negative_amount",
             details={"amount": ["must be positive"]},
         )
-    _move_totals(fund, kind, amount)
+
+
+def _create_entry(**fields):
     try:
         with transaction.atomic():
-            entry = CashFlow.objects.create(
-                fund=fund,
-                kind=kind,
-                date=date,
-                amount=amount,
-                cash=cash,
-                description=description,
-                corrects=corrects,
-                submitted_by=actor,
-            )
+            return CashFlow.objects.create(**fields)
     except IntegrityError:
         raise Conflict("This entry is not consistent with the ledger.", code="invalid_entry")
+
+
+@transaction.atomic
+def cash_flow_record(*, fund, actor, kind, date, amount, description="", cash=None, corrects=None):
+    """Append a ledger entry (a correction is an entry of the opposite sign pointing at the original)."""
+    if not fund.is_sub_fund:
+        raise InvalidInput("Cash flows are recorded on sub-funds.", code="not_a_sub_fund")
+    amount = Decimal(amount)
+    date = date if isinstance(date, datetime.date) else datetime.date.fromisoformat(str(date))
+    list(Fund.objects.select_for_update().filter(pk=fund.pk).values_list("pk"))  # no licence change meanwhile
+    _check_entry(fund=fund, kind=kind, date=date, amount=amount, corrects=corrects)
+    _move_totals(fund, kind, amount)
+    entry = _create_entry(
+        fund=fund,
+        kind=kind,
+        date=date,
+        amount=amount,
+        cash=cash,
+        description=description,
+        corrects=corrects,
+        submitted_by=actor,
+    )
     ledger.refresh(fund.pk, entry.date)
     audit_record(
         actor=actor,
