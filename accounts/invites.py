@@ -40,11 +40,8 @@ def _password_link(user):
     )
 
 
-@transaction.atomic
-def user_invite(*, actor, email, organization, role, full_name="") -> Membership:
-    """Give ``email`` the ``role`` in ``organization`` (a new user without a password, or an existing one) and send
-    a link to choose a password; staff set up their authenticator at first sign-in. Writes accounts.user_invited;
-    raises PermissionRefused, InvalidInput."""
+def _invite_check(actor, organization, role):
+    """The actor administers the organisation (or it is a partner), and the role exists in its kind."""
     if not organizations_invitable_by(user=actor).filter(pk=organization.pk).exists():
         raise PermissionRefused(
             _("You cannot invite people into this organisation."), code="not_your_organisation"
@@ -55,19 +52,20 @@ def user_invite(*, actor, email, organization, role, full_name="") -> Membership
             code="role_not_in_kind",
             details={"role": [_("Not a role of a %(kind)s.") % {"kind": organization.get_kind_display()}]},
         )
-    email = User.objects.normalize_email(email).lower()
+
+
+def _invitee(email, full_name):
+    """(user, created): the existing user of ``email``, or a new one without a password."""
     user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if created:
-        user = User.objects.create_user(email=email, password=None, full_name=full_name)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)  # the link proves it
-    membership, new_role = Membership.objects.get_or_create(user=user, organization=organization, role=role)
-    if not new_role:
-        raise InvalidInput(
-            _("%(email)s already has this role here.") % {"email": email},
-            code="already_member",
-            details={"email": [_("Already a member with this role.")]},
-        )
+    if user is not None:
+        return user, False
+    user = User.objects.create_user(email=email, password=None, full_name=full_name)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)  # the link proves it
+    return user, True
+
+
+def _invite_notify(user, created, organization, role):
+    """The link to choose a password (new, or never set) or to sign in; staff hear of the authenticator."""
     link = _password_link(user) if created or not user.has_usable_password() else reverse("account_login")
     mfa = (
         _(" As staff, you will set up an authenticator app at your first sign-in.")
@@ -81,6 +79,24 @@ def user_invite(*, actor, email, organization, role, full_name="") -> Membership
         % {"org": organization.name, "role": Role(role).label, "mfa": mfa},
         link=link,
     )
+
+
+@transaction.atomic
+def user_invite(*, actor, email, organization, role, full_name="") -> Membership:
+    """Give ``email`` the ``role`` in ``organization`` (a new user without a password, or an existing one) and send
+    a link to choose a password; staff set up their authenticator at first sign-in. Writes accounts.user_invited;
+    raises PermissionRefused, InvalidInput."""
+    _invite_check(actor, organization, role)
+    email = User.objects.normalize_email(email).lower()
+    user, created = _invitee(email, full_name)
+    membership, new_role = Membership.objects.get_or_create(user=user, organization=organization, role=role)
+    if not new_role:
+        raise InvalidInput(
+            _("%(email)s already has this role here.") % {"email": email},
+            code="already_member",
+            details={"email": [_("Already a member with this role.")]},
+        )
+    _invite_notify(user, created, organization, role)
     audit_record(
         actor=actor,
         action="accounts.user_invited",

@@ -117,6 +117,35 @@ def _may_invite(user):
     return user.is_authenticated and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
 
 
+def _invite(request, form):
+    """Invite as the form says; True when sent, False with the refusal on the form."""
+    try:
+        membership = user_invite(actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        form_error_from(form, exc)
+        return False
+    messages.success(
+        request,
+        _("%(email)s is invited as %(role)s; the email with the sign-in link is on its way.")
+        % {"email": membership.user.email, "role": membership.get_role_display()},
+    )
+    return True
+
+
+def _member_rows(user):
+    """The memberships of every organisation ``user`` administers (all of them for a superuser)."""
+    organizations = (
+        Organization.objects.all()
+        if user.is_superuser
+        else Organization.objects.filter(pk__in=[o.pk for o in user.organizations_for(Role.ADMINISTRATOR)])
+    )
+    return (
+        Membership.objects.filter(organization__in=organizations)
+        .select_related("user", "organization")
+        .order_by("organization__name", "user__email")
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def members(request):
@@ -124,29 +153,7 @@ def members(request):
     if not _may_invite(request.user):
         raise Http404
     form = InviteForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = user_invite(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form_error_from(form, exc)
-        else:
-            messages.success(
-                request,
-                _("%(email)s is invited as %(role)s; the email with the sign-in link is on its way.")
-                % {"email": membership.user.email, "role": membership.get_role_display()},
-            )
-            return redirect("accounts:members")
-    organizations = (
-        Organization.objects.all()
-        if request.user.is_superuser
-        else Organization.objects.filter(
-            pk__in=[o.pk for o in request.user.organizations_for(Role.ADMINISTRATOR)]
-        )
-    )
-    rows = (
-        Membership.objects.filter(organization__in=organizations)
-        .select_related("user", "organization")
-        .order_by("organization__name", "user__email")
-    )
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    if request.method == "POST" and form.is_valid() and _invite(request, form):
+        return redirect("accounts:members")
+    page = Paginator(_member_rows(request.user), 100).get_page(request.GET.get("page"))
     return render(request, "accounts/members.html", {"form": form, "page": page})

@@ -3,6 +3,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.money import CURRENCY_CHOICES
 from programs.models import IPType
 
 from .models import CreditGrade, IPAsset, IPAssetStatus
@@ -33,7 +34,7 @@ class CompanyForm(forms.Form):
     )
     currency = forms.ChoiceField(
         label=_("Currency of the revenue figures"),
-        choices=[(c, c) for c in ("KRW", "CNY", "GBP", "USD", "EUR")],
+        choices=CURRENCY_CHOICES,
     )
     contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
     contact_email = forms.EmailField(label=_("Contact email"), required=False)

@@ -9,6 +9,7 @@ nothing about whether the address belongs to anyone (the answer is the same eith
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,7 +61,7 @@ def company_invite(*, company, actor, email):
         notify(
             users=[invitee],
             subject=_("%(company)s invites you to act for it") % {"company": company.legal_name},
-            link="/applications/company/invitations/",
+            link=reverse("applications:invitations"),
         )
     return invitation
 
@@ -90,19 +91,11 @@ def _answer(invitation, actor, status):
     return locked
 
 
-@transaction.atomic
-def invitation_accept(*, invitation, actor, leave_current=False):
-    """The invitee joins the company as an applicant; writes ``company.invitation_accepted``. A person acting for
-    another company leaves it only when ``leave_current`` says so (and not as its last member). Raises
-    PermissionRefused (addressed to someone else, or a staff or partner role) or Conflict."""
-    if actor.roles - {Role.APPLICANT}:
-        raise PermissionRefused(
-            _("People with an agency, bank, valuer, fund or oversight role do not act for companies."),
-            code="not_an_applicant",
-        )
-    locked = CompanyInvitation.objects.select_related("company__organization").get(pk=invitation.pk)
+def _companies_left(invitation, actor, leave_current):
+    """The actor's applicant memberships of other companies, which accepting leaves: refused unless
+    ``leave_current`` says so, or when the actor is the last person acting for one of them."""
     current = [m for m in actor.memberships.select_related("organization") if m.role == Role.APPLICANT]
-    leaving = [m for m in current if m.organization_id != locked.company.organization_id]
+    leaving = [m for m in current if m.organization_id != invitation.company.organization_id]
     if leaving and not leave_current:
         raise Conflict(
             _("You act for %(company)s: accept only if you leave it.")
@@ -117,6 +110,21 @@ def invitation_accept(*, invitation, actor, leave_current=False):
                 % {"company": membership.organization.name},
                 code="last_member",
             )
+    return leaving
+
+
+@transaction.atomic
+def invitation_accept(*, invitation, actor, leave_current=False):
+    """The invitee joins the company as an applicant; writes ``company.invitation_accepted``. A person acting for
+    another company leaves it only when ``leave_current`` says so (and not as its last member). Raises
+    PermissionRefused (addressed to someone else, or a staff or partner role) or Conflict."""
+    if actor.roles - {Role.APPLICANT}:
+        raise PermissionRefused(
+            _("People with an agency, bank, valuer, fund or oversight role do not act for companies."),
+            code="not_an_applicant",
+        )
+    locked = CompanyInvitation.objects.select_related("company__organization").get(pk=invitation.pk)
+    leaving = _companies_left(locked, actor, leave_current)
     locked = _answer(locked, actor, InvitationStatus.ACCEPTED)
     for membership in leaving:
         membership.delete()
@@ -134,7 +142,7 @@ def invitation_accept(*, invitation, actor, leave_current=False):
     notify(
         users=[locked.invited_by],
         subject=_("%(email)s now acts for %(company)s") % {"email": actor.email, "company": locked.company},
-        link="/applications/company/colleagues/",
+        link=reverse("applications:colleagues"),
     )
     return locked
 

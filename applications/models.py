@@ -6,7 +6,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from programs.models import MONEY, IPType
+from core.money import MONEY
+from programs.models import IPType
 
 
 class CreditGrade(models.TextChoices):

@@ -1,6 +1,9 @@
 """Reads of companies, IP assets and applications, scoped to the user."""
 
+from __future__ import annotations
+
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
@@ -11,8 +14,15 @@ from accounts.roles import AGENCY_ROLES, Role
 
 from .models import OPEN_STATUSES, Application, Company, IPAsset, Status
 
+if TYPE_CHECKING:
+    from datetime import date
 
-def company_for(*, user):
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
+
+def company_for(*, user: User) -> Company | None:
     """The company the applicant belongs to, or None."""
     organizations = user.organizations_for(Role.APPLICANT)
     if not organizations:
@@ -20,7 +30,7 @@ def company_for(*, user):
     return Company.objects.filter(organization__in=organizations).first()
 
 
-def application_visible_to(*, user):
+def application_visible_to(*, user: User) -> QuerySet[Application]:
     """Applications the user may see: an applicant its company's; agency staff their agency's programs'."""
     qs = Application.objects.select_related("program", "company")
     condition = Q(pk__in=[])
@@ -33,14 +43,14 @@ def application_visible_to(*, user):
     return qs.filter(condition)
 
 
-def application_get_for(*, user, pk):
+def application_get_for(*, user: User, pk: int) -> Application:
     application = application_visible_to(user=user).filter(pk=pk).first()
     if application is None:
         raise Http404
     return application
 
 
-def application_staff_visible_to(*, user):
+def application_staff_visible_to(*, user: User) -> QuerySet[Application]:
     """Submitted applications of the programs of the user's agencies: what agency staff work on (drafts are the
     applicant's own until submitted)."""
     return Application.objects.filter(program__agency__in=user.organizations_for(*AGENCY_ROLES)).exclude(
@@ -48,7 +58,7 @@ def application_staff_visible_to(*, user):
     )
 
 
-def application_get_for_staff(*, user, pk):
+def application_get_for_staff(*, user: User, pk: int) -> Application:
     """One application of the user's agencies' programs; 404 for any other (or a draft)."""
     application = (
         application_staff_visible_to(user=user).select_related("program", "company").filter(pk=pk).first()
@@ -58,7 +68,7 @@ def application_get_for_staff(*, user, pk):
     return application
 
 
-def ip_asset_visible_to(*, user):
+def ip_asset_visible_to(*, user: User) -> QuerySet[IPAsset]:
     return IPAsset.objects.filter(company__organization__in=user.organizations_for(Role.APPLICANT))
 
 
@@ -75,7 +85,9 @@ def _sum_by_currency(qs, expression):
     }
 
 
-def company_exposure(*, company, currency, exclude=None, on=None):
+def company_exposure(
+    *, company: Company, currency: str, exclude: Application | None = None, on: date | None = None
+) -> Decimal:
     """What the company owes or may owe across all programs, in ``currency`` at the rate dated ``on`` (today).
 
     Cases in progress count at their requested amount; approved cases not yet disbursed at the approved amount;

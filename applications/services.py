@@ -4,14 +4,18 @@ Every status move goes through ``application_transition``; the applicant's
 services (submit, withdraw) and the staff's (casework) all use it.
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +46,16 @@ from .models import (
 from .selectors import company_exposure
 from .validators import validate_company_number, validate_registry_number
 
+if TYPE_CHECKING:
+    from datetime import date, datetime
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import UploadedFile
+
+    from accounts.models import User
+    from programs.eligibility import RuleResult
+    from programs.models import Program
+
 DOCUMENT_KINDS = {PDF, PNG, JPEG, XLSX}
 COMPANY_FIELDS = [
     "legal_name",
@@ -66,7 +80,7 @@ ASSET_FIELDS = [
 ]
 
 
-def stage_span_move(*, application, stage, at=None):
+def stage_span_move(*, application: Application, stage: str, at: datetime | None = None) -> None:
     """Close the case's open stage span (with the whole days spent) and open one for ``stage``."""
     at = at or timezone.now()
     current = StageSpan.objects.filter(application=application, left_at__isnull=True).first()
@@ -80,7 +94,15 @@ def stage_span_move(*, application, stage, at=None):
 
 
 @transaction.atomic
-def application_transition(*, application, action, actor, details=None, applicant_visible=True, fields=None):
+def application_transition(
+    *,
+    application: Application,
+    action: str,
+    actor: User,
+    details: dict | None = None,
+    applicant_visible: bool = True,
+    fields: dict | None = None,
+) -> Application:
     """Move the case along ``TRANSITIONS`` by ``action`` under a row lock.
 
     ``fields`` are extra attribute values saved in the same UPDATE. Writes one
@@ -142,7 +164,7 @@ def company_short_code(country: str, number: str) -> str:
 FIRST_REVENUE_YEAR = 1900
 
 
-def revenue_year_error(year) -> str | None:
+def revenue_year_error(year: int | str) -> str | None:
     """Why ``year`` cannot carry a revenue (not a number, before 1900, in the future), or None."""
     try:
         year = int(year)
@@ -173,7 +195,9 @@ def _financials(company, revenues, currency):
 
 
 @transaction.atomic
-def company_register(*, actor, data, revenues=None, currency="KRW"):
+def company_register(
+    *, actor: User, data: dict, revenues: dict | None = None, currency: str = "KRW"
+) -> Company:
     """Create the SME's organisation, the actor's applicant membership and the company profile.
 
     ``data``: COMPANY_FIELDS plus ``country`` and ``registration_number``; ``revenues``: {year: amount}.
@@ -191,10 +215,20 @@ def company_register(*, actor, data, revenues=None, currency="KRW"):
             code="duplicate_company",
             details={"registration_number": [_("already registered")]},
         )
+    organization, company = _company_create(actor, data, country, number)
+    _financials(company, revenues or {}, currency)
+    audit_record(actor=actor, action="company.registered", target=company, organization=organization)
+    actor.__dict__.pop("active_memberships", None)
+    actor.__dict__.pop("roles", None)
+    return company
+
+
+def _company_create(actor, data, country, number):
+    """The company's organisation, the actor's applicant membership and the profile. Two registrations of one number
+    racing past the caller's check meet here, on the unique short code or the company's unique number: the second
+    is told so."""
     try:
         with transaction.atomic():
-            # Two registrations of one number racing past the check above meet here, on the unique short code or
-            # the company's unique number: the second is told so.
             organization = Organization.objects.create(
                 name=data["legal_name"],
                 kind=OrganizationKind.COMPANY,
@@ -212,15 +246,13 @@ def company_register(*, actor, data, revenues=None, currency="KRW"):
         raise Conflict(
             _("A company with this registration number is registered already."), code="duplicate_company"
         )
-    _financials(company, revenues or {}, currency)
-    audit_record(actor=actor, action="company.registered", target=company, organization=organization)
-    actor.__dict__.pop("active_memberships", None)
-    actor.__dict__.pop("roles", None)
-    return company
+    return organization, company
 
 
 @transaction.atomic
-def company_update(*, company, actor, data, revenues=None, currency="KRW"):
+def company_update(
+    *, company: Company, actor: User, data: dict, revenues: dict | None = None, currency: str = "KRW"
+) -> Company:
     """Update the profile (the registration number and country stay as registered)."""
     locked = Company.objects.select_for_update().get(pk=company.pk)
     changed = [f for f in COMPANY_FIELDS if f in data and getattr(locked, f) != data[f]]
@@ -299,7 +331,7 @@ def _asset_dates_plausible(ip_type, filing, grant, expiry):
 
 
 @transaction.atomic
-def ip_asset_create(*, company, actor, data):
+def ip_asset_create(*, company: Company, actor: User, data: dict) -> IPAsset:
     clean = _asset_clean(data)
     if IPAsset.objects.filter(
         jurisdiction=clean["jurisdiction"], ip_type=clean["ip_type"], registry_number=clean["registry_number"]
@@ -315,7 +347,7 @@ def ip_asset_create(*, company, actor, data):
 
 
 @transaction.atomic
-def ip_asset_update(*, asset, actor, data):
+def ip_asset_update(*, asset: IPAsset, actor: User, data: dict) -> IPAsset:
     """Edit an asset that is free; a pledged or taken-over asset is frozen."""
     locked = IPAsset.objects.select_for_update().get(pk=asset.pk)
     if locked.encumbrance != Encumbrance.FREE:
@@ -347,7 +379,7 @@ def _window_closed(program, today=None):
 
 
 @transaction.atomic
-def application_create_draft(*, company, program, actor):
+def application_create_draft(*, company: Company, program: Program, actor: User) -> Application:
     """Start a draft, or return the company's untouched draft for the program (no silent empty duplicates).
 
     Refused before anything is written (no draft left behind) when the program is unpublished or its window closed.
@@ -374,47 +406,27 @@ def application_create_draft(*, company, program, actor):
 
 @transaction.atomic
 def application_update_draft(
-    *, application, actor, requested_amount=None, purpose=None, ip_assets=None, step=None
-):
+    *,
+    application: Application,
+    actor: User,
+    requested_amount: Decimal | None = None,
+    purpose: str | None = None,
+    ip_assets: list[IPAsset] | None = None,
+    step: str | None = None,
+) -> Application:
     """Save what the applicant entered at a wizard step; nothing is checked beyond form validity."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     _require_draft(locked)
     fields = []
     if requested_amount is not None:
-        program = locked.program
-        if not program.min_amount <= requested_amount <= program.max_amount:
-            raise InvalidInput(
-                _("The amount must be between %(min)s and %(max)s %(cur)s.")
-                % {
-                    "min": f"{program.min_amount:,.0f}",
-                    "max": f"{program.max_amount:,.0f}",
-                    "cur": program.currency,
-                },
-                code="amount_out_of_range",
-                details={"requested_amount": [_("out of the program's range")]},
-            )
-        if Decimal(requested_amount) != round_money(requested_amount, program.currency):
-            raise InvalidInput(
-                _("%(cur)s amounts take at most %(places)s decimal places.")
-                % {"cur": program.currency, "places": currency_places(program.currency)},
-                code="invalid_amount",
-                details={"requested_amount": [_("finer than the currency's smallest unit")]},
-            )
+        _check_amount(locked.program, requested_amount)
         locked.requested_amount = requested_amount
         fields.append("requested_amount")
     if purpose is not None:
         locked.purpose = purpose
         fields.append("purpose")
     if ip_assets is not None:
-        foreign = [a for a in ip_assets if a.company_id != locked.company_id]
-        if foreign:
-            raise InvalidInput(_("Only your company's IP assets can be selected."), code="foreign_asset")
-        busy = [a.registry_number for a in ip_assets if a.encumbrance != Encumbrance.FREE]
-        if busy:
-            raise Conflict(
-                _("Already pledged or taken over: %(list)s.") % {"list": ", ".join(busy)},
-                code="asset_encumbered",
-            )
+        _check_assets(locked, ip_assets)
         locked.ip_assets.set(ip_assets)
     if step:
         locked.wizard_step = step
@@ -424,6 +436,41 @@ def application_update_draft(
     for name in fields:
         setattr(application, name, getattr(locked, name))
     return locked
+
+
+def _check_amount(program, requested_amount):
+    """Within the program's range and in whole minor units of its currency."""
+    if not program.min_amount <= requested_amount <= program.max_amount:
+        raise InvalidInput(
+            _("The amount must be between %(min)s and %(max)s %(cur)s.")
+            % {
+                "min": f"{program.min_amount:,.0f}",
+                "max": f"{program.max_amount:,.0f}",
+                "cur": program.currency,
+            },
+            code="amount_out_of_range",
+            details={"requested_amount": [_("out of the program's range")]},
+        )
+    if Decimal(requested_amount) != round_money(requested_amount, program.currency):
+        raise InvalidInput(
+            _("%(cur)s amounts take at most %(places)s decimal places.")
+            % {"cur": program.currency, "places": currency_places(program.currency)},
+            code="invalid_amount",
+            details={"requested_amount": [_("finer than the currency's smallest unit")]},
+        )
+
+
+def _check_assets(application, ip_assets):
+    """The company's own assets, none pledged or taken over."""
+    foreign = [a for a in ip_assets if a.company_id != application.company_id]
+    if foreign:
+        raise InvalidInput(_("Only your company's IP assets can be selected."), code="foreign_asset")
+    busy = [a.registry_number for a in ip_assets if a.encumbrance != Encumbrance.FREE]
+    if busy:
+        raise Conflict(
+            _("Already pledged or taken over: %(list)s.") % {"list": ", ".join(busy)},
+            code="asset_encumbered",
+        )
 
 
 def _check_document_quota(*, application, size):
@@ -450,9 +497,8 @@ def _check_document_quota(*, application, size):
         )
 
 
-@transaction.atomic
-def document_upload(*, application, actor, document_type, upload):
-    """Check the file by content and size, store it under a generated name, record it. Nothing is stored on refusal."""
+def _check_document_open(application, document_type):
+    """Documents go to a draft or an answer to the agency, and are of a type the program asks for (or other)."""
     if application.status not in (Status.DRAFT, Status.INFO_REQUESTED):
         raise Conflict(
             _("Documents can be added to a draft, or when the agency asks for information."),
@@ -465,14 +511,28 @@ def document_upload(*, application, actor, document_type, upload):
             code="invalid_document_type",
             details={"document_type": allowed_types + ["other"]},
         )
-    checked = check_upload(upload, allowed=DOCUMENT_KINDS)
-    _check_document_quota(application=application, size=checked.size)
+
+
+def _document_store(upload, storage_name):
+    """Write the upload under its generated name; the path."""
     root = settings.MEDIA_ROOT
     root.mkdir(parents=True, exist_ok=True)
-    path = root / checked.storage_name
+    path = root / storage_name
     with open(path, "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
+    return path
+
+
+@transaction.atomic
+def document_upload(
+    *, application: Application, actor: User, document_type: str, upload: UploadedFile
+) -> Document:
+    """Check the file by content and size, store it under a generated name, record it. Nothing is stored on refusal."""
+    _check_document_open(application, document_type)
+    checked = check_upload(upload, allowed=DOCUMENT_KINDS)
+    _check_document_quota(application=application, size=checked.size)
+    path = _document_store(upload, checked.storage_name)
     try:
         document = Document.objects.create(
             application=application,
@@ -497,12 +557,12 @@ def document_upload(*, application, actor, document_type, upload):
     return document
 
 
-def document_path(document):
+def document_path(document: Document) -> Path:
     return settings.MEDIA_ROOT / document.storage_name
 
 
 @transaction.atomic
-def document_remove(*, document, actor) -> Document:
+def document_remove(*, document: Document, actor: User) -> Document:
     """Remove a document from a draft (the applicant's own company only); writes document.removed. Once the
     application is submitted its documents are part of the record and cannot be removed (Conflict)."""
     locked = Application.objects.select_for_update().select_related("company").get(pk=document.application_id)
@@ -532,7 +592,7 @@ def _missing_documents(application):
     return [d for d in application.program.required_documents or [] if d not in have]
 
 
-def application_check(*, application):
+def application_check(*, application: Application) -> tuple[list[RuleResult], list[str]]:
     """Everything that stands between the draft and submission: failing rules, missing pieces."""
     problems = []
     if application.requested_amount is None:
@@ -560,14 +620,8 @@ def _next_reference(program):
     return f"{program.code.upper()}-{year}-{counter.last_number:06d}"
 
 
-@transaction.atomic
-def application_submit(*, application, actor, declaration_accepted):
-    """Submit a complete, eligible draft: reference, eligibility snapshot, budget reserved, event, email.
-
-    Raises InvalidInput listing every reason while something is missing or a
-    rule fails; Conflict(over_budget / exposure) when the money is not there.
-    """
-    locked = Application.objects.select_for_update().get(pk=application.pk)
+def _submit_check(locked, declaration_accepted):
+    """A draft, the declaration confirmed, nothing missing and every rule met; the eligibility results."""
     _require_draft(locked)
     if not declaration_accepted:
         raise InvalidInput(
@@ -584,6 +638,28 @@ def application_submit(*, application, actor, declaration_accepted):
             code="not_eligible",
             details={"reasons": [str(p) for p in problems]},
         )
+    return results
+
+
+def _submitted_notify(locked, actor):
+    notify(
+        users=[actor],
+        subject=_("Application %(ref)s received") % {"ref": locked.reference},
+        body=_("Your application to %(program)s was submitted. We will tell you about every step.")
+        % {"program": locked.program.name},
+        link=reverse("applications:detail", args=[locked.pk]),
+    )
+
+
+@transaction.atomic
+def application_submit(*, application: Application, actor: User, declaration_accepted: bool) -> Application:
+    """Submit a complete, eligible draft: reference, eligibility snapshot, budget reserved, event, email.
+
+    Raises InvalidInput listing every reason while something is missing or a
+    rule fails; Conflict(over_budget / exposure) when the money is not there.
+    """
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    results = _submit_check(locked, declaration_accepted)
     program_budget_commit(
         program=locked.program,
         amount=program_budget_share(program=locked.program, amount=locked.requested_amount),
@@ -601,20 +677,14 @@ def application_submit(*, application, actor, declaration_accepted):
             "wizard_step": "submitted",
         },
     )
-    notify(
-        users=[actor],
-        subject=_("Application %(ref)s received") % {"ref": locked.reference},
-        body=_("Your application to %(program)s was submitted. We will tell you about every step.")
-        % {"program": locked.program.name},
-        link=f"/applications/{locked.pk}/",
-    )
+    _submitted_notify(locked, actor)
     for name in ("status", "reference", "submitted_at", "eligibility_snapshot", "declaration_accepted_at"):
         setattr(application, name, getattr(locked, name))
     return locked
 
 
 @transaction.atomic
-def application_withdraw(*, application, actor, reason=""):
+def application_withdraw(*, application: Application, actor: User, reason: str = "") -> Application:
     """The applicant withdraws before a decision; a reserved budget is released."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     was_open = locked.status in OPEN_STATUSES

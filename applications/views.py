@@ -48,55 +48,61 @@ def _company_or_redirect(request):
     return company
 
 
+COMPANY_FIELDS = [
+    "legal_name",
+    "country",
+    "registration_number",
+    "sector",
+    "region",
+    "employees",
+    "credit_grade",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+]
+
+
+def _company_initial(company):
+    """The profile form's values of a registered company: its fields and the revenues of the years asked for."""
+    if company is None:
+        return {}
+    initial = {f: getattr(company, f) for f in COMPANY_FIELDS}
+    years = {fy.year: fy for fy in company.financial_years.all()}
+    for year in revenue_years():
+        if year in years:
+            initial[f"revenue_{year}"] = years[year].revenue
+            initial["currency"] = years[year].currency
+    return initial
+
+
+def _company_save(request, company, form):
+    """Register (no company yet) or update; the redirect to the next page, or None with the refusal on the form."""
+    data = form.cleaned_data
+    common = {"actor": request.user, "data": data, "revenues": form.revenues(), "currency": data["currency"]}
+    try:
+        if company is None:
+            services.company_register(**common)
+            messages.success(request, _("Your company is registered. Now add its IP assets."))
+            return redirect("applications:asset_list")
+        services.company_update(company=company, **common)
+    except DomainError as exc:
+        form_error_from(form, exc)
+        return None
+    messages.success(request, _("Company profile saved."))
+    return redirect("applications:company")
+
+
 @login_required
 def company_edit(request):
     """Register the company (a new SME user) or edit its profile."""
     company = company_for(user=request.user)
     if company is None and request.user.roles:
         raise Http404  # staff, banks, valuers... do not register companies
-    initial = {}
-    if company:
-        initial = {
-            f: getattr(company, f)
-            for f in [
-                "legal_name",
-                "country",
-                "registration_number",
-                "sector",
-                "region",
-                "employees",
-                "credit_grade",
-                "contact_name",
-                "contact_email",
-                "contact_phone",
-            ]
-        }
-        years = {fy.year: fy for fy in company.financial_years.all()}
-        for year in revenue_years():
-            if year in years:
-                initial[f"revenue_{year}"] = years[year].revenue
-                initial["currency"] = years[year].currency
-    form = CompanyForm(request.POST or None, initial=initial, editing=company is not None)
+    form = CompanyForm(request.POST or None, initial=_company_initial(company), editing=company is not None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if company is None:
-                services.company_register(
-                    actor=request.user, data=data, revenues=form.revenues(), currency=data["currency"]
-                )
-                messages.success(request, _("Your company is registered. Now add its IP assets."))
-                return redirect("applications:asset_list")
-            services.company_update(
-                company=company,
-                actor=request.user,
-                data=data,
-                revenues=form.revenues(),
-                currency=data["currency"],
-            )
-            messages.success(request, _("Company profile saved."))
-            return redirect("applications:company")
-        except DomainError as exc:
-            form_error_from(form, exc)
+        done = _company_save(request, company, form)
+        if done is not None:
+            return done
     return render(request, "applications/company_form.html", {"form": form, "company": company})
 
 
@@ -107,19 +113,8 @@ def colleagues(request):
     if company is None:
         return redirect("applications:company")
     form = ColleagueForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            invitations.company_invite(company=company, actor=request.user, email=form.cleaned_data["email"])
-        except DomainError as exc:
-            form_error_from(form, exc)
-        else:
-            # the same words whether or not the address has an account: the page tells nobody who exists
-            messages.success(
-                request,
-                _("%(email)s is invited; they act for the company once they accept.")
-                % {"email": form.cleaned_data["email"]},
-            )
-            return redirect("applications:colleagues")
+    if request.method == "POST" and form.is_valid() and _colleague_invite(request, company, form):
+        return redirect("applications:colleagues")
     members = company.organization.memberships.select_related("user").order_by("user__email")
     pending = company.invitations.filter(status="pending").select_related("invited_by")
     return render(
@@ -128,6 +123,22 @@ def colleagues(request):
         {"form": form, "members": members, "company": company, "pending": pending},
         status=400 if form.errors else 200,
     )
+
+
+def _colleague_invite(request, company, form):
+    """Invite the address; True when sent, False with the refusal on the form."""
+    try:
+        invitations.company_invite(company=company, actor=request.user, email=form.cleaned_data["email"])
+    except DomainError as exc:
+        form_error_from(form, exc)
+        return False
+    # the same words whether or not the address has an account: the page tells nobody who exists
+    messages.success(
+        request,
+        _("%(email)s is invited; they act for the company once they accept.")
+        % {"email": form.cleaned_data["email"]},
+    )
+    return True
 
 
 @role_required(Role.APPLICANT)
@@ -259,35 +270,67 @@ def _wizard_form(step, application, data=None, files=None):
     return None
 
 
-def _wizard_save(step, form, application, request):
-    if step == "amount":
-        services.application_update_draft(
-            application=application,
-            actor=request.user,
-            step="assets",
-            requested_amount=form.cleaned_data["requested_amount"],
-            purpose=form.cleaned_data["purpose"],
-        )
-        return "assets"
-    if step == "assets":
-        services.application_update_draft(
-            application=application,
-            actor=request.user,
-            step="documents",
-            ip_assets=list(form.cleaned_data["ip_assets"]),
-        )
-        return "documents"
-    if step == "documents":
-        services.document_upload(
-            application=application,
-            actor=request.user,
-            document_type=form.cleaned_data["document_type"],
-            upload=form.cleaned_data["file"],
-        )
-        messages.success(request, _("Document uploaded."))
-        return "documents"
+def _save_amount(form, application, request):
+    services.application_update_draft(
+        application=application,
+        actor=request.user,
+        step="assets",
+        requested_amount=form.cleaned_data["requested_amount"],
+        purpose=form.cleaned_data["purpose"],
+    )
+    return "assets"
+
+
+def _save_assets(form, application, request):
+    services.application_update_draft(
+        application=application,
+        actor=request.user,
+        step="documents",
+        ip_assets=list(form.cleaned_data["ip_assets"]),
+    )
+    return "documents"
+
+
+def _save_document(form, application, request):
+    services.document_upload(
+        application=application,
+        actor=request.user,
+        document_type=form.cleaned_data["document_type"],
+        upload=form.cleaned_data["file"],
+    )
+    messages.success(request, _("Document uploaded."))
+    return "documents"
+
+
+def _submit(form, application, request):
     services.application_submit(application=application, actor=request.user, declaration_accepted=True)
     return None
+
+
+# each step's save: the next step, or None once the application is submitted
+WIZARD_SAVES = {"amount": _save_amount, "assets": _save_assets, "documents": _save_document}
+
+
+def _wizard_save(step, form, application, request):
+    return WIZARD_SAVES.get(step, _submit)(form, application, request)
+
+
+def _wizard_post(request, application, step, form):
+    """The redirect after a saved step, or None to show the step again (with the refusal on the form)."""
+    if step == "eligibility":
+        services.application_update_draft(application=application, actor=request.user, step="declaration")
+        return redirect("applications:wizard", pk=application.pk, step="declaration")
+    if form is None or not form.is_valid():
+        return None
+    try:
+        next_step = _wizard_save(step, form, application, request)
+    except DomainError as exc:
+        form_error_from(form, exc)
+        return None
+    if next_step is None:
+        messages.success(request, _("Application %(ref)s submitted.") % {"ref": application.reference})
+        return redirect("applications:detail", pk=application.pk)
+    return redirect("applications:wizard", pk=application.pk, step=next_step)
 
 
 @role_required(Role.APPLICANT)
@@ -298,35 +341,24 @@ def application_wizard(request, pk, step):
     if application.status != Status.DRAFT:
         return redirect("applications:detail", pk=application.pk)
     form = _wizard_form(step, application, request.POST or None, request.FILES or None)
-    if request.method == "POST" and step == "eligibility":
-        services.application_update_draft(application=application, actor=request.user, step="declaration")
-        return redirect("applications:wizard", pk=pk, step="declaration")
-    if request.method == "POST" and form is not None and form.is_valid():
-        try:
-            next_step = _wizard_save(step, form, application, request)
-        except DomainError as exc:
-            form_error_from(form, exc)
-        else:
-            if next_step is None:
-                messages.success(
-                    request, _("Application %(ref)s submitted.") % {"ref": application.reference}
-                )
-                return redirect("applications:detail", pk=application.pk)
-            return redirect("applications:wizard", pk=pk, step=next_step)
+    done = _wizard_post(request, application, step, form) if request.method == "POST" else None
+    if done is not None:
+        return done
+    return _wizard_page(request, application, step, form)
+
+
+def _wizard_page(request, application, step, form):
     results, problems = services.application_check(application=application)
-    return render(
-        request,
-        "applications/application_wizard.html",
-        {
-            "application": application,
-            "step": step,
-            "form": form,
-            "results": results,
-            "problems": problems,
-            "steps": [(s, STEP_LABELS[s]) for s in STEPS],
-            "documents": application.documents.all(),
-        },
-    )
+    context = {
+        "application": application,
+        "step": step,
+        "form": form,
+        "results": results,
+        "problems": problems,
+        "steps": [(s, STEP_LABELS[s]) for s in STEPS],
+        "documents": application.documents.all(),
+    }
+    return render(request, "applications/application_wizard.html", context)
 
 
 @login_required

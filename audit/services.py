@@ -1,14 +1,23 @@
 """The one way anything writes to the audit log."""
 
-from functools import partial
+from __future__ import annotations
 
+from functools import partial
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.dispatch import Signal
 
 from core.middleware import current_ip
 
+from .actions import is_registered
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db.models import Model
 
 # Sent with ``event`` once the transaction that wrote it commits (webhooks derive their events from it).
 audit_recorded = Signal()
@@ -25,12 +34,19 @@ def _plain(value):
     return str(value)
 
 
+def _checked(action):
+    """``action`` as stored; refused when it is not in ``audit.actions.Action`` and the settings ask (tests do)."""
+    if getattr(settings, "AUDIT_REFUSE_UNREGISTERED_ACTIONS", False) and not is_registered(action):
+        raise ValueError(f"unregistered audit action {action!r}: add one line for it to audit.actions.Action")
+    return str(action)
+
+
 def _system_event(*, action, target, case, old_state="", new_state="", details=None, organization=None):
     return AuditEvent(
         actor=None,
         actor_label="system",
         organization=organization,
-        action=action,
+        action=_checked(action),
         target_type=ContentType.objects.get_for_model(target),
         target_id=str(target.pk),
         case_type=ContentType.objects.get_for_model(case),
@@ -52,17 +68,17 @@ def audit_record_system_many(*, events: list[dict]) -> list[AuditEvent]:
 
 def audit_record(
     *,
-    actor,
-    action,
-    target,
-    case=None,
-    old_state="",
-    new_state="",
-    details=None,
-    organization=None,
-    applicant_visible=False,
-    ip_address=None,
-):
+    actor: AbstractBaseUser | None,
+    action: str,
+    target: Model,
+    case: Model | None = None,
+    old_state: str = "",
+    new_state: str = "",
+    details: dict | None = None,
+    organization: Model | None = None,
+    applicant_visible: bool = False,
+    ip_address: str | None = None,
+) -> AuditEvent:
     """Append one event: who (``actor``, None for the system), did what, to which row, in which case.
 
     The organisation defaults to the actor's; the IP to the current request's.
@@ -74,7 +90,7 @@ def audit_record(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=(actor.email if actor is not None and actor.is_authenticated else "system"),
         organization=organization,
-        action=action,
+        action=_checked(action),
         target_type=ContentType.objects.get_for_model(target),
         target_id=str(target.pk),
         case_type=ContentType.objects.get_for_model(case),

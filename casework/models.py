@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import MONEY
+from core.money import MONEY
 
 USER = settings.AUTH_USER_MODEL
 

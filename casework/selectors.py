@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
@@ -7,13 +11,21 @@ from applications.models import OPEN_STATUSES, Status
 from applications.selectors import application_staff_visible_to
 from core.counts import cached
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
-def case_queue_for(*, user):
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+    from applications.models import Application
+
+
+def case_queue_for(*, user: User) -> QuerySet[Application]:
     """Submitted cases of the user's agency, with what the queue shows, in a fixed number of queries."""
     return application_staff_visible_to(user=user).select_related("program", "company", "assignee")
 
 
-def case_get_for(*, user, pk):
+def case_get_for(*, user: User, pk: int) -> Application:
     """One case of the user's agencies (the staff rule lives in applications.selectors); 404 for any other."""
     case = case_queue_for(user=user).filter(pk=pk).first()
     if case is None:
@@ -21,7 +33,7 @@ def case_get_for(*, user, pk):
     return case
 
 
-def queue_counts(*, user, base, version):
+def queue_counts(*, user: User, base: QuerySet[Application], version: tuple) -> dict[str, int]:
     """{status: cases} of the user's queue, for the tabs: counted once per ``version`` of the cases (core.counts)."""
     agencies = sorted(o.pk for o in user.organizations_for(*AGENCY_ROLES))
     return cached(
@@ -30,9 +42,9 @@ def queue_counts(*, user, base, version):
     )
 
 
-def status_tabs(counts):
+def status_tabs(counts: dict[str, int]) -> list[tuple[str, str, int]]:
     return [(value, label, counts.get(value, 0)) for value, label in Status.choices if value != Status.DRAFT]
 
 
-def overdue_q(now=None):
+def overdue_q(now: datetime | None = None) -> Q:
     return Q(status__in=OPEN_STATUSES, stage_due_at__lt=now or timezone.now())

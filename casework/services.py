@@ -1,9 +1,13 @@
 """Staff actions on a case. Each: one transaction, row lock via ``application_transition``, one audit event."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +39,18 @@ from .models import (
 )
 from .rules import proposal_bounds_broken, proposed_amount, weighted_score
 
+if TYPE_CHECKING:
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from accounts.models import Organization
+    from applications.models import Company
+    from core.errors import DomainError
+    from programs.eligibility import RuleResult
+    from programs.models import Program
+
+    from .rules import ProposedAmount
+
 RESUME_ACTION = {
     Status.SCREENING: "answer_info",
     Status.VALUATION: "resume_valuation",
@@ -49,7 +65,7 @@ def _require(actor, *roles, application=None):
         raise PermissionRefused(_("This case belongs to another agency."))
 
 
-def stage_due(program, stage, start=None):
+def stage_due(program: Program, stage: str, start: datetime | None = None) -> datetime | None:
     days = program.service_level_days(stage)
     return None if days is None else (start or timezone.now()) + timedelta(days=days)
 
@@ -88,7 +104,7 @@ def _assignable(officer, application):
         )
 
 
-def officer_of_agency(*, agency, pk):
+def officer_of_agency(*, agency: Organization, pk: int) -> User:
     """The active case officer ``pk`` of ``agency``; any other id raises the same InvalidInput, naming no one."""
     officer = (
         User.objects.filter(
@@ -110,7 +126,7 @@ def officer_of_agency(*, agency, pk):
 
 
 @transaction.atomic
-def case_assign(*, application, officer, actor):
+def case_assign(*, application: Application, officer: User, actor: User) -> Application:
     """Give the case to ``officer``. Never to an officer with a declared conflict of interest."""
     _require(actor, Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR, application=application)
     locked = Application.objects.select_for_update().get(pk=application.pk)
@@ -130,7 +146,7 @@ def case_assign(*, application, officer, actor):
     return locked
 
 
-def case_assign_automatically(*, application, actor):
+def case_assign_automatically(*, application: Application, actor: User) -> Application:
     """Round-robin by load: the program's officer without a conflict who holds the fewest open cases."""
     officers = (
         application.program.officers.filter(is_active=True)
@@ -147,7 +163,9 @@ def case_assign_automatically(*, application, actor):
     )
 
 
-def case_assign_bulk(*, applications, officer, actor):
+def case_assign_bulk(
+    *, applications: list[Application], officer: User, actor: User
+) -> tuple[list[Application], list[tuple[Application, str]]]:
     """Assign several cases; returns (assigned, refused[(case, message)]). Each case is its own transaction."""
     assigned, refused = [], []
     for application in applications:
@@ -159,7 +177,7 @@ def case_assign_bulk(*, applications, officer, actor):
 
 
 @transaction.atomic
-def conflict_declare(*, officer, company, reason):
+def conflict_declare(*, officer: User, company: Company, reason: str) -> ConflictOfInterest:
     try:
         with transaction.atomic():
             conflict = ConflictOfInterest.objects.create(officer=officer, company=company, reason=reason)
@@ -181,7 +199,7 @@ def conflict_declare(*, officer, company, reason):
 # --- screening and information requests ------------------------------------------------------------------
 
 
-def case_start_screening(*, application, actor):
+def case_start_screening(*, application: Application, actor: User) -> Application:
     _require(actor, Role.CASE_OFFICER, application=application)
     ScreeningChecklist.objects.get_or_create(application=application)
     fields = {} if application.assignee_id else {"assignee": actor}
@@ -189,7 +207,7 @@ def case_start_screening(*, application, actor):
 
 
 @transaction.atomic
-def checklist_update(*, application, actor, **items):
+def checklist_update(*, application: Application, actor: User, **items: bool) -> ScreeningChecklist:
     _require(actor, Role.CASE_OFFICER, application=application)
     if application.status != Status.SCREENING:
         raise Conflict(_("The checklist can be changed during screening only."), code="not_screening")
@@ -216,7 +234,9 @@ def checklist_update(*, application, actor, **items):
 
 
 @transaction.atomic
-def case_request_info(*, application, actor, question, due_date):
+def case_request_info(
+    *, application: Application, actor: User, question: str, due_date: date
+) -> InformationRequest:
     """Ask the applicant; the service-level clock pauses until the answer."""
     _require(actor, Role.CASE_OFFICER, application=application)
     if due_date <= timezone.localdate():
@@ -249,14 +269,14 @@ def case_request_info(*, application, actor, question, due_date):
         users=[m.user for m in locked.company.organization.memberships.select_related("user")],
         subject=_("The agency asks for information on %(ref)s") % {"ref": locked.reference},
         body=question,
-        link=f"/applications/{locked.pk}/",
+        link=reverse("applications:detail", args=[locked.pk]),
     )
     application.status, application.stage_due_at = locked.status, None
     return request
 
 
 @transaction.atomic
-def case_answer_info(*, request, actor, answer):
+def case_answer_info(*, request: InformationRequest, actor: User, answer: str) -> InformationRequest:
     """The applicant answers; the case returns to the stage that asked and the clock resumes."""
     locked = InformationRequest.objects.select_for_update().select_related("application").get(pk=request.pk)
     if locked.answered_at:
@@ -283,13 +303,13 @@ def case_answer_info(*, request, actor, answer):
         users=[application.assignee or locked.requested_by],
         subject=_("%(ref)s: the applicant answered") % {"ref": application.reference},
         body=answer[:1000],
-        link=f"/casework/cases/{application.pk}/",
+        link=reverse("casework:case", args=[application.pk]),
     )
     return locked
 
 
 @transaction.atomic
-def case_note_add(*, application, actor, body, kind):
+def case_note_add(*, application: Application, actor: User, body: str, kind: str) -> CaseNote:
     """An internal note (staff only) or a message the applicant sees."""
     _require(actor, Role.CASE_OFFICER, Role.APPROVER, application=application)
     if not body.strip():
@@ -308,12 +328,12 @@ def case_note_add(*, application, actor, body, kind):
             users=[m.user for m in application.company.organization.memberships.select_related("user")],
             subject=_("A message about %(ref)s") % {"ref": application.reference},
             body=body,
-            link=f"/applications/{application.pk}/",
+            link=reverse("applications:detail", args=[application.pk]),
         )
     return note
 
 
-def case_send_to_valuation(*, application, actor):
+def case_send_to_valuation(*, application: Application, actor: User) -> Application:
     _require(actor, Role.CASE_OFFICER, application=application)
     checklist = ScreeningChecklist.objects.filter(application=application).first()
     if checklist is None or not checklist.complete:
@@ -330,7 +350,7 @@ def _waiver(application):
     return ValuationWaiver.objects.filter(application=application).first()
 
 
-def valuation_gate(*, application):
+def valuation_gate(*, application: Application) -> DomainError | None:
     """Why the credit review may not start yet (None when it may): every valuation ordered for the case must be
     accepted by the agency, and at least one must be, unless an approver documented a waiver."""
     if _waiver(application) is not None:
@@ -356,7 +376,7 @@ def valuation_gate(*, application):
     return None
 
 
-def case_start_credit_review(*, application, actor):
+def case_start_credit_review(*, application: Application, actor: User) -> Application:
     """Valuation → credit review, only once every ordered valuation is accepted by the agency (or waived)."""
     _require(actor, Role.CASE_OFFICER, application=application)
     refusal = valuation_gate(application=application) if application.status == Status.VALUATION else None
@@ -366,7 +386,7 @@ def case_start_credit_review(*, application, actor):
 
 
 @transaction.atomic
-def case_waive_valuation(*, application, actor, reason: str) -> ValuationWaiver:
+def case_waive_valuation(*, application: Application, actor: User, reason: str) -> ValuationWaiver:
     """An approver lets the credit review start without a valuation, where the program allows it, saying why."""
     _require(actor, Role.APPROVER, application=application)
     locked = Application.objects.select_for_update().get(pk=application.pk)
@@ -403,7 +423,7 @@ def case_waive_valuation(*, application, actor, reason: str) -> ValuationWaiver:
 
 
 @transaction.atomic
-def credit_score(*, application, actor, scores):
+def credit_score(*, application: Application, actor: User, scores: dict[int, tuple[int, str]]) -> None:
     """``scores``: {criterion_id: (score, comment)} for this program's rubric."""
     _require(actor, Role.CASE_OFFICER, application=application)
     if application.status != Status.CREDIT_REVIEW:
@@ -427,14 +447,14 @@ def credit_score(*, application, actor, scores):
     )
 
 
-def case_exposure_elsewhere(*, application):
+def case_exposure_elsewhere(*, application: Application) -> Decimal:
     """The company's exposure outside this case, in the program's currency at today's dated rate."""
     return company_exposure(
         company=application.company, exclude=application, currency=application.program.currency
     )
 
 
-def case_proposed_amount(*, application, exposure=None):
+def case_proposed_amount(*, application: Application, exposure: Decimal | None = None) -> ProposedAmount:
     program = application.program
     valuation = accepted_valuation_total(application=application)
     return proposed_amount(
@@ -450,7 +470,7 @@ def case_proposed_amount(*, application, exposure=None):
     )
 
 
-def case_eligibility(*, application, exposure=None):
+def case_eligibility(*, application: Application, exposure: Decimal | None = None) -> list[RuleResult]:
     """Every eligibility rule again, with the accepted valuation's technology grade and today's facts."""
     return eligibility.evaluate(
         application,
@@ -500,7 +520,9 @@ def _credit_checks(application, term_months):
     return proposal, results
 
 
-def case_weighted_score(*, application, scores=None):
+def case_weighted_score(
+    *, application: Application, scores: list[CreditScore] | None = None
+) -> Decimal | None:
     """``scores``: the application's CreditScores with their criteria, when the caller has read them already."""
     if scores is None:
         scores = CreditScore.objects.filter(application=application).select_related("criterion")
@@ -508,7 +530,9 @@ def case_weighted_score(*, application, scores=None):
 
 
 @transaction.atomic
-def case_recommend(*, application, actor, conditions="", term_months=None):
+def case_recommend(
+    *, application: Application, actor: User, conditions: str = "", term_months: int | None = None
+) -> Application:
     """Recommend the proposed amount (lowest rule wins) once every rubric criterion is scored and every rule binds:
     accepted valuation, eligibility re-evaluated now, the program's minimum amount and maximum term."""
     _require(actor, Role.CASE_OFFICER, application=application)
@@ -546,34 +570,13 @@ def case_recommend(*, application, actor, conditions="", term_months=None):
 
 
 @transaction.atomic
-def case_decide(*, application, actor, approve, reason_code, comment=""):
+def case_decide(
+    *, application: Application, actor: User, approve: bool, reason_code: str, comment: str = ""
+) -> Application:
     """Approve or reject. Four-eyes: never by the officer who recommended. Releases unused budget."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     recommendation = locked.recommendations.first()
-    if locked.status == Status.RECOMMENDED:
-        _require(actor, Role.APPROVER, application=locked)
-        if recommendation and recommendation.recommended_by_id == actor.pk:
-            raise PermissionRefused(
-                _("Four-eyes rule: you recommended this case, someone else must decide."), code="four_eyes"
-            )
-    elif not approve and locked.status == Status.SCREENING:
-        _require(actor, Role.CASE_OFFICER, Role.APPROVER, application=locked)
-    if approve and locked.status == Status.RECOMMENDED:
-        # The facts may have changed since the recommendation (a valuation expired, a new loan elsewhere):
-        # every rule binds again at the decision.
-        proposal, _results = _credit_checks(locked, recommendation.term_months if recommendation else None)
-        if recommendation and recommendation.amount > proposal.amount:
-            raise Conflict(
-                _(
-                    "The limits now allow %(now)s (%(rule)s), less than the %(recommended)s recommended: return it."
-                )
-                % {
-                    "now": proposal.amount,
-                    "rule": proposal.binding_label,
-                    "recommended": recommendation.amount,
-                },
-                code="proposal_changed",
-            )
+    _decide_check(locked, actor, approve, recommendation)
     amount = recommendation.amount if (approve and recommendation) else None
     fields = {"approved_amount": amount, "stage_due_at": None}
     application_transition(
@@ -591,24 +594,65 @@ def case_decide(*, application, actor, approve, reason_code, comment=""):
         comment=comment,
         amount=amount,
     )
+    _decision_release_budget(locked, amount)
+    _decision_notify(locked, comment)
+    application.status, application.approved_amount = locked.status, locked.approved_amount
+    return locked
+
+
+def _decide_check(locked, actor, approve, recommendation):
+    """Who may decide (four eyes against the recommender), and that the limits still allow what was recommended."""
+    if locked.status == Status.RECOMMENDED:
+        _require(actor, Role.APPROVER, application=locked)
+        if recommendation and recommendation.recommended_by_id == actor.pk:
+            raise PermissionRefused(
+                _("Four-eyes rule: you recommended this case, someone else must decide."), code="four_eyes"
+            )
+    elif not approve and locked.status == Status.SCREENING:
+        _require(actor, Role.CASE_OFFICER, Role.APPROVER, application=locked)
+    if approve and locked.status == Status.RECOMMENDED:
+        _decide_recheck_limits(locked, recommendation)
+
+
+def _decide_recheck_limits(locked, recommendation):
+    """The facts may have changed since the recommendation (a valuation expired, a new loan elsewhere): every
+    rule binds again at the decision."""
+    proposal, _results = _credit_checks(locked, recommendation.term_months if recommendation else None)
+    if recommendation and recommendation.amount > proposal.amount:
+        raise Conflict(
+            _(
+                "The limits now allow %(now)s (%(rule)s), less than the %(recommended)s recommended: return it."
+            )
+            % {
+                "now": proposal.amount,
+                "rule": proposal.binding_label,
+                "recommended": recommendation.amount,
+            },
+            code="proposal_changed",
+        )
+
+
+def _decision_release_budget(locked, amount):
+    """The budget share of what was requested but not approved goes back to the program."""
     program = locked.program
     release = program_budget_share(program=program, amount=locked.requested_amount) - program_budget_share(
         program=program, amount=amount or 0
     )
     if release > 0:
-        program_budget_release(program=locked.program, amount=release)
+        program_budget_release(program=program, amount=release)
+
+
+def _decision_notify(locked, comment):
     notify(
         users=[m.user for m in locked.company.organization.memberships.select_related("user")],
         subject=_("Decision on %(ref)s: %(outcome)s")
         % {"ref": locked.reference, "outcome": locked.get_status_display()},
         body=comment,
-        link=f"/applications/{locked.pk}/",
+        link=reverse("applications:detail", args=[locked.pk]),
     )
-    application.status, application.approved_amount = locked.status, locked.approved_amount
-    return locked
 
 
-def case_return_for_rework(*, application, actor, comment):
+def case_return_for_rework(*, application: Application, actor: User, comment: str) -> Application:
     _require(actor, Role.APPROVER, application=application)
     return _move(
         application,
@@ -623,7 +667,7 @@ def case_return_for_rework(*, application, actor, comment):
 # --- service levels -----------------------------------------------------------------------------------
 
 
-def overdue_digest_recipients(*, now=None):
+def overdue_digest_recipients(*, now: datetime | None = None) -> dict[User, list[Application]]:
     """{user: [overdue cases]}: each assignee gets their own, each approver of the agency all of the agency's."""
     now = now or timezone.now()
     overdue = list(

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.notifications import notify
@@ -20,6 +21,6 @@ def send_overdue_digest():
             users=[user],
             subject=_("%(n)s overdue cases") % {"n": len(cases)},
             body="\n".join(lines),
-            link="/casework/?view=overdue",
+            link=reverse("casework:queue") + "?view=overdue",
         )
     return len(digest)

@@ -1,8 +1,9 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
@@ -61,35 +62,48 @@ QUEUE_COLUMNS = [
 ]
 
 
-@role_required(*STAFF)
-def queue(request):
-    base = case_queue_for(user=request.user)
+def _queue_filter(request, base):
+    """The queue's filter over ``base``, ordered by due date unless asked otherwise."""
     data = request.GET.copy()
     if not data.get("ordering"):
         data["ordering"] = "due"
-    case_filter = CaseFilter(data, queryset=base, user=request.user)
-    cases = (case_filter.qs if case_filter.is_valid() else base.none()).values(*QUEUE_COLUMNS)
-    query = request.GET.copy()
-    query.pop("page", None)
-    version = latest_change(Application)  # one lookup keys both cached counts
-    counts = queue_counts(user=request.user, base=base, version=version)
+    return CaseFilter(data, queryset=base, user=request.user)
+
+
+def _queue_page(request, cases, version):
+    """The requested page of 50 rows, each with its valuation flags."""
     page = CachedCountPaginator(cases, 50, version=version).get_page(request.GET.get("page"))
     flags = valuation_flags_for([case["id"] for case in page.object_list])
     for case in page.object_list:
         case["flags"] = flags.get(case["id"], [])
-    agency_ids = _agency_ids(request.user)
+    return page
+
+
+def _queue_assign_form(case_filter, agency_ids):
+    """The bulk-assign form; the filter's assignee list and its officers are the same people: read once for both."""
     assign_form = AssignForm(agency_ids=agency_ids)
-    # the filter's assignee list and the assign form's officers are the same people: read them once for both
     officers = list(iter(assign_form.fields["officer"].choices))  # iter: no COUNT query first
     assign_form.fields["officer"].widget.choices = case_filter.form.fields["assignee"].widget.choices = (
         officers
     )
+    return assign_form
+
+
+@role_required(*STAFF)
+def queue(request):
+    base = case_queue_for(user=request.user)
+    case_filter = _queue_filter(request, base)
+    cases = (case_filter.qs if case_filter.is_valid() else base.none()).values(*QUEUE_COLUMNS)
+    query = request.GET.copy()
+    query.pop("page", None)
+    version = latest_change(Application)  # one lookup keys both cached counts
+    agency_ids = _agency_ids(request.user)
     context = {
         "filter": case_filter,
-        "page": page,
-        "counts": status_tabs(counts),
+        "page": _queue_page(request, cases, version),
+        "counts": status_tabs(queue_counts(user=request.user, base=base, version=version)),
         "query": query.urlencode(),
-        "assign_form": assign_form,
+        "assign_form": _queue_assign_form(case_filter, agency_ids),
         "now": timezone.now(),
         "agency_key": agency_ids,
         "filters_seconds": COUNT_SECONDS,
@@ -115,13 +129,18 @@ def bulk_assign(request):
         for case, reason in refused:
             messages.error(request, f"{case.reference}: {reason}")
     else:
-        for case in cases:
-            try:
-                services.case_assign_automatically(application=case, actor=request.user)
-            except DomainError as exc:
-                messages.error(request, f"{case.reference}: {exc.message}")
-        messages.info(request, _("Cases assigned automatically where possible."))
+        _assign_automatically(request, cases)
     return redirect(safe_next_url(request, reverse("casework:queue")))
+
+
+def _assign_automatically(request, cases):
+    """Each case to the officer the rules pick; a case the rules cannot place says why."""
+    for case in cases:
+        try:
+            services.case_assign_automatically(application=case, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, f"{case.reference}: {exc.message}")
+    messages.info(request, _("Cases assigned automatically where possible."))
 
 
 def _case_context(request, case, forms=None):
@@ -129,17 +148,37 @@ def _case_context(request, case, forms=None):
     scored = list(case.credit_scores.select_related("criterion"))
     scores = {s.criterion_id: s for s in scored}
     checklist = ScreeningChecklist.objects.filter(application=case).first()
-    proposal, eligibility_now, credit_problem = _credit_view(case)
-    context = {
+    return {
+        **_case_record(case),
+        **_case_review(case, scored),
+        "checklist": checklist,
+        "criteria": criteria,
+        "scores": scores,
+        "panels": render_case_panels(request, case),
+        "forms": {**_case_forms(request, checklist, criteria, scores), **(forms or {})},
+    }
+
+
+def _case_record(case):
+    """What the case holds and what happened to it."""
+    return {
         "case": case,
         "application": case,
         "assets": case.ip_assets.all(),
         "documents": case.documents.all(),
-        "checklist": checklist,
         "info_requests": case.info_requests.select_related("requested_by", "answered_by"),
         "notes": case.notes.select_related("author"),
-        "criteria": criteria,
-        "scores": scores,
+        "recommendation": case.recommendations.select_related("recommended_by").first(),
+        "decision": case.decisions.select_related("decided_by").first(),
+        "events": case_timeline(case=case),
+        "actions": case.allowed_actions(),
+    }
+
+
+def _case_review(case, scored):
+    """The credit review's figures: weighted score, proposal, the eligibility rules now, the valuation gate."""
+    proposal, eligibility_now, credit_problem = _credit_view(case)
+    return {
         "weighted_score": services.case_weighted_score(application=case, scores=scored),
         "proposal": proposal,
         "eligibility_now": eligibility_now,
@@ -147,29 +186,23 @@ def _case_context(request, case, forms=None):
         "valuation_gate": services.valuation_gate(application=case) if case.status == "valuation" else None,
         "waiver": getattr(case, "valuation_waiver", None) if hasattr(case, "valuation_waiver") else None,
         "rule_labels": RULE_LABELS,
-        "recommendation": case.recommendations.select_related("recommended_by").first(),
-        "decision": case.decisions.select_related("decided_by").first(),
-        "events": case_timeline(case=case),
-        "panels": render_case_panels(request, case),
-        "actions": case.allowed_actions(),
-        "forms": {
-            "assign": AssignForm(agency_ids=_agency_ids(request.user)),
-            "checklist": ChecklistForm(
-                initial={n: getattr(checklist, n) for n, _l in ScreeningChecklist.ITEMS}
-                if checklist
-                else None
-            ),
-            "request_info": InfoRequestForm(),
-            "note": NoteForm(),
-            "scores": ScoresForm(criteria=criteria, scores=scores),
-            "recommend": RecommendForm(),
-            "decide": DecisionForm(),
-            "return_for_rework": ReturnForm(),
-            "waive_valuation": WaiverForm(),
-            **(forms or {}),
-        },
     }
-    return context
+
+
+def _case_forms(request, checklist, criteria, scores):
+    """The empty forms of the case page's actions."""
+    initial = {n: getattr(checklist, n) for n, _l in ScreeningChecklist.ITEMS} if checklist else None
+    return {
+        "assign": AssignForm(agency_ids=_agency_ids(request.user)),
+        "checklist": ChecklistForm(initial=initial),
+        "request_info": InfoRequestForm(),
+        "note": NoteForm(),
+        "scores": ScoresForm(criteria=criteria, scores=scores),
+        "recommend": RecommendForm(),
+        "decide": DecisionForm(),
+        "return_for_rework": ReturnForm(),
+        "waive_valuation": WaiverForm(),
+    }
 
 
 def _credit_view(case):
@@ -268,6 +301,22 @@ ACTIONS = {
 }
 
 
+# what each action changed, read back from the case as it now is (recommend and decide add the amount)
+DONE_TEXTS = {
+    "assign": _lazy("%(ref)s assigned to %(assignee)s."),
+    "start_screening": _lazy("%(ref)s: screening started (%(company)s)."),
+    "checklist": _lazy("%(ref)s: screening checklist saved."),
+    "request_info": _lazy(
+        "%(ref)s: information requested from %(company)s; the service-level clock is paused."
+    ),
+    "note": _lazy("%(ref)s: note saved."),
+    "send_to_valuation": _lazy("%(ref)s sent to valuation: order the valuation from a panel valuer."),
+    "start_credit_review": _lazy("%(ref)s: credit review started."),
+    "scores": _lazy("%(ref)s: credit scores saved."),
+    "return_for_rework": _lazy("%(ref)s returned for rework: it is back in credit review."),
+}
+
+
 def _done_message(action, case):
     """What the action changed, on which case, for whom, and the amount: read back from the case as it now is."""
     values = {
@@ -277,31 +326,25 @@ def _done_message(action, case):
         "assignee": case.assignee or "—",
     }
     if action == "recommend":
-        recommendation = case.recommendations.order_by("-pk").first()
-        values["amount"] = money(recommendation.amount if recommendation else None, case.currency)
-        return (
-            _("%(ref)s recommended: %(amount)s for %(company)s, now awaiting the approver's decision.")
-            % values
-        )
+        return _recommended_message(case, values)
     if action == "decide":
-        values["amount"] = money(case.approved_amount, case.currency)
-        if case.status == "approved":
-            return _("%(ref)s approved: %(amount)s for %(company)s. The applicant is notified.") % values
-        return _("%(ref)s: decision recorded (%(status)s). The applicant is notified.") % values
-    texts = {
-        "assign": _("%(ref)s assigned to %(assignee)s."),
-        "start_screening": _("%(ref)s: screening started (%(company)s)."),
-        "checklist": _("%(ref)s: screening checklist saved."),
-        "request_info": _(
-            "%(ref)s: information requested from %(company)s; the service-level clock is paused."
-        ),
-        "note": _("%(ref)s: note saved."),
-        "send_to_valuation": _("%(ref)s sent to valuation: order the valuation from a panel valuer."),
-        "start_credit_review": _("%(ref)s: credit review started."),
-        "scores": _("%(ref)s: credit scores saved."),
-        "return_for_rework": _("%(ref)s returned for rework: it is back in credit review."),
-    }
-    return texts.get(action, _("%(ref)s: %(status)s.")) % values
+        return _decided_message(case, values)
+    return str(DONE_TEXTS.get(action, _lazy("%(ref)s: %(status)s."))) % values
+
+
+def _recommended_message(case, values):
+    recommendation = case.recommendations.order_by("-pk").first()
+    values["amount"] = money(recommendation.amount if recommendation else None, case.currency)
+    return (
+        _("%(ref)s recommended: %(amount)s for %(company)s, now awaiting the approver's decision.") % values
+    )
+
+
+def _decided_message(case, values):
+    values["amount"] = money(case.approved_amount, case.currency)
+    if case.status == "approved":
+        return _("%(ref)s approved: %(amount)s for %(company)s. The applicant is notified.") % values
+    return _("%(ref)s: decision recorded (%(status)s). The applicant is notified.") % values
 
 
 @role_required(*STAFF)
@@ -351,11 +394,7 @@ def conflicts(request):
 @require_POST
 def answer_info(request, pk):
     """The applicant answers an information request (from the applicant's case page)."""
-    info = InformationRequest.objects.filter(pk=pk).first()
-    if info is None:
-        from django.http import Http404
-
-        raise Http404
+    info = get_object_or_404(InformationRequest, pk=pk)
     application_get_for(user=request.user, pk=info.application_id)  # 404 unless it is the user's company
     form = AnswerForm(request.POST, request.FILES)
     if form.is_valid():
@@ -364,23 +403,23 @@ def answer_info(request, pk):
             case_answer_info_with_documents(
                 request=info, actor=request.user, answer=form.cleaned_data["answer"], documents=documents
             )
-            messages.success(
-                request,
-                ngettext(
-                    "Thank you: your answer and %(n)s document were sent to the agency.",
-                    "Thank you: your answer and %(n)s documents were sent to the agency.",
-                    len(documents),
-                )
-                % {"n": len(documents)}
-                if documents
-                else _("Thank you: your answer was sent to the agency."),
-            )
+            messages.success(request, _answer_sent_message(documents))
         except DomainError as exc:
             messages.error(request, exc.message)
     else:
         problems = form.errors.get("documents") if "answer" not in form.errors else None
         messages.error(request, " ".join(problems) if problems else _("Write an answer."))
     return redirect("applications:detail", pk=info.application_id)
+
+
+def _answer_sent_message(documents):
+    if not documents:
+        return _("Thank you: your answer was sent to the agency.")
+    return ngettext(
+        "Thank you: your answer and %(n)s document were sent to the agency.",
+        "Thank you: your answer and %(n)s documents were sent to the agency.",
+        len(documents),
+    ) % {"n": len(documents)}
 
 
 def applicant_panel_context(request, application):

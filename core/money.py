@@ -1,10 +1,18 @@
-"""Money, written once: the currencies, their minor units and rounding to them.
+"""Money, written once: the currencies, the stored amount field, their minor units and rounding to them.
 
 KRW and JPY have no minor unit; the others the platform handles have cents (ISO 4217). Amounts are Decimal
 throughout; a computed amount is rounded once, half-up, to its currency's minor unit, at the end.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+# The currencies the platform handles (settings.CURRENCIES) as model/form choices.
+CURRENCY_CHOICES = [(c, c) for c in settings.CURRENCIES]
+# Every stored amount: ``models.DecimalField(label, **MONEY)``. Two places hold any currency's minor unit; the
+# amount itself is rounded to its currency's unit by ``round_money``.
+MONEY = {"max_digits": 20, "decimal_places": 2}
 
 # ISO 4217 exponents of the currencies the platform handles.
 MINOR_UNIT_EXPONENT = {"KRW": 0, "JPY": 0, "CNY": 2, "GBP": 2, "USD": 2, "EUR": 2}

@@ -3,6 +3,7 @@ the schedule, the default notice and restructuring reports. Every write calls th
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -96,7 +97,7 @@ class DefaultNoticeSerializer(serializers.Serializer):
     reason_code = serializers.ChoiceField(
         choices=[
             *services.DEFAULT_REASONS.items(),
-            (services.THRESHOLD, _("Days past due reached the threshold")),
+            (services.THRESHOLD, _lazy("Days past due reached the threshold")),
         ],
         help_text="A coded reason (D10–D50); DPD once the program's days-past-due threshold is reached",
     )

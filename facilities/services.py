@@ -1,9 +1,12 @@
 """Facility changes: creation from an approved case, disbursement (once), repayments, delinquency and default."""
 
+from __future__ import annotations
+
 import csv
 import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,6 +26,13 @@ from valuations.selectors import technology_grade_for
 
 from .models import Disbursement, Facility, FacilityEvent, FacilityStatus, Installment, Pledge, Repayment
 from .schedules import dpd_bucket, schedule
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from accounts.models import Organization, User
+    from applications.models import Application
+    from programs.models import GuaranteeTier
 
 MAX_CSV_ROWS = 10_000
 
@@ -48,7 +58,9 @@ def _term_check(program, term_months):
         )
 
 
-def facility_guarantee_terms(*, application, term_months):
+def facility_guarantee_terms(
+    *, application: Application, term_months: int
+) -> tuple[GuaranteeTier | None, Decimal | None, Decimal | None]:
     """(tier, coverage, fee) from the program's tier table for this borrower; tier None when no row fits."""
     program, company = application.program, application.company
     revenues = sorted((fy.year, fy.revenue) for fy in company.financial_years.all())
@@ -97,15 +109,15 @@ def _guarantee_terms(application, actor, term_months, coverage_ratio, guarantee_
 @transaction.atomic
 def facility_create_from_application(
     *,
-    application,
-    actor,
-    lender,
+    application: Application,
+    actor: User,
+    lender: Organization,
     term_months: int,
     schedule_type: str,
-    coverage_ratio=None,
-    guarantee_fee_rate=None,
+    coverage_ratio: Decimal | None = None,
+    guarantee_fee_rate: Decimal | None = None,
     override_reason: str = "",
-    pledges=(),
+    pledges: Iterable[tuple[IPAsset, str, date]] = (),
 ) -> Facility:
     """Turn an approved case into a facility on the program's terms (a guarantee takes its tier's coverage and fee;
     other terms need an approver and a reason); pledge its IP (one live pledge per asset)."""
@@ -166,7 +178,9 @@ def facility_create_from_application(
 
 
 @transaction.atomic
-def pledge_register(*, facility, asset, registration_reference, registered_on, actor):
+def pledge_register(
+    *, facility: Facility, asset: IPAsset, registration_reference: str, registered_on: date, actor: User
+) -> Pledge:
     updated = IPAsset.objects.filter(pk=asset.pk, encumbrance=Encumbrance.FREE).update(
         encumbrance=Encumbrance.PLEDGED
     )
@@ -191,7 +205,9 @@ def pledge_register(*, facility, asset, registration_reference, registered_on, a
 
 
 @transaction.atomic
-def facility_disburse(*, facility, actor, amount, disbursed_on, idempotency_key):
+def facility_disburse(
+    *, facility: Facility, actor: User, amount: Decimal, disbursed_on: date, idempotency_key: str
+) -> tuple[Disbursement, bool]:
     """Record the disbursement exactly once. The same key again returns the first record (a retry);
     another key on a disbursed facility is a Conflict."""
     _lender_check(facility, actor)
@@ -290,7 +306,7 @@ def _apply(facility, amount):
     return left
 
 
-def outstanding_principal(facility):
+def outstanding_principal(facility: Facility) -> Decimal:
     """Principal still owed: nothing once closed (repaid, or written off with the loss recorded on the facility)."""
     if facility.status == FacilityStatus.CLOSED:
         return Decimal(0)
@@ -298,7 +314,9 @@ def outstanding_principal(facility):
 
 
 @transaction.atomic
-def repayment_record(*, facility, actor, amount, paid_on, reference):
+def repayment_record(
+    *, facility: Facility, actor: User, amount: Decimal, paid_on: date, reference: str
+) -> Repayment:
     """One repayment; the bank's reference makes a retried file or call harmless (409 on a different amount)."""
     _lender_check(facility, actor)
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
@@ -351,7 +369,9 @@ def _close_repaid(facility, actor):
         )
 
 
-def repayments_import_csv(*, facility, actor, text):
+def repayments_import_csv(
+    *, facility: Facility, actor: User, text: str
+) -> tuple[list[tuple[int, date, Decimal, str]], list[tuple[int, str]]]:
     """Rows ``date,amount,reference``. All or nothing: any refused row means nothing is recorded.
 
     Returns (accepted rows, refused [(line, message)]).
@@ -403,7 +423,7 @@ def repayments_import_csv(*, facility, actor, text):
 
 
 @transaction.atomic
-def facility_report_restructuring(*, facility, actor, description):
+def facility_report_restructuring(*, facility: Facility, actor: User, description: str) -> FacilityEvent:
     _lender_check(facility, actor)
     event = FacilityEvent.objects.create(
         facility=facility, kind="restructuring", description=description, recorded_by=actor
@@ -412,7 +432,7 @@ def facility_report_restructuring(*, facility, actor, description):
     return event
 
 
-def exposure_at(facility, on):
+def exposure_at(facility: Facility, on: date) -> Decimal:
     """Outstanding principal plus interest due and unpaid, plus interest accrued since the last due date."""
     principal = Decimal(0)
     unpaid_interest = Decimal(0)
@@ -439,7 +459,7 @@ DEFAULT_REASONS = {
 }
 
 
-def default_declarable_by(*, facility, actor):
+def default_declarable_by(*, facility: Facility, actor: User) -> bool:
     """Whether ``actor`` may declare this facility in default: its bank's officers or the program agency's staff."""
     if actor is None:
         return False
@@ -449,7 +469,9 @@ def default_declarable_by(*, facility, actor):
 
 
 @transaction.atomic
-def facility_default(*, facility, actor, reason_code, comment="", on=None):
+def facility_default(
+    *, facility: Facility, actor: User, reason_code: str, comment: str = "", on: date | None = None
+) -> Facility:
     """Declare default and freeze the exposure at default; writes ``facility.defaulted``.
 
     Declared by the facility's bank or the program's agency with a coded reason (``DEFAULT_REASONS``), or by the
@@ -571,7 +593,7 @@ def _default_past_threshold(facility, dpd, today):
     return facility_default(facility=facility, actor=None, on=today, reason_code=THRESHOLD)
 
 
-def interest_subsidy_cost(facility):
+def interest_subsidy_cost(facility: Facility) -> Decimal:
     """What the lower rate costs the agency over the schedule: interest at the base rate minus at the subsidised rate."""
     kwargs = dict(
         kind=facility.schedule_type,
@@ -585,7 +607,7 @@ def interest_subsidy_cost(facility):
     return base - subsidised
 
 
-def guarantee_fee_schedule(facility):
+def guarantee_fee_schedule(facility: Facility) -> list[tuple[int, Decimal]]:
     """[(year, fee)]: the annual fee on the principal outstanding at the start of each year."""
     if not facility.is_guaranteed or not facility.disbursed_on:
         return []

@@ -149,13 +149,13 @@ def _locked(follow_up: FollowUp, allowed: set, action: str) -> FollowUp:
     return locked
 
 
-def _move(locked: FollowUp, *, actor, status, fields: list, action: str) -> FollowUp:
+def _move(locked: FollowUp, *, actor, status, fields: list, outcome: str) -> FollowUp:
     old = locked.status
     locked.status = status
     locked.save(update_fields=["status", *fields])
     audit_record(
         actor=actor,
-        action=f"fund.follow_up_{action}",
+        action=f"fund.follow_up_{outcome}",
         target=locked.fund,
         old_state=old,
         new_state=status,
@@ -175,7 +175,7 @@ def follow_up_acknowledge(*, follow_up: FollowUp, actor) -> FollowUp:
             actor=actor,
             status=S.ACKNOWLEDGED,
             fields=["acknowledged_at", "acknowledged_by"],
-            action="acknowledged",
+            outcome="acknowledged",
         )
 
 
@@ -196,7 +196,7 @@ def follow_up_plan(*, follow_up: FollowUp, actor, plan: str, due: date) -> Follo
         locked.plan, locked.plan_due, locked.planned_by = plan.strip(), due, actor
         fields = ["plan", "plan_due", "planned_by", "acknowledged_at", "acknowledged_by"]
         status = S.ESCALATED if locked.status == S.ESCALATED else S.PLANNED
-        return _move(locked, actor=actor, status=status, fields=fields, action="planned")
+        return _move(locked, actor=actor, status=status, fields=fields, outcome="planned")
 
 
 def _close(follow_up, *, actor, note, status, allowed, action):
@@ -209,7 +209,7 @@ def _close(follow_up, *, actor, note, status, allowed, action):
         if status == S.RESOLVED:
             locked.closed_at, locked.closed_by = timezone.now(), actor
             fields += ["closed_at", "closed_by"]
-        moved = _move(locked, actor=actor, status=status, fields=fields, action=action)
+        moved = _move(locked, actor=actor, status=status, fields=fields, outcome=action)
     if status == S.ESCALATED:
         notify(
             users=_managers(moved.fund),
@@ -222,7 +222,12 @@ def _close(follow_up, *, actor, note, status, allowed, action):
 
 def follow_up_resolve(*, follow_up: FollowUp, actor, note: str = "") -> FollowUp:
     return _close(
-        follow_up, actor=actor, note=note, status=S.RESOLVED, allowed=RESOLVE_FROM, action="resolved"
+        follow_up,
+        actor=actor,
+        note=note,
+        status=S.RESOLVED,
+        allowed=RESOLVE_FROM,
+        action="resolved",
     )
 
 
@@ -230,5 +235,10 @@ def follow_up_escalate(*, follow_up: FollowUp, actor, note: str) -> FollowUp:
     if not note.strip():
         raise InvalidInput("Say why it is escalated.", details={"note": ["This field is required."]})
     return _close(
-        follow_up, actor=actor, note=note, status=S.ESCALATED, allowed=ESCALATE_FROM, action="escalated"
+        follow_up,
+        actor=actor,
+        note=note,
+        status=S.ESCALATED,
+        allowed=ESCALATE_FROM,
+        action="escalated",
     )

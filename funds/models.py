@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import CURRENCY_CHOICES, MONEY
+from core.money import CURRENCY_CHOICES, MONEY
 
 RATIO = {"max_digits": 7, "decimal_places": 4}
 

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
 from django.http import Http404
 
@@ -5,10 +9,15 @@ from accounts.roles import Role
 
 from .models import Fund
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
 READ_ALL = (Role.OFFICIAL, Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER)
 
 
-def fund_visible_to(*, user):
+def fund_visible_to(*, user: User) -> QuerySet[Fund]:
     """Officials see every fund; agency staff the funds their agency anchors; managers the sub-funds they manage."""
     funds = Fund.objects.select_related("parent", "manager")
     if user.has_role(Role.OFFICIAL):
@@ -18,14 +27,14 @@ def fund_visible_to(*, user):
     return funds.filter(Q(agency__in=agencies) | Q(parent__agency__in=agencies) | Q(manager__in=managed))
 
 
-def fund_get_for(*, user, pk):
+def fund_get_for(*, user: User, pk: int) -> Fund:
     fund = fund_visible_to(user=user).filter(pk=pk).first()
     if fund is None:
         raise Http404
     return fund
 
 
-def fund_writable_by(*, user, fund):
+def fund_writable_by(*, user: User, fund: Fund) -> bool:
     return fund.manager_id is not None and fund.manager in user.organizations_for(Role.FUND_MANAGER)
 
 

@@ -1,8 +1,11 @@
 """Fund changes. Commitments and deployments move running totals by conditional UPDATE; the CheckConstraints
 ``fund_commitments_within_size`` and ``fund_deployments_within_commitment`` back them in the database."""
 
+from __future__ import annotations
+
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,6 +19,10 @@ from reporting.money import convert, describe
 
 from . import ledger
 from .models import CashFlow, Deal, FlowKind, Fund, LicenceEvent, LicenceState, Validation
+
+if TYPE_CHECKING:
+    from accounts.models import Organization, User
+    from reporting.models import ExchangeRate
 
 SUB_FUND_TERMS = {
     "name",
@@ -55,7 +62,9 @@ def _check_terms(fields):
         raise InvalidInput("Some terms of the fund are not valid.", code="invalid_terms", details=errors)
 
 
-def commitment_in_mother_currency(*, mother, amount, currency, on):
+def commitment_in_mother_currency(
+    *, mother: Fund, amount: Decimal, currency: str, on: datetime.date
+) -> tuple[Decimal, ExchangeRate | None]:
     """(``amount`` of ``currency`` in the mother fund's currency at the rate dated on or before ``on``, the rate row
     or None). Conflict ``missing_rate`` when no such rate has been entered."""
     converted, rate = convert(amount, currency, mother.currency, on)
@@ -63,7 +72,9 @@ def commitment_in_mother_currency(*, mother, amount, currency, on):
 
 
 @transaction.atomic
-def mother_fund_create(*, actor, agency, name, currency, size, **terms) -> Fund:
+def mother_fund_create(
+    *, actor: User | None, agency: Organization, name: str, currency: str, size: Decimal, **terms: object
+) -> Fund:
     """Create a mother fund of ``agency`` with its declared size; writes fund.mother_fund_created."""
     size = Decimal(size)
     if size <= 0:
@@ -82,7 +93,9 @@ def mother_fund_create(*, actor, agency, name, currency, size, **terms) -> Fund:
 
 
 @transaction.atomic
-def sub_fund_create(*, parent, actor, committed_on=None, **fields) -> Fund:
+def sub_fund_create(
+    *, parent: Fund, actor: User | None, committed_on: datetime.date | None = None, **fields: object
+) -> Fund:
     """Anchor a sub-fund in any currency under a mother fund; its commitment, converted to the mother's currency at
     the rate dated ``committed_on`` (default today), can never take the mother's commitments beyond its declared
     size. Writes fund.sub_fund_created; raises InvalidInput, Conflict (over_commitment, missing_rate)."""
@@ -149,7 +162,7 @@ def _checked_changes(fund, changes):
 
 
 @transaction.atomic
-def fund_update(*, fund, actor, **changes) -> Fund:
+def fund_update(*, fund: Fund, actor: User | None, **changes: object) -> Fund:
     """Change a fund's terms (a mother fund's declared size too, never below its commitments); a sub-fund's size
     and currency are fixed at its creation. Writes fund.terms_changed with the old and new values."""
     fund = Fund.objects.select_for_update().get(pk=fund.pk)
@@ -232,7 +245,17 @@ def _create_entry(**fields):
 
 
 @transaction.atomic
-def cash_flow_record(*, fund, actor, kind, date, amount, description="", cash=None, corrects=None):
+def cash_flow_record(
+    *,
+    fund: Fund,
+    actor: User | None,
+    kind: str,
+    date: datetime.date,
+    amount: Decimal,
+    description: str = "",
+    cash: Decimal | None = None,
+    corrects: CashFlow | None = None,
+) -> CashFlow:
     """Append a ledger entry (a correction is an entry of the opposite sign pointing at the original)."""
     if not fund.is_sub_fund:
         raise InvalidInput("Cash flows are recorded on sub-funds.", code="not_a_sub_fund")
@@ -263,7 +286,7 @@ def cash_flow_record(*, fund, actor, kind, date, amount, description="", cash=No
 
 
 @transaction.atomic
-def cash_flow_validate(*, entry, actor, accept):
+def cash_flow_validate(*, entry: CashFlow, actor: User | None, accept: bool) -> CashFlow:
     updated = CashFlow.objects.filter(pk=entry.pk, validation=Validation.PENDING).update(
         validation=Validation.VALIDATED if accept else Validation.REJECTED
     )
@@ -281,7 +304,9 @@ def cash_flow_validate(*, entry, actor, accept):
     return entry
 
 
-def deal_check(fund, *, overseas_revenue_share=None, main_purpose_share=None):
+def deal_check(
+    fund: Fund, *, overseas_revenue_share: Decimal | None = None, main_purpose_share: Decimal | None = None
+) -> list[dict[str, str]]:
     """The fund's investment rules applied to a deal: [(rule, reason)] for each rule it fails."""
     reasons = []
     rules = [
@@ -317,7 +342,7 @@ def deal_check(fund, *, overseas_revenue_share=None, main_purpose_share=None):
     return reasons
 
 
-def exact_percent(ratio) -> str:
+def exact_percent(ratio: Decimal) -> str:
     """A ratio as a percentage with every digit it has: 0.1999 -> '19.99%' (never rounded up to the limit)."""
     text = f"{Decimal(ratio) * 100:f}"
     return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
@@ -325,8 +350,15 @@ def exact_percent(ratio) -> str:
 
 @transaction.atomic
 def deal_screen(
-    *, fund, actor, name, considered_on, amount, overseas_revenue_share=None, main_purpose_share=None
-):
+    *,
+    fund: Fund,
+    actor: User | None,
+    name: str,
+    considered_on: datetime.date,
+    amount: Decimal,
+    overseas_revenue_share: Decimal | None = None,
+    main_purpose_share: Decimal | None = None,
+) -> Deal:
     reasons = deal_check(
         fund, overseas_revenue_share=overseas_revenue_share, main_purpose_share=main_purpose_share
     )
@@ -351,14 +383,16 @@ def deal_screen(
     return deal
 
 
-def licence_state_on(*, fund, day) -> str:
+def licence_state_on(*, fund: Fund, day: datetime.date) -> str:
     """The manager's licence on ``day``: the latest change effective on or before it (active before any)."""
     event = fund.licence_events.filter(effective_on__lte=day).order_by("-effective_on").first()
     return event.state if event is not None else LicenceState.ACTIVE
 
 
 @transaction.atomic
-def licence_change(*, fund, actor, state, on, note="") -> LicenceEvent:
+def licence_change(
+    *, fund: Fund, actor: User | None, state: str, on: datetime.date, note: str = ""
+) -> LicenceEvent:
     """Record that a sub-fund's licence became ``state`` on ``on`` (not in the future, one change a day); the
     fund's current licence follows its latest change. Writes fund.licence_changed."""
     fund = Fund.objects.select_for_update().get(pk=fund.pk)

@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-CURRENCY_CHOICES = [(c, c) for c in settings.CURRENCIES]
-MONEY = {"max_digits": 20, "decimal_places": 2}
+from core.money import CURRENCY_CHOICES, MONEY
+
 RATE = {"max_digits": 7, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
 
 

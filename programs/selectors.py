@@ -1,9 +1,16 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch
 
 from .models import EligibilityRule, Program
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
-def program_published():
+
+def program_published() -> QuerySet[Program]:
     """Programs open to the public, with their rules (one query each)."""
     return (
         Program.objects.filter(is_published=True)

@@ -2,6 +2,8 @@
 requests can never take the same money twice; the CheckConstraint
 ``program_budget_within_envelope`` is the database's own backstop."""
 
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django.db.models import F
@@ -12,7 +14,7 @@ from core.money import round_money
 from .models import Program
 
 
-def program_budget_share(*, program, amount, coverage=None):
+def program_budget_share(*, program: Program, amount: Decimal, coverage: Decimal | None = None) -> Decimal:
     """What a case draws on the program's budget: the whole principal for a loan, the guaranteed share for a
     guarantee (``coverage``; before the facility's tier is known, the program's highest coverage). Rounded once to
     the currency's minor unit, half up."""
@@ -31,7 +33,7 @@ def _positive(amount):
     return amount
 
 
-def program_budget_commit(*, program, amount):
+def program_budget_commit(*, program: Program, amount: Decimal) -> None:
     """Reserve ``amount`` of the envelope for a submitted case. Raises Conflict(over_budget)."""
     amount = _positive(amount)
     updated = Program.objects.filter(
@@ -45,7 +47,7 @@ def program_budget_commit(*, program, amount):
         )
 
 
-def program_budget_release(*, program, amount):
+def program_budget_release(*, program: Program, amount: Decimal) -> None:
     """Give back a reservation (withdrawn or rejected case, or approved for less)."""
     amount = _positive(amount)
     updated = Program.objects.filter(pk=program.pk, budget_committed__gte=amount).update(
@@ -55,7 +57,7 @@ def program_budget_release(*, program, amount):
         raise Conflict("More would be released than is committed.", code="budget_inconsistent")
 
 
-def program_budget_use(*, program, amount):
+def program_budget_use(*, program: Program, amount: Decimal) -> None:
     """Turn a reservation into money used (the loan is disbursed)."""
     amount = _positive(amount)
     updated = Program.objects.filter(pk=program.pk, budget_committed__gte=amount).update(

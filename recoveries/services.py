@@ -5,8 +5,11 @@ person asks (``*_request``: a ``MoneyMove`` with the amounts and who receives th
 the approver role confirms (``money_move_confirm``), as the case decision does; only the confirmation moves money.
 """
 
+from __future__ import annotations
+
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -35,6 +38,11 @@ from .models import (
     MoveKind,
     MoveStatus,
 )
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from accounts.models import Organization, User
 
 CLAIM_CHECKLIST = [
     "default notice sent",
@@ -71,7 +79,7 @@ def _in_minor_units(amount, currency, field):
 
 
 @transaction.atomic
-def claim_file(*, facility, actor, checklist):
+def claim_file(*, facility: Facility, actor: User, checklist: dict[str, bool]) -> Claim:
     """The bank claims on a defaulted guaranteed facility with its checklist complete (again after a return)."""
     facility = (
         Facility.objects.select_for_update().select_related("lender", "application").get(pk=facility.pk)
@@ -123,7 +131,7 @@ def _no_payment_pending(claim):
 
 
 @transaction.atomic
-def claim_reject(*, claim, actor, reason_code: str, comment: str = "") -> Claim:
+def claim_reject(*, claim: Claim, actor: User, reason_code: str, comment: str = "") -> Claim:
     """The agency rejects the claim with a coded reason (no money moves). Event recovery.claim_rejected."""
     locked = _filed_claim(claim, actor)
     _no_payment_pending(locked)
@@ -140,7 +148,7 @@ def claim_reject(*, claim, actor, reason_code: str, comment: str = "") -> Claim:
 
 
 @transaction.atomic
-def claim_return(*, claim, actor, comment: str) -> Claim:
+def claim_return(*, claim: Claim, actor: User, comment: str) -> Claim:
     """The agency returns the claim to the bank for documents; the bank files it again. Event claim_returned."""
     locked = _filed_claim(claim, actor)
     _no_payment_pending(locked)
@@ -176,7 +184,7 @@ def _claim_payment_summary(claim, amount, reason_code):
 
 @transaction.atomic
 def claim_payment_request(
-    *, claim, actor, amount=None, reason_code: str = "", comment: str = ""
+    *, claim: Claim, actor: User, amount: Decimal | None = None, reason_code: str = "", comment: str = ""
 ) -> MoneyMove:
     """Ask to pay the claim in full (``amount`` None) or in part (an amount below the claim, a reason code).
     Paid only when a different approver confirms."""
@@ -251,15 +259,15 @@ def _claim_pay(move, checker):
 @transaction.atomic
 def disposal_open(
     *,
-    facility,
-    actor,
-    channel,
-    assets=None,
-    reappraised_value=None,
-    opening_price=None,
-    bids_close_on=None,
-    reappraisal_fee=None,
-):
+    facility: Facility,
+    actor: User,
+    channel: str,
+    assets: list[IPAsset] | None = None,
+    reappraised_value: Decimal | None = None,
+    opening_price: Decimal | None = None,
+    bids_close_on: date | None = None,
+    reappraisal_fee: Decimal | None = None,
+) -> Disposal:
     """Start selling or licensing the IP. Guaranteed facilities after the claim; direct loans on the bank's behalf.
 
     With ``reappraisal_fee`` a new valuation of the assets is ordered from the program's panel (re-appraisal)."""
@@ -342,7 +350,7 @@ def _bidding_for(*, disposal, actor, buyer):
 
 
 @transaction.atomic
-def bid_place(*, disposal, actor, amount, buyer=None):
+def bid_place(*, disposal: Disposal, actor: User, amount: Decimal, buyer: Buyer | None = None) -> Bid:
     """A bid by a member of a buyer the program's agency verified; writes ``recovery.bid``.
 
     Never from the defaulted company, the facility's bank, the agency itself or an oversight official. Raises
@@ -387,7 +395,7 @@ def _buyer_event(buyer, actor, action, **kwargs):
 
 
 @transaction.atomic
-def buyer_register(*, agency, organization, actor, note=""):
+def buyer_register(*, agency: Organization, organization: Organization, actor: User, note: str = "") -> Buyer:
     """Agency staff put an organisation on the agency's buyer registry, awaiting verification; writes
     ``recovery.buyer_registered``. Raises PermissionRefused, InvalidInput (a kind that may not buy) or Conflict."""
     # an administrator of an oversight body holds an agency role's name in an organisation that is no agency
@@ -417,7 +425,7 @@ def buyer_register(*, agency, organization, actor, note=""):
 
 
 @transaction.atomic
-def buyer_verify(*, buyer, actor):
+def buyer_verify(*, buyer: Buyer, actor: User) -> Buyer:
     """An approver or administrator of the agency, not the person who registered it, verifies a buyer (it may
     then bid); writes ``recovery.buyer_verified``. Raises PermissionRefused or Conflict."""
     if buyer.agency.kind != OrganizationKind.AGENCY or buyer.agency not in actor.organizations_for(
@@ -437,7 +445,7 @@ def buyer_verify(*, buyer, actor):
 
 
 @transaction.atomic
-def buyer_revoke(*, buyer, actor, reason=""):
+def buyer_revoke(*, buyer: Buyer, actor: User, reason: str = "") -> Buyer:
     """The agency takes a buyer off the registry (it bids no more; its past bids stay); writes
     ``recovery.buyer_revoked``. Raises PermissionRefused or Conflict."""
     if buyer.agency not in actor.organizations_for(*BUYER_VERIFIERS):
@@ -464,7 +472,7 @@ def _award_summary(disposal, bid):
 
 
 @transaction.atomic
-def disposal_award_request(*, disposal, actor, bid=None) -> MoneyMove:
+def disposal_award_request(*, disposal: Disposal, actor: User, bid: Bid | None = None) -> MoneyMove:
     """Ask to award the disposal to the highest bid (or ``bid``), only after the bid window has closed."""
     _agency_check(disposal.facility, actor)
     locked = Disposal.objects.select_for_update().select_related("facility").get(pk=disposal.pk)
@@ -503,7 +511,7 @@ def _award(move, checker):
     return bid
 
 
-def losses(facility):
+def losses(facility: Facility) -> tuple[Decimal, Decimal]:
     """(agency loss, bank loss) at default: what the agency paid under the guarantee, and the rest of the exposure."""
     ead = facility.exposure_at_default or Decimal(0)
     claim = Claim.objects.filter(facility=facility, status=ClaimStatus.PAID).first()
@@ -553,7 +561,9 @@ def _close_summary(disposal, proceeds, costs, write_off_reason):
 
 
 @transaction.atomic
-def disposal_close_request(*, disposal, actor, proceeds, costs=0, write_off_reason: str = "") -> MoneyMove:
+def disposal_close_request(
+    *, disposal: Disposal, actor: User, proceeds: Decimal, costs: Decimal = 0, write_off_reason: str = ""
+) -> MoneyMove:
     """Ask to close the disposal with its proceeds: costs first, agency and bank pro rata to their losses each
     capped at its loss, any surplus owed to the borrower, the unrecovered loss written off (with a reason)."""
     _agency_check(disposal.facility, actor)
@@ -651,7 +661,7 @@ def _write_off_summary(facility, reason):
 
 
 @transaction.atomic
-def write_off_request(*, facility, actor, reason: str) -> MoneyMove:
+def write_off_request(*, facility: Facility, actor: User, reason: str) -> MoneyMove:
     """Ask to write off what was not recovered and close the facility (no disposal left open)."""
     _agency_check(facility, actor)
     locked = Facility.objects.select_for_update().select_related("application__company").get(pk=facility.pk)
@@ -692,7 +702,9 @@ def _write_off(move, checker):
 
 
 @transaction.atomic
-def recovery_record_late(*, facility, actor, amount, received_on, source: str) -> LateRecovery:
+def recovery_record_late(
+    *, facility: Facility, actor: User, amount: Decimal, received_on: date, source: str
+) -> LateRecovery:
     """Money received after the write-off (a later sale, a settlement): recorded, it reduces the loss."""
     _agency_check(facility, actor)
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
@@ -782,7 +794,7 @@ def _pending(move):
 
 
 @transaction.atomic
-def money_move_confirm(*, move, actor):
+def money_move_confirm(*, move: MoneyMove, actor: User) -> Claim | Bid | Disposal | Facility:
     """The checker confirms exactly the amounts shown; the money moves now. Returns what was carried out."""
     locked = _pending(move)
     _checker(locked, actor)
@@ -797,7 +809,7 @@ def money_move_confirm(*, move, actor):
 
 
 @transaction.atomic
-def money_move_refuse(*, move, actor, reason: str) -> MoneyMove:
+def money_move_refuse(*, move: MoneyMove, actor: User, reason: str) -> MoneyMove:
     """The checker refuses with a reason; nothing moves and the maker may ask again."""
     locked = _pending(move)
     _checker(locked, actor)
@@ -810,7 +822,7 @@ def money_move_refuse(*, move, actor, reason: str) -> MoneyMove:
     return locked
 
 
-def recovery_figures(facility, disposals):
+def recovery_figures(facility: Facility, disposals: list[Disposal]) -> dict[str, Decimal | None]:
     """What the agency and the bank recovered (disposals, then late recoveries), the rate on the exposure at
     default (never above 100 %: a surplus is the borrower's), the loss given default and the loss left."""
     ead = facility.exposure_at_default

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.notifications import notify
@@ -218,7 +219,7 @@ def report_run_failed(*, run_id, error) -> ReportRun:
                 users=[run.requested_by],
                 subject=f"Report run #{run.pk} failed: {run.error}"[:200],
                 body=run.error,
-                link=f"/reporting/runs/{run.pk}/",
+                link=reverse("reporting:run", args=[run.pk]),
             )
     return run
 

@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import MONEY, TECHNOLOGY_GRADES
+from core.money import MONEY
+from programs.models import TECHNOLOGY_GRADES
 
 
 class OrderStatus(models.TextChoices):

@@ -1,7 +1,10 @@
 """Reads of valuations for the valuer portal and for other apps (credit review, queue flags)."""
 
+from __future__ import annotations
+
 from collections import defaultdict
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.http import Http404
 from django.utils import timezone
@@ -10,8 +13,14 @@ from accounts.roles import AGENCY_ROLES, Role
 
 from .models import MonitoringFlag, OrderStatus, ValuationLine, ValuationOrder, ValuationReport
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
-def accepted_valuation_total(*, application):
+    from accounts.models import User
+    from applications.models import Application
+
+
+def accepted_valuation_total(*, application: Application) -> Decimal | None:
     """Sum of the accepted, still-valid values of the case's IP assets (latest accepted report per asset), or None."""
     today = timezone.localdate()
     reports = (
@@ -36,7 +45,7 @@ def accepted_valuation_total(*, application):
     return total
 
 
-def technology_grade_for(*, application):
+def technology_grade_for(*, application: Application) -> str | None:
     report = (
         ValuationReport.objects.filter(
             order__application=application, order__status=OrderStatus.ACCEPTED_BY_AGENCY
@@ -47,7 +56,7 @@ def technology_grade_for(*, application):
     return report.technology_grade if report else None
 
 
-def valuation_flags_for(application_ids):
+def valuation_flags_for(application_ids: list[int]) -> dict[int, list[str]]:
     """{application id: [messages]} in one query (for the queue)."""
     flags = defaultdict(list)
     for application_id, message in MonitoringFlag.objects.filter(
@@ -57,7 +66,7 @@ def valuation_flags_for(application_ids):
     return dict(flags)
 
 
-def orders_visible_to(*, user):
+def orders_visible_to(*, user: User) -> QuerySet[ValuationOrder]:
     """A valuer's firm sees its orders; agency staff the orders of their programs' cases."""
     qs = ValuationOrder.objects.select_related("application__program", "application__company", "valuer")
     valuer_orgs = user.organizations_for(Role.VALUER)
@@ -67,7 +76,7 @@ def orders_visible_to(*, user):
     return qs.filter(application__program__agency__in=agencies) if agencies else qs.none()
 
 
-def order_get_for(*, user, pk):
+def order_get_for(*, user: User, pk: int) -> ValuationOrder:
     order = orders_visible_to(user=user).filter(pk=pk).first()
     if order is None:
         raise Http404

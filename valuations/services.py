@@ -1,11 +1,15 @@
 """Valuation orders: ordered by an officer, accepted and reported by the valuer, reviewed by the agency."""
 
+from __future__ import annotations
+
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,8 +32,16 @@ from .models import (
     ValuationReport,
 )
 
+if TYPE_CHECKING:
+    from datetime import date
 
-def split_fee(program, fee):
+    from django.core.files.uploadedfile import UploadedFile
+
+    from accounts.models import Organization, User
+    from applications.models import Application
+
+
+def split_fee(program: Program, fee: Decimal) -> tuple[Decimal, Decimal]:
     """(agency pays, applicant pays): the program's subsidy share of the fee, capped."""
     fee = Decimal(fee)
     subsidy = round_money(
@@ -74,26 +86,18 @@ def _valuer_with_least_load(program):
 
 
 @transaction.atomic
-def valuation_order_create(*, application, actor, fee, valuer=None, assets=None, purpose="application"):
+def valuation_order_create(
+    *,
+    application: Application,
+    actor: User,
+    fee: Decimal,
+    valuer: Organization | None = None,
+    assets: list[IPAsset] | None = None,
+    purpose: str = "application",
+) -> ValuationOrder:
     """Order a valuation at the valuation stage from a panel valuer (rotated by load when none is chosen)."""
     program = application.program
-    if purpose == "application" and application.status != Status.VALUATION:
-        raise Conflict(_("Valuations are ordered at the valuation stage."), code="not_in_valuation")
-    if not actor.has_role(Role.CASE_OFFICER) or program.agency not in actor.organizations_for(
-        Role.CASE_OFFICER
-    ):
-        raise PermissionRefused(_("Only the agency's case officers order valuations."))
-    valuer = valuer or _valuer_with_least_load(program)
-    if valuer is None or not program.valuer_panel.filter(pk=valuer.pk).exists():
-        raise InvalidInput(
-            _("Choose a valuer from the program's panel."),
-            code="not_on_panel",
-            details={"valuer": [_("not on the panel")]},
-        )
-    if Decimal(fee) <= 0:
-        raise InvalidInput(
-            _("The fee must be positive."), code="invalid_fee", details={"fee": [_("must be positive")]}
-        )
+    valuer = _order_check(application, actor, fee, valuer, purpose)
     subsidy, applicant_share = split_fee(program, fee)
     days = program.service_level_days("valuation") or 14
     order = ValuationOrder.objects.create(
@@ -118,9 +122,33 @@ def valuation_order_create(*, application, actor, fee, valuer=None, assets=None,
     notify(
         users=[m.user for m in valuer.memberships.select_related("user")],
         subject=_("New valuation order for %(ref)s") % {"ref": application.reference},
-        link=f"/valuations/orders/{order.pk}/",
+        link=reverse("valuations:order", args=[order.pk]),
     )
     return order
+
+
+def _order_check(application, actor, fee, valuer, purpose):
+    """At the valuation stage (for an application's valuation), by the program agency's case officer, from a panel
+    valuer (the least loaded when none is chosen) for a positive fee; the valuer."""
+    program = application.program
+    if purpose == "application" and application.status != Status.VALUATION:
+        raise Conflict(_("Valuations are ordered at the valuation stage."), code="not_in_valuation")
+    if not actor.has_role(Role.CASE_OFFICER) or program.agency not in actor.organizations_for(
+        Role.CASE_OFFICER
+    ):
+        raise PermissionRefused(_("Only the agency's case officers order valuations."))
+    valuer = valuer or _valuer_with_least_load(program)
+    if valuer is None or not program.valuer_panel.filter(pk=valuer.pk).exists():
+        raise InvalidInput(
+            _("Choose a valuer from the program's panel."),
+            code="not_on_panel",
+            details={"valuer": [_("not on the panel")]},
+        )
+    if Decimal(fee) <= 0:
+        raise InvalidInput(
+            _("The fee must be positive."), code="invalid_fee", details={"fee": [_("must be positive")]}
+        )
+    return valuer
 
 
 def _valuer_check(order, actor):
@@ -129,7 +157,7 @@ def _valuer_check(order, actor):
 
 
 @transaction.atomic
-def valuation_order_accept(*, order, actor):
+def valuation_order_accept(*, order: ValuationOrder, actor: User) -> ValuationOrder:
     """The valuer accepts; the subsidy is drawn from the program's valuation budget, never beyond it."""
     _valuer_check(order, actor)
     locked = _move(order, "accept", actor)
@@ -147,7 +175,7 @@ def valuation_order_accept(*, order, actor):
 
 
 @transaction.atomic
-def valuation_order_decline(*, order, actor, reason):
+def valuation_order_decline(*, order: ValuationOrder, actor: User, reason: str) -> ValuationOrder:
     _valuer_check(order, actor)
     if not reason.strip():
         raise InvalidInput(_("Give the reason."), code="reason_missing", details={"reason": [_("required")]})
@@ -156,8 +184,16 @@ def valuation_order_decline(*, order, actor, reason):
 
 @transaction.atomic
 def valuation_report_submit(
-    *, order, actor, lines, assumptions, technology_grade, valid_until, pdf, scorecard=None
-):
+    *,
+    order: ValuationOrder,
+    actor: User,
+    lines: list[dict],
+    assumptions: str,
+    technology_grade: str,
+    valid_until: date,
+    pdf: UploadedFile,
+    scorecard: dict | None = None,
+) -> ValuationReport:
     """``lines``: [{"asset": IPAsset, "method", "value", "value_low", "value_high"}] covering every ordered asset."""
     _valuer_check(order, actor)
     ordered = set(order.assets.values_list("pk", flat=True))
@@ -199,7 +235,7 @@ def valuation_report_submit(
     notify(
         users=[locked.ordered_by],
         subject=_("Valuation report for %(ref)s") % {"ref": locked.application.reference},
-        link=f"/casework/cases/{locked.application_id}/",
+        link=reverse("casework:case", args=[locked.application_id]),
     )
     return report
 
@@ -213,13 +249,13 @@ def _officer_check(order, actor):
 
 
 @transaction.atomic
-def valuation_order_agency_accept(*, order, actor):
+def valuation_order_agency_accept(*, order: ValuationOrder, actor: User) -> ValuationOrder:
     _officer_check(order, actor)
     return _move(order, "agency_accept", actor)
 
 
 @transaction.atomic
-def valuation_order_return(*, order, actor, comments):
+def valuation_order_return(*, order: ValuationOrder, actor: User, comments: str) -> ValuationOrder:
     _officer_check(order, actor)
     if not comments.strip():
         raise InvalidInput(
@@ -229,7 +265,7 @@ def valuation_order_return(*, order, actor, comments):
 
 
 @transaction.atomic
-def valuation_order_cancel(*, order, actor):
+def valuation_order_cancel(*, order: ValuationOrder, actor: User) -> ValuationOrder:
     """Cancel; a subsidy already drawn goes back to the program's budget."""
     _officer_check(order, actor)
     locked = _move(order, "cancel", actor)
@@ -241,11 +277,16 @@ def valuation_order_cancel(*, order, actor):
     return locked
 
 
-def valuations_monitor(*, today=None):
+def valuations_monitor(*, today: date | None = None) -> list[MonitoringFlag]:
     """Weekly: flag accepted valuations of pledged assets expiring within 60 days, assets that lapsed or expired, and
     orders past their due date; the case officer is notified of each new flag."""
     today = today or timezone.localdate()
-    raised = []
+    raised = [*_expiring_valuations(today), *_lapsed_assets(today), *_overdue_orders(today)]
+    return _raise_flags(raised, today)
+
+
+def _expiring_valuations(today):
+    """(application, asset, code, message) of accepted valuations of pledged assets expiring within 60 days."""
     soon = (
         ValuationReport.objects.filter(
             order__status=OrderStatus.ACCEPTED_BY_AGENCY,
@@ -256,14 +297,12 @@ def valuations_monitor(*, today=None):
         .distinct()
     )
     for report in soon:
-        raised.append(
-            (
-                report.order.application,
-                None,
-                "valuation_expiring",
-                f"Valuation #{report.order_id} valid until {report.valid_until}",
-            )
-        )
+        message = f"Valuation #{report.order_id} valid until {report.valid_until}"
+        yield report.order.application, None, "valuation_expiring", message
+
+
+def _lapsed_assets(today):
+    """Assets expired or lapsed, once per open application that holds them."""
     lapsed = (
         IPAsset.objects.filter(
             Q(expiry_date__lte=today) | Q(status__in=["lapsed", "expired"]),
@@ -274,19 +313,20 @@ def valuations_monitor(*, today=None):
     )
     for asset in lapsed:
         for application in asset.applications.all():
-            raised.append((application, asset, "asset_lapsed", f"{asset} has expired or lapsed"))
+            yield application, asset, "asset_lapsed", f"{asset} has expired or lapsed"
+
+
+def _overdue_orders(today):
     overdue = ValuationOrder.objects.filter(
         status__in=[OrderStatus.ORDERED, OrderStatus.ACCEPTED, OrderStatus.RETURNED], due_date__lt=today
     ).select_related("application", "valuer")
     for order in overdue:
-        raised.append(
-            (
-                order.application,
-                None,
-                "order_overdue",
-                f"Valuation #{order.pk} by {order.valuer.name} was due on {order.due_date}",
-            )
-        )
+        message = f"Valuation #{order.pk} by {order.valuer.name} was due on {order.due_date}"
+        yield order.application, None, "order_overdue", message
+
+
+def _raise_flags(raised, today):
+    """A flag for each finding not flagged before; the case officer hears of each new one. The new flags."""
     new = []
     for application, asset, code, message in raised:
         flag, created = MonitoringFlag.objects.get_or_create(
@@ -297,6 +337,6 @@ def valuations_monitor(*, today=None):
             notify(
                 users=[application.assignee] if application.assignee else [],
                 subject=message,
-                link=f"/casework/cases/{application.pk}/",
+                link=reverse("casework:case", args=[application.pk]),
             )
     return new

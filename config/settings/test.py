@@ -32,5 +32,7 @@ REST_FRAMEWORK = {
 # SQLite has no TRUNCATE: a test-database flush empties the audit log with DELETE, which its append-only trigger
 # refuses unless this is on (audit/migrations/0003_sqlite_append_only.py). UPDATE stays refused.
 AUDIT_SQLITE_ALLOW_DELETE = True
+# audit_record refuses an action name not registered in audit.actions.Action (every test of a service checks it).
+AUDIT_REFUSE_UNREGISTERED_ACTIONS = True
 # A report's PDF and XLSX in every language take seconds to render: tests that need them turn this on.
 REPORT_FILES_RENDER = False

@@ -1,8 +1,6 @@
-import base64
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -41,20 +39,6 @@ def money(value, currency=""):
     # Python's grouping, not humanize.intcomma: the same commas, without a locale lookup per number (the queue shows
     # 50 amounts per page)
     return f"{amount:,.{places}f} {currency}".strip()
-
-
-@register.filter
-def svg_image(svg, alt=""):
-    """A chart's SVG markup as an <img> with a data: URL.
-
-    pygal's SVG carries its own <style> and style attributes, which the page's Content-Security-Policy
-    (style-src 'self') blocks when the SVG is inline; inside an image they are the image's own business, and the page
-    keeps its strict policy. The figure's caption and the tables carry the numbers for screen readers.
-    """
-    if not svg:
-        return ""
-    encoded = base64.b64encode(str(svg).encode("utf-8")).decode("ascii")
-    return format_html('<img class="chart-image" src="data:image/svg+xml;base64,{}" alt="{}">', encoded, alt)
 
 
 def _decimal(value):

@@ -16,7 +16,7 @@ def test_an_event_records_who_what_on_which_row_and_from_where(officer, company)
     try:
         event = audit_record(
             actor=officer,
-            action="company.checked",
+            action="company.updated",
             target=company,
             old_state="new",
             new_state="checked",
@@ -47,7 +47,7 @@ def _refused(statement, params):
 @pytest.mark.postgres
 def test_on_postgresql_update_and_delete_are_refused_by_the_trigger(officer, company):
     assert connection.vendor == "postgresql"
-    event = audit_record(actor=officer, action="x.done", target=company)
+    event = audit_record(actor=officer, action="company.updated", target=company)
     _refused("UPDATE audit_auditevent SET action = 'forged' WHERE id = %s", [event.pk])
     _refused("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -58,13 +58,20 @@ def test_on_postgresql_update_and_delete_are_refused_by_the_trigger(officer, com
 def test_the_timeline_shows_a_cases_events_and_hides_internal_ones_from_applicants(
     officer, company, other_company
 ):
-    audit_record(actor=officer, action="case.screened", target=company, applicant_visible=True)
-    audit_record(actor=officer, action="case.internal_note", target=company)
-    audit_record(actor=officer, action="case.screened", target=other_company, applicant_visible=True)
-    assert [e.action for e in case_timeline(case=company)] == ["case.screened", "case.internal_note"]
-    assert [e.action for e in case_timeline(case=company, applicant_view=True)] == ["case.screened"]
+    audit_record(actor=officer, action="screening.checklist_updated", target=company, applicant_visible=True)
+    audit_record(actor=officer, action="case.internal_added", target=company)
+    audit_record(
+        actor=officer, action="screening.checklist_updated", target=other_company, applicant_visible=True
+    )
+    assert [e.action for e in case_timeline(case=company)] == [
+        "screening.checklist_updated",
+        "case.internal_added",
+    ]
+    assert [e.action for e in case_timeline(case=company, applicant_view=True)] == [
+        "screening.checklist_updated"
+    ]
     html = render_to_string("_partials/timeline.html", {"events": case_timeline(case=company)})
-    assert "case.internal_note" in html and officer.email in html
+    assert "Internal note added" in html and officer.email in html
 
 
 @pytest.mark.skipif(
@@ -73,7 +80,7 @@ def test_the_timeline_shows_a_cases_events_and_hides_internal_ones_from_applican
 def test_on_sqlite_update_is_refused_and_delete_too_unless_the_flush_setting_allows_it(
     officer, company, settings
 ):
-    event = audit_record(actor=officer, action="x.done", target=company)
+    event = audit_record(actor=officer, action="company.updated", target=company)
     _refused("UPDATE audit_auditevent SET action = 'forged' WHERE id = %s", [event.pk])
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(details={"forged": True})
@@ -81,7 +88,7 @@ def test_on_sqlite_update_is_refused_and_delete_too_unless_the_flush_setting_all
     _refused("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
-    assert AuditEvent.objects.get(pk=event.pk).action == "x.done"
+    assert AuditEvent.objects.get(pk=event.pk).action == "company.updated"
     settings.AUDIT_SQLITE_ALLOW_DELETE = True  # what the test database's flush relies on
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
