@@ -17,12 +17,15 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.notifications import notify
 from accounts.roles import AGENCY_ROLES, Role
 from audit.services import audit_record
 from core.errors import IllegalTransition, InvalidInput, PermissionRefused
+from reporting import labels
 
 from .models import FollowUp, FollowUpStatus, Fund
 from .selectors import fund_writable_by
@@ -32,6 +35,12 @@ ACKNOWLEDGE_FROM = {S.OPEN}
 PLAN_FROM = {S.OPEN, S.ACKNOWLEDGED, S.PLANNED, S.ESCALATED}
 ESCALATE_FROM = {S.OPEN, S.ACKNOWLEDGED, S.PLANNED}
 RESOLVE_FROM = {S.OPEN, S.ACKNOWLEDGED, S.PLANNED, S.ESCALATED}
+ACTION_WORDS = {
+    "acknowledged": gettext_lazy("acknowledged"),
+    "planned": gettext_lazy("planned"),
+    "escalated": gettext_lazy("escalated"),
+    "resolved": gettext_lazy("resolved"),
+}
 
 
 def may_manage(*, user, follow_up: FollowUp) -> bool:
@@ -129,8 +138,9 @@ def _open(key, flag: dict, report) -> FollowUp | None:
     )
     notify(
         users=_managers(fund),
-        subject=f"Early warning on {fund.name}: {key[1].replace('_', ' ')}",
-        body="Acknowledge it and record a remediation plan with a due date.",
+        subject=_("Early warning on %(fund)s: %(flag)s")
+        % {"fund": fund.name, "flag": labels.text({"code": f"flag.{key[1]}", "params": follow_up.params})},
+        body=_("Acknowledge it and record a remediation plan with a due date."),
         link=f"/funds/follow-ups/{follow_up.pk}/",
     )
     return follow_up
@@ -143,7 +153,8 @@ def _locked(follow_up: FollowUp, allowed: set, action: str) -> FollowUp:
     locked = FollowUp.objects.select_for_update().select_related("fund__parent").get(pk=follow_up.pk)
     if locked.status not in allowed:
         raise IllegalTransition(
-            f"A follow-up that is {locked.get_status_display().lower()} cannot be {action}.",
+            _("This follow-up is %(status)s: it cannot be %(action)s now.")
+            % {"status": locked.get_status_display().lower(), "action": ACTION_WORDS[action]},
             code="follow_up_state",
         )
     return locked
@@ -168,7 +179,7 @@ def follow_up_acknowledge(*, follow_up: FollowUp, actor) -> FollowUp:
     with transaction.atomic():
         locked = _locked(follow_up, ACKNOWLEDGE_FROM, "acknowledged")
         if not may_manage(user=actor, follow_up=locked):
-            raise PermissionRefused("Only the fund's manager acknowledges its early warnings.")
+            raise PermissionRefused(_("Only the fund's manager acknowledges its early warnings."))
         locked.acknowledged_at, locked.acknowledged_by = timezone.now(), actor
         return _move(
             locked,
@@ -182,15 +193,15 @@ def follow_up_acknowledge(*, follow_up: FollowUp, actor) -> FollowUp:
 def follow_up_plan(*, follow_up: FollowUp, actor, plan: str, due: date) -> FollowUp:
     """The manager's remediation plan and its due date (a revised plan replaces the last one)."""
     if not plan.strip():
-        raise InvalidInput("Describe the plan.", details={"plan": ["This field is required."]})
+        raise InvalidInput(_("Describe the plan."), details={"plan": [_("This field is required.")]})
     if due < timezone.localdate():
         raise InvalidInput(
-            "The plan is due today or later.", details={"due": ["Choose today or a later day."]}
+            _("The plan is due today or later."), details={"due": [_("Choose today or a later day.")]}
         )
     with transaction.atomic():
         locked = _locked(follow_up, PLAN_FROM, "planned")
         if not may_manage(user=actor, follow_up=locked):
-            raise PermissionRefused("Only the fund's manager records its remediation plan.")
+            raise PermissionRefused(_("Only the fund's manager records its remediation plan."))
         if locked.acknowledged_at is None:  # a plan acknowledges the warning
             locked.acknowledged_at, locked.acknowledged_by = timezone.now(), actor
         locked.plan, locked.plan_due, locked.planned_by = plan.strip(), due, actor
@@ -203,7 +214,7 @@ def _close(follow_up, *, actor, note, status, allowed, action):
     with transaction.atomic():
         locked = _locked(follow_up, allowed, action)
         if not may_oversee(user=actor, follow_up=locked):
-            raise PermissionRefused("Only the agency resolves or escalates an early warning.")
+            raise PermissionRefused(_("Only the agency resolves or escalates an early warning."))
         locked.note = note.strip()
         fields = ["note"]
         if status == S.RESOLVED:
@@ -213,7 +224,7 @@ def _close(follow_up, *, actor, note, status, allowed, action):
     if status == S.ESCALATED:
         notify(
             users=_managers(moved.fund),
-            subject=f"Early warning on {moved.fund.name} escalated",
+            subject=_("Early warning on %(fund)s escalated") % {"fund": moved.fund.name},
             body=moved.note,
             link=f"/funds/follow-ups/{moved.pk}/",
         )
@@ -233,7 +244,7 @@ def follow_up_resolve(*, follow_up: FollowUp, actor, note: str = "") -> FollowUp
 
 def follow_up_escalate(*, follow_up: FollowUp, actor, note: str) -> FollowUp:
     if not note.strip():
-        raise InvalidInput("Say why it is escalated.", details={"note": ["This field is required."]})
+        raise InvalidInput(_("Say why it is escalated."), details={"note": [_("This field is required.")]})
     return _close(
         follow_up,
         actor=actor,
