@@ -349,3 +349,25 @@ def test_a_live_snapshot_download_is_rendered_by_a_worker_and_read_from_its_stor
 
     assert response.status_code == 200 and response.content == default_storage.open(name, "rb").read()
     assert response.content.startswith(b"%PDF" if fmt == "pdf" else b"PK")
+
+
+def test_the_korean_pdf_carries_every_column_of_every_table_in_korean():
+    from django.template.loader import render_to_string
+    from django.utils.html import escape
+
+    from reporting import labels
+
+    fund_with_ledger()
+    report = _run().report
+    with translation.override("ko"):
+        html = render_to_string(
+            "reporting/report_pdf.html", {"report": report, "charts": [], "LANGUAGE_CODE": "ko"}
+        )
+        for table in report.data["tables"]:
+            missing = [c for c in table["columns"] if escape(labels.text(c)) not in html]
+            assert missing == [], (table["key"], missing)
+        assert escape(labels.text("col.committed")) == "약정" and "약정" in html
+    sub_funds = next(t for t in report.data["tables"] if t["key"] == "sub_funds")
+    assert {"col.dpi", "col.tvpi", "col.irr", "col.licence", "col.gross_irr", "col.net_irr"} <= set(
+        sub_funds["columns"]
+    )
