@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint migrate seed bench lock e2e clean messages messages-check vendor
+.PHONY: run test test-fast lint migrate seed bench bench-check lock e2e clean messages messages-check vendor
 
 # Development and CI install the dev lock (production's packages plus the test and lint tools), hash-checked.
 $(VENV)/.installed: requirements-dev.lock pyproject.toml
@@ -34,8 +34,17 @@ lint: venv
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
 
+## make bench: every measure of issue 21 beside its baseline, 3 passes, on PostgreSQL (bench/README.md). Generates
+## its data once per database (BENCH_SCALE=1 by default; BENCH_DATABASE_URL names the 1x database).
 bench: venv
 	$(PY) -m bench.run
+
+## make bench-check: a small-scale run (0.02x, 3 passes) that fails when a ratio of any pass exceeds its target by
+## more than BENCH_CHECK (1.5x) or a nightly job's query count grows with the data. Results in var/bench-check.json.
+bench-check: venv
+	mkdir -p var
+	BENCH_SCALE=$${BENCH_SCALE:-0.02} BENCH_RUNS=3 BENCH_REPEAT=5 BENCH_SECTIONS=report,ledger,pages,dashboard,jobs,downloads \
+	  BENCH_DASHBOARD_SCALES= BENCH_CHECK=$${BENCH_CHECK:-1.5} BENCH_OUT=var/bench-check.json $(PY) -m bench.run
 
 MESSAGE_IGNORES := --ignore=.venv --ignore=var --ignore=node_modules --ignore=tests --ignore=bench
 

@@ -4,6 +4,7 @@ from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AGENCY_ROLES, Role
@@ -11,8 +12,8 @@ from core.errors import DomainError
 from core.web import role_required
 from programs.models import Program
 from reporting import exports
+from reporting.snapshots import Snapshot
 
-from .portfolio import Snapshot
 from .program import build_dashboard
 
 READERS = (Role.OFFICIAL, *AGENCY_ROLES)
@@ -75,6 +76,7 @@ def dashboard(request):
             "error": error,
             "charts": exports.chart_svgs(report) if report else [],
             "query": request.GET.urlencode(),
+            "as_of": parse_datetime(report.data["as_of"]) if report and report.data.get("as_of") else None,
         },
     )
 

@@ -1,4 +1,5 @@
-"""A performing loan and a guaranteed loan followed through default, claim, takeover, auction and closure.
+"""A performing loan, and a guaranteed loan that defaults (recoveries/demo.py takes it on: claim, takeover,
+sale and closure).
 
 Everything goes through the services, so the case timelines tell the whole story. Idempotent.
 """
@@ -14,8 +15,6 @@ from applications.models import Application, Status
 from applications.services import application_submit
 from casework import services as casework
 from casework.models import RubricCriterion
-from recoveries import services as recovery
-from recoveries.demo import ensure_buyers
 from valuations.demo import deliver
 
 from . import services
@@ -76,96 +75,50 @@ def _repay_due(facility, banker, until, count=None):
         )
 
 
-def seed(stdout):
-    officer, approver, valuer_user, banker = (
-        User.objects.filter(email=e).first()
-        for e in (
-            "officer@demo.ipfin.kr",
-            "approver@demo.ipfin.kr",
-            "valuer@demo.ipfin.kr",
-            "lender@demo.ipfin.kr",
-        )
+STAFF = ("officer@demo.ipfin.kr", "approver@demo.ipfin.kr", "valuer@demo.ipfin.kr", "lender@demo.ipfin.kr")
+
+
+def _disbursed(facility, banker, days_ago):
+    services.facility_disburse(
+        facility=facility,
+        actor=banker,
+        amount=facility.principal,
+        disbursed_on=timezone.localdate() - timedelta(days=days_ago),
+        idempotency_key=f"demo-{facility.pk}",
     )
-    if not all((officer, approver, valuer_user, banker)) or Facility.objects.exists():
+    return facility
+
+
+def _performing(staff):
+    """The Chinese case, recommended by the case-work demo, becomes a loan repaid on time."""
+    officer, approver, valuer_user, banker = staff
+    case = Application.objects.filter(program__code="CNPL").exclude(status=Status.DRAFT).first()
+    if case is None:
         return
-    today = timezone.localdate()
-    # A performing loan: the Chinese case, recommended by the case-work demo.
-    performing_case = Application.objects.filter(program__code="CNPL").exclude(status=Status.DRAFT).first()
-    if performing_case:
-        facility = _approved_facility(
-            performing_case,
-            officer,
-            approver,
-            valuer_user,
-            value=D("9000000"),
-            grade="BBB",
-            term=36,
-            schedule_type="annuity",
-        )
-        start = today - timedelta(days=200)
-        services.facility_disburse(
-            facility=facility,
-            actor=banker,
-            amount=facility.principal,
-            disbursed_on=start,
-            idempotency_key=f"demo-{facility.pk}",
-        )
-        _repay_due(facility, banker, today)
-    # A guaranteed loan that defaults: the game studio's KIBO draft, submitted now.
+    terms = {"value": D("9000000"), "grade": "BBB", "term": 36, "schedule_type": "annuity"}
+    facility = _approved_facility(case, officer, approver, valuer_user, **terms)
+    _repay_due(_disbursed(facility, banker, 200), banker, timezone.localdate())
+
+
+def _defaulting(staff):
+    """The game studio's KIBO draft, submitted now, becomes a guaranteed loan the nightly job puts in default."""
+    officer, approver, valuer_user, banker = staff
     draft = Application.objects.filter(
         program__code="KIBO", status=Status.DRAFT, requested_amount__isnull=False
     ).first()
-    if draft:
-        application_submit(application=draft, actor=draft.created_by, declaration_accepted=True)
-        facility = _approved_facility(
-            draft,
-            officer,
-            approver,
-            valuer_user,
-            value=D("700000000"),
-            grade="BB",
-            term=24,
-            schedule_type="equal_principal",
-        )
-        start = today - timedelta(days=300)
-        services.facility_disburse(
-            facility=facility,
-            actor=banker,
-            amount=facility.principal,
-            disbursed_on=start,
-            idempotency_key=f"demo-{facility.pk}",
-        )
-        _repay_due(facility, banker, today, count=3)
-        services.facilities_update_dpd(today=today)
-        facility.refresh_from_db()
-        claim = recovery.claim_file(
-            facility=facility, actor=banker, checklist={item: True for item in recovery.CLAIM_CHECKLIST}
-        )
-        # four eyes where money leaves: the officer asks, the approver confirms the amounts shown
-        move = recovery.claim_payment_request(claim=claim, actor=officer)
-        recovery.money_move_confirm(move=move, actor=approver)
-        # a marketplace listing: an auction could only be awarded after its bid window closes (up to 30 days)
-        disposal = recovery.disposal_open(
-            facility=facility,
-            actor=officer,
-            channel="marketplace",
-            reappraised_value=D("260000000"),
-            opening_price=D("150000000"),
-        )
-        (_fund, buyer_user), (_manager_org, manager) = ensure_buyers()  # registered, verified buyers bid
-        recovery.bid_place(disposal=disposal, actor=manager, amount=D("180000000"))
-        recovery.bid_place(disposal=disposal, actor=buyer_user, amount=D("205000000"))
-        move = recovery.disposal_award_request(disposal=disposal, actor=officer)
-        recovery.money_move_confirm(move=move, actor=approver)
-        move = recovery.disposal_close_request(
-            disposal=disposal,
-            actor=officer,
-            proceeds=D("205000000"),
-            costs=D("5000000"),
-            write_off_reason="W10",
-        )
-        recovery.money_move_confirm(move=move, actor=approver)
-    stdout.write(
-        "Facilities: a performing loan, and a guaranteed loan taken through default, claim, takeover, "
-        "sale and allocation (each payment asked by the officer and confirmed by the approver).\n"
-    )
+    if draft is None:
+        return
+    application_submit(application=draft, actor=draft.created_by, declaration_accepted=True)
+    terms = {"value": D("700000000"), "grade": "BB", "term": 24, "schedule_type": "equal_principal"}
+    facility = _approved_facility(draft, officer, approver, valuer_user, **terms)
+    _repay_due(_disbursed(facility, banker, 300), banker, timezone.localdate(), count=3)
+    services.facilities_update_dpd(today=timezone.localdate())
+
+
+def seed(stdout):
+    staff = [User.objects.filter(email=e).first() for e in STAFF]
+    if not all(staff) or Facility.objects.exists():
+        return
+    _performing(staff)
+    _defaulting(staff)
+    stdout.write("Facilities: a performing loan, and a guaranteed loan in default past the threshold.\n")

@@ -5,7 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import AGENCY_ROLES, Role
 from core.money import MONEY
+from core.transitions import SYSTEM, Move, Table
 
 RATE = {"max_digits": 7, "decimal_places": 4}
 
@@ -19,6 +21,51 @@ class FacilityStatus(models.TextChoices):
     IN_DISPOSAL = "in_disposal", _("IP in disposal")
     REPAID = "repaid", _("Repaid")
     CLOSED = "closed", _("Closed")
+
+
+LENDER = frozenset({Role.LENDER_OFFICER})
+AGENCY = frozenset(AGENCY_ROLES)
+CHECKER = frozenset({Role.APPROVER})
+_S = FacilityStatus
+AWAITING_DISPOSAL = (_S.DEFAULTED, _S.CLAIM_PAID, _S.IN_DISPOSAL)
+
+# The facility's lifecycle. Moves with a second person are carried out by the checker of a money move
+# (recoveries); the nightly job (SYSTEM) flips ACTIVE/DELINQUENT and declares default past the threshold.
+TRANSITIONS = Table(
+    "facility",
+    [
+        Move(_S.APPROVED, "disburse", _S.ACTIVE, LENDER, audit="facility.disbursed"),
+        Move(_S.ACTIVE, "delinquent", _S.DELINQUENT, frozenset({SYSTEM}), audit="facility.delinquent"),
+        Move(_S.DELINQUENT, "current_again", _S.ACTIVE, frozenset({SYSTEM}), audit="facility.current_again"),
+        *(
+            Move(source, "default", _S.DEFAULTED, LENDER | AGENCY | {SYSTEM}, audit="facility.defaulted")
+            for source in (_S.ACTIVE, _S.DELINQUENT)
+        ),
+        # the repayment that settles the last instalment closes the facility (its event is the repayment's)
+        *(Move(source, "repaid", _S.REPAID, LENDER) for source in (_S.ACTIVE, _S.DELINQUENT)),
+        Move(_S.DEFAULTED, "claim_paid", _S.CLAIM_PAID, CHECKER, True, "recovery.claim_paid"),
+        *(
+            Move(source, "dispose", _S.IN_DISPOSAL, AGENCY, audit="recovery.disposal_opened")
+            for source in AWAITING_DISPOSAL
+        ),
+        Move(_S.IN_DISPOSAL, "close", _S.CLOSED, CHECKER, True, "recovery.closed"),
+        *(
+            Move(source, "write_off", _S.CLOSED, CHECKER, True, "recovery.written_off")
+            for source in AWAITING_DISPOSAL
+        ),
+    ],
+)
+
+# Why a facility is declared in default before the program's days-past-due threshold (kept short and coded, as
+# banks report them). THRESHOLD is the nightly job's own reason: the threshold was crossed.
+THRESHOLD = "DPD"
+DEFAULT_REASONS = {
+    "D10": _("Insolvency or bankruptcy proceedings"),
+    "D20": _("The business has closed or stopped trading"),
+    "D30": _("Fraud or misrepresentation"),
+    "D40": _("Loan accelerated for a breach of covenant"),
+    "D50": _("The borrower declared it cannot pay"),
+}
 
 
 LIVE = frozenset(

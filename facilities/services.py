@@ -13,25 +13,38 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.roles import AGENCY_ROLES, Role
-from applications.models import Encumbrance, IPAsset, Status
+from applications.encumbrance import TRANSITIONS as ENCUMBRANCE
+from applications.encumbrance import ip_asset_encumbrance_move
+from applications.models import Status
 from audit.services import audit_record, audit_record_system_many
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import round_money
+from core.transitions import move
 from programs.services import program_budget_release, program_budget_share, program_budget_use
 from programs.tiers import growth_group_of, guarantee_tier_for
 from valuations.selectors import technology_grade_for
 
-from .models import Disbursement, Facility, FacilityEvent, FacilityStatus, Installment, Pledge, Repayment
+from .models import (
+    DEFAULT_REASONS,
+    THRESHOLD,
+    TRANSITIONS,
+    Disbursement,
+    Facility,
+    FacilityEvent,
+    FacilityStatus,
+    Installment,
+    Pledge,
+    Repayment,
+)
 from .schedules import dpd_bucket, schedule
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from accounts.models import Organization, User
-    from applications.models import Application
+    from applications.models import Application, IPAsset
     from programs.models import GuaranteeTier
 
 MAX_CSV_ROWS = 10_000
@@ -40,6 +53,43 @@ MAX_CSV_ROWS = 10_000
 def _event(facility, actor, action, **kwargs):
     audit_record(
         actor=actor, action=f"facility.{action}", target=facility, case=facility.application, **kwargs
+    )
+
+
+def _record(*, obj, actor, action, old_state, new_state, details):
+    audit_record(
+        actor=actor,
+        action=action,
+        target=obj,
+        case=obj.application,
+        old_state=old_state,
+        new_state=new_state,
+        details=details,
+    )
+
+
+@transaction.atomic
+def facility_move(
+    *,
+    facility: Facility,
+    action: str,
+    actor,
+    maker=None,
+    changes: dict | None = None,
+    details: dict | None = None,
+) -> Facility:
+    """Move the facility by ``action`` under ``facilities.models.TRANSITIONS`` (the one writer of its status, for
+    this app and for recoveries): locks, checks the table (role, second person), writes, records the move's event.
+    Raises IllegalTransition or PermissionRefused, changing nothing."""
+    return move(
+        obj=facility,
+        table=TRANSITIONS,
+        action=action,
+        actor=actor,
+        maker=maker,
+        record=_record,
+        changes=changes,
+        details=details,
     )
 
 
@@ -181,10 +231,9 @@ def facility_create_from_application(
 def pledge_register(
     *, facility: Facility, asset: IPAsset, registration_reference: str, registered_on: date, actor: User
 ) -> Pledge:
-    updated = IPAsset.objects.filter(pk=asset.pk, encumbrance=Encumbrance.FREE).update(
-        encumbrance=Encumbrance.PLEDGED
-    )
-    if not updated:
+    try:
+        ip_asset_encumbrance_move(asset=asset, action="pledge", actor=actor)
+    except IllegalTransition:
         raise Conflict(
             _("%(asset)s is already pledged or taken over.") % {"asset": asset}, code="asset_encumbered"
         )
@@ -262,18 +311,15 @@ def facility_disburse(
             for r in rows
         ]
     )
-    locked.status, locked.disbursed_on = FacilityStatus.ACTIVE, disbursed_on
-    locked.interest_subsidy = interest_subsidy_cost(locked)
-    locked.save(update_fields=["status", "disbursed_on", "interest_subsidy"])
-    _draw_budget(locked)
-    _event(
-        locked,
-        actor,
-        "disbursed",
-        old_state=FacilityStatus.APPROVED,
-        new_state=locked.status,
+    locked.disbursed_on = disbursed_on
+    facility_move(
+        facility=locked,
+        action="disburse",
+        actor=actor,
+        changes={"disbursed_on": disbursed_on, "interest_subsidy": interest_subsidy_cost(locked)},
         details={"amount": amount, "on": disbursed_on},
     )
+    _draw_budget(locked)
     return disbursement, True
 
 
@@ -360,13 +406,14 @@ def _repayment_date_check(facility, paid_on):
 
 
 def _close_repaid(facility, actor):
-    facility.status, facility.closed_on = FacilityStatus.REPAID, timezone.localdate()
-    facility.save(update_fields=["status", "closed_on"])
-    for pledge in facility.pledges.filter(live=True):
+    facility_move(
+        facility=facility, action="repaid", actor=actor, changes={"closed_on": timezone.localdate()}
+    )
+    facility.closed_on = timezone.localdate()
+    for pledge in facility.pledges.filter(live=True).select_related("asset"):
         Pledge.objects.filter(pk=pledge.pk).update(live=False, released_on=timezone.localdate())
-        IPAsset.objects.filter(pk=pledge.asset_id, encumbrance=Encumbrance.PLEDGED).update(
-            encumbrance=Encumbrance.FREE
-        )
+        if pledge.asset.encumbrance in ENCUMBRANCE.sources("release"):
+            ip_asset_encumbrance_move(asset=pledge.asset, action="release", actor=actor)
 
 
 def repayments_import_csv(
@@ -447,18 +494,6 @@ def exposure_at(facility: Facility, on: date) -> Decimal:
     return principal + unpaid_interest + accrued
 
 
-# Why a facility is declared in default before the program's days-past-due threshold (kept short and coded, as
-# banks report them). THRESHOLD is the nightly job's own reason: the threshold was crossed.
-THRESHOLD = "DPD"
-DEFAULT_REASONS = {
-    "D10": _lazy("Insolvency or bankruptcy proceedings"),
-    "D20": _lazy("The business has closed or stopped trading"),
-    "D30": _lazy("Fraud or misrepresentation"),
-    "D40": _lazy("Loan accelerated for a breach of covenant"),
-    "D50": _lazy("The borrower declared it cannot pay"),
-}
-
-
 def default_declarable_by(*, facility: Facility, actor: User) -> bool:
     """Whether ``actor`` may declare this facility in default: its bank's officers or the program agency's staff."""
     if actor is None:
@@ -479,60 +514,60 @@ def facility_default(
     may also cite ``THRESHOLD`` once it is reached. Raises PermissionRefused, InvalidInput or IllegalTransition.
     """
     on = on or timezone.localdate()
-    locked = (
-        Facility.objects.select_for_update()
-        .select_related("lender", "application__program__agency")
-        .get(pk=facility.pk)
-    )
+    locked = Facility.objects.select_for_update().select_related("lender", "application__program__agency")
+    locked = locked.get(pk=facility.pk)
     if actor is not None and not default_declarable_by(facility=locked, actor=actor):
         raise PermissionRefused(_("Only the facility's bank or the program's agency declares a default."))
-    threshold = locked.application.program.default_threshold_days
-    if reason_code == THRESHOLD:
-        if locked.days_past_due < threshold:
-            raise InvalidInput(
-                _(
-                    "The facility is %(dpd)s days past due, short of the %(t)s-day threshold: give a reason code."
-                )
-                % {"dpd": locked.days_past_due, "t": threshold},
-                code="below_threshold",
-                details={"reason_code": [_("the threshold is not reached")]},
-            )
-        reason = f"{locked.days_past_due} days past due (threshold {threshold})"
-    elif actor is not None and reason_code in DEFAULT_REASONS:
-        with translation.override(settings.LANGUAGE_CODE):  # stored once, in the site's language
-            reason = f"{reason_code} {DEFAULT_REASONS[reason_code]}"
-    else:
-        raise InvalidInput(
-            _("Choose the reason for the default."),
-            code="default_reason",
-            details={"reason_code": sorted(DEFAULT_REASONS)},
-        )
+    reason = _default_reason(locked, actor, reason_code)
     comment = (comment or "").strip()
-    if locked.status not in (FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT):
+    if locked.status not in TRANSITIONS.sources("default"):
         raise IllegalTransition(
             _("Only an active or delinquent facility can default."), details={"status": locked.status}
         )
-    old = locked.status
-    locked.status, locked.defaulted_on = FacilityStatus.DEFAULTED, on
-    locked.default_reason = f"{reason}: {comment}"[:300] if comment else reason[:300]
-    locked.exposure_at_default = exposure_at(locked, on)
-    locked.save(update_fields=["status", "defaulted_on", "default_reason", "exposure_at_default"])
-    _event(
-        locked,
-        actor,
-        "defaulted",
-        old_state=old,
-        new_state=locked.status,
+    ead = exposure_at(locked, on)
+    moved = facility_move(
+        facility=locked,
+        action="default",
+        actor=actor,
+        changes={
+            "defaulted_on": on,
+            "default_reason": (f"{reason}: {comment}" if comment else reason)[:300],
+            "exposure_at_default": ead,
+        },
         details={
             "reason_code": reason_code,
             "reason": reason,
             "comment": comment,
             "days_past_due": locked.days_past_due,
-            "exposure_at_default": locked.exposure_at_default,
+            "exposure_at_default": ead,
         },
     )
-    facility.status = locked.status
-    return locked
+    facility.status = moved.status
+    return moved
+
+
+def _default_reason(facility, actor, reason_code):
+    """The stored reason: the threshold crossed (checked), or a person's coded reason in the site's language."""
+    threshold = facility.application.program.default_threshold_days
+    if reason_code == THRESHOLD:
+        if facility.days_past_due < threshold:
+            raise InvalidInput(
+                _(
+                    "The facility is %(dpd)s days past due, short of the %(t)s-day threshold: give a reason code."
+                )
+                % {"dpd": facility.days_past_due, "t": threshold},
+                code="below_threshold",
+                details={"reason_code": [_("the threshold is not reached")]},
+            )
+        return f"{facility.days_past_due} days past due (threshold {threshold})"
+    if actor is not None and reason_code in DEFAULT_REASONS:
+        with translation.override(settings.LANGUAGE_CODE):  # stored once, in the site's language
+            return f"{reason_code} {DEFAULT_REASONS[reason_code]}"
+    raise InvalidInput(
+        _("Choose the reason for the default."),
+        code="default_reason",
+        details={"reason_code": sorted(DEFAULT_REASONS)},
+    )
 
 
 def _oldest_unpaid_due_date(today):
@@ -555,7 +590,7 @@ def facilities_update_dpd(*, today: date | None = None) -> list:
     """
     today = today or timezone.localdate()
     rows = (
-        Facility.objects.filter(status__in=[FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT])
+        Facility.objects.filter(status__in=DPD_STATES)
         .annotate(oldest_unpaid=Subquery(_oldest_unpaid_due_date(today)))
         .select_related("application__program")
         .only("status", "days_past_due", "dpd_bucket", "application__program__default_threshold_days")
@@ -563,7 +598,7 @@ def facilities_update_dpd(*, today: date | None = None) -> list:
     changed, flips, to_default = [], [], []
     for facility in rows:
         dpd = (today - facility.oldest_unpaid).days if facility.oldest_unpaid else 0
-        status = FacilityStatus.DELINQUENT if dpd > 0 else FacilityStatus.ACTIVE
+        status = _dpd_status(facility.status, dpd)
         if (facility.days_past_due, facility.dpd_bucket, facility.status) != (dpd, dpd_bucket(dpd), status):
             if facility.status != status:
                 flips.append(_dpd_flip_event(facility, status, dpd))
@@ -577,10 +612,22 @@ def facilities_update_dpd(*, today: date | None = None) -> list:
     return [_default_past_threshold(facility, dpd, today) for facility, dpd in to_default]
 
 
+# The nightly job moves facilities in one UPDATE; the table says from which states and to which.
+DPD_STATES = TRANSITIONS.sources("delinquent") | TRANSITIONS.sources("current_again")
+
+
+def _dpd_action(dpd):
+    return "delinquent" if dpd > 0 else "current_again"
+
+
+def _dpd_status(current, dpd):
+    """The state the days past due put the facility in, per the table (unchanged when no move applies)."""
+    return TRANSITIONS.target(current, _dpd_action(dpd)) or current
+
+
 def _dpd_flip_event(facility, status, dpd):
-    action = "facility.delinquent" if status == FacilityStatus.DELINQUENT else "facility.current_again"
     return {
-        "action": action,
+        "action": TRANSITIONS.get(facility.status, _dpd_action(dpd)).audit,
         "target": facility,
         "case": facility.application,
         "old_state": facility.status,

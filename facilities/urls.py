@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -6,9 +7,12 @@ app_name = "facilities"
 urlpatterns = [
     path("", views.facility_list, name="list"),
     path("<int:pk>/", views.facility_detail, name="detail"),
-    path("<int:pk>/moves/<int:move_pk>/", views.move_detail, name="move"),
-    path("<int:pk>/moves/<int:move_pk>/confirm/", views.move_confirm, name="move_confirm"),
-    path("<int:pk>/moves/<int:move_pk>/refuse/", views.move_refuse, name="move_refuse"),
-    path("<int:pk>/<slug:action>/", views.facility_action, name="action"),
+    path("<int:pk>/disburse/", views.disburse, name="disburse"),
+    path("<int:pk>/repay/", views.repay, name="repay"),
+    path("<int:pk>/csv/", views.repayments_csv, name="csv"),
+    path("<int:pk>/restructure/", views.restructure, name="restructure"),
+    path("<int:pk>/default/", views.default, name="default"),
     path("cases/<int:case_pk>/create/", views.facility_create, name="create"),
+    # a money move's page moved to recoveries: links kept from before still arrive
+    path("<int:pk>/moves/<int:move_pk>/", RedirectView.as_view(pattern_name="recoveries:move"), name="move"),
 ]

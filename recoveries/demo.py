@@ -1,8 +1,12 @@
-"""The agency's buyer registry: two buyers registered by the officer and verified by the approver (idempotent)."""
+"""The agency's buyer registry (two buyers registered by the officer and verified by the approver) and the
+recovery of the demo's defaulted guaranteed loan: claim, takeover, sale and allocation. Idempotent."""
+
+from decimal import Decimal as D
 
 from accounts.demo import ensure_user, organization
 from accounts.models import Organization, User
 from accounts.roles import OrganizationKind, Role
+from facilities.models import Facility, FacilityStatus
 
 from . import services
 from .models import Buyer, BuyerStatus
@@ -40,3 +44,61 @@ def seed(stdout):
         stdout.write(
             f"Buyer registry: two verified buyers; {BUYER_EMAIL} bids for IP Recovery Fund (demo).\n"
         )
+    _recovery_story(stdout)
+
+
+def _defaulted_guarantee():
+    """The demo's guaranteed loan in default (facilities/demo.py), not yet claimed on; None when there is none."""
+    return (
+        Facility.objects.filter(
+            application__program__code="KIBO", status=FacilityStatus.DEFAULTED, claim__isnull=True
+        )
+        .select_related("lender")
+        .first()
+    )
+
+
+def _claim_paid(facility, banker, officer, approver):
+    """Four eyes where money leaves: the bank files, the officer asks, the approver confirms the amounts shown."""
+    claim = services.claim_file(
+        facility=facility, actor=banker, checklist={item: True for item in services.CLAIM_CHECKLIST}
+    )
+    move = services.claim_payment_request(claim=claim, actor=officer)
+    services.money_move_confirm(move=move, actor=approver)
+
+
+def _sold(facility, officer, approver):
+    """A marketplace listing (an auction could only be awarded after its bid window closes), two verified buyers'
+    bids, the award and the close with the proceeds allocated, each confirmed by the approver."""
+    disposal = services.disposal_open(
+        facility=facility,
+        actor=officer,
+        channel="marketplace",
+        reappraised_value=D("260000000"),
+        opening_price=D("150000000"),
+    )
+    (_fund, buyer_user), (_manager_org, manager) = ensure_buyers()
+    services.bid_place(disposal=disposal, actor=manager, amount=D("180000000"))
+    services.bid_place(disposal=disposal, actor=buyer_user, amount=D("205000000"))
+    move = services.disposal_award_request(disposal=disposal, actor=officer)
+    services.money_move_confirm(move=move, actor=approver)
+    move = services.disposal_close_request(
+        disposal=disposal, actor=officer, proceeds=D("205000000"), costs=D("5000000"), write_off_reason="W10"
+    )
+    services.money_move_confirm(move=move, actor=approver)
+
+
+def _recovery_story(stdout):
+    facility = _defaulted_guarantee()
+    banker, officer, approver = (
+        User.objects.filter(email=e).first()
+        for e in ("lender@demo.ipfin.kr", "officer@demo.ipfin.kr", "approver@demo.ipfin.kr")
+    )
+    if facility is None or not (banker and officer and approver):
+        return
+    _claim_paid(facility, banker, officer, approver)
+    _sold(facility, officer, approver)
+    stdout.write(
+        "Recoveries: the defaulted guaranteed loan taken through claim, takeover, sale and allocation "
+        "(each payment asked by the officer and confirmed by the approver).\n"
+    )

@@ -5,7 +5,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import AGENCY_ROLES, Role
 from core.money import MONEY
+from core.transitions import Move, Table
+
+AGENCY = frozenset(AGENCY_ROLES)
+LENDER = frozenset({Role.LENDER_OFFICER})
+CHECKER = frozenset({Role.APPROVER})
 
 
 class ClaimStatus(models.TextChoices):
@@ -28,10 +34,26 @@ class ClaimReason(models.TextChoices):
 
 PART_PAYMENT_REASONS = ("P10", "P20", "P30")
 REJECTION_REASONS = ("J10", "J20", "J30")
+WRITE_OFF_REASONS = {"W10": "Proceeds below exposure", "W20": "No buyer found", "W30": "IP lapsed or invalid"}
+MAX_BID_DAYS = 30  # an auction's bid window is at most this many days from its opening
+
+# The claim's lifecycle: filed by the bank (created, or filed again after a return), reviewed by the agency, paid
+# by the checker of a money move. The facility's own move records the payment's event (recovery.claim_paid).
+CLAIM_TRANSITIONS = Table(
+    "claim",
+    [
+        Move(ClaimStatus.RETURNED, "refile", ClaimStatus.FILED, LENDER),
+        Move(ClaimStatus.FILED, "reject", ClaimStatus.REJECTED, AGENCY, audit="recovery.claim_rejected"),
+        Move(ClaimStatus.FILED, "return", ClaimStatus.RETURNED, AGENCY, audit="recovery.claim_returned"),
+        Move(ClaimStatus.FILED, "pay", ClaimStatus.PAID, CHECKER, second_person=True),
+    ],
+)
 
 
 class Claim(models.Model):
-    """The bank's claim under the guarantee. One per facility; paid at most once (conditional UPDATE)."""
+    """The bank's claim under the guarantee. One per facility; paid at most once (``CLAIM_TRANSITIONS``)."""
+
+    TRANSITIONS = CLAIM_TRANSITIONS
 
     facility = models.OneToOneField("facilities.Facility", on_delete=models.PROTECT, related_name="claim")
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -68,7 +90,26 @@ class Channel(models.TextChoices):
     RECOVERY_FUND = "recovery_fund", _("Purchase by a public recovery fund")
 
 
+class DisposalStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    AWARDED = "awarded", _("Awarded")
+    CLOSED = "closed", _("Closed")
+
+
+# Award and close are carried out by the checker of a money move; the close's event is the facility's.
+DISPOSAL_TRANSITIONS = Table(
+    "disposal",
+    [
+        Move(DisposalStatus.OPEN, "award", DisposalStatus.AWARDED, CHECKER, True, "recovery.awarded"),
+        Move(DisposalStatus.OPEN, "close", DisposalStatus.CLOSED, CHECKER, second_person=True),
+        Move(DisposalStatus.AWARDED, "close", DisposalStatus.CLOSED, CHECKER, second_person=True),
+    ],
+)
+
+
 class Disposal(models.Model):
+    TRANSITIONS = DISPOSAL_TRANSITIONS
+
     facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="disposals")
     assets = models.ManyToManyField("applications.IPAsset", related_name="disposals")
     channel = models.CharField(max_length=20, choices=Channel.choices)
@@ -83,11 +124,7 @@ class Disposal(models.Model):
     )
     opening_price = models.DecimalField(null=True, blank=True, **MONEY)
     bids_close_on = models.DateField(null=True, blank=True)
-    status = models.CharField(
-        max_length=10,
-        choices=[("open", _("Open")), ("awarded", _("Awarded")), ("closed", _("Closed"))],
-        default="open",
-    )
+    status = models.CharField(max_length=10, choices=DisposalStatus.choices, default=DisposalStatus.OPEN)
     awarded_bid = models.ForeignKey("Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     proceeds = models.DecimalField(null=True, blank=True, **MONEY)
     agency_share = models.DecimalField(null=True, blank=True, **MONEY)
@@ -203,10 +240,22 @@ class MoveStatus(models.TextChoices):
     REFUSED = "refused", _("Refused by the checker")
 
 
+# The checker decides a pending move once; the four-eyes rule is also a database constraint (below).
+MOVE_TRANSITIONS = Table(
+    "money_move",
+    [
+        Move(MoveStatus.PENDING, "confirm", MoveStatus.CONFIRMED, CHECKER, second_person=True),
+        Move(MoveStatus.PENDING, "refuse", MoveStatus.REFUSED, CHECKER, second_person=True),
+    ],
+)
+
+
 class MoneyMove(models.Model):
     """A maker's request that money leave (or a loss be booked), carried out only when a second person with the
     approver role confirms it. ``terms`` is what the maker asked; ``summary`` the amounts and who receives them,
     computed when asked and shown on the confirmation page; the checker confirms exactly that."""
+
+    TRANSITIONS = MOVE_TRANSITIONS
 
     facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="money_moves")
     kind = models.CharField(max_length=20, choices=MoveKind.choices)

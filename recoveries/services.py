@@ -17,15 +17,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import AGENCY_ROLES, OrganizationKind, Role
-from applications.models import Encumbrance, IPAsset
+from applications.encumbrance import TRANSITIONS as ENCUMBRANCE
+from applications.encumbrance import ip_asset_encumbrance_move
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
-from facilities.models import Facility, FacilityStatus
-from facilities.schedules import allocate_proceeds, unit
+from core.money import minor_unit, round_money
+from core.transitions import move as transition
+from facilities.models import AWAITING_DISPOSAL, Facility, FacilityStatus
+from facilities.schedules import allocate_proceeds
+from facilities.services import facility_move
 
 from .models import (
+    MAX_BID_DAYS,
     PART_PAYMENT_REASONS,
     REJECTION_REASONS,
+    WRITE_OFF_REASONS,
     Bid,
     Buyer,
     BuyerStatus,
@@ -33,6 +39,7 @@ from .models import (
     Claim,
     ClaimStatus,
     Disposal,
+    DisposalStatus,
     LateRecovery,
     MoneyMove,
     MoveKind,
@@ -43,6 +50,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from accounts.models import Organization, User
+    from applications.models import IPAsset
 
 CLAIM_CHECKLIST = [
     "default notice sent",
@@ -50,9 +58,7 @@ CLAIM_CHECKLIST = [
     "pledge registration attached",
     "loan statement attached",
 ]
-WRITE_OFF_REASONS = {"W10": "Proceeds below exposure", "W20": "No buyer found", "W30": "IP lapsed or invalid"}
-MAX_BID_WINDOW = timedelta(days=30)
-AWAITING_DISPOSAL = (FacilityStatus.DEFAULTED, FacilityStatus.CLAIM_PAID, FacilityStatus.IN_DISPOSAL)
+MAX_BID_WINDOW = timedelta(days=MAX_BID_DAYS)
 
 
 def _event(facility, actor, action, **kwargs):
@@ -66,12 +72,34 @@ def _agency_check(facility, actor):
         raise PermissionRefused(_("Only the program's agency does this."))
 
 
+def _record(*, obj, actor, action, old_state, new_state, details):
+    """The audit event of a claim's, disposal's or money move's own move: on its facility, as all recovery events."""
+    facility = obj.facility
+    audit_record(
+        actor=actor,
+        action=action,
+        target=facility,
+        case=facility.application,
+        old_state=old_state,
+        new_state=new_state,
+        details=details,
+    )
+
+
+def _move(obj, action, actor, **kwargs):
+    """Move a claim, disposal or money move under its model's ``TRANSITIONS`` table (core.transitions)."""
+    return transition(
+        obj=obj, table=type(obj).TRANSITIONS, action=action, actor=actor, record=_record, **kwargs
+    )
+
+
 def _in_minor_units(amount, currency, field):
+    """``amount`` if it is non-negative and whole in the currency's minor unit (core.money), else InvalidInput."""
     amount = Decimal(amount)
-    if amount < 0 or amount != amount.quantize(unit(currency)):
+    if amount < 0 or amount != round_money(amount, currency):
         raise InvalidInput(
             _("Enter a non-negative amount in whole %(unit)s of %(currency)s.")
-            % {"unit": unit(currency), "currency": currency},
+            % {"unit": minor_unit(currency), "currency": currency},
             code="invalid_amount",
             details={field: [_("not a valid amount in this currency")]},
         )
@@ -81,6 +109,27 @@ def _in_minor_units(amount, currency, field):
 @transaction.atomic
 def claim_file(*, facility: Facility, actor: User, checklist: dict[str, bool]) -> Claim:
     """The bank claims on a defaulted guaranteed facility with its checklist complete (again after a return)."""
+    facility = _claimable(facility, actor, checklist)
+    amount = round_money(facility.exposure_at_default * facility.coverage_ratio, facility.currency)
+    claim = Claim.objects.filter(facility=facility).first()
+    refiled = claim is not None and claim.status in Claim.TRANSITIONS.sources("refile")
+    if refiled:
+        changes = {"checklist": checklist, "amount_claimed": amount, "filed_by": actor}
+        claim = _move(claim, "refile", actor, changes=changes)
+    else:
+        try:
+            with transaction.atomic():
+                claim = Claim.objects.create(
+                    facility=facility, filed_by=actor, checklist=checklist, amount_claimed=amount
+                )
+        except IntegrityError:
+            raise Conflict(_("A claim is filed already."), code="duplicate_claim")
+    _event(facility, actor, "claim_filed", details={"amount": amount, "refiled": refiled})
+    return claim
+
+
+def _claimable(facility, actor, checklist):
+    """The locked facility, if its bank may claim on it now with this checklist."""
     facility = (
         Facility.objects.select_for_update().select_related("lender", "application").get(pk=facility.pk)
     )
@@ -97,22 +146,7 @@ def claim_file(*, facility: Facility, actor: User, checklist: dict[str, bool]) -
             code="checklist_incomplete",
             details={"missing": missing},
         )
-    amount = (facility.exposure_at_default * facility.coverage_ratio).quantize(unit(facility.currency))
-    returned = Claim.objects.filter(facility=facility, status=ClaimStatus.RETURNED).update(
-        status=ClaimStatus.FILED, checklist=checklist, amount_claimed=amount, filed_by=actor
-    )
-    if returned:
-        claim = Claim.objects.get(facility=facility)
-    else:
-        try:
-            with transaction.atomic():
-                claim = Claim.objects.create(
-                    facility=facility, filed_by=actor, checklist=checklist, amount_claimed=amount
-                )
-        except IntegrityError:
-            raise Conflict(_("A claim is filed already."), code="duplicate_claim")
-    _event(facility, actor, "claim_filed", details={"amount": amount, "refiled": bool(returned)})
-    return claim
+    return facility
 
 
 def _filed_claim(claim, actor):
@@ -141,10 +175,13 @@ def claim_reject(*, claim: Claim, actor: User, reason_code: str, comment: str = 
             code="reason_code",
             details={"reason_code": list(REJECTION_REASONS)},
         )
-    locked.status, locked.review_reason, locked.review_comment = ClaimStatus.REJECTED, reason_code, comment
-    locked.save(update_fields=["status", "review_reason", "review_comment"])
-    _event(locked.facility, actor, "claim_rejected", details={"reason_code": reason_code, "comment": comment})
-    return locked
+    return _move(
+        locked,
+        "reject",
+        actor,
+        changes={"review_reason": reason_code, "review_comment": comment},
+        details={"reason_code": reason_code, "comment": comment},
+    )
 
 
 @transaction.atomic
@@ -158,10 +195,8 @@ def claim_return(*, claim: Claim, actor: User, comment: str) -> Claim:
             code="comment_missing",
             details={"comment": [_("required")]},
         )
-    locked.status, locked.review_comment = ClaimStatus.RETURNED, comment.strip()
-    locked.save(update_fields=["status", "review_comment"])
-    _event(locked.facility, actor, "claim_returned", details={"comment": locked.review_comment})
-    return locked
+    comment = comment.strip()
+    return _move(locked, "return", actor, changes={"review_comment": comment}, details={"comment": comment})
 
 
 def _line(part, recipient, amount, currency):
@@ -169,14 +204,14 @@ def _line(part, recipient, amount, currency):
     return {
         "part": part,
         "recipient": str(recipient),
-        "amount": str(Decimal(amount).quantize(unit(currency))),
+        "amount": str(round_money(amount, currency)),
     }
 
 
 def _claim_payment_summary(claim, amount, reason_code):
     return {
         "currency": claim.facility.currency,
-        "claimed": str(claim.amount_claimed.quantize(unit(claim.facility.currency))),
+        "claimed": str(round_money(claim.amount_claimed, claim.facility.currency)),
         "reason_code": reason_code,
         "lines": [_line("claim_payment", claim.facility.lender.name, amount, claim.facility.currency)],
     }
@@ -218,42 +253,38 @@ def claim_payment_request(
 
 
 def _claim_pay(move, checker):
-    """Pay exactly once (conditional UPDATE), record subrogation, take over the IP."""
+    """Pay exactly once (the claim's table: filed to paid), record subrogation, take over the IP."""
     claim, terms = move.claim, move.terms
-    facility = claim.facility
-    paid = Claim.objects.filter(pk=claim.pk, status=ClaimStatus.FILED).update(
-        status=ClaimStatus.PAID,
-        amount_paid=Decimal(terms["amount"]),
-        review_reason=terms["reason_code"],
-        review_comment=terms["comment"],
-        paid_at=timezone.now(),
-        paid_by=checker,
-        subrogation_note=_("The agency is subrogated to the bank's rights for the amount paid."),
-    )
-    if not paid:
-        raise Conflict(_("This claim is paid already."), code="already_paid")
-    Facility.objects.filter(pk=facility.pk).update(status=FacilityStatus.CLAIM_PAID)
-    taken = []
-    for pledge in facility.pledges.filter(live=True).select_related("asset"):
-        if IPAsset.objects.filter(pk=pledge.asset_id, encumbrance=Encumbrance.PLEDGED).update(
-            encumbrance=Encumbrance.TAKEN_OVER
-        ):
-            taken.append(str(pledge.asset))
-    claim.refresh_from_db()
-    _event(
-        facility,
-        checker,
-        "claim_paid",
-        old_state=FacilityStatus.DEFAULTED,
-        new_state=FacilityStatus.CLAIM_PAID,
-        details={
-            "amount": claim.amount_paid,
-            "reason_code": claim.review_reason,
-            "maker": move.requested_by.email,
-            "taken_over": taken,
-        },
+    changes = {
+        "amount_paid": Decimal(terms["amount"]),
+        "review_reason": terms["reason_code"],
+        "review_comment": terms["comment"],
+        "paid_at": timezone.now(),
+        "paid_by": checker,
+        "subrogation_note": _("The agency is subrogated to the bank's rights for the amount paid."),
+    }
+    claim = _move(claim, "pay", checker, maker=move.requested_by, changes=changes)
+    taken = _take_over(claim.facility, checker, move.requested_by)
+    details = {
+        "amount": claim.amount_paid,
+        "reason_code": claim.review_reason,
+        "maker": move.requested_by.email,
+        "taken_over": taken,
+    }
+    facility_move(
+        facility=claim.facility, action="claim_paid", actor=checker, maker=move.requested_by, details=details
     )
     return claim
+
+
+def _take_over(facility, checker, maker):
+    """The pledged IP of the facility passes to the agency (applications moves it); returns what was taken."""
+    taken = []
+    for pledge in facility.pledges.filter(live=True).select_related("asset"):
+        if pledge.asset.encumbrance in ENCUMBRANCE.sources("take_over"):
+            ip_asset_encumbrance_move(asset=pledge.asset, action="take_over", actor=checker, maker=maker)
+            taken.append(str(pledge.asset))
+    return taken
 
 
 @transaction.atomic
@@ -273,23 +304,9 @@ def disposal_open(
     With ``reappraisal_fee`` a new valuation of the assets is ordered from the program's panel (re-appraisal)."""
     facility = Facility.objects.select_for_update().select_related("application__program").get(pk=facility.pk)
     _agency_check(facility, actor)
-    allowed = (FacilityStatus.CLAIM_PAID,) if facility.is_guaranteed else (FacilityStatus.DEFAULTED,)
-    if facility.status not in allowed and facility.status != FacilityStatus.IN_DISPOSAL:
-        raise Conflict(
-            _("The IP can be disposed of after default (and the claim, for guaranteed loans)."),
-            code="not_ready_for_disposal",
-        )
+    _disposable(facility)
     if channel == Channel.AUCTION:
-        if not opening_price or not bids_close_on:
-            raise InvalidInput(
-                _("An auction needs an opening price and a closing date."), code="auction_terms"
-            )
-        if not timezone.localdate() < bids_close_on <= timezone.localdate() + MAX_BID_WINDOW:
-            raise InvalidInput(
-                _("The bid window is at most 30 days."),
-                code="bid_window",
-                details={"bids_close_on": [_("within 30 days")]},
-            )
+        _auction_terms_check(opening_price, bids_close_on)
     disposal = Disposal.objects.create(
         facility=facility,
         channel=channel,
@@ -300,25 +317,45 @@ def disposal_open(
     )
     disposal.assets.set(assets if assets is not None else [p.asset for p in facility.pledges.all()])
     if reappraisal_fee:
-        from valuations.services import valuation_order_create
-
-        order = valuation_order_create(
-            application=facility.application,
-            actor=actor,
-            fee=reappraisal_fee,
-            assets=list(disposal.assets.all()),
-            purpose="reappraisal",
-        )
-        Disposal.objects.filter(pk=disposal.pk).update(reappraisal_order=order)
-    Facility.objects.filter(pk=facility.pk).update(status=FacilityStatus.IN_DISPOSAL)
-    _event(
-        facility,
-        actor,
-        "disposal_opened",
-        new_state=FacilityStatus.IN_DISPOSAL,
-        details={"channel": channel, "opening_price": opening_price, "reappraised_value": reappraised_value},
-    )
+        _order_reappraisal(disposal, facility, actor, reappraisal_fee)
+    details = {"channel": channel, "opening_price": opening_price, "reappraised_value": reappraised_value}
+    facility_move(facility=facility, action="dispose", actor=actor, details=details)
     return disposal
+
+
+def _disposable(facility):
+    """Guaranteed facilities are disposed of after the claim is paid, direct loans after default (or again)."""
+    allowed = FacilityStatus.CLAIM_PAID if facility.is_guaranteed else FacilityStatus.DEFAULTED
+    if facility.status not in (allowed, FacilityStatus.IN_DISPOSAL):
+        raise Conflict(
+            _("The IP can be disposed of after default (and the claim, for guaranteed loans)."),
+            code="not_ready_for_disposal",
+        )
+
+
+def _auction_terms_check(opening_price, bids_close_on):
+    if not opening_price or not bids_close_on:
+        raise InvalidInput(_("An auction needs an opening price and a closing date."), code="auction_terms")
+    if not timezone.localdate() < bids_close_on <= timezone.localdate() + MAX_BID_WINDOW:
+        raise InvalidInput(
+            _("The bid window is at most %(days)s days.") % {"days": MAX_BID_DAYS},
+            code="bid_window",
+            details={"bids_close_on": [_("within %(days)s days") % {"days": MAX_BID_DAYS}]},
+        )
+
+
+def _order_reappraisal(disposal, facility, actor, fee):
+    """A new valuation of the disposal's assets from the program's panel, linked to the disposal."""
+    from valuations.services import valuation_order_create
+
+    order = valuation_order_create(
+        application=facility.application,
+        actor=actor,
+        fee=fee,
+        assets=list(disposal.assets.all()),
+        purpose="reappraisal",
+    )
+    Disposal.objects.filter(pk=disposal.pk).update(reappraisal_order=order)
 
 
 def _bidding_for(*, disposal, actor, buyer):
@@ -362,7 +399,7 @@ def bid_place(*, disposal: Disposal, actor: User, amount: Decimal, buyer: Buyer 
         .get(pk=disposal.pk)
     )
     registration = _bidding_for(disposal=locked, actor=actor, buyer=buyer)
-    if locked.status != "open":
+    if locked.status != DisposalStatus.OPEN:
         raise Conflict(_("Bidding is closed."), code="bidding_closed")
     if locked.bids_close_on and timezone.localdate() > locked.bids_close_on:
         raise Conflict(_("The bid window has closed."), code="bidding_closed")
@@ -483,7 +520,7 @@ def disposal_award_request(*, disposal: Disposal, actor: User, bid: Bid | None =
             code="bidding_open",
         )
     bid = bid or locked.bids.order_by("-amount", "placed_at").first()
-    if locked.status != "open" or bid is None or bid.disposal_id != locked.pk:
+    if locked.status != DisposalStatus.OPEN or bid is None or bid.disposal_id != locked.pk:
         raise Conflict(_("Nothing to award."), code="nothing_to_award")
     return _request(
         facility=locked.facility,
@@ -500,14 +537,10 @@ def _award(move, checker):
     bid = Bid.objects.get(pk=move.terms["bid"], disposal=disposal)
     if disposal.bids_close_on and timezone.localdate() <= disposal.bids_close_on:
         raise Conflict(_("Bids are still open."), code="bidding_open")
-    if not Disposal.objects.filter(pk=disposal.pk, status="open").update(status="awarded", awarded_bid=bid):
+    if disposal.status not in Disposal.TRANSITIONS.sources("award"):
         raise Conflict(_("Nothing to award."), code="nothing_to_award")
-    _event(
-        disposal.facility,
-        checker,
-        "awarded",
-        details={"bidder": bid.bidder, "amount": bid.amount, "maker": move.requested_by.email},
-    )
+    details = {"bidder": bid.bidder, "amount": bid.amount, "maker": move.requested_by.email}
+    _move(disposal, "award", checker, maker=move.requested_by, changes={"awarded_bid": bid}, details=details)
     return bid
 
 
@@ -521,7 +554,7 @@ def losses(facility: Facility) -> tuple[Decimal, Decimal]:
 
 def _recovered_before(facility):
     """(agency, bank): what each recovered from disposals closed so far."""
-    totals = Disposal.objects.filter(facility=facility, status="closed").aggregate(
+    totals = Disposal.objects.filter(facility=facility, status=DisposalStatus.CLOSED).aggregate(
         agency=Sum("agency_share"), bank=Sum("bank_share")
     )
     return totals["agency"] or Decimal(0), totals["bank"] or Decimal(0)
@@ -541,8 +574,8 @@ def _close_summary(disposal, proceeds, costs, write_off_reason):
         bank_loss=bank_open,
         currency=facility.currency,
     )
-    write_off = max(agency_open + bank_open - split.agency - split.bank, Decimal(0)).quantize(
-        unit(facility.currency)
+    write_off = round_money(
+        max(agency_open + bank_open - split.agency - split.bank, Decimal(0)), facility.currency
     )
     borrower = facility.application.company.legal_name
     return {
@@ -568,7 +601,7 @@ def disposal_close_request(
     capped at its loss, any surplus owed to the borrower, the unrecovered loss written off (with a reason)."""
     _agency_check(disposal.facility, actor)
     locked = Disposal.objects.select_for_update().select_related("facility__lender").get(pk=disposal.pk)
-    if locked.status == "closed":
+    if locked.status not in Disposal.TRANSITIONS.sources("close"):
         raise Conflict(_("The disposal is closed already."), code="already_closed")
     currency = locked.facility.currency
     proceeds = _in_minor_units(proceeds, currency, "proceeds")
@@ -601,51 +634,47 @@ def _parts(summary):
 
 
 def _close(move, checker):
-    disposal, facility = move.disposal, move.facility
-    parts = _parts(move.summary)
-    if (
-        not Disposal.objects.filter(pk=disposal.pk)
-        .exclude(status="closed")
-        .update(
-            status="closed",
-            proceeds=Decimal(move.terms["proceeds"]),
-            costs=parts["costs"],
-            agency_share=parts["agency"],
-            bank_share=parts["bank"],
-            borrower_surplus=parts["borrower"],
-            write_off=parts["write_off"],
-            write_off_reason=move.summary["write_off_reason"],
-            closed_on=timezone.localdate(),
-        )
-    ):
+    """The disposal closes with the confirmed allocation, its IP is disposed of and the facility closes."""
+    disposal, parts = move.disposal, _parts(move.summary)
+    if disposal.status not in Disposal.TRANSITIONS.sources("close"):
         raise Conflict(_("The disposal is closed already."), code="already_closed")
-    for asset in disposal.assets.all():
-        IPAsset.objects.filter(pk=asset.pk).update(encumbrance=Encumbrance.DISPOSED)
-    _close_facility(facility, parts["write_off"])
-    _event(
-        facility,
-        checker,
-        "closed",
-        old_state=facility.status,
-        new_state=FacilityStatus.CLOSED,
-        details={
-            "proceeds": move.terms["proceeds"],
-            **{name: amount for name, amount in parts.items()},
-            "reason": move.summary["write_off_reason"],
-            "maker": move.requested_by.email,
-        },
-    )
-    disposal.refresh_from_db()
+    changes = {
+        "proceeds": Decimal(move.terms["proceeds"]),
+        "costs": parts["costs"],
+        "agency_share": parts["agency"],
+        "bank_share": parts["bank"],
+        "borrower_surplus": parts["borrower"],
+        "write_off": parts["write_off"],
+        "write_off_reason": move.summary["write_off_reason"],
+        "closed_on": timezone.localdate(),
+    }
+    disposal = _move(disposal, "close", checker, maker=move.requested_by, changes=changes)
+    for asset in disposal.assets.filter(encumbrance__in=ENCUMBRANCE.sources("dispose")):
+        ip_asset_encumbrance_move(asset=asset, action="dispose", actor=checker, maker=move.requested_by)
+    details = {
+        "proceeds": move.terms["proceeds"],
+        **{name: amount for name, amount in parts.items()},
+        "reason": move.summary["write_off_reason"],
+        "maker": move.requested_by.email,
+    }
+    _close_facility(move, checker, "close", parts["write_off"], details)
     return disposal
 
 
-def _close_facility(facility, write_off):
+def _close_facility(move, checker, action, write_off, details):
     """The facility closes with nothing outstanding: what was not recovered is recorded as written off."""
-    Facility.objects.filter(pk=facility.pk).update(
-        status=FacilityStatus.CLOSED,
-        closed_on=timezone.localdate(),
-        written_off_amount=write_off,
-        written_off_on=timezone.localdate() if write_off else None,
+    changes = {
+        "closed_on": timezone.localdate(),
+        "written_off_amount": write_off,
+        "written_off_on": timezone.localdate() if write_off else None,
+    }
+    facility_move(
+        facility=move.facility,
+        action=action,
+        actor=checker,
+        maker=move.requested_by,
+        changes=changes,
+        details=details,
     )
 
 
@@ -667,7 +696,7 @@ def write_off_request(*, facility: Facility, actor: User, reason: str) -> MoneyM
     locked = Facility.objects.select_for_update().select_related("application__company").get(pk=facility.pk)
     if locked.status not in AWAITING_DISPOSAL:
         raise Conflict(_("Only a defaulted facility can be written off."), code="not_defaulted")
-    if Disposal.objects.filter(facility=locked).exclude(status="closed").exists():
+    if Disposal.objects.filter(facility=locked).exclude(status=DisposalStatus.CLOSED).exists():
         raise Conflict(_("Close the open disposal first."), code="disposal_open")
     if reason not in WRITE_OFF_REASONS:
         raise InvalidInput(
@@ -689,15 +718,9 @@ def _write_off(move, checker):
     if facility.status not in AWAITING_DISPOSAL:
         raise Conflict(_("The facility is closed already."), code="already_closed")
     amount = _parts(move.summary)["write_off"]
-    _close_facility(facility, amount)
-    _event(
-        facility,
-        checker,
-        "written_off",
-        old_state=facility.status,
-        new_state=FacilityStatus.CLOSED,
-        details={"amount": amount, "reason": move.terms["reason"], "maker": move.requested_by.email},
-    )
+    details = {"amount": amount, "reason": move.terms["reason"], "maker": move.requested_by.email}
+    _close_facility(move, checker, "write_off", amount, details)
+    facility.refresh_from_db()
     return facility
 
 
@@ -803,8 +826,8 @@ def money_move_confirm(*, move: MoneyMove, actor: User) -> Claim | Bid | Disposa
             _("The figures changed since this was asked: refuse it and ask again."), code="figures_changed"
         )
     result = CARRY_OUT[locked.kind](locked, actor)
-    locked.status, locked.decided_by, locked.decided_at = MoveStatus.CONFIRMED, actor, timezone.now()
-    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    changes = {"decided_by": actor, "decided_at": timezone.now()}
+    _move(locked, "confirm", actor, maker=locked.requested_by, changes=changes)
     return result
 
 
@@ -815,11 +838,16 @@ def money_move_refuse(*, move: MoneyMove, actor: User, reason: str) -> MoneyMove
     _checker(locked, actor)
     if not (reason or "").strip():
         raise InvalidInput(_("Say why."), code="reason_missing", details={"reason": [_("required")]})
-    locked.status, locked.decided_by, locked.decided_at = MoveStatus.REFUSED, actor, timezone.now()
-    locked.refusal_reason = reason.strip()
-    locked.save(update_fields=["status", "decided_by", "decided_at", "refusal_reason"])
-    _event(locked.facility, actor, f"{locked.kind}_refused", details={"comment": locked.refusal_reason})
-    return locked
+    changes = {"decided_by": actor, "decided_at": timezone.now(), "refusal_reason": reason.strip()}
+    return _move(
+        locked,
+        "refuse",
+        actor,
+        maker=locked.requested_by,
+        changes=changes,
+        audit=f"recovery.{locked.kind}_refused",
+        details={"comment": changes["refusal_reason"]},
+    )
 
 
 def recovery_figures(facility: Facility, disposals: list[Disposal]) -> dict[str, Decimal | None]:
@@ -829,7 +857,8 @@ def recovery_figures(facility: Facility, disposals: list[Disposal]) -> dict[str,
     if not ead:
         return {"recovered": None, "recovery_rate": None, "lgd": None, "loss": None}
     recovered = sum(
-        ((d.agency_share or 0) + (d.bank_share or 0) for d in disposals if d.status == "closed"), Decimal(0)
+        ((d.agency_share or 0) + (d.bank_share or 0) for d in disposals if d.status == DisposalStatus.CLOSED),
+        Decimal(0),
     )
     recovered += LateRecovery.objects.filter(facility=facility).aggregate(total=Sum("amount"))["total"] or 0
     rate = min(recovered / ead, Decimal(1)).quantize(Decimal("0.0001"))

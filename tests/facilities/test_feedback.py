@@ -21,7 +21,7 @@ def _messages(response):
 def test_a_disbursement_names_the_facility_the_amount_and_the_parties(client, guaranteed, banker):
     client.force_login(banker)
     response = client.post(
-        reverse("facilities:action", args=[guaranteed.pk, "disburse"]),
+        reverse("facilities:disburse", args=[guaranteed.pk]),
         {"amount": "1200000", "disbursed_on": "2026-01-01", "idempotency_key": "web-1"},
     )
     ref = guaranteed.application.reference
@@ -44,9 +44,7 @@ def test_a_claim_payment_says_how_much_went_to_which_bank(client, guaranteed, ba
     services.facility_default(facility=guaranteed, actor=banker, reason_code="D10", on=date(2026, 3, 1))
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)
     client.force_login(officer)
-    response = client.post(
-        reverse("facilities:action", args=[guaranteed.pk, "review_claim"]), {"outcome": "pay_full"}
-    )
+    response = client.post(reverse("recoveries:review_claim", args=[guaranteed.pk]), {"outcome": "pay_full"})
     assert _messages(response) == [("info", "Asked: a second person with the approver role must confirm it.")]
     client.get(response["Location"])  # the confirmation page shows (and so consumes) that message
     client.force_login(approver)
@@ -69,7 +67,7 @@ def test_a_refused_csv_shows_only_the_refusal_not_a_success_beside_it(client, gu
     )
     client.force_login(banker)
     upload = SimpleUploadedFile("r.csv", b"2026-02-01,1000,A1\n2026-02-30,1000,A2\n", content_type="text/csv")
-    response = client.post(reverse("facilities:action", args=[guaranteed.pk, "csv"]), {"file": upload})
+    response = client.post(reverse("facilities:csv", args=[guaranteed.pk]), {"file": upload})
     found = _messages(response)
     assert [level for level, _ in found] == ["error", "error"]
     assert "Nothing was imported" in found[-1][1]

@@ -76,26 +76,26 @@ def test_the_confirmation_page_states_the_amounts_and_who_receives_them_and_only
 ):
     client.force_login(officer)
     response = client.post(
-        f"/facilities/{claim.facility_id}/review_claim/",
+        f"/recoveries/facilities/{claim.facility_id}/review_claim/",
         {"outcome": "pay_part", "amount": "900000", "reason_code": "P10", "comment": "Fees not documented"},
     )
     move = MoneyMove.objects.get()
     assert (
         response.status_code == 302
-        and response["Location"] == f"/facilities/{claim.facility_id}/moves/{move.pk}/"
+        and response["Location"] == f"/recoveries/facilities/{claim.facility_id}/moves/{move.pk}/"
     )
     page = client.get(response["Location"]).content.decode()
     assert "900,000 KRW" in page and "Bank A" in page and "960,000 KRW" in page  # paid, to whom, claimed
     assert "You asked for this" in page and "Confirm: carry out" not in page
     assert (
-        client.post(f"/facilities/{claim.facility_id}/moves/{move.pk}/confirm/").status_code == 404
+        client.post(f"/recoveries/facilities/{claim.facility_id}/moves/{move.pk}/confirm/").status_code == 404
     )  # not an approver
     client.force_login(banker)
-    assert client.get(f"/facilities/{claim.facility_id}/moves/{move.pk}/").status_code == 404
+    assert client.get(f"/recoveries/facilities/{claim.facility_id}/moves/{move.pk}/").status_code == 404
     client.force_login(approver)
-    page = client.get(f"/facilities/{claim.facility_id}/moves/{move.pk}/").content.decode()
+    page = client.get(f"/recoveries/facilities/{claim.facility_id}/moves/{move.pk}/").content.decode()
     assert "Confirm: carry out exactly these amounts" in page
-    client.post(f"/facilities/{claim.facility_id}/moves/{move.pk}/confirm/")
+    client.post(f"/recoveries/facilities/{claim.facility_id}/moves/{move.pk}/confirm/")
     claim.refresh_from_db()
     assert (claim.amount_paid, claim.review_reason) == (Decimal("900000"), "P10")
 
@@ -266,16 +266,16 @@ def test_the_write_off_and_close_pages_need_a_second_person_too(client, claim, o
     disposal = paid_and_listed(claim, officer, approver)
     client.force_login(officer)
     client.post(
-        f"/facilities/{claim.facility_id}/close/",
+        f"/recoveries/facilities/{claim.facility_id}/close/",
         {"disposal": disposal.pk, "proceeds": "1500000", "costs": "50000", "write_off_reason": ""},
     )
     move = MoneyMove.objects.get(kind="disposal_close")
-    page = client.get(f"/facilities/{claim.facility_id}/moves/{move.pk}/").content.decode()
+    page = client.get(f"/recoveries/facilities/{claim.facility_id}/moves/{move.pk}/").content.decode()
     for text in ("50,000 KRW", "960,000 KRW", "240,000 KRW", "250,000 KRW", "Surplus owed to the borrower"):
         assert text in page
     assert Disposal.objects.get(pk=disposal.pk).status == "open"
     client.force_login(approver)
-    client.post(f"/facilities/{claim.facility_id}/moves/{move.pk}/confirm/")
+    client.post(f"/recoveries/facilities/{claim.facility_id}/moves/{move.pk}/confirm/")
     assert Disposal.objects.get(pk=disposal.pk).status == "closed"
     page = client.get(f"/facilities/{claim.facility_id}/").content.decode()
     assert "owed to the borrower 250,000 KRW" in page

@@ -43,11 +43,18 @@ OBJECT_URLS = {
     "valuations:create": ("case", {}, "post"),
     "valuations:report_pdf": ("valuation_report", {}, "get"),
     "facilities:detail": ("facility", {}, "get"),
-    "facilities:action": ("facility", {"action": "disburse"}, "post"),
+    **{
+        f"facilities:{name}": ("facility", {}, "post") for name in ("disburse", "repay", "csv", "restructure")
+    },
+    "facilities:default": ("facility", {}, "post"),
     "facilities:create": ("case", {}, "post"),
-    "facilities:move": ("written_off", {"move_pk": "move"}, "get"),
-    "facilities:move_confirm": ("written_off", {"move_pk": "move"}, "post"),
-    "facilities:move_refuse": ("written_off", {"move_pk": "move"}, "post"),
+    **{
+        f"recoveries:{name}": ("written_off", {}, "post")
+        for name in ("claim", "review_claim", "dispose", "award", "close", "write_off", "late_recovery")
+    },
+    "recoveries:move": ("written_off", {"move_pk": "move"}, "get"),
+    "recoveries:move_confirm": ("written_off", {"move_pk": "move"}, "post"),
+    "recoveries:move_refuse": ("written_off", {"move_pk": "move"}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
     "applications:invitation_cancel": ("invitation", {}, "post"),
@@ -65,6 +72,7 @@ OBJECT_URLS = {
     "reporting:run": ("report_run", {}, "get"),
 }
 SHARED = {
+    "facilities:move": "a redirect to recoveries:move (kept for old links), which answers 404 to other organisations",
     "programs:detail": "published programs are public",
     "reporting:detail": "utilisation reports are read by every official and agency (tests/reporting)",
     "reporting:download": "as reporting:detail",
@@ -87,6 +95,7 @@ API_PREFIXES = {  # path prefix -> object key
     "/api/v1/money-moves/{id}/": "move",
 }
 API_SHARED = {
+    "facilities:move": "a redirect to recoveries:move (kept for old links), which answers 404 to other organisations",
     "/api/v1/programs/{code}/": "public",
     "/api/v1/reports/{id}/": "read by every official",
     "/api/v1/report-runs/{id}/": "read by every official",

@@ -62,27 +62,26 @@ NOBODY = frozenset()
 
 # (web route name, action or None) -> the world's object the route acts on, the form, who may
 WEB_WRITES = {
-    # facilities: the bank works its loan; the agency its guarantee, default and recoveries
-    ("facilities:action", "disburse"): ("facility_approved", "disburse", {"lender"}),
-    ("facilities:action", "repay"): ("facility_active", "repay", {"lender"}),
-    ("facilities:action", "csv"): ("facility_active", "csv", {"lender"}),
-    ("facilities:action", "restructure"): ("facility_active", "restructure", {"lender"}),
-    ("facilities:action", "default"): ("facility_active", "default", {"lender"} | AGENCY),
-    ("facilities:action", "claim"): ("facility_defaulted", "claim", {"lender"}),
+    # facilities: the bank works its loan; the bank or the agency declares default
+    ("facilities:disburse", None): ("facility_approved", "disburse", {"lender"}),
+    ("facilities:repay", None): ("facility_active", "repay", {"lender"}),
+    ("facilities:csv", None): ("facility_active", "csv", {"lender"}),
+    ("facilities:restructure", None): ("facility_active", "restructure", {"lender"}),
+    ("facilities:default", None): ("facility_active", "default", {"lender"} | AGENCY),
+    # recoveries on the facility page: the bank claims; the agency reviews, disposes, asks for money to move
+    ("recoveries:claim", None): ("facility_defaulted", "claim", {"lender"}),
     # a claim is reviewed by the agency; paying it is a request that a second approver confirms (below)
-    ("facilities:action", "review_claim"): ("facility_claimed", "review_claim", AGENCY),
-    ("facilities:action", "write_off"): ("facility_defaulted", "write_off", AGENCY),
+    ("recoveries:review_claim", None): ("facility_claimed", "review_claim", AGENCY),
+    ("recoveries:write_off", None): ("facility_defaulted", "write_off", AGENCY),
     # a recovery after a write-off: the world's facilities are not written off, so nobody may record one
     # (tests/recoveries holds who may once one is)
-    ("facilities:action", "late_recovery"): ("facility_defaulted", "late_recovery", NOBODY),
-    ("facilities:move_confirm", None): ("move", None, {"approver"}),
-    ("facilities:move_refuse", None): ("move", "refuse", {"approver"}),
-    ("facilities:action", "dispose"): ("facility_claim_paid", "dispose", AGENCY),
-    # retired: bids are placed by the verified buyers themselves (recoveries:bid); nobody records one here
-    ("facilities:action", "bid"): ("facility_in_auction", "old_bid", NOBODY),
+    ("recoveries:late_recovery", None): ("facility_defaulted", "late_recovery", NOBODY),
+    ("recoveries:move_confirm", None): ("move", None, {"approver"}),
+    ("recoveries:move_refuse", None): ("move", "refuse", {"approver"}),
+    ("recoveries:dispose", None): ("facility_claim_paid", "dispose", AGENCY),
     # an award is asked once the bid window has closed (tests/recoveries: refused while it is open)
-    ("facilities:action", "award"): ("facility_closed", "award_closed", AGENCY),
-    ("facilities:action", "close"): ("facility_awarded", "close", AGENCY),
+    ("recoveries:award", None): ("facility_closed", "award_closed", AGENCY),
+    ("recoveries:close", None): ("facility_awarded", "close", AGENCY),
     ("facilities:create", None): ("case_approved", "facility_create", AGENCY),
     # recoveries
     ("recoveries:bid", None): ("auction", "bid", {"buyer"}),
@@ -231,6 +230,7 @@ WEB_READS = {
     "health-worker",
     "health-metrics",
     "reporting:run",
+    "recoveries:move",
     "facilities:move",
     "funds:setup",
     "funds:follow_ups",
@@ -733,7 +733,6 @@ PAYLOADS = {
     },  # the old form named it "reason"
     "claim": lambda w, o, a: {f"item_{n}": "on" for n in range(len(recovery.CLAIM_CHECKLIST))},
     "dispose": lambda w, o, a: {"channel": "direct_sale"},
-    "old_bid": lambda w, o, a: {"disposal": w.objects["auction"].pk, "bidder": "x", "amount": "5000"},
     "award": lambda w, o, a: {"disposal": w.objects["auction"].pk},
     "award_closed": lambda w, o, a: {"disposal": w.objects["closed_auction"].pk},
     "review_claim": lambda w, o, a: {"outcome": "pay_full"},
@@ -892,7 +891,7 @@ def _web_request(client, w, actor, name, action, spec):
         kwargs["case_pk" if name in ("facilities:create", "valuations:create") else "pk"] = target.pk
     if name == "funds:validate":
         kwargs = {"pk": w.objects["sub_fund"].pk, "entry_pk": target.pk}
-    if name.startswith("facilities:move"):
+    if name.startswith("recoveries:move"):
         kwargs = {"pk": target.facility_id, "move_pk": target.pk}
     if action is not None:
         kwargs["step" if name == "applications:wizard" else "action"] = action

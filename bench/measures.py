@@ -1,0 +1,354 @@
+"""Each measure of `make bench` beside its baseline: the floor of the same work (issue 21's table).
+
+A measure returns {name: row}; a row has ``s`` (seconds, median of its repetitions), ``baseline_s`` and ``ratio`` when
+it has a baseline, or ``value`` (a count or a rate), and ``target``: ("<=", number) or None (printed only). The
+measure and its baseline run interleaved (this VM's speed drifts: slow moments fall on both alike).
+"""
+
+import json
+import statistics
+import threading
+import time
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection, connections, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+
+PERIOD = (date(2025, 4, 1), date(2025, 6, 30))
+DASHBOARD_PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
+
+
+def interleaved(fns, repeat):
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, spent in zip(fns, times, strict=True):
+            started = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - started)
+    return times
+
+
+def compared(fn, baseline, repeat, target=None, **extra):
+    """The row of ``fn`` against ``baseline`` (both warmed once first)."""
+    fn(), baseline()
+    spent, floor = (statistics.median(t) for t in interleaved([fn, baseline], repeat))
+    return {"s": spent, "baseline_s": floor, "ratio": spent / floor, "target": target, **extra}
+
+
+def alone(fn, repeat, target=None, **extra):
+    fn()
+    return {"s": statistics.median(interleaved([fn], repeat)[0]), "target": target, **extra}
+
+
+# -- fund utilisation report ------------------------------------------------------------------------------------
+
+
+def _report_floor():
+    """The report's own summaries read by SQL (its quarter sums, the current quarter's days, the NAV days, the
+    investors' packed flows) and the XIRR of every fund: what any design over these summaries must do."""
+    from funds.ledger import unpack
+    from funds.metrics import xirr_many
+    from funds.models import InvestorFlows
+
+    end = PERIOD[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT q.fund_id, sum(q.called), sum(q.deployed), sum(q.fees), sum(q.distributions), max(q.last_nav) "
+            "FROM funds_ledgerquarter q JOIN funds_fund f ON f.id = q.fund_id "
+            "WHERE f.parent_id IS NOT NULL AND q.quarter <= %s GROUP BY q.fund_id",
+            [end],
+        )
+        last_nav = {row[0]: row[5] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT d.fund_id, d.nav FROM funds_ledgerday d JOIN (SELECT unnest(%s::int[]) AS fund_id, "
+            "unnest(%s::date[]) AS day) l ON l.fund_id = d.fund_id AND l.day = d.date",
+            [list(last_nav), list(last_nav.values())],
+        )
+        navs = dict(cursor.fetchall())
+    series = []
+    for row in InvestorFlows.objects.filter(fund_id__in=list(last_nav)).only("fund_id", "days", "amounts"):
+        days, amounts = unpack(row)
+        until = days <= end.toordinal()
+        series.append((days[until], amounts[until]))
+    return xirr_many(series), navs
+
+
+def _report_from_entries():
+    """The same totals and IRRs computed from the entries (design A, no summaries): what the summaries buy."""
+    import numpy as np
+
+    from funds.metrics import xirr_many
+
+    end = PERIOD[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT fund_id, kind, sum(amount) FROM funds_cashflow WHERE date <= %s AND validation <> 'rejected' "
+            "GROUP BY fund_id, kind",
+            [end],
+        )
+        cursor.fetchall()
+        cursor.execute(
+            "SELECT fund_id, date, sum(CASE kind WHEN 'call' THEN -amount ELSE amount END) FROM funds_cashflow "
+            "WHERE date <= %s AND validation <> 'rejected' AND kind IN ('call', 'distribution') "
+            "GROUP BY fund_id, date ORDER BY fund_id, date",
+            [end],
+        )
+        flows = {}
+        for fund_id, day, amount in cursor.fetchall():
+            flows.setdefault(fund_id, ([], []))
+            flows[fund_id][0].append(day.toordinal())
+            flows[fund_id][1].append(float(amount))
+    return xirr_many([(np.array(d, dtype=np.int64), np.array(a)) for d, a in flows.values()])
+
+
+def fund_report(repeat):
+    from funds.reports import build
+
+    def report():
+        return build("all", *PERIOD)
+
+    return {
+        "fund_report": compared(report, _report_floor, repeat, ("<=", 1.5)),
+        "fund_report_from_entries": compared(_report_from_entries, report, repeat),
+    }
+
+
+# -- ledger writes ----------------------------------------------------------------------------------------------
+
+
+def _fund():
+    from funds.models import Fund
+
+    return Fund.objects.filter(parent__isnull=False).order_by("pk").first()
+
+
+def _entry(fund):
+    from funds.services import cash_flow_record
+
+    with transaction.atomic():
+        cash_flow_record(fund=fund, actor=None, kind="call", date=date(2025, 5, 2), amount=Decimal(1_000_000))
+        transaction.set_rollback(True)
+
+
+def _plain(fund):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO funds_cashflow (fund_id, kind, date, amount, description, validation, created_at) "
+            "VALUES (%s, 'call', '2025-05-02', 1000000, '', 'validated', now())",
+            [fund.pk],
+        )
+        transaction.set_rollback(True)
+
+
+def _writers(write, fund, writers=8, each=10):
+    """Wall seconds per entry of ``writers`` threads writing ``each`` entries to the same fund at once."""
+
+    def work():
+        try:
+            for _ in range(each):
+                write(fund)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(writers)]
+    started = time.perf_counter()
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    return (time.perf_counter() - started) / (writers * each)
+
+
+def ledger(repeat):
+    fund = _fund()
+    one = compared(lambda: _entry(fund), lambda: _plain(fund), repeat * 3, ("<=", 5))
+    many = [(_writers(_entry, fund), _writers(_plain, fund)) for _ in range(3)]
+    spent, floor = statistics.median(m[0] for m in many), statistics.median(m[1] for m in many)
+    return {
+        "ledger_entry": one,
+        "ledger_8_writers": {"s": spent, "baseline_s": floor, "ratio": spent / floor, "target": ("<=", 5)},
+    }
+
+
+# -- pages ------------------------------------------------------------------------------------------------------
+
+
+def _client(email):
+    from accounts.mfa import session_mark_passed_mfa
+    from accounts.models import User
+
+    user = User.objects.get(email=email)
+    client = Client(HTTP_X_FORWARDED_PROTO="https")
+    client.force_login(user)
+    session = client.session
+    session_mark_passed_mfa(session, user)  # a staff session has passed the TOTP step (accounts.middleware)
+    session.save()
+    return client
+
+
+def _ok(client, url):
+    def get():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    return get
+
+
+def _queries(fn):
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return len(captured)
+
+
+def pages(repeat):
+    officer, applicant = _client("officer@bench.example"), _client("applicant@bench.example")
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        queue = _ok(officer, "/casework/?page=1")
+        search = _ok(officer, "/casework/?q=Company+12")
+        api = _ok(applicant, "/api/v1/applications/?page_size=50")
+        rows = len(json.loads(api().content)["results"])
+        return {
+            "queue_page": compared(
+                queue, _ok(officer, "/bench/queue-baseline/"), repeat, ("<=", 1.5), queries=_queries(queue)
+            ),
+            "applications_api": compared(
+                api,
+                _ok(applicant, "/bench/api-baseline/"),
+                repeat,
+                ("<=", 1.5),
+                queries=_queries(api),
+                rows=rows,
+            ),
+            "queue_search": compared(search, queue, repeat, ("<=", 2), queries=_queries(search)),
+        }
+
+
+# -- program dashboard ------------------------------------------------------------------------------------------
+
+
+def _dashboard_sql():
+    """The stored dashboard's own SQL, run bare: its grouped facts and its distinct companies."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT measure, program_id, key, sum(n), sum(a), sum(b) FROM dashboards_dashboardfact "
+            "WHERE day BETWEEN %s AND %s AND measure NOT IN ('companies', 'companies_low') "
+            "GROUP BY measure, program_id, key",
+            DASHBOARD_PERIOD,
+        )
+        cursor.fetchall()
+        cursor.execute(
+            "SELECT count(DISTINCT key) FILTER (WHERE measure = 'companies'), count(DISTINCT key) FILTER "
+            "(WHERE measure = 'companies_low') FROM dashboards_dashboardfact WHERE day BETWEEN %s AND %s",
+            DASHBOARD_PERIOD,
+        )
+        cursor.fetchall()
+
+
+def dashboard(repeat):
+    from dashboards.program import build_dashboard
+
+    stored = compared(
+        lambda: build_dashboard("all", *DASHBOARD_PERIOD, source="stored"),
+        _dashboard_sql,
+        repeat,
+        ("<=", 1.5),
+    )
+    stored["seconds_target"] = ("<=", 0.3)
+    live = alone(lambda: build_dashboard("all", *DASHBOARD_PERIOD, source="live"), max(1, repeat // 3))
+    return {"dashboard_stored": stored, "dashboard_live": live}
+
+
+# -- nightly jobs -----------------------------------------------------------------------------------------------
+
+
+JOB_QUERY_LIMIT = 500
+
+
+class TooManyQueries(Exception):
+    pass
+
+
+def _job(task):
+    """Seconds and queries of ``task`` run once, its writes rolled back (the data stays as generated); a job that
+    passes JOB_QUERY_LIMIT queries is stopped there (its count grows with the data: (None, the limit))."""
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        if len(executed) > JOB_QUERY_LIMIT:
+            raise TooManyQueries
+        return execute(sql, params, many, context)
+
+    try:
+        with transaction.atomic(), connection.execute_wrapper(count):
+            started = time.perf_counter()
+            task()
+            spent = time.perf_counter() - started
+            transaction.set_rollback(True)
+    except TooManyQueries:
+        return None, len(executed)
+    return spent, len(executed)
+
+
+def jobs(repeat):
+    from casework.tasks import send_overdue_digest
+    from facilities.models import Facility
+    from facilities.tasks import update_days_past_due
+    from reporting.tasks import sweep_report_runs
+
+    facilities = Facility.objects.count()
+    rows = {}
+    for name, task, target in [
+        ("dpd", update_days_past_due, ("<=", 2.0)),
+        ("digest", send_overdue_digest, None),
+        ("sweeper", sweep_report_runs, None),
+    ]:
+        runs = [_job(task) for _ in range(max(1, repeat // 3))]
+        stopped = any(r[0] is None for r in runs)
+        rows[f"job_{name}"] = {
+            "s": None if stopped else statistics.median(r[0] for r in runs),
+            "queries": f"> {JOB_QUERY_LIMIT} (stopped)" if stopped else max(r[1] for r in runs),
+            "facilities": facilities,
+            "seconds_target": target,
+            "target": None,
+        }
+    return rows
+
+
+# -- downloads --------------------------------------------------------------------------------------------------
+
+
+def stored_report():
+    """A stored utilisation report with its PDF and XLSX rendered (as the worker does), made once."""
+    from reporting.models import Report, ReportFile
+    from reporting.services import report_files_render, report_generate, report_request
+
+    report = Report.objects.filter(kind="fund_utilisation", scope="all", period_end=PERIOD[1]).first()
+    if report is None:
+        run = report_request(
+            kind="fund_utilisation", scope="all", period_start=PERIOD[0], period_end=PERIOD[1]
+        )
+        report_generate(run_id=run.pk)
+        report = Report.objects.get(kind="fund_utilisation", scope="all", period_end=PERIOD[1])
+    if not ReportFile.objects.filter(report=report).exists():
+        report_files_render(report=report)
+    return report
+
+
+def downloads(repeat):
+    from bench.urls import BLOB
+
+    report = stored_report()
+    official = _client("official@bench.example")
+    rows = {}
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        for fmt in ("pdf", "xlsx"):
+            download = _ok(official, f"/reporting/{report.pk}/download.{fmt}")
+            size = len(download().content)
+            with open(BLOB, "wb") as blob:
+                blob.write(b"x" * size)
+            rows[f"download_{fmt}"] = compared(
+                download, _ok(official, "/bench/file-baseline/"), repeat, ("<=", 2), bytes=size
+            )
+    return rows

@@ -1,0 +1,38 @@
+"""The dashboards' read model: the program dashboard's facts per program, day, measure and key, refreshed by beat
+(``dashboards.refresh_facts``) from the cases; the pages show the time of the refresh they read."""
+
+from django.db import models
+
+SUMS = {"max_digits": 28, "decimal_places": 2, "null": True, "blank": True}
+
+
+class DashboardFact(models.Model):
+    """One group of one measure (``dashboards.facts.MEASURES``): the count ``n`` and sums ``a``, ``b`` of the cases of
+    ``program`` whose day is ``day`` and whose figures share ``key`` (a JSON list)."""
+
+    measure = models.CharField(max_length=20)
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    key = models.CharField(max_length=200)
+    n = models.BigIntegerField()
+    a = models.DecimalField(**SUMS)
+    b = models.DecimalField(**SUMS)
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="dashboard_fact_program_day")]
+
+    def __str__(self):
+        return f"{self.measure} {self.program_id} {self.day} {self.key}: {self.n}"
+
+
+class DashboardRefresh(models.Model):
+    """The refresh the facts come from: when, how many rows, and the currency and time zone its days were cut in."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    rows = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    time_zone = models.CharField(max_length=64)
+
+    def __str__(self):
+        return f"facts of {self.finished_at:%Y-%m-%d %H:%M} ({self.rows} rows)"

@@ -1,0 +1,219 @@
+"""The dashboard read from its stored facts equals the dashboard computed from the cases, figure for figure."""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from applications.models import Application
+from casework.models import Decision
+from dashboards.facts import refresh_facts
+from dashboards.models import DashboardFact, DashboardRefresh
+from dashboards.program import build_dashboard
+from programs.models import MarketTarget, MarketVolume
+from recoveries.models import Claim, Disposal
+from reporting.models import ExchangeRate
+from tests.dashboards.test_program import _case, _facility
+from tests.factories import OrganizationFactory, ProgramFactory, make_user
+from valuations.models import ValuationOrder, ValuationReport
+
+pytestmark = pytest.mark.django_db
+STAGES = ("start_screening", "send_to_valuation", "start_credit_review", "recommend")
+
+
+def _valued(case, officer, valuer, grade, ordered_on):
+    order = ValuationOrder.objects.create(
+        application=case,
+        valuer=valuer,
+        fee=40,
+        subsidy=30,
+        applicant_share=10,
+        due_date=ordered_on + timedelta(days=20),
+        status="accepted_by_agency",
+        ordered_by=officer,
+    )
+    ValuationOrder.objects.filter(pk=order.pk).update(
+        budget_drawn=True, created_at=datetime.combine(ordered_on, datetime.min.time(), tzinfo=UTC)
+    )
+    report = ValuationReport.objects.create(
+        order=order,
+        version=1,
+        currency="KRW",
+        total_value=2000,
+        total_low=1500,
+        total_high=2500,
+        assumptions="-",
+        technology_grade=grade,
+        valid_until=date(2027, 1, 1),
+        pdf_storage_name="x",
+        pdf_original_name="x.pdf",
+        submitted_by=officer,
+    )
+    ValuationReport.objects.filter(pk=report.pk).update(
+        submitted_at=datetime.combine(
+            ordered_on + timedelta(days=len(grade) * 3), datetime.min.time(), tzinfo=UTC
+        )
+    )
+
+
+def _recovery(facility, officer, paid, agency, bank):
+    Claim.objects.create(
+        facility=facility, filed_by=officer, amount_claimed=paid, status="paid", amount_paid=paid
+    )
+    Disposal.objects.create(
+        facility=facility,
+        channel="auction",
+        status="closed",
+        proceeds=agency + bank,
+        agency_share=agency,
+        bank_share=bank,
+        created_by=officer,
+    )
+
+
+def _generated(rng):
+    """Three currencies, an empty program, a program of one case, and cases either side of 1 January 2026."""
+    krw = ProgramFactory(
+        code="KR1",
+        currency="KRW",
+        country="KR",
+        annual_volume_target=Decimal("90000"),
+        service_levels={"screening": 5, "credit_review": 10},
+    )
+    gbp = ProgramFactory(code="GB1", currency="GBP", country="GB", annual_volume_target=Decimal("40"))
+    jpy = ProgramFactory(code="JP1", currency="JPY", country="JP", annual_volume_target=Decimal("5000"))
+    ProgramFactory(code="EMPTY", currency="KRW", country="KR")
+    for currency, rate in (("GBP", "1800.5"), ("JPY", "9.25")):
+        ExchangeRate.objects.create(
+            currency=currency, quote_currency="KRW", rate=Decimal(rate), as_of=date(2024, 1, 1)
+        )
+    MarketVolume.objects.create(
+        country="KR",
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        amount=Decimal("5000000"),
+        currency="KRW",
+    )
+    MarketTarget.objects.create(
+        country="KR", name="KR IP finance", amount=Decimal("9000000"), currency="KRW", due=date(2027, 12, 31)
+    )
+    bank, valuer, officer = (
+        OrganizationFactory(kind="lender"),
+        OrganizationFactory(kind="valuer"),
+        make_user("approver"),
+    )
+    _case(jpy, submitted=date(2025, 12, 31), status="submitted", amount="777")  # the one case of its program
+    for n in range(36):
+        program = krw if n % 3 else gbp
+        submitted = date(2025, 11, 1) + timedelta(days=rng.randint(0, 120))  # Nov 2025 – Feb 2026
+        decided = submitted + timedelta(days=rng.randint(3, 40))
+        status = rng.choice(["approved", "approved", "rejected", "screening", "submitted", "draft"])
+        amount = str(rng.choice([100, 250, 1000, 12000, 99999]))
+        if status == "draft":
+            Application.objects.filter(
+                pk=_case(program, submitted=submitted, amount=amount, grade=rng.choice(["A", "B"])).pk
+            ).update(
+                status="draft",
+                submitted_at=None,
+                created_at=datetime.combine(submitted, datetime.min.time(), tzinfo=UTC),
+            )
+            continue
+        case = _case(
+            program,
+            submitted=submitted,
+            status=status,
+            amount=amount,
+            stages=STAGES[: rng.randint(0, 4)],
+            decided=decided if status in ("approved", "rejected") else None,
+            grade=rng.choice(["AA", "BB", "C"]),
+            employees=rng.choice([5, 40, 120, 900]),
+        )
+        if status == "rejected":
+            Decision.objects.create(
+                application=case,
+                decided_by=officer,
+                outcome="rejected",
+                reason_code=rng.choice(["R10", "R20", "R30"]),
+            )
+        if status != "approved":
+            continue
+        if n % 4:
+            _valued(case, officer, valuer, rng.choice(["A", "BB", "CCC"]), submitted + timedelta(days=2))
+        defaulted = n % 5 == 0
+        facility = _facility(
+            case,
+            principal=amount,
+            disbursed_on=decided + timedelta(days=rng.randint(1, 30)),
+            subsidy=str(rng.randint(1, 50)),
+            lender=bank,
+            defaulted_on=date(2026, 3, 1) if defaulted else None,
+            exposure="80" if defaulted else None,
+        )
+        if defaulted:
+            _recovery(facility, officer, Decimal("60"), Decimal("30"), Decimal("15"))
+
+
+PERIODS = [
+    ("all", date(2025, 7, 1), date(2026, 6, 30)),  # across the year boundary
+    ("all", date(2025, 12, 15), date(2026, 1, 15)),  # days cut inside two months
+    ("program:GB1", date(2026, 1, 1), date(2026, 3, 31)),
+    ("program:JP1", date(2025, 12, 31), date(2025, 12, 31)),  # one case, one day
+    ("program:EMPTY", date(2025, 1, 1), date(2026, 12, 31)),  # a program without cases
+    ("country:KR", date(2025, 1, 1), date(2026, 12, 31)),
+    ("all", date(2024, 1, 1), date(2024, 12, 31)),  # a year without cases
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_stored_facts_give_the_figures_of_the_cases_themselves(seed, settings):
+    settings.REPORTING_CURRENCY = "KRW"
+    _generated(random.Random(seed))
+    live = {period: build_dashboard(*period, source="live") for period in PERIODS}
+    refresh = refresh_facts()
+    assert refresh.rows == DashboardFact.objects.count() > 0
+    for period in PERIODS:
+        title, data = build_dashboard(*period, source="stored")
+        assert data.pop("as_of") == refresh.finished_at.isoformat()
+        expected_title, expected = live[period]
+        assert expected.pop("as_of") is None
+        assert (title, data) == (expected_title, expected), period
+    busy = live[PERIODS[0]][1]
+    assert (
+        busy["figures"]["funnel"]["submitted"] > 10 and busy["figures"]["lending"] != "0"
+    )  # a run with figures
+
+
+def test_without_a_refresh_the_dashboard_reads_the_cases_and_says_it_is_live(settings):
+    settings.REPORTING_CURRENCY = "KRW"
+    _generated(random.Random(3))
+    assert not DashboardRefresh.objects.exists()
+    _title, data = build_dashboard("all", date(2025, 7, 1), date(2026, 6, 30))
+    assert data["as_of"] is None and data["figures"]["funnel"]["submitted"] > 0
+
+
+def test_a_refresh_for_another_reporting_currency_is_not_read(settings):
+    settings.REPORTING_CURRENCY = "KRW"
+    _generated(random.Random(4))
+    refresh_facts()
+    settings.REPORTING_CURRENCY = "GBP"
+    ExchangeRate.objects.create(
+        currency="KRW", quote_currency="GBP", rate=Decimal("0.00055"), as_of=date(2025, 1, 1)
+    )
+    ExchangeRate.objects.create(
+        currency="JPY", quote_currency="GBP", rate=Decimal("0.0051"), as_of=date(2025, 1, 1)
+    )
+    _title, data = build_dashboard("all", date(2025, 7, 1), date(2026, 6, 30))
+    assert data["as_of"] is None  # computed from the cases, not from days cut for KRW
+
+
+def test_the_page_says_how_fresh_its_figures_are(client, official, settings):
+    settings.REPORTING_CURRENCY = "KRW"
+    _generated(random.Random(5))
+    client.force_login(official)
+    url = "/dashboards/programs/?scope=all&start=2025-07-01&end=2026-06-30"
+    assert "Figures computed from the cases now." in client.get(url).content.decode()
+    refresh = refresh_facts()
+    page = client.get(url).content.decode()
+    assert f"Figures as of {timezone.localtime(refresh.finished_at):%Y-%m-%d %H:%M}" in page
