@@ -57,6 +57,8 @@ OBJECT_URLS = {
     "recoveries:move_refuse": ("written_off", {"move_pk": "move"}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
+    "funds:follow_up": ("follow_up", {}, "get"),
+    "funds:follow_up_action": ("follow_up", {"action": "acknowledge"}, "post"),
     "applications:invitation_cancel": ("invitation", {}, "post"),
     "applications:invitation_accept": ("invitation", {}, "post"),
     "applications:invitation_decline": ("invitation", {}, "post"),
@@ -241,6 +243,7 @@ def world(program, officer, approver):
         "fund": fund,
         "mother": fund.parent,
         "entry": entry,
+        "follow_up": _follow_up(fund),
         **_webhooks_and_claim(facility, make_user(Role.LENDER_OFFICER, bank)),
         "disposal": disposal,
         "buyer": buyer,
@@ -248,6 +251,13 @@ def world(program, officer, approver):
             company=case.company, actor=case.created_by, email="invitee@elsewhere.example"
         ),
     }
+
+
+def _follow_up(fund):
+    from funds.models import FollowUp
+
+    day = date(2024, 3, 31)
+    return FollowUp.objects.create(fund=fund, flag="loss", flagged_on=day, last_seen_on=day)
 
 
 def _webhooks_and_claim(facility, banker):
