@@ -13,7 +13,9 @@ class ReportKind:
     choices: object = (
         None  # (user) -> [(scope, label)] the user may read; None: every scope, named by its code
     )
-    on_generated: object = None  # (report) -> None: what follows a new report, in its worker (early warnings)
+    on_generated: object = (
+        None  # (report) -> None: run in the transaction that stores a new report (early warnings)
+    )
 
     def scope_choices(self, user):
         if self.choices is None:

@@ -84,7 +84,8 @@ def _build_report(run, identity):
     report = Report.objects.filter(**identity).first()
     if report is not None:
         return report, False
-    title, data = registry.get(run.kind).builder(run.scope, run.period_start, run.period_end)
+    kind = registry.get(run.kind)
+    title, data = kind.builder(run.scope, run.period_start, run.period_end)
     try:
         with transaction.atomic():
             report = Report.objects.create(title=title, data=data, **identity)
@@ -94,23 +95,24 @@ def _build_report(run, identity):
                 target=report,
                 details={"kind": run.kind, "scope": run.scope, "period_end": run.period_end},
             )
+            if kind.on_generated is not None:  # with the report or not at all: a retry builds both again
+                kind.on_generated(report)
     except IntegrityError:  # another worker finished the same period first
         return Report.objects.get(**identity), False
     return report, True
 
 
 def _after_new_report(run, report):
-    """What follows a new report: its files rendered in a worker, the kind's own follow-up (early warnings), the
-    audience told."""
+    """What follows a new report: its files rendered in a worker, its audience told."""
     kind = registry.get(run.kind)
     if getattr(settings, "REPORT_FILES_RENDER", True):
         from .tasks import render_report_files
 
         enqueue(render_report_files, report.pk)  # in a worker, once: a download then reads a file
-    if kind.on_generated is not None:
-        kind.on_generated(report)
     notify(
-        users=list(kind.audience()), subject=f"New report: {report.title}", link=f"/reporting/{report.pk}/"
+        users=list(kind.audience()),
+        subject=f"New report: {report.title}",
+        link=reverse("reporting:detail", args=[report.pk]),
     )
 
 
