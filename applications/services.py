@@ -93,6 +93,20 @@ def stage_span_move(*, application: Application, stage: str, at: datetime | None
     StageSpan.objects.create(application=application, stage=stage, entered_at=at)
 
 
+def _move_to(locked, target, fields):
+    """Save the locked case in ``target`` (dated when decided) with ``fields``, in one UPDATE; the names saved."""
+    locked.status = target
+    update = {"status", "updated_at"}
+    if target in DECIDED_STATUSES:
+        locked.decided_at = timezone.now()
+        update.add("decided_at")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+        update.add(name)
+    locked.save(update_fields=sorted(update))
+    return update
+
+
 @transaction.atomic
 def application_transition(
     *,
@@ -117,15 +131,7 @@ def application_transition(
             details={"status": locked.status, "action": action, "allowed": locked.allowed_actions()},
         )
     old = locked.status
-    locked.status = target
-    update = {"status", "updated_at"}
-    if target in DECIDED_STATUSES:
-        locked.decided_at = timezone.now()
-        update.add("decided_at")
-    for name, value in (fields or {}).items():
-        setattr(locked, name, value)
-        update.add(name)
-    locked.save(update_fields=sorted(update))
+    update = _move_to(locked, target, fields or {})
     stage_span_move(application=locked, stage=target)
     audit_record(
         actor=actor,

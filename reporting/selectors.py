@@ -1,5 +1,9 @@
 """Reads of reports and report runs, scoped to the user: a report follows the visibility of its scope."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -9,6 +13,11 @@ from core.errors import NotFound
 
 from . import registry
 from .models import Report, ReportRun
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from accounts.models import User
 
 READERS = (Role.OFFICIAL, Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER)
 FUND_KIND, DASHBOARD_KIND = "fund_utilisation", "program_dashboard"
@@ -31,30 +40,30 @@ def _scope_condition(user):
     return Q(kind=DASHBOARD_KIND) | Q(kind=FUND_KIND, scope__in=_fund_scopes(user))
 
 
-def reports_visible_to(*, user):
+def reports_visible_to(*, user: User) -> QuerySet[Report]:
     """Reports are for officials and agency staff (read-only for everyone), each within its scope."""
     return Report.objects.filter(_scope_condition(user))
 
 
-def report_get_for(*, user, pk):
+def report_get_for(*, user: User, pk: int) -> Report:
     report = reports_visible_to(user=user).filter(pk=pk).first()
     if report is None:
         raise Http404
     return report
 
 
-def report_runs_visible_to(*, user):
+def report_runs_visible_to(*, user: User) -> QuerySet[ReportRun]:
     return ReportRun.objects.filter(_scope_condition(user))
 
 
-def report_run_get_for(*, user, pk):
+def report_run_get_for(*, user: User, pk: int) -> ReportRun:
     run = report_runs_visible_to(user=user).filter(pk=pk).first()
     if run is None:
         raise Http404
     return run
 
 
-def report_scope_check(*, user, kind, scope):
+def report_scope_check(*, user: User, kind: str, scope: str) -> None:
     """Before a run is ordered: a scope the user may not read is answered as one that does not exist (NotFound)."""
     if user.has_role(Role.OFFICIAL):
         return

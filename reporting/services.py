@@ -1,6 +1,9 @@
 """Report runs: recorded in the database first, then queued; generation is idempotent per scope and period."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -17,6 +20,11 @@ from core.tasks import enqueue
 from . import registry
 from .models import Report, ReportFile, ReportRun, RunStatus
 
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from accounts.models import User
+
 # A queued run whose message was lost (Redis restarted, a publish failed) is re-queued after QUEUE_LOST_AFTER; a
 # running one only after STUCK_AFTER, since a report may take minutes. With the sweeper every 60 s (funds migration
 # 0003), a run lost with the queue is re-queued at most 45 + 60 s after Redis is back: done within two minutes.
@@ -26,7 +34,9 @@ MAX_ATTEMPTS = 5
 FILE_FORMATS = ("pdf", "xlsx", "csv")  # every download reads one of these files, rendered here in a worker
 
 
-def report_request(*, kind, scope, period_start, period_end, actor=None):
+def report_request(
+    *, kind: str, scope: str, period_start: date, period_end: date, actor: User | None = None
+) -> ReportRun:
     """Record a run and queue it on commit. Returns the run (already done when the report exists)."""
     from .tasks import generate_report
 
@@ -116,7 +126,7 @@ def _after_new_report(run, report):
     )
 
 
-def report_generate(*, run_id):
+def report_generate(*, run_id: int) -> Report | None:
     """Build the report of a run unless it exists; safe to run twice or concurrently (one report per period).
 
     Returns the report, or None when another worker is building this run right now."""
@@ -139,7 +149,7 @@ def report_generate(*, run_id):
     return report
 
 
-def report_files_render(*, report) -> list:
+def report_files_render(*, report: Report) -> list:
     """Render the report's PDF and XLSX in every language once, here in the worker, and store them (a download
     reads the file). Safe to run twice: a file that exists is kept."""
     from . import exports
@@ -195,7 +205,7 @@ def _failure_words(error, run):
     )
 
 
-def report_run_failed(*, run_id, error) -> ReportRun:
+def report_run_failed(*, run_id: int, error: str) -> ReportRun:
     """Record why a run failed. A domain error (a period with no exchange rate, a scope that does not exist) fails
     the run for good: trying again cannot help, so it is not retried. Another error puts the run back in the queue
     until MAX_ATTEMPTS. A run that fails for good tells its requester why. Returns the run."""
@@ -226,7 +236,7 @@ def report_run_failed(*, run_id, error) -> ReportRun:
     return run
 
 
-def report_runs_sweep(*, now=None):
+def report_runs_sweep(*, now: datetime | None = None) -> int:
     """Re-queue runs lost with the broker (queued for QUEUE_LOST_AFTER) or with a worker (running for STUCK_AFTER).
 
     Generation is idempotent, so re-queueing a run whose message is merely slow costs a duplicate, never a second
@@ -255,7 +265,7 @@ def report_runs_sweep(*, now=None):
     return requeued
 
 
-def reports_schedule(*, kind, frequency, today=None):
+def reports_schedule(*, kind: str, frequency: str, today: date | None = None) -> list[ReportRun]:
     """Request the last closed period's report for every scope of ``kind`` (the beat task calls this)."""
     from .periods import last_closed
 

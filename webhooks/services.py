@@ -7,10 +7,13 @@ the event's object, before any message is queued: the queue only carries the nud
 sends twice; the HTTP call happens outside any transaction.
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -25,6 +28,11 @@ from . import events, signing, targets
 from .models import Delivery, DeliveryAttempt, DeliveryStatus, Endpoint, Event, EventType
 from .roles import MANAGER_ROLES
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from accounts.models import User
+
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
@@ -34,7 +42,7 @@ LOST_AFTER = timedelta(minutes=5)
 CATCH_UP_AFTER = timedelta(minutes=1)
 
 
-def retry_delay(attempts):
+def retry_delay(attempts: int) -> int:
     """Seconds before the next attempt after ``attempts`` failed ones: 30 s, 60 s, 120 s … at most 6 hours."""
     return min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS)
 
@@ -48,7 +56,7 @@ def _queue(delivery, attempt, countdown=0):
 # --- events ------------------------------------------------------------------------------------------------
 
 
-def events_from_audit_signal(sender, event, **kwargs):
+def events_from_audit_signal(sender: type, event: AuditEvent, **kwargs: object) -> None:
     """Receiver of ``audit.services.audit_recorded`` (sent on commit). Never breaks the caller's request."""
     try:
         event_record_from_audit(audit_event=event)
@@ -57,7 +65,7 @@ def events_from_audit_signal(sender, event, **kwargs):
 
 
 @transaction.atomic
-def event_record_from_audit(*, audit_event) -> Event | None:
+def event_record_from_audit(*, audit_event: AuditEvent) -> Event | None:
     """Derive the event of one audit event (once: the audit event is unique) and its pending deliveries."""
     event_type = events.event_type_for(audit_event)
     subject = events.subject_of(audit_event) if event_type is not None else None
@@ -120,7 +128,7 @@ def _clean_event_types(event_types):
 
 
 @transaction.atomic
-def endpoint_create(*, actor, url: str, event_types: list, description: str = "") -> Endpoint:
+def endpoint_create(*, actor: User, url: str, event_types: list, description: str = "") -> Endpoint:
     """Register an endpoint for the actor's organisation with a new secret; writes ``webhook.endpoint_created``."""
     organization = _organization_of(actor)
     endpoint = Endpoint.objects.create(
@@ -143,7 +151,13 @@ def endpoint_create(*, actor, url: str, event_types: list, description: str = ""
 
 @transaction.atomic
 def endpoint_update(
-    *, endpoint, actor, url: str | None = None, event_types=None, active=None, description=None
+    *,
+    endpoint: Endpoint,
+    actor: User,
+    url: str | None = None,
+    event_types: list | None = None,
+    active: bool | None = None,
+    description: str | None = None,
 ) -> Endpoint:
     """Change an endpoint's URL, event types, description or active flag; writes ``webhook.endpoint_updated``."""
     _manager_check(endpoint, actor)
@@ -166,7 +180,7 @@ def endpoint_update(
 
 
 @transaction.atomic
-def endpoint_rotate_secret(*, endpoint, actor) -> Endpoint:
+def endpoint_rotate_secret(*, endpoint: Endpoint, actor: User) -> Endpoint:
     """A new signing secret (the old one stops at once); writes ``webhook.secret_rotated``."""
     _manager_check(endpoint, actor)
     locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
@@ -179,7 +193,7 @@ def endpoint_rotate_secret(*, endpoint, actor) -> Endpoint:
 # --- deliveries ----------------------------------------------------------------------------------------------
 
 
-def delivery_body(delivery) -> bytes:
+def delivery_body(delivery: Delivery) -> bytes:
     return json.dumps(delivery.event.payload, separators=(",", ":"), sort_keys=True).encode()
 
 
@@ -227,7 +241,7 @@ def _record_attempt(delivery, attempt, status, error, elapsed_ms, *, active):
 
 
 @transaction.atomic
-def delivery_replay(*, delivery, actor) -> Delivery:
+def delivery_replay(*, delivery: Delivery, actor: User) -> Delivery:
     """Send a logged delivery's event again to its endpoint, as a new delivery; writes ``webhook.replayed``."""
     _manager_check(delivery.endpoint, actor)
     if not delivery.endpoint.active:
@@ -249,7 +263,7 @@ def delivery_replay(*, delivery, actor) -> Delivery:
     return replay
 
 
-def events_catch_up(*, now=None, window=timedelta(days=1)) -> int:
+def events_catch_up(*, now: datetime | None = None, window: timedelta = timedelta(days=1)) -> int:
     """Derive the events the on-commit signal missed (a process that died right after its commit). Looks at the
     last ``window`` of the audit log, leaving the last minute to the signal. Returns how many were derived."""
     now = now or timezone.now()
@@ -267,7 +281,7 @@ def events_catch_up(*, now=None, window=timedelta(days=1)) -> int:
     return sum(1 for audit_event in missed if event_record_from_audit(audit_event=audit_event) is not None)
 
 
-def deliveries_sweep(*, now=None) -> int:
+def deliveries_sweep(*, now: datetime | None = None) -> int:
     """Re-queue pending deliveries whose nudge was lost (due more than LOST_AFTER ago). Returns how many."""
     now = now or timezone.now()
     events_catch_up(now=now)
