@@ -150,7 +150,9 @@ def _open(key, flag: dict, report) -> FollowUp | None:
 
 
 def _locked(follow_up: FollowUp, allowed: set, action: str) -> FollowUp:
-    locked = FollowUp.objects.select_for_update().select_related("fund__parent").get(pk=follow_up.pk)
+    locked = (
+        FollowUp.objects.select_for_update(of=("self",)).select_related("fund__parent").get(pk=follow_up.pk)
+    )
     if locked.status not in allowed:
         raise IllegalTransition(
             _("This follow-up is %(status)s: it cannot be %(action)s now.")
