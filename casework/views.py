@@ -3,8 +3,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, Role
@@ -303,17 +302,17 @@ ACTIONS = {
 
 # what each action changed, read back from the case as it now is (recommend and decide add the amount)
 DONE_TEXTS = {
-    "assign": _lazy("%(ref)s assigned to %(assignee)s."),
-    "start_screening": _lazy("%(ref)s: screening started (%(company)s)."),
-    "checklist": _lazy("%(ref)s: screening checklist saved."),
-    "request_info": _lazy(
+    "assign": gettext_lazy("%(ref)s assigned to %(assignee)s."),
+    "start_screening": gettext_lazy("%(ref)s: screening started (%(company)s)."),
+    "checklist": gettext_lazy("%(ref)s: screening checklist saved."),
+    "request_info": gettext_lazy(
         "%(ref)s: information requested from %(company)s; the service-level clock is paused."
     ),
-    "note": _lazy("%(ref)s: note saved."),
-    "send_to_valuation": _lazy("%(ref)s sent to valuation: order the valuation from a panel valuer."),
-    "start_credit_review": _lazy("%(ref)s: credit review started."),
-    "scores": _lazy("%(ref)s: credit scores saved."),
-    "return_for_rework": _lazy("%(ref)s returned for rework: it is back in credit review."),
+    "note": gettext_lazy("%(ref)s: note saved."),
+    "send_to_valuation": gettext_lazy("%(ref)s sent to valuation: order the valuation from a panel valuer."),
+    "start_credit_review": gettext_lazy("%(ref)s: credit review started."),
+    "scores": gettext_lazy("%(ref)s: credit scores saved."),
+    "return_for_rework": gettext_lazy("%(ref)s returned for rework: it is back in credit review."),
 }
 
 
@@ -329,7 +328,7 @@ def _done_message(action, case):
         return _recommended_message(case, values)
     if action == "decide":
         return _decided_message(case, values)
-    return str(DONE_TEXTS.get(action, _lazy("%(ref)s: %(status)s."))) % values
+    return str(DONE_TEXTS.get(action, gettext_lazy("%(ref)s: %(status)s."))) % values
 
 
 def _recommended_message(case, values):

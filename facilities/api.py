@@ -5,7 +5,7 @@ agency confirms or refuses). Every write calls the facility's service."""
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -100,7 +100,7 @@ class DefaultNoticeSerializer(serializers.Serializer):
     reason_code = serializers.ChoiceField(
         choices=[
             *services.DEFAULT_REASONS.items(),
-            (services.THRESHOLD, _lazy("Days past due reached the threshold")),
+            (services.THRESHOLD, gettext_lazy("Days past due reached the threshold")),
         ],
         help_text="A coded reason (D10–D50); DPD once the program's days-past-due threshold is reached",
     )

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AGENCY_ROLES, OrganizationKind, Role
@@ -264,19 +264,19 @@ def late_recovery(request, pk):
 # --- money moves: the maker's request, the checker's page -----------------------------------------------------------
 
 PART_LABELS = {
-    "claim_payment": _lazy("Claim payment to the bank"),
-    "award": _lazy("Award of the IP to the buyer, for"),
-    "costs": _lazy("Costs of the disposal"),
-    "agency": _lazy("To the agency (its loss under the guarantee)"),
-    "bank": _lazy("To the bank (its uncovered loss)"),
-    "borrower": _lazy("Surplus owed to the borrower"),
-    "write_off": _lazy("Written off (not recovered)"),
+    "claim_payment": gettext_lazy("Claim payment to the bank"),
+    "award": gettext_lazy("Award of the IP to the buyer, for"),
+    "costs": gettext_lazy("Costs of the disposal"),
+    "agency": gettext_lazy("To the agency (its loss under the guarantee)"),
+    "bank": gettext_lazy("To the bank (its uncovered loss)"),
+    "borrower": gettext_lazy("Surplus owed to the borrower"),
+    "write_off": gettext_lazy("Written off (not recovered)"),
 }
 # what a confirmed move says: the message its one-person action used to give
 CONFIRMED = {
-    MoveKind.DISPOSAL_AWARD: _lazy("Disposal of %(ref)s awarded to the best bid."),
-    MoveKind.DISPOSAL_CLOSE: _lazy("Recovery of %(ref)s closed with the proceeds allocated."),
-    MoveKind.WRITE_OFF: _lazy("Facility %(ref)s written off and closed."),
+    MoveKind.DISPOSAL_AWARD: gettext_lazy("Disposal of %(ref)s awarded to the best bid."),
+    MoveKind.DISPOSAL_CLOSE: gettext_lazy("Recovery of %(ref)s closed with the proceeds allocated."),
+    MoveKind.WRITE_OFF: gettext_lazy("Facility %(ref)s written off and closed."),
 }
 
 
