@@ -92,6 +92,18 @@ def mother_fund_create(
     return fund
 
 
+def _checked_size(fields) -> Decimal:
+    """A sub-fund's size: positive, and the sum of its public and private commitments."""
+    size = Decimal(fields["size"])
+    if size <= 0:
+        raise InvalidInput(
+            "The size must be positive.", code="invalid_size", details={"size": ["must be positive"]}
+        )
+    if Decimal(fields.get("public_commitment", 0)) + Decimal(fields.get("private_commitment", 0)) != size:
+        raise InvalidInput("Public and private commitments must add up to the size.", code="split_mismatch")
+    return size
+
+
 @transaction.atomic
 def sub_fund_create(
     *, parent: Fund, actor: User | None, committed_on: datetime.date | None = None, **fields: object
@@ -102,13 +114,7 @@ def sub_fund_create(
     if parent.parent_id is not None:
         raise InvalidInput("A sub-fund is anchored by a mother fund.", code="not_a_mother_fund")
     currency = fields.pop("currency", None) or parent.currency
-    size = Decimal(fields["size"])
-    if size <= 0:
-        raise InvalidInput(
-            "The size must be positive.", code="invalid_size", details={"size": ["must be positive"]}
-        )
-    if Decimal(fields.get("public_commitment", 0)) + Decimal(fields.get("private_commitment", 0)) != size:
-        raise InvalidInput("Public and private commitments must add up to the size.", code="split_mismatch")
+    size = _checked_size(fields)
     _check_terms({**fields, "currency": currency})
     committed_on = committed_on or timezone.localdate()
     counted, rate = commitment_in_mother_currency(
