@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -22,7 +22,8 @@ from programs.models import Program
 
 from . import services
 from .forms import MAX_AMOUNT
-from .models import Application, Company, Document, IPAsset, Status
+from .holders import ip_asset_holders
+from .models import Application, Company, Document, IPAsset, IPHolding, Status
 from .selectors import application_get_for, application_visible_to, company_for, ip_asset_visible_to
 
 IsApplicant = role_permission(Role.APPLICANT)
@@ -117,10 +118,25 @@ class CompanyApi(APIView):
         return Response(CompanySerializer(company).data)
 
 
+class IPHoldingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IPHolding
+        fields = ["holder_name", "event", "since", "reference"]
+        read_only_fields = fields
+
+
 class IPAssetSerializer(serializers.ModelSerializer):
     remaining_life_years = serializers.FloatField(
         read_only=True, allow_null=True, source="remaining_life_years_now"
     )
+    holders = serializers.SerializerMethodField(
+        help_text="Who has held the asset, oldest first: the company, the agency after a takeover, the buyer or "
+        "licensee after a disposal."
+    )
+
+    @extend_schema_field(IPHoldingSerializer(many=True))
+    def get_holders(self, asset):
+        return IPHoldingSerializer(ip_asset_holders(asset=asset), many=True).data
 
     class Meta:
         model = IPAsset
@@ -137,8 +153,9 @@ class IPAssetSerializer(serializers.ModelSerializer):
             "owner_name",
             "encumbrance",
             "remaining_life_years",
+            "holders",
         ]
-        read_only_fields = ["id", "encumbrance", "remaining_life_years"]
+        read_only_fields = ["id", "encumbrance", "remaining_life_years", "holders"]
         validators = []  # uniqueness is the service's to check, with a clear 409
 
 
@@ -157,7 +174,8 @@ class IPAssetViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return ip_asset_visible_to(user=self.request.user).order_by("pk")
+        assets = ip_asset_visible_to(user=self.request.user).select_related("company")
+        return assets.prefetch_related("holdings").order_by("pk")
 
     def perform_create(self, serializer):
         company = company_for(user=self.request.user)

@@ -130,6 +130,37 @@ class IPAsset(models.Model):
         return max(0.0, round((self.expiry_date - on).days / 365.25, 2))
 
 
+class HolderEvent(models.TextChoices):
+    OWNER = "owner", _("Owner when the IP was recorded")
+    TAKEOVER = "takeover", _("Taken over after the guarantee claim")
+    SALE = "sale", _("Sold in the disposal")
+    LICENCE = "licence", _("Licensed in the disposal")
+
+
+class IPHolding(models.Model):
+    """Who holds an IP asset from a date, and the event that moved it there: the SME, then the agency after a
+    takeover, then the buyer or licensee after the disposal. Written only by ``applications.holders``."""
+
+    asset = models.ForeignKey(IPAsset, on_delete=models.CASCADE, related_name="holdings")
+    holder_name = models.CharField(_("holder"), max_length=200)
+    holder_organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event = models.CharField(_("event"), max_length=20, choices=HolderEvent.choices)
+    since = models.DateField(_("since"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["asset", "since", "id"]
+
+    def __str__(self):
+        return f"{self.asset}: {self.holder_name} since {self.since}"
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = (

@@ -64,6 +64,8 @@ class Action(StrEnum):
     FACILITY_DELINQUENT = "facility.delinquent"
     FACILITY_DISBURSED = "facility.disbursed"
     FACILITY_PLEDGED = "facility.pledged"
+    FACILITY_PLEDGE_REGISTERED = "facility.pledge_registered"
+    FACILITY_PLEDGES_RELEASED = "facility.pledges_released"
     FACILITY_REPAYMENT = "facility.repayment"
     FACILITY_REPAYMENT_REVERSED = "facility.repayment_reversed"
     FACILITY_RESTRUCTURED = "facility.restructured"
@@ -91,10 +93,19 @@ class Action(StrEnum):
     FUND_SUB_FUND_CREATED = "fund.sub_fund_created"
     FUND_TERMS_CHANGED = "fund.terms_changed"
     # ip_asset
+    IP_ASSET_HOLDER_MOVED = "ip_asset.holder_moved"
     IP_ASSET_REGISTERED = "ip_asset.registered"
     IP_ASSET_UPDATED = "ip_asset.updated"
     # mfa
     MFA_FAILED = "mfa.failed"
+    # program: programs.setup_services and casework.rubric (the agency's set-up pages)
+    PROGRAM_CREATED = "program.created"
+    PROGRAM_CRITERION_ADDED = "program.criterion_added"
+    PROGRAM_CRITERION_REMOVED = "program.criterion_removed"
+    PROGRAM_PART_REMOVED = "program.part_removed"
+    PROGRAM_RULE_ADDED = "program.rule_added"
+    PROGRAM_TERMS_CHANGED = "program.terms_changed"
+    PROGRAM_TIER_ADDED = "program.tier_added"
     # recovery: recoveries.services._event(facility, actor, "<name>") and the buyer registry ("buyer_<name>")
     RECOVERY_AWARDED = "recovery.awarded"
     RECOVERY_BID = "recovery.bid"

@@ -21,11 +21,70 @@ RUBRIC = [
 ]
 
 
-def seed(stdout):
+def _rubrics():
     for program in Program.objects.all():
         if not program.rubric.exists():
             for order, (name, weight) in enumerate(RUBRIC):
                 RubricCriterion.objects.create(program=program, name=name, weight=weight, order=order)
+
+
+def _screened(case, officer):
+    services.case_start_screening(application=case, actor=officer)
+    services.checklist_update(
+        application=case,
+        actor=officer,
+        documents_complete=True,
+        eligibility_confirmed=True,
+        identity_checked=True,
+    )
+
+
+def _to_valuation(case, officer):
+    """The biotech's case: screened and sent to valuation."""
+    _screened(case, officer)
+    services.case_note_add(
+        application=case,
+        actor=officer,
+        kind="internal",
+        body="Seven antibody patents; strong claims. Order a valuation from the panel.",
+    )
+    services.case_send_to_valuation(application=case, actor=officer)
+
+
+def _information_requested(case, officer):
+    """Information requested from the UK software firm."""
+    services.case_start_screening(application=case, actor=officer)
+    services.case_request_info(
+        application=case,
+        actor=officer,
+        question="Please upload the audited accounts for 2025.",
+        due_date=timezone.localdate() + timedelta(days=7),
+    )
+
+
+def _recommended(case, officer):
+    """The Chinese case goes all the way to a recommendation."""
+    _screened(case, officer)
+    services.case_send_to_valuation(application=case, actor=officer)
+    valuer_user = User.objects.filter(email="valuer@demo.ipfin.kr").first()
+    # the credit review starts only on a valuation the agency accepted
+    deliver(
+        case, officer, valuer_user, fee=D("20000"), value_per_asset=D("9000000"), grade="BBB", accept=True
+    )
+    services.case_start_credit_review(application=case, actor=officer)
+    services.credit_score(
+        application=case,
+        actor=officer,
+        scores={c.pk: (4, "") for c in RubricCriterion.objects.filter(program=case.program)},
+    )
+    services.case_recommend(application=case, actor=officer, conditions="Pledge registered with CNIPA first.")
+
+
+STORIES = {"KIPO": _to_valuation, "HGIP": _information_requested, "CNPL": _recommended}
+
+
+def seed(stdout):
+    _rubrics()
     officer = User.objects.filter(email="officer@demo.ipfin.kr").first()
     if officer is None:
         return
@@ -33,57 +92,9 @@ def seed(stdout):
         a.program.code: a
         for a in Application.objects.filter(status=Status.SUBMITTED).select_related("program")
     }
-    if "KIPO" in cases:  # the biotech's case: screened and sent to valuation
-        case = cases["KIPO"]
-        services.case_start_screening(application=case, actor=officer)
-        services.checklist_update(
-            application=case,
-            actor=officer,
-            documents_complete=True,
-            eligibility_confirmed=True,
-            identity_checked=True,
-        )
-        services.case_note_add(
-            application=case,
-            actor=officer,
-            kind="internal",
-            body="Seven antibody patents; strong claims. Order a valuation from the panel.",
-        )
-        services.case_send_to_valuation(application=case, actor=officer)
-    if "HGIP" in cases:  # information requested from the UK software firm
-        case = cases["HGIP"]
-        services.case_start_screening(application=case, actor=officer)
-        services.case_request_info(
-            application=case,
-            actor=officer,
-            question="Please upload the audited accounts for 2025.",
-            due_date=timezone.localdate() + timedelta(days=7),
-        )
-    if "CNPL" in cases:  # the Chinese case goes all the way to a recommendation
-        case = cases["CNPL"]
-        services.case_start_screening(application=case, actor=officer)
-        services.checklist_update(
-            application=case,
-            actor=officer,
-            documents_complete=True,
-            eligibility_confirmed=True,
-            identity_checked=True,
-        )
-        services.case_send_to_valuation(application=case, actor=officer)
-        valuer_user = User.objects.filter(email="valuer@demo.ipfin.kr").first()
-        # the credit review starts only on a valuation the agency accepted
-        deliver(
-            case, officer, valuer_user, fee=D("20000"), value_per_asset=D("9000000"), grade="BBB", accept=True
-        )
-        services.case_start_credit_review(application=case, actor=officer)
-        services.credit_score(
-            application=case,
-            actor=officer,
-            scores={c.pk: (4, "") for c in RubricCriterion.objects.filter(program=case.program)},
-        )
-        services.case_recommend(
-            application=case, actor=officer, conditions="Pledge registered with CNIPA first."
-        )
+    for code, story in STORIES.items():
+        if code in cases:
+            story(cases[code], officer)
     stdout.write(
         "Case workflow: demo cases in screening, information requested, valuation and recommended.\n"
     )

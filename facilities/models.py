@@ -1,6 +1,7 @@
 """The loan or guarantee an approved case becomes: pledges, schedule, disbursement, repayments, delinquency, default."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,7 @@ from accounts.roles import AGENCY_ROLES, Role
 from audit.actions import Action
 from core.money import MONEY
 from core.transitions import SYSTEM, Move, Table
+from programs.models import IPType
 
 RATE = {"max_digits": 7, "decimal_places": 4}
 
@@ -226,13 +228,56 @@ class Repayment(models.Model):
         return f"{self.facility} {self.paid_on} {self.amount}"
 
 
+class PledgeStatus(models.TextChoices):
+    PENDING = "pending", _("Pending registration with the IP office")
+    REGISTERED = "registered", _("Registered")
+    RELEASED = "released", _("Released")
+
+
+class PledgeOffice(models.Model):
+    """An IP office's service level for registering a pledge, per jurisdiction and IP type (empty: any type), e.g.
+    one day for a Chinese patent pledge at CNIPA. A pledge's registration falls due that many days after it."""
+
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, help_text=_("KR, CN, GB, EP, US, ..."))
+    ip_type = models.CharField(
+        _("IP type"), max_length=30, choices=IPType.choices, blank=True, help_text=_("Empty: every type")
+    )
+    office = models.CharField(_("IP office"), max_length=60, help_text=_("e.g. CNIPA, KIPO, UKIPO"))
+    registration_days = models.PositiveSmallIntegerField(
+        _("days to register a pledge"), validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        ordering = ["jurisdiction", "ip_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "ip_type"], name="pledge_office_unique"),
+            models.CheckConstraint(condition=Q(registration_days__gte=1), name="pledge_office_days_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.office} ({self.jurisdiction} {self.ip_type or '*'}): {self.registration_days}"
+
+
 class Pledge(models.Model):
+    """The IP pledged to a facility: pending registration with the IP office until the bank or the agency enters the
+    office's registration number and date; live (pending or registered) until released on repayment or disposal."""
+
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="pledges")
     asset = models.ForeignKey("applications.IPAsset", on_delete=models.PROTECT, related_name="pledges")
-    registration_reference = models.CharField(max_length=100)
-    registered_on = models.DateField()
+    status = models.CharField(
+        _("status"), max_length=12, choices=PledgeStatus.choices, default=PledgeStatus.PENDING
+    )
+    pledged_on = models.DateField(_("pledged on"), null=True, blank=True)
+    office = models.CharField(_("IP office"), max_length=60, blank=True)
+    registration_due = models.DateField(_("registration due"), null=True, blank=True)
+    registration_reference = models.CharField(_("office registration number"), max_length=100, blank=True)
+    registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     live = models.BooleanField(default=True)
     released_on = models.DateField(null=True, blank=True)
+    release_reason = models.CharField(_("released because"), max_length=20, blank=True)
 
     class Meta:
         constraints = [

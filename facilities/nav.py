@@ -6,4 +6,5 @@ from .views import READERS
 
 ITEMS = [
     NavItem(_("Facilities"), "facilities:list", frozenset(READERS), order=40),
+    NavItem(_("Pledges pending registration"), "facilities:pledges", frozenset(READERS), order=41),
 ]

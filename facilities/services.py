@@ -15,8 +15,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import AGENCY_ROLES, Role
-from applications.encumbrance import TRANSITIONS as ENCUMBRANCE
-from applications.encumbrance import ip_asset_encumbrance_move
 from applications.models import Status
 from audit.services import audit_record, audit_record_system_many
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
@@ -35,9 +33,9 @@ from .models import (
     FacilityEvent,
     FacilityStatus,
     Installment,
-    Pledge,
     Repayment,
 )
+from .pledges import pledge_register, pledges_check_disbursable, pledges_release
 from .schedules import add_months, dpd_bucket, schedule
 from .versions import schedule_first
 
@@ -228,32 +226,6 @@ def facility_create_from_application(
     return facility
 
 
-@transaction.atomic
-def pledge_register(
-    *, facility: Facility, asset: IPAsset, registration_reference: str, registered_on: date, actor: User
-) -> Pledge:
-    try:
-        ip_asset_encumbrance_move(asset=asset, action="pledge", actor=actor)
-    except IllegalTransition:
-        raise Conflict(
-            _("%(asset)s is already pledged or taken over.") % {"asset": asset}, code="asset_encumbered"
-        )
-    try:
-        with transaction.atomic():
-            pledge = Pledge.objects.create(
-                facility=facility,
-                asset=asset,
-                registration_reference=registration_reference,
-                registered_on=registered_on,
-            )
-    except IntegrityError:
-        raise Conflict(
-            _("%(asset)s is pledged to another live facility.") % {"asset": asset}, code="asset_encumbered"
-        )
-    _event(facility, actor, "pledged", details={"asset": str(asset), "reference": registration_reference})
-    return pledge
-
-
 def disbursement_replayed(
     *, facility: Facility, actor: User, amount: Decimal, idempotency_key: str, milestone: str = ""
 ) -> Disbursement | None:
@@ -303,6 +275,7 @@ def facility_activate(
 ) -> Facility:
     """The first money out: the schedule of ``amount`` (version 1), the facility moved by ``disburse`` (its
     ``facility.disbursed`` event carries ``details``), the budget drawn."""
+    pledges_check_disbursable(facility=facility)
     version = schedule_first(facility=facility, amount=Decimal(amount), on=disbursed_on, actor=actor)
     changes = {"disbursed_on": disbursed_on, "interest_subsidy": version.interest_subsidy}
     moved = facility_move(facility=facility, action="disburse", actor=actor, changes=changes, details=details)
@@ -436,10 +409,7 @@ def _close_repaid(facility, actor):
         facility=facility, action="repaid", actor=actor, changes={"closed_on": timezone.localdate()}
     )
     facility.closed_on = timezone.localdate()
-    for pledge in facility.pledges.filter(live=True).select_related("asset"):
-        Pledge.objects.filter(pk=pledge.pk).update(live=False, released_on=timezone.localdate())
-        if pledge.asset.encumbrance in ENCUMBRANCE.sources("release"):
-            ip_asset_encumbrance_move(asset=pledge.asset, action="release", actor=actor)
+    pledges_release(facility=facility, reason="repaid", actor=actor)
 
 
 def repayments_import_csv(

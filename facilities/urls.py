@@ -1,12 +1,14 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import restructure_views, views
+from . import pledge_views, restructure_views, views
 
 app_name = "facilities"
 urlpatterns = [
     path("", views.facility_list, name="list"),
     path("<int:pk>/", views.facility_detail, name="detail"),
+    path("pledges/", pledge_views.pledges_pending, name="pledges"),
+    path("pledges/<int:pk>/register/", pledge_views.pledge_register, name="pledge_register"),
     path("<int:pk>/disburse/", views.disburse, name="disburse"),
     path("<int:pk>/repay/", views.repay, name="repay"),
     path("<int:pk>/csv/", views.repayments_csv, name="csv"),

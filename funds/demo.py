@@ -51,10 +51,14 @@ def _manager(code):
     return org
 
 
-def _sub_fund(mother, spec, overseas_rule, unreported_call=False):
-    name, category, manager, committed, deployed, reserved, ret, returned_on = spec
+def _record(fund, kind, day, amount, **extra):
+    services.cash_flow_record(fund=fund, actor=None, kind=kind, date=day, amount=amount, **extra)
+
+
+def _create_sub_fund(mother, spec, overseas_rule):
+    name, category, manager, committed, *_rest = spec
     size = D(committed) * B
-    fund = services.sub_fund_create(
+    return services.sub_fund_create(
         parent=mother,
         actor=None,
         name=name,
@@ -70,58 +74,55 @@ def _sub_fund(mother, spec, overseas_rule, unreported_call=False):
         management_fee_rate=D("0.02"),
         min_overseas_revenue_share=D("0.2") if overseas_rule else None,
     )
+
+
+def _quarterly_flows(fund, deployed):
+    """A call, a deployment and the fee every quarter; returns (called, fee per quarter)."""
     per_quarter = D(deployed) * B / len(QUARTERS)
-    fee = size * D("0.02") / 4
+    fee = fund.size * D("0.02") / 4
     for day in QUARTERS:
-        services.cash_flow_record(fund=fund, actor=None, kind="call", date=day, amount=per_quarter + fee)
-        services.cash_flow_record(
-            fund=fund,
-            actor=None,
-            kind="deploy",
-            date=day,
-            amount=per_quarter,
-            description="Project investments",
-        )
-        services.cash_flow_record(fund=fund, actor=None, kind="fee", date=day, amount=fee)
-    called = (per_quarter + fee) * len(QUARTERS)
-    if reserved and unreported_call:
-        services.cash_flow_record(
-            fund=fund,
-            actor=None,
-            kind="call",
-            date=date(2025, 5, 15),
-            amount=D(reserved) * B,
+        _record(fund, "call", day, per_quarter + fee)
+        _record(fund, "deploy", day, per_quarter, description="Project investments")
+        _record(fund, "fee", day, fee)
+    return (per_quarter + fee) * len(QUARTERS), fee
+
+
+def _approved_not_paid(fund, reserved, unreported_call):
+    """The committee's approved investments: reserved, and (K-Content) their capital called but never reported."""
+    if not reserved:
+        return
+    if unreported_call:
+        _record(
+            fund,
+            "call",
+            date(2025, 5, 15),
+            D(reserved) * B,
             description="Capital called for the investments approved by the committee",
         )
-    if reserved:
-        services.cash_flow_record(
-            fund=fund,
-            actor=None,
-            kind="reserve",
-            date=date(2025, 5, 15),
-            amount=D(reserved) * B,
-            description="Investments approved by the committee, not yet paid",
-        )
+    _record(
+        fund,
+        "reserve",
+        date(2025, 5, 15),
+        D(reserved) * B,
+        description="Investments approved by the committee, not yet paid",
+    )
+
+
+def _valuation(fund, called, fee, deployed, ret):
     distributions = called * D("0.05")  # of the quarterly calls (not the call for the approved investments)
-    services.cash_flow_record(
-        fund=fund, actor=None, kind="distribution", date=date(2025, 3, 31), amount=distributions
-    )
+    _record(fund, "distribution", date(2025, 3, 31), distributions)
     nav = called * (1 + ret) - distributions
-    services.cash_flow_record(
-        fund=fund,
-        actor=None,
-        kind="nav",
-        date=date(2025, 6, 30),
-        amount=nav.quantize(D("1")),
-        cash=called
-        - D(deployed) * B
-        - fee * len(QUARTERS),  # the cash called for approved deals not reported
-    )
+    # the cash called for approved deals not reported
+    cash = called - D(deployed) * B - fee * len(QUARTERS)
+    _record(fund, "nav", date(2025, 6, 30), nav.quantize(D("1")), cash=cash)
+
+
+def _deals(fund, overseas_rule):
     for n in range(6 if overseas_rule else 0):
         services.deal_screen(
             fund=fund,
             actor=None,
-            name=f"{name}: project {n + 1}",
+            name=f"{fund.name}: project {n + 1}",
             considered_on=date(2023, 3 + n, 10),
             amount=5 * B,
             overseas_revenue_share=D("0.08") + D(n) / 100,
@@ -129,11 +130,20 @@ def _sub_fund(mother, spec, overseas_rule, unreported_call=False):
     services.deal_screen(
         fund=fund,
         actor=None,
-        name=f"{name}: co-production",
+        name=f"{fund.name}: co-production",
         considered_on=date(2024, 5, 2),
         amount=8 * B,
         overseas_revenue_share=D("0.35"),
     )
+
+
+def _sub_fund(mother, spec, overseas_rule, unreported_call=False):
+    _name, _category, _manager_code, _committed, deployed, reserved, ret, returned_on = spec
+    fund = _create_sub_fund(mother, spec, overseas_rule)
+    called, fee = _quarterly_flows(fund, deployed)
+    _approved_not_paid(fund, reserved, unreported_call)
+    _valuation(fund, called, fee, deployed, ret)
+    _deals(fund, overseas_rule)
     if returned_on:
         services.licence_change(fund=fund, actor=None, state=LicenceState.RETURNED, on=returned_on)
 

@@ -59,8 +59,12 @@ class MotherFundForm(forms.ModelForm):
 
     class Meta:
         model = Fund
-        fields = ["agency", "name", "currency", "size", *PERIOD_FIELDS]
-        labels = {"size": _("Declared size")}
+        fields = ["agency", "name", "currency", "declared_size", "size", *PERIOD_FIELDS]
+        labels = {"declared_size": _("Declared size"), "size": _("Capital it may commit")}
+        help_texts = {
+            "declared_size": _("As announced when the fund was set up; fixed afterwards."),
+            "size": _("Bounds the commitments to sub-funds; may change with later budgets."),
+        }
         widgets = {"investment_period_start": DATE, "investment_period_end": DATE}
 
     def __init__(self, *args, agencies, **kwargs):
@@ -68,9 +72,17 @@ class MotherFundForm(forms.ModelForm):
         self.fields["agency"].queryset = agencies
         self.fields["agency"].required = True
         self.fields["agency"].empty_label = None
+        self.fields["declared_size"].required = not self.instance.pk
         if self.instance.pk:
             self.fields["currency"].disabled = True
             self.fields["agency"].disabled = True
+            self.fields["declared_size"].disabled = True
+
+    def clean_declared_size(self):
+        declared = self.cleaned_data.get("declared_size")
+        if declared is not None and declared <= 0:
+            raise forms.ValidationError(_("The declared size must be positive."))
+        return declared
 
 
 class SubFundForm(forms.ModelForm):

@@ -4,7 +4,8 @@ from datetime import date
 from decimal import Decimal as D
 
 from accounts.demo import organization
-from accounts.models import User
+from accounts.models import Organization, User
+from accounts.roles import OrganizationKind
 
 from .models import (
     EligibilityRule,
@@ -43,7 +44,7 @@ PROGRAMS = [
         "budget_envelope": D("200000000000"),
         "valuation_budget": D("2000000000"),
         "company_exposure_ceiling": D("5000000000"),
-        "annual_volume_target": D("2640000000000"),
+        "annual_volume_target": D("5000000000"),
         "purpose": "Partner banks (IBK, Woori, Shinhan) lend against pledged patents. The patent office subsidises the "
         "valuation and helps dispose of the IP on default. Rates around 2% with support, against 3–4% for "
         "ordinary SME loans.",
@@ -88,7 +89,7 @@ PROGRAMS = [
         "budget_envelope": D("500000000000"),
         "valuation_budget": D("3000000000"),
         "company_exposure_ceiling": D("3000000000"),
-        "annual_volume_target": D("1000000000000"),
+        "annual_volume_target": D("2000000000"),
         "purpose": "The agency grades the technology, guarantees 70–85% of the bank loan for an annual fee of 0.5–3.0%, "
         "pays the bank on default and takes over the IP. Appraisal in about one week.",
         "who_can_apply": "Technology SMEs, including those with low credit grades.",
@@ -130,7 +131,7 @@ PROGRAMS = [
         "required_documents": ["Management accounts", "IP schedule"],
         "budget_envelope": D("200000000"),
         "company_exposure_ceiling": D("10000000"),
-        "annual_volume_target": D("100000000"),
+        "annual_volume_target": D("2000000"),
         "purpose": "A loan secured on patents, trademarks and software, with a specialist valuer. Up to about 50% of "
         "the appraised IP value.",
         "who_can_apply": "UK companies growing revenue by at least 20% a year for three years.",
@@ -162,10 +163,11 @@ PROGRAMS = [
         "budget_envelope": D("500000000"),
         "valuation_budget": D("2000000"),
         "company_exposure_ceiling": D("10000000"),
-        "annual_volume_target": D("300000000"),
+        "annual_volume_target": D("20000000"),
         "purpose": "Bank loans secured on IP pledges registered with the IP office, with local-government interest "
         "subsidies and a risk-sharing guarantee fund. Most loans are below CNY 10 million.",
         "who_can_apply": "Chinese SMEs with granted patents or registered trademarks.",
+        "pledge_registration_required": True,
         "rules": [
             (
                 RuleKind.IP_REMAINING_LIFE,
@@ -223,36 +225,58 @@ def seed_market():
     )
 
 
+# The banks lending under each country's programs. The Chinese program keeps the Korean demo bank beside the Chinese
+# one while facilities/demo.py books its demo loan with that bank.
+BANKS = {
+    "GB": [("TGB", "Thames Growth Bank (demo)")],
+    "CN": [("HZCB", "Hangzhou Commercial Bank (demo)")],
+}
+
+
+def _banks(country):
+    """The partner banks of a program in ``country``: its own country's, and the demo's Korean bank for KR and CN."""
+    banks = [
+        Organization.objects.get_or_create(
+            short_code=code, defaults={"name": name, "kind": OrganizationKind.LENDER, "country": country}
+        )[0]
+        for code, name in BANKS.get(country, [])
+    ]
+    return banks + ([organization("IBK")] if country in ("KR", "CN") else [])
+
+
+def _parts(program, rules, tiers):
+    for order, (kind, parameters, explanation) in enumerate(rules):
+        EligibilityRule.objects.create(
+            program=program, kind=kind, parameters=parameters, explanation=explanation, order=order
+        )
+    for order, (name, grades, growth, low, high, coverage, fee) in enumerate(tiers):
+        GuaranteeTier.objects.create(
+            program=program,
+            name=name,
+            grades=grades,
+            growth_group=growth,
+            min_term_months=low,
+            max_term_months=high,
+            coverage_ratio=D(coverage),
+            fee_rate=D(fee),
+            order=order,
+        )
+
+
 def seed(stdout):
     seed_market()
     agency = organization("KIPO")
     officer = User.objects.filter(email="officer@demo.ipfin.kr").first()
     for spec in PROGRAMS:
         spec = dict(spec)
-        rules = spec.pop("rules")
-        tiers = spec.pop("tiers", [])
+        rules, tiers = spec.pop("rules"), spec.pop("tiers", [])
         program, created = Program.objects.get_or_create(
             code=spec["code"],
             defaults={**spec, "agency": agency, "is_published": True, "opens_on": date(2026, 1, 1)},
         )
         if created:
-            for order, (kind, parameters, explanation) in enumerate(rules):
-                EligibilityRule.objects.create(
-                    program=program, kind=kind, parameters=parameters, explanation=explanation, order=order
-                )
-            for order, (name, grades, growth, low, high, coverage, fee) in enumerate(tiers):
-                GuaranteeTier.objects.create(
-                    program=program,
-                    name=name,
-                    grades=grades,
-                    growth_group=growth,
-                    min_term_months=low,
-                    max_term_months=high,
-                    coverage_ratio=D(coverage),
-                    fee_rate=D(fee),
-                    order=order,
-                )
-            program.partner_lenders.add(organization("IBK"))
+            _parts(program, rules, tiers)
+            program.partner_lenders.add(*_banks(program.country))
             program.valuer_panel.add(organization("VALUE"))
             if officer:
                 program.officers.add(officer)

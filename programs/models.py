@@ -116,6 +116,13 @@ class Program(models.Model):
         related_name="officer_programs",
         help_text=_("Round-robin assignment pool"),
     )
+    pledge_registration_required = models.BooleanField(
+        _("pledges registered with the IP office before disbursement"),
+        default=False,
+        help_text=_(
+            "The bank disburses only once every pledge of the facility is registered with the IP office."
+        ),
+    )
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

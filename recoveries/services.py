@@ -19,11 +19,13 @@ from django.utils.translation import gettext as _
 from accounts.roles import AGENCY_ROLES, OrganizationKind, Role
 from applications.encumbrance import TRANSITIONS as ENCUMBRANCE
 from applications.encumbrance import ip_asset_encumbrance_move
+from applications.holders import ip_asset_disposed, ip_asset_taken_over
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
 from core.money import minor_unit, round_money
 from core.transitions import move as transition
 from facilities.models import AWAITING_DISPOSAL, Facility, FacilityStatus
+from facilities.pledges import pledges_release
 from facilities.schedules import allocate_proceeds
 from facilities.services import facility_move
 
@@ -285,6 +287,7 @@ def _take_over(facility, checker, maker):
         if pledge.asset.encumbrance in ENCUMBRANCE.sources("take_over"):
             ip_asset_encumbrance_move(asset=pledge.asset, action="take_over", actor=checker, maker=maker)
             taken.append(str(pledge.asset))
+            ip_asset_taken_over(asset=pledge.asset, facility=facility, actor=checker)
     return taken
 
 
@@ -671,6 +674,9 @@ def _close(move, checker):
     disposal = _move(disposal, "close", checker, maker=move.requested_by, changes=changes)
     for asset in disposal.assets.filter(encumbrance__in=ENCUMBRANCE.sources("dispose")):
         ip_asset_encumbrance_move(asset=asset, action="dispose", actor=checker, maker=move.requested_by)
+    for asset in disposal.assets.all():
+        ip_asset_disposed(asset=asset, disposal=disposal, actor=checker)
+    pledges_release(facility=move.facility, reason="disposed", actor=checker)
     details = {
         "proceeds": move.terms["proceeds"],
         **{name: amount for name, amount in parts.items()},

@@ -54,6 +54,7 @@ def test_an_agency_administrator_sets_up_a_fund_of_funds_with_a_usd_sub_fund(
             "agency": agency.pk,
             "name": "National Fund of Funds",
             "currency": "KRW",
+            "declared_size": "12000000",
             "size": "10000000",
             "vintage": "2025",
             "investment_period_start": "2025-01-01",
@@ -64,6 +65,7 @@ def test_an_agency_administrator_sets_up_a_fund_of_funds_with_a_usd_sub_fund(
     assert created.status_code == 302
     mother = Fund.objects.get(name="National Fund of Funds")
     assert (mother.agency, mother.size, mother.currency) == (agency, Decimal("10000000"), "KRW")
+    assert mother.declared_size == Decimal("12000000")
     url = reverse("funds:setup_sub_fund_new", args=[mother.pk])
     no_rate = client.post(url, _sub_fund_post(manager_org))
     assert no_rate.status_code == 200 and "No exchange rate USD→KRW" in no_rate.content.decode()
@@ -76,8 +78,10 @@ def test_an_agency_administrator_sets_up_a_fund_of_funds_with_a_usd_sub_fund(
     sub = Fund.objects.get(parent=mother)
     assert (sub.currency, sub.size, sub.parent_commitment) == ("USD", Decimal("2000"), Decimal("2800000"))
     assert sub.manager == manager_org and sub.min_overseas_revenue_share == Decimal("0.3")
-    listing = client.get(reverse("funds:setup"))
-    assert "Global Tech (USD)" in listing.content.decode()
+    listing = client.get(reverse("funds:setup")).content.decode()
+    assert "Global Tech (USD)" in listing
+    # the declared size and the capital it may commit, side by side
+    assert "Declared size 12,000,000 KRW" in listing and "capital it may commit 10,000,000 KRW" in listing
     too_big = client.post(
         url, _sub_fund_post(manager_org, size="6000", public_commitment="3000", private_commitment="3000")
     )
@@ -141,6 +145,7 @@ def test_another_agencys_administrator_cannot_reach_or_change_the_funds(
             "agency": agency.pk,
             "name": "Not mine",
             "currency": "KRW",
+            "declared_size": "1",
             "size": "1",
             "vintage": "2025",
             "investment_period_start": "2025-01-01",

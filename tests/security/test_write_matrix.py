@@ -89,6 +89,7 @@ WEB_WRITES = {
     ("recoveries:award", None): ("facility_closed", "award_closed", AGENCY),
     ("recoveries:close", None): ("facility_awarded", "close", AGENCY),
     ("facilities:create", None): ("case_approved", "facility_create", AGENCY),
+    ("facilities:pledge_register", None): ("pledge_pending", "pledge_register", {"lender"} | AGENCY),
     # recoveries
     ("recoveries:bid", None): ("auction", "bid", {"buyer"}),
     ("recoveries:buyer_verify", None): ("buyer_pending", None, {"approver", "agency_admin"}),
@@ -246,6 +247,8 @@ WEB_READS = {
     "funds:setup",
     "funds:follow_ups",
     "funds:follow_up",
+    "facilities:pledges",
+    "programs:setup",
 }
 # Routes that write only the signed-in user's own account, session or notices: nobody else's object is named.
 NOT_PROBED = {
@@ -261,6 +264,8 @@ NOT_PROBED = {
     # and the members page of agency administrators. tests/funds/test_setup_pages.py and tests/accounts/
     # test_invites.py hold who may and that another agency gets 404; an empty form re-renders for an administrator.
     "funds:setup_": "fund set-up forms (tests/funds/test_setup_pages.py)",
+    "programs:setup_": "program set-up forms of agency administrators (tests/programs/test_setup_pages.py)",
+    "casework:rubric": "a program's rubric, agency administrators (tests/programs/test_setup_pages.py)",
     "accounts:members": "invitations by administrators (tests/accounts/test_invites.py)",
 }
 REFUSED = {400, 403, 404, 405, 409}
@@ -597,6 +602,10 @@ def _build_facilities(w, program, guaranteed, company):
         return made
 
     o["facility_approved"] = facility(program)
+    o["pledge_pending"] = o["facility_approved"].pledges.first()  # awaiting the IP office's number
+    type(o["pledge_pending"]).objects.filter(pk=o["pledge_pending"].pk).update(
+        status="pending", registration_reference="", registered_on=None
+    )
     o["facility_active"] = active(program, "wm-active")
     o["facility_defaulted"] = active(guaranteed, "wm-defaulted")
     facility_services.facility_default(facility=o["facility_defaulted"], actor=lender, reason_code="D10")
@@ -782,6 +791,10 @@ PAYLOADS = {
         "disposal": w.objects["facility_awarded_disposal"].pk,
         "proceeds": "1000",
         "write_off_reason": "W10",
+    },
+    "pledge_register": lambda w, o, a: {
+        "registration_reference": "OFFICE-1",
+        "registered_on": timezone.localdate().isoformat(),
     },
     "facility_create": lambda w, o, a: {
         "lender": w.orgs["lender"].pk,
