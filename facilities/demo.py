@@ -22,6 +22,7 @@ from valuations.demo import deliver
 
 from . import services
 from .models import Facility, PledgeOffice
+from .pledges import pledge_office_for
 
 # How many days each IP office takes to register a pledge (illustrative service levels, not published figures):
 # CNIPA registers a patent pledge within about a working day and a trademark pledge in a few; KIPO's register takes
@@ -90,8 +91,7 @@ def _approved_facility(case, staff, *, submitted_days_ago, value, grade, term, s
 
 def _registration(asset, decided):
     """(asset, the office's number, registered on): the office's service level after the decision."""
-    office = PledgeOffice.objects.filter(jurisdiction=asset.jurisdiction, ip_type__in=[asset.ip_type, ""])
-    days = min((row.registration_days for row in office), default=7)
+    _office, days = pledge_office_for(asset=asset)
     return asset, f"{asset.jurisdiction}-PLEDGE-{asset.registry_number}", decided + timedelta(days=days)
 
 
