@@ -18,10 +18,20 @@ from accounts.roles import OrganizationKind, Role
 from applications.invitations import company_invite
 from applications.services import document_upload
 from casework import services as casework
+from casework.models import RubricCriterion
 from facilities import services as facility_services
+from facilities.pledges import pledge_register
 from funds import services as fund_services
+from programs.models import EligibilityRule
 from recoveries import services as recovery_services
-from tests.factories import PDF_BYTES, OrganizationFactory, make_submitted, make_token, make_user
+from tests.factories import (
+    PDF_BYTES,
+    IPAssetFactory,
+    OrganizationFactory,
+    make_submitted,
+    make_token,
+    make_user,
+)
 from tests.funds.factories import mother_fund, sub_fund_fields
 from valuations import services as valuation_services
 
@@ -42,11 +52,23 @@ OBJECT_URLS = {
     "valuations:action": ("order", {"action": "accept"}, "post"),
     "valuations:create": ("case", {}, "post"),
     "valuations:report_pdf": ("valuation_report", {}, "get"),
+    "valuations:calculation_attach": ("order", {}, "post"),
+    "facilities:repayment_reverse": ("repayment", {}, "post"),
     "facilities:detail": ("facility", {}, "get"),
     **{
         f"facilities:{name}": ("facility", {}, "post") for name in ("disburse", "repay", "csv", "restructure")
     },
     "facilities:default": ("facility", {}, "post"),
+    "facilities:tranche": ("running", {}, "post"),
+    "facilities:restructuring": ("running", {}, "post"),
+    "facilities:restructuring_confirm": ("running", {"restructuring_pk": "restructuring"}, "post"),
+    "facilities:restructuring_refuse": ("running", {"restructuring_pk": "restructuring"}, "post"),
+    "facilities:pledge_register": ("pledge", {}, "post"),
+    "programs:setup_program": ("program", {}, "get"),
+    "programs:setup_part_add": ("program", {"part": "rule"}, "post"),
+    "programs:setup_part_remove": ("program", {"part": "rule", "part_pk": "rule"}, "post"),
+    "casework:rubric": ("program", {}, "get"),
+    "casework:rubric_remove": ("program", {"criterion_pk": "criterion"}, "post"),
     "facilities:create": ("case", {}, "post"),
     **{
         f"recoveries:{name}": ("written_off", {}, "post")
@@ -57,6 +79,8 @@ OBJECT_URLS = {
     "recoveries:move_refuse": ("written_off", {"move_pk": "move"}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
+    "funds:follow_up": ("follow_up", {}, "get"),
+    "funds:follow_up_action": ("follow_up", {"action": "acknowledge"}, "post"),
     "applications:invitation_cancel": ("invitation", {}, "post"),
     "applications:invitation_accept": ("invitation", {}, "post"),
     "applications:invitation_decline": ("invitation", {}, "post"),
@@ -93,6 +117,7 @@ API_PREFIXES = {  # path prefix -> object key
     "/api/v1/webhooks/endpoints/{id}/": "endpoint",
     "/api/v1/webhooks/deliveries/{id}/": "delivery",
     "/api/v1/money-moves/{id}/": "move",
+    "/api/v1/restructurings/{id}/": "restructuring",
 }
 API_SHARED = {
     "facilities:move": "a redirect to recoveries:move (kept for old links), which answers 404 to other organisations",
@@ -183,6 +208,9 @@ def world(program, officer, approver):
         disbursed_on=date(2026, 1, 1),
         idempotency_key="m1",
     )
+    repayment = facility_services.repayment_record(
+        facility=loan, actor=banker, amount=Decimal(1000), paid_on=date(2026, 1, 15), reference="m-r1"
+    )
     facility_services.facility_default(facility=loan, actor=banker, reason_code="D10")
     disposal = recovery_services.disposal_open(
         facility=loan,
@@ -213,6 +241,7 @@ def world(program, officer, approver):
         facility=written_off, actor=officer, reason_code="D10", on=date(2026, 1, 1)
     )
     move = recovery_services.write_off_request(facility=written_off, actor=officer, reason="W20")
+    running, restructuring = _running_with_proposal(program, officer, bank)
     manager = OrganizationFactory(kind=OrganizationKind.FUND_MANAGER)
     fund = fund_services.sub_fund_create(parent=mother_fund(), actor=None, **sub_fund_fields(manager=manager))
     entry = fund_services.cash_flow_record(
@@ -228,6 +257,16 @@ def world(program, officer, approver):
         actor=officer,
     )
     return {
+        "program": program,
+        "rule": EligibilityRule.objects.create(
+            program=program, kind="company_size", parameters={"max_employees": 10}, explanation="x"
+        ),
+        "criterion": RubricCriterion.objects.create(program=program, name="Team", weight=1),
+        "pledge": pledge_register(
+            facility=facility, asset=IPAssetFactory(company=case.company), actor=officer
+        ),
+        "running": running,
+        "restructuring": restructuring,
         "report_run": report_run,
         "case": case,
         "asset": case.ip_assets.first(),
@@ -236,11 +275,13 @@ def world(program, officer, approver):
         "order": order,
         "valuation_report": report,
         "facility": facility,
+        "repayment": repayment,
         "written_off": written_off,
         "move": move,
         "fund": fund,
         "mother": fund.parent,
         "entry": entry,
+        "follow_up": _follow_up(fund),
         **_webhooks_and_claim(facility, make_user(Role.LENDER_OFFICER, bank)),
         "disposal": disposal,
         "buyer": buyer,
@@ -248,6 +289,38 @@ def world(program, officer, approver):
             company=case.company, actor=case.created_by, email="invitee@elsewhere.example"
         ),
     }
+
+
+def _running_with_proposal(program, officer, bank):
+    """A disbursed facility of the bank with a restructuring proposal awaiting the agency."""
+    from applications.models import Application
+    from facilities.restructuring import restructuring_propose
+
+    case = make_submitted(program)
+    Application.objects.filter(pk=case.pk).update(status="approved", approved_amount=Decimal("1000000"))
+    case.refresh_from_db()
+    running = facility_services.facility_create_from_application(
+        application=case, actor=officer, lender=bank, term_months=12, schedule_type="annuity"
+    )
+    banker = make_user(Role.LENDER_OFFICER, bank)
+    facility_services.facility_disburse(
+        facility=running,
+        actor=banker,
+        amount=running.principal,
+        disbursed_on=timezone.localdate(),
+        idempotency_key="running",
+    )
+    proposal = restructuring_propose(
+        facility=running, actor=banker, extension_months=6, reason="seasonal sales"
+    )
+    return running, proposal
+
+
+def _follow_up(fund):
+    from funds.models import FollowUp
+
+    day = date(2024, 3, 31)
+    return FollowUp.objects.create(fund=fund, flag="loss", flagged_on=day, last_seen_on=day)
 
 
 def _webhooks_and_claim(facility, banker):

@@ -66,6 +66,7 @@ WEB_WRITES = {
     # facilities: the bank works its loan; the bank or the agency declares default
     ("facilities:disburse", None): ("facility_approved", "disburse", {"lender"}),
     ("facilities:repay", None): ("facility_active", "repay", {"lender"}),
+    ("facilities:repayment_reverse", None): ("repayment", "reverse_repayment", {"lender"}),
     ("facilities:csv", None): ("facility_active", "csv", {"lender"}),
     ("facilities:restructure", None): ("facility_active", "restructure", {"lender"}),
     ("facilities:default", None): ("facility_active", "default", {"lender"} | AGENCY),
@@ -120,6 +121,7 @@ WEB_WRITES = {
     ("valuations:action", "decline"): ("order_ordered", "decline", {"valuer"}),
     ("valuations:action", "cancel"): ("order_ordered", None, {"officer"}),
     ("valuations:action", "report"): ("order_accepted", "valuation_report", {"valuer"}),
+    ("valuations:calculation_attach", None): ("order_accepted", "calculation_attach", {"valuer"}),
     ("valuations:action", "agency_accept"): ("order_reported", None, {"officer"}),
     ("valuations:action", "return"): ("order_reported", "valuation_return", {"officer"}),
     # applications: the company's own applicants; routes without an object act on the user's own company
@@ -139,6 +141,11 @@ WEB_WRITES = {
     # funds and reports
     ("funds:validate", None): ("entry", "validate", AGENCY),
     ("reporting:request", None): (None, "report_request", AGENCY | {"official"}),
+    # early warnings: the fund's manager acknowledges and plans; the mother fund's agency and officials close
+    ("funds:follow_up_action", "acknowledge"): ("follow_up_open", None, {"fund_manager"}),
+    ("funds:follow_up_action", "plan"): ("follow_up_acknowledged", "follow_up_plan", {"fund_manager"}),
+    ("funds:follow_up_action", "resolve"): ("follow_up_planned", "follow_up_note", AGENCY | {"official"}),
+    ("funds:follow_up_action", "escalate"): ("follow_up_planned", "follow_up_note", AGENCY | {"official"}),
 }
 # The wizard's other steps write like "amount" (one view, one service); the matrix probes one.
 WIZARD_STEPS_PROBED = {"amount"}
@@ -166,6 +173,7 @@ API_WRITES = {
     ("patch", "/api/v1/company/"): (None, "api_company_patch", APPLICANTS),
     ("post", "/api/v1/facilities/{id}/disbursement/"): ("facility_approved", "api_disbursement", {"lender"}),
     ("post", "/api/v1/facilities/{id}/repayments/"): ("facility_active", "api_repayment", {"lender"}),
+    ("post", "/api/v1/facilities/{id}/repayment-reversals/"): ("facility_active", "api_reversal", {"lender"}),
     ("post", "/api/v1/facilities/{id}/repayments-csv/"): ("facility_active", "api_csv", {"lender"}),
     ("post", "/api/v1/funds/{id}/cash-flows/"): ("sub_fund", "api_cash_flow", {"fund_manager"}),
     ("post", "/api/v1/funds/{id}/deals/"): ("sub_fund", "api_deal", {"fund_manager"}),
@@ -240,6 +248,8 @@ WEB_READS = {
     "recoveries:move",
     "facilities:move",
     "funds:setup",
+    "funds:follow_ups",
+    "funds:follow_up",
     "facilities:pledges",
     "programs:setup",
 }
@@ -600,6 +610,13 @@ def _build_facilities(w, program, guaranteed, company):
         status="pending", registration_reference="", registered_on=None
     )
     o["facility_active"] = active(program, "wm-active")
+    o["repayment"] = facility_services.repayment_record(
+        facility=o["facility_active"],
+        actor=lender,
+        amount=Decimal(500),
+        paid_on=date(2026, 1, 15),
+        reference="WM-0",
+    )
     o["facility_defaulted"] = active(guaranteed, "wm-defaulted")
     facility_services.facility_default(facility=o["facility_defaulted"], actor=lender, reason_code="D10")
     checklist = {item: True for item in recovery.CLAIM_CHECKLIST}
@@ -663,6 +680,16 @@ def _build_funds(w):
     w.objects["entry"] = fund_services.cash_flow_record(
         fund=fund, actor=w.cast["fund_manager"], kind="call", date=date(2024, 1, 1), amount=Decimal(1)
     )
+    from funds.models import FollowUp, FollowUpStatus
+
+    for key, flag, status in (
+        ("follow_up_open", "behind_pace", FollowUpStatus.OPEN),
+        ("follow_up_acknowledged", "loss", FollowUpStatus.ACKNOWLEDGED),
+        ("follow_up_planned", "no_investment", FollowUpStatus.PLANNED),
+    ):
+        w.objects[key] = FollowUp.objects.create(
+            fund=fund, flag=flag, status=status, flagged_on=date(2025, 6, 30), last_seen_on=date(2025, 6, 30)
+        )
 
 
 # --- what each write sends -----------------------------------------------------------------------------------------
@@ -740,6 +767,14 @@ PAYLOADS = {
         "idempotency_key": "wm",
     },
     "repay": lambda w, o, a: {"paid_on": "2026-02-01", "amount": "1000", "reference": "WM-1"},
+    "reverse_repayment": lambda w, o, a: {"reason": "posted to the wrong loan"},
+    "calculation_attach": lambda w, o, a: {
+        "calc": "cost",
+        "reproduction_cost": "1000",
+        "physical": "0.1",
+        "functional": "0",
+        "economic": "0",
+    },
     "csv": lambda w, o, a: {"file": _csv()},
     "restructure": lambda w, o, a: {"description": "new terms"},
     "default": lambda w, o, a: {
@@ -818,6 +853,8 @@ PAYLOADS = {
     "colleague": lambda w, o, a: {"email": w.objects["newcomer"].email},
     "accept": lambda w, o, a: {"leave_current": "on"},
     "validate": lambda w, o, a: {"accept": "1"},
+    "follow_up_plan": lambda w, o, a: {"plan": "Two deals", "due": "2099-01-01"},
+    "follow_up_note": lambda w, o, a: {"note": "seen"},
     "report_request": lambda w, o, a: {
         "kind": "fund_utilisation",
         "scope": f"fund:{w.objects['mother_fund'].pk}",
@@ -850,6 +887,7 @@ PAYLOADS = {
     "api_disbursement": lambda w, o, a: {"amount": str(o.principal), "disbursed_on": "2026-01-01"},
     "api_repayment": lambda w, o, a: {"paid_on": "2026-02-01", "amount": "1000", "reference": "WM-API"},
     "api_csv": lambda w, o, a: {"file": _csv()},
+    "api_reversal": lambda w, o, a: {"repayment": w.objects["repayment"].pk, "reason": "posted twice"},
     "api_cash_flow": lambda w, o, a: {"kind": "call", "date": "2024-02-01", "amount": "1"},
     "api_deal": lambda w, o, a: {"name": "Deal", "considered_on": "2024-02-01", "amount": "1"},
     "api_asset": lambda w, o, a: _asset_form(10_000 + a.pk),
