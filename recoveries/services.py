@@ -311,6 +311,8 @@ def disposal_open(
     _disposable(facility)
     if channel == Channel.AUCTION:
         _auction_terms_check(opening_price, bids_close_on)
+    assets = assets if assets is not None else [p.asset for p in facility.pledges.all()]
+    _assets_free_check(assets)
     disposal = Disposal.objects.create(
         facility=facility,
         channel=channel,
@@ -319,12 +321,25 @@ def disposal_open(
         bids_close_on=bids_close_on,
         created_by=actor,
     )
-    disposal.assets.set(assets if assets is not None else [p.asset for p in facility.pledges.all()])
+    disposal.assets.set(assets)
     if reappraisal_fee:
         _order_reappraisal(disposal, facility, actor, reappraisal_fee)
     details = {"channel": channel, "opening_price": opening_price, "reappraised_value": reappraised_value}
     facility_move(facility=facility, action="dispose", actor=actor, details=details)
     return disposal
+
+
+def _assets_free_check(assets):
+    """Conflict if an open or awarded disposal already holds any of ``assets`` (the caller holds the facility's lock,
+    so two requests for the same facility's IP are checked one after the other)."""
+    held = Disposal.objects.filter(
+        status__in=(DisposalStatus.OPEN, DisposalStatus.AWARDED), assets__in=[a.pk for a in assets]
+    )
+    if held.exists():
+        raise Conflict(
+            _("This IP is already in an open or awarded disposal; close that one first."),
+            code="assets_in_disposal",
+        )
 
 
 def _disposable(facility):
