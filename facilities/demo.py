@@ -79,6 +79,10 @@ STAFF = ("officer@demo.ipfin.kr", "approver@demo.ipfin.kr", "valuer@demo.ipfin.k
 
 
 def _disbursed(facility, banker, days_ago):
+    # the story: approved a week before the money went out, months ago (money never goes out before approval)
+    decided = timezone.now() - timedelta(days=days_ago + 7)
+    Application.objects.filter(pk=facility.application_id).update(decided_at=decided)
+    facility.application.decided_at = decided
     services.facility_disburse(
         facility=facility,
         actor=banker,

@@ -245,6 +245,18 @@ def disbursement_replayed(
     return existing
 
 
+def disbursement_date_check(*, facility: Facility, disbursed_on: date) -> None:
+    """InvalidInput if money goes out before the application was approved (its decision date, when recorded)."""
+    decided_at = facility.application.decided_at
+    approved_on = timezone.localdate(decided_at) if decided_at else None
+    if approved_on and disbursed_on < approved_on:
+        raise InvalidInput(
+            _("Money is paid out on or after the approval of %(day)s.") % {"day": approved_on},
+            code="before_approval",
+            details={"disbursed_on": [_("on or after %(day)s") % {"day": approved_on}]},
+        )
+
+
 def disbursement_create(
     *,
     facility: Facility,
@@ -254,7 +266,8 @@ def disbursement_create(
     idempotency_key: str,
     milestone: str = "",
 ) -> Disbursement:
-    """The disbursement row; a concurrent twin of the same key is a Conflict."""
+    """The disbursement row, dated on or after the approval; a concurrent twin of the same key is a Conflict."""
+    disbursement_date_check(facility=facility, disbursed_on=disbursed_on)
     try:
         with transaction.atomic():
             return Disbursement.objects.create(
