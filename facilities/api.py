@@ -167,7 +167,7 @@ class RestructuringSerializer(serializers.ModelSerializer):
         ]
 
 
-class RefusalSerializer(serializers.Serializer):
+class RestructuringRefusalSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
@@ -485,11 +485,11 @@ class RestructuringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         confirmed = restructurings.restructuring_confirm(restructuring=self.get_object(), actor=request.user)
         return Response(RestructuringSerializer(confirmed).data)
 
-    @extend_schema(request=RefusalSerializer, responses=RestructuringSerializer)
+    @extend_schema(request=RestructuringRefusalSerializer, responses=RestructuringSerializer)
     @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
     def refuse(self, request, pk=None):
         """An approver of the program's agency refuses with a reason; nothing changes."""
-        payload = RefusalSerializer(data=request.data)
+        payload = RestructuringRefusalSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         refused = restructurings.restructuring_refuse(
             restructuring=self.get_object(), actor=request.user, reason=payload.validated_data["reason"]

@@ -8,8 +8,11 @@
   is rebuilt from the outstanding balance, or refuses it with a reason.
 """
 
+from __future__ import annotations
+
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -40,10 +43,13 @@ from .services import (
 )
 from .versions import schedule_rebuild
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 RUNNING = (FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT)
 
 
-def drawn_total(facility) -> Decimal:
+def drawn_total(facility: Facility) -> Decimal:
     return sum((d.amount for d in Disbursement.objects.filter(facility=facility)), Decimal(0))
 
 
@@ -74,7 +80,13 @@ def _tranche_check(facility, amount, disbursed_on):
 
 @transaction.atomic
 def facility_draw_tranche(
-    *, facility, actor, amount, disbursed_on: date, idempotency_key: str, milestone: str = ""
+    *,
+    facility: Facility,
+    actor: User,
+    amount: Decimal,
+    disbursed_on: date,
+    idempotency_key: str,
+    milestone: str = "",
 ) -> tuple[Disbursement, bool]:
     """Pay out a tranche (see the module); the same key and body again return the first record (a retry)."""
     _lender_check(facility, actor)
@@ -150,7 +162,13 @@ def _terms_check(facility, grace_months, extension_months, new_rate):
 
 @transaction.atomic
 def restructuring_propose(
-    *, facility, actor, grace_months: int = 0, extension_months: int = 0, new_rate=None, reason: str
+    *,
+    facility: Facility,
+    actor: User,
+    grace_months: int = 0,
+    extension_months: int = 0,
+    new_rate: Decimal | None = None,
+    reason: str,
 ) -> Restructuring:
     """The facility's bank proposes new terms; nothing changes until the agency confirms (one proposal at a time)."""
     _lender_check(facility, actor)
@@ -177,7 +195,7 @@ def restructuring_propose(
     return proposal
 
 
-def restructuring_decidable_by(*, facility, actor) -> bool:
+def restructuring_decidable_by(*, facility: Facility, actor: User) -> bool:
     """Whether ``actor`` confirms or refuses restructurings of this facility: an approver of the program's agency."""
     return facility.application.program.agency in actor.organizations_for(Role.APPROVER)
 
@@ -222,7 +240,7 @@ def _decide(proposal, actor, action, *, changes, details):
 
 
 @transaction.atomic
-def restructuring_confirm(*, restructuring, actor) -> Restructuring:
+def restructuring_confirm(*, restructuring: Restructuring, actor: User) -> Restructuring:
     """Confirm: the schedule is rebuilt today from the outstanding balance (``facility.restructured``)."""
     locked = _open_proposal(restructuring, actor, "confirm")
     facility = Facility.objects.select_for_update().select_related("application").get(pk=locked.facility_id)
@@ -255,7 +273,7 @@ def _restructured_details(proposal, facility, version, before):
 
 
 @transaction.atomic
-def restructuring_refuse(*, restructuring, actor, reason: str) -> Restructuring:
+def restructuring_refuse(*, restructuring: Restructuring, actor: User, reason: str) -> Restructuring:
     """Refuse with a reason: nothing changes and the bank may propose again."""
     locked = _open_proposal(restructuring, actor, "refuse")
     if not (reason or "").strip():

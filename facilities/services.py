@@ -176,15 +176,42 @@ def facility_create_from_application(
     if not program.partner_lenders.filter(pk=lender.pk).exists():
         raise InvalidInput(_("The lender is not a partner of this program."), code="not_a_partner")
     _term_check(program, term_months)
-    guaranteed = program.kind == "ip_guaranteed_loan"
-    tier, coverage, fee, override = None, Decimal(0), Decimal(0), None
-    if guaranteed:
-        tier, coverage, fee, override = _guarantee_terms(
+    terms = (None, Decimal(0), Decimal(0), None)  # tier, coverage, fee, override reason
+    if program.kind == "ip_guaranteed_loan":
+        terms = _guarantee_terms(
             application, actor, term_months, coverage_ratio, guarantee_fee_rate, override_reason
         )
+    facility = _facility_row(application, actor, lender, term_months, schedule_type, terms)
+    for asset, reference, registered_on in pledges:
+        pledge_register(
+            facility=facility,
+            asset=asset,
+            registration_reference=reference,
+            registered_on=registered_on,
+            actor=actor,
+        )
+    _event(facility, actor, "created", new_state=facility.status, details=_created_details(facility, terms))
+    return facility
+
+
+def _created_details(facility, terms):
+    tier, coverage, fee, override = terms
+    return {
+        "principal": facility.principal,
+        "coverage": coverage,
+        "fee": fee,
+        "tier": str(tier) if tier else None,
+        "override_reason": override,
+    }
+
+
+def _facility_row(application, actor, lender, term_months, schedule_type, terms):
+    """The facility on the program's rates and the given guarantee ``terms``; one per case (a Conflict)."""
+    program = application.program
+    tier, coverage, fee, override = terms
     try:
         with transaction.atomic():
-            facility = Facility.objects.create(
+            return Facility.objects.create(
                 application=application,
                 lender=lender,
                 kind=program.kind,
@@ -202,28 +229,6 @@ def facility_create_from_application(
             )
     except IntegrityError:
         raise Conflict(_("This case already has a facility."), code="duplicate_facility")
-    for asset, reference, registered_on in pledges:
-        pledge_register(
-            facility=facility,
-            asset=asset,
-            registration_reference=reference,
-            registered_on=registered_on,
-            actor=actor,
-        )
-    _event(
-        facility,
-        actor,
-        "created",
-        new_state=facility.status,
-        details={
-            "principal": facility.principal,
-            "coverage": coverage,
-            "fee": fee,
-            "tier": str(tier) if tier else None,
-            "override_reason": override,
-        },
-    )
-    return facility
 
 
 def disbursement_replayed(

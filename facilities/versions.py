@@ -166,6 +166,18 @@ def _split(installments, on):
     return kept, installments[cut:], released
 
 
+def _reschedulable(months, balance, grace_months):
+    if months < 1 or balance <= 0:
+        raise Conflict(
+            _("No instalment is left to reschedule: the facility is past its maturity."), code="past_maturity"
+        )
+    if grace_months >= months:
+        raise Conflict(
+            _("The grace period must be shorter than the %(n)s months left.") % {"n": months},
+            code="grace_too_long",
+        )
+
+
 def schedule_rebuild(
     *,
     facility,
@@ -184,15 +196,7 @@ def schedule_rebuild(
     kept, replaced, released = _split(installments, on)
     balance = released + add_principal + sum((i.principal - i.paid_principal for i in replaced), Decimal(0))
     months = len(replaced) + extension_months
-    if months < 1 or balance <= 0:
-        raise Conflict(
-            _("No instalment is left to reschedule: the facility is past its maturity."), code="past_maturity"
-        )
-    if grace_months >= months:
-        raise Conflict(
-            _("The grace period must be shorter than the %(n)s months left.") % {"n": months},
-            code="grace_too_long",
-        )
+    _reschedulable(months, balance, grace_months)
     subsidy_before = Decimal(previous["subsidy_before"]) + segment_subsidy(
         previous, facility.currency, upto=len(kept)
     )

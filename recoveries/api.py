@@ -163,7 +163,7 @@ def claim_allocation(claim) -> dict:
     }
 
 
-class RefusalSerializer(serializers.Serializer):
+class MoveRefusalSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
@@ -258,11 +258,11 @@ class MoneyMoveViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         move.refresh_from_db()
         return Response(MoneyMoveSerializer(move).data)
 
-    @extend_schema(request=RefusalSerializer, responses=MoneyMoveSerializer)
+    @extend_schema(request=MoveRefusalSerializer, responses=MoneyMoveSerializer)
     @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
     def refuse(self, request, pk=None):
         """A different approver refuses with a reason; nothing moves and the maker may ask again."""
-        payload = RefusalSerializer(data=request.data)
+        payload = MoveRefusalSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         move = services.money_move_refuse(
             move=self.get_object(), actor=request.user, reason=payload.validated_data["reason"]

@@ -323,3 +323,28 @@ def test_a_krw_tranche_is_in_whole_won_and_only_the_bank_draws(
     assert tranche(api_client, banker, guaranteed, "600000", "2026-01-01", "ok").status_code == 201
     guaranteed.refresh_from_db()
     assert guaranteed.status == "active" and sum(i.principal for i in guaranteed.installments.all()) == 600000
+
+
+@freeze_time("2026-03-15")
+def test_the_bank_hears_of_the_confirmed_restructuring_and_not_of_the_proposal(
+    api_client, guaranteed, banker, approver, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.facility_disburse(
+            facility=guaranteed,
+            actor=banker,
+            amount=guaranteed.principal,
+            disbursed_on=date(2026, 1, 1),
+            idempotency_key="k",
+        )
+        proposal = as_user(api_client, banker).post(
+            f"/api/v1/facilities/{guaranteed.pk}/restructuring/", {"extension_months": 6, "reason": "x"}
+        )
+    assert [e["type"] for e in as_user(api_client, banker).get("/api/v1/events/").json()["results"]] == [
+        "facility.disbursed"
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        as_user(api_client, approver).post(f"/api/v1/restructurings/{proposal.json()['id']}/confirm/")
+    events = as_user(api_client, banker).get("/api/v1/events/").json()["results"]
+    assert [e["type"] for e in events] == ["facility.disbursed", "facility.restructured"]
+    assert (events[-1]["subject_kind"], events[-1]["subject_id"]) == ("facility", guaranteed.pk)

@@ -148,3 +148,53 @@ def test_an_organisation_token_scopes_the_key_to_its_organisation(api_client, ba
     body = {"url": "https://8.8.8.8/hook", "event_types": ["facility.disbursed"]}
     assert post(api_client, banker, "/api/v1/webhooks/endpoints/", body, "scope").status_code == 201
     assert IdempotencyKey.objects.get().scope == f"org:{bank.pk}" != f"org:{other_bank.pk}"
+
+
+@freeze_time("2026-03-01")
+def test_a_retry_while_the_first_request_runs_is_told_to_wait(api_client, guaranteed, banker, bank):
+    url = f"/api/v1/facilities/{disburse(guaranteed, banker).pk}/repayments/"
+    running = post(api_client, banker, url, REPAYMENT, "slow")
+    IdempotencyKey.objects.filter(key="slow").update(status_code=None, body="")  # as if still running
+    response = post(api_client, banker, url, REPAYMENT, "slow")
+    assert (response.status_code, response.json()["code"]) == (409, "idempotency_in_progress")
+    assert running.status_code == 201 and Repayment.objects.count() == 1
+
+
+def test_a_key_older_than_a_day_names_a_new_request(api_client, guaranteed, banker):
+    body = {"url": "https://8.8.8.8/hook", "event_types": ["facility.disbursed"]}
+    with freeze_time("2026-03-01 09:00"):
+        assert post(api_client, banker, "/api/v1/webhooks/endpoints/", body, "daily").status_code == 201
+    with freeze_time("2026-03-02 09:01"):
+        again = post(api_client, banker, "/api/v1/webhooks/endpoints/", body, "daily")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert Endpoint.objects.count() == 2 and IdempotencyKey.objects.count() == 1
+
+
+NEW_OPERATIONS = [
+    ("post", "/api/v1/facilities/{id}/tranches/"),
+    ("get", "/api/v1/facilities/{id}/schedule-versions/"),
+    ("post", "/api/v1/facilities/{id}/restructuring/"),
+    ("post", "/api/v1/restructurings/{id}/confirm/"),
+    ("post", "/api/v1/restructurings/{id}/refuse/"),
+    ("get", "/api/v1/claims/{id}/allocation/"),
+    ("get", "/api/v1/disposals/{id}/allocation/"),
+    ("post", "/api/v1/write-offs/"),
+    ("post", "/api/v1/money-moves/{id}/refuse/"),
+    ("get", "/api/v1/dashboards/program/"),
+    ("get", "/api/v1/dashboards/portfolio/"),
+    ("get", "/api/v1/valuations/calculators/royalty/"),
+    ("get", "/api/v1/valuations/calculators/cost/"),
+    ("get", "/api/v1/valuations/calculators/scorecard/"),
+]
+
+
+def test_the_new_operations_document_their_refusals_in_the_error_shape():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for method, path in NEW_OPERATIONS:
+        responses = paths[path][method]["responses"]
+        expected = {"400", "401", "403", "404"} | ({"409"} if method == "post" else set())
+        assert expected <= set(responses), (method, path)
+        example = responses["404"]["content"]["application/json"]["example"]
+        assert set(example) == {"code", "message", "details"}

@@ -39,12 +39,12 @@ ROLE_USERS = {
 SHARED = r"/api/v1/(me|programs)/"
 ROLE_AREAS = {
     "applicant": r"/api/v1/(company|ip-assets|applications|documents)/",
-    "case_officer": r"/api/v1/(cases|valuation-orders|documents)/",
-    "approver": r"/api/v1/cases/",
-    "valuer": r"/api/v1/(valuation-orders|documents)/",
-    "lender_officer": r"/api/v1/facilities/",
+    "case_officer": r"/api/v1/(cases|valuation-orders|documents|write-offs|valuations)/",
+    "approver": r"/api/v1/(cases|restructurings|money-moves)/",
+    "valuer": r"/api/v1/(valuation-orders|documents|valuations)/",
+    "lender_officer": r"/api/v1/(facilities|restructurings)/",
     "fund_manager": r"/api/v1/funds/",
-    "official": r"/api/v1/(reports|report-runs|funds|facilities)/",
+    "official": r"/api/v1/(reports|report-runs|funds|facilities|dashboards)/",
     "administrator": r"/api/v1/",
 }
 MAX_EXAMPLES = int(os.environ.get("IPFIN_FUZZ_EXAMPLES", "2"))
