@@ -533,6 +533,7 @@ def facility_default(
     if actor is not None and not default_declarable_by(facility=locked, actor=actor):
         raise PermissionRefused(_("Only the facility's bank or the program's agency declares a default."))
     reason = _default_reason(locked, actor, reason_code)
+    _default_date_check(locked, on)
     comment = (comment or "").strip()
     if locked.status not in TRANSITIONS.sources("default"):
         raise IllegalTransition(
@@ -558,6 +559,23 @@ def facility_default(
     )
     facility.status = moved.status
     return moved
+
+
+def _default_date_check(facility, on):
+    """A default is dated between the disbursement and today: the exposure at default is computed as of it."""
+    if on > timezone.localdate():
+        raise InvalidInput(
+            _("A default cannot be dated in the future."),
+            code="invalid_date",
+            details={"defaulted_on": [_("today or earlier")]},
+        )
+    if facility.disbursed_on and on < facility.disbursed_on:
+        raise InvalidInput(
+            _("A default cannot be dated before the disbursement of %(day)s.")
+            % {"day": facility.disbursed_on},
+            code="before_disbursement",
+            details={"defaulted_on": [_("on or after %(day)s") % {"day": facility.disbursed_on}]},
+        )
 
 
 def _default_reason(facility, actor, reason_code):

@@ -79,3 +79,56 @@ def test_the_whole_disbursement_is_refused_before_the_approval(decided, banker):
         )
     assert error.value.code == "before_approval"
     assert unchanged(decided)
+
+
+# --- H3: a default is dated between the disbursement and today --------------------------------------------------
+
+
+def test_a_default_notice_dated_before_the_disbursement_is_refused(api_client, guaranteed, banker):
+    services.facility_disburse(
+        facility=guaranteed,
+        actor=banker,
+        amount=guaranteed.principal,
+        disbursed_on=date(2026, 1, 1),
+        idempotency_key="d1",
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(banker)}")
+    url = f"/api/v1/facilities/{guaranteed.pk}/default-notice/"
+    for day, key in (("1800-01-01", "n-1800"), ("2025-12-31", "n-1231")):
+        refused = api_client.post(url, {"reason_code": "D10", "defaulted_on": day}, HTTP_IDEMPOTENCY_KEY=key)
+        assert refused.status_code == 400
+        assert refused.json()["code"] == "before_disbursement"
+        facility = Facility.objects.get(pk=guaranteed.pk)
+        assert (facility.status, facility.defaulted_on, facility.exposure_at_default) == (
+            "active",
+            None,
+            None,
+        )
+    accepted = api_client.post(
+        url, {"reason_code": "D10", "defaulted_on": "2026-01-01"}, HTTP_IDEMPOTENCY_KEY="n-0101"
+    )
+    assert accepted.status_code == 200 or accepted.status_code == 201
+    # defaulted on the day of the disbursement: nothing due, no interest; the exposure is the principal
+    assert accepted.json()["exposure_at_default"] == "1200000.00"
+
+
+def test_the_service_refuses_a_default_in_the_future(guaranteed, banker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.errors import InvalidInput
+
+    services.facility_disburse(
+        facility=guaranteed,
+        actor=banker,
+        amount=guaranteed.principal,
+        disbursed_on=date(2026, 1, 1),
+        idempotency_key="d1",
+    )
+    with pytest.raises(InvalidInput) as error:
+        services.facility_default(
+            facility=guaranteed, actor=banker, reason_code="D10", on=timezone.localdate() + timedelta(days=1)
+        )
+    assert error.value.code == "invalid_date"
+    assert Facility.objects.get(pk=guaranteed.pk).status == "active"
