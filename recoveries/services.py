@@ -765,6 +765,44 @@ def _write_off(move, checker):
     return facility
 
 
+LATE_RECOVERY_TWIN_WINDOW = timedelta(minutes=10)
+
+
+def _late_recovery_twin_check(facility, amount, received_on, source):
+    """Conflict if the same amount, date and source was recorded on the facility in the last minutes: a form sent
+    twice (the caller holds the facility's lock, so a concurrent twin waits and then finds the first)."""
+    twin = LateRecovery.objects.filter(
+        facility=facility,
+        amount=amount,
+        received_on=received_on,
+        source__iexact=source.strip(),
+        created_at__gte=timezone.now() - LATE_RECOVERY_TWIN_WINDOW,
+    )
+    if twin.exists():
+        raise Conflict(
+            _("This recovery (same amount, date and source) was just recorded."),
+            code="duplicate_late_recovery",
+        )
+
+
+def late_recoveries_by_party(facility: Facility) -> dict[str, Decimal]:
+    """The late recoveries (after the write-off) shared between the agency and the bank like disposal proceeds:
+    pro rata to what each has not yet recovered of its loss, each capped at it."""
+    late = LateRecovery.objects.filter(facility=facility).aggregate(total=Sum("amount"))["total"] or Decimal(
+        0
+    )
+    agency_loss, bank_loss = losses(facility)
+    agency_before, bank_before = _recovered_before(facility)
+    split = allocate_proceeds(
+        proceeds=late,
+        costs=0,
+        agency_loss=max(agency_loss - agency_before, Decimal(0)),
+        bank_loss=max(bank_loss - bank_before, Decimal(0)),
+        currency=facility.currency,
+    )
+    return {"total": late, "agency": split.agency, "bank": split.bank}
+
+
 @transaction.atomic
 def recovery_record_late(
     *, facility: Facility, actor: User, amount: Decimal, received_on: date, source: str
@@ -785,6 +823,7 @@ def recovery_record_late(
             code="invalid_date",
             details={"received_on": [_("between the write-off and today")]},
         )
+    _late_recovery_twin_check(locked, amount, received_on, source)
     recovery = LateRecovery.objects.create(
         facility=locked, amount=amount, received_on=received_on, source=source, recorded_by=actor
     )
@@ -896,16 +935,19 @@ def recovery_figures(facility: Facility, disposals: list[Disposal]) -> dict[str,
     default (never above 100 %: a surplus is the borrower's), the loss given default and the loss left."""
     ead = facility.exposure_at_default
     if not ead:
-        return {"recovered": None, "recovery_rate": None, "lgd": None, "loss": None}
+        return {"recovered": None, "recovery_rate": None, "lgd": None, "loss": None, "written_off": None}
     recovered = sum(
         ((d.agency_share or 0) + (d.bank_share or 0) for d in disposals if d.status == DisposalStatus.CLOSED),
         Decimal(0),
     )
-    recovered += LateRecovery.objects.filter(facility=facility).aggregate(total=Sum("amount"))["total"] or 0
+    late = LateRecovery.objects.filter(facility=facility).aggregate(total=Sum("amount"))["total"] or 0
+    recovered += late
     rate = min(recovered / ead, Decimal(1)).quantize(Decimal("0.0001"))
+    written_off = facility.written_off_amount
     return {
         "recovered": recovered,
         "recovery_rate": rate,
         "lgd": 1 - rate,
         "loss": max(ead - recovered, Decimal(0)),
+        "written_off": None if written_off is None else max(written_off - late, Decimal(0)),
     }

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from core.errors import Conflict
+from facilities.models import Facility
 from recoveries import services as recovery
-from recoveries.models import Disposal, DisposalStatus, MoneyMove, MoveKind
+from recoveries.models import Disposal, DisposalStatus, LateRecovery, MoneyMove, MoveKind
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +75,56 @@ def test_a_replayed_dispose_post_says_why_at_the_top(client, claim, officer, app
     again = client.post(url, {"channel": "marketplace"})
     assert again.status_code == 400
     assert "already in an open or awarded disposal" in again.content.decode()
+
+
+# --- M2: a late recovery is recorded once and counts in every recovery figure ------------------------------------
+
+
+def written_off(claim, officer, approver):
+    """The claim paid in full (960,000 to the bank) and nothing recovered: the whole 1,200,000 written off."""
+    facility = paid(claim, officer, approver)
+    move = recovery.write_off_request(facility=facility, actor=officer, reason="W20")
+    recovery.money_move_confirm(move=move, actor=approver)
+    facility.refresh_from_db()
+    assert facility.written_off_amount == Decimal("1200000")
+    return facility
+
+
+def test_a_late_recovery_posted_twice_is_recorded_once(client, claim, officer, approver):
+    from django.utils import timezone
+
+    facility = written_off(claim, officer, approver)
+    client.force_login(officer)
+    url = f"/recoveries/facilities/{facility.pk}/late_recovery/"
+    body = {"amount": "300000", "received_on": timezone.localdate().isoformat(), "source": "Licence"}
+    assert client.post(url, body).status_code == 302
+    again = client.post(url, body)
+    assert again.status_code == 400
+    assert "was just recorded" in again.content.decode()
+    assert [r.amount for r in LateRecovery.objects.filter(facility=facility)] == [Decimal("300000")]
+
+
+def test_a_late_recovery_reduces_the_written_off_loss_and_counts_for_the_agency_and_the_bank(
+    api_client, claim, officer, approver
+):
+    from django.utils import timezone
+
+    from tests.factories import make_token
+
+    facility = written_off(claim, officer, approver)
+    recovery.recovery_record_late(
+        facility=facility,
+        actor=officer,
+        amount=Decimal("300000"),
+        received_on=timezone.localdate(),
+        source="Licence",
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(officer)}")
+    body = api_client.get(f"/api/v1/claims/{claim.pk}/allocation/").json()
+    # losses: agency 960,000 (paid under the guarantee), bank 1,200,000 − 960,000 = 240,000;
+    # 300,000 shared 960 : 240 → agency 240,000, bank 60,000; written off 1,200,000 − 300,000 = 900,000
+    assert (body["agency"]["loss"], body["agency"]["recovered"]) == ("960000.00", "240000.00")
+    assert (body["bank"]["loss"], body["bank"]["recovered"]) == ("240000.00", "60000.00")
+    assert (body["late_recoveries"], body["written_off"]) == ("300000.00", "900000.00")
+    figures = recovery.recovery_figures(Facility.objects.get(pk=facility.pk), [])
+    assert (figures["recovered"], figures["loss"], figures["written_off"]) == (300000, 900000, 900000)
