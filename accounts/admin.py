@@ -17,7 +17,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "full_name"]
     inlines = [MembershipInline]
     fieldsets = [
-        (None, {"fields": ["email", "password", "full_name"]}),
+        (None, {"fields": ["email", "password", "full_name", "language"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]

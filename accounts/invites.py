@@ -11,12 +11,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from audit.services import audit_record
 from core.errors import InvalidInput, PermissionRefused
 
 from .models import Membership, Organization, User
-from .notifications import notify
+from .notifications import later, notify
 from .roles import ROLES_BY_ORGANIZATION_KIND, STAFF_ROLES, OrganizationKind, Role
 
 PARTNER_KINDS = {OrganizationKind.LENDER, OrganizationKind.VALUER, OrganizationKind.FUND_MANAGER}
@@ -68,15 +69,19 @@ def _invite_notify(user, created, organization, role):
     """The link to choose a password (new, or never set) or to sign in; staff hear of the authenticator."""
     link = _password_link(user) if created or not user.has_usable_password() else reverse("account_login")
     mfa = (
-        _(" As staff, you will set up an authenticator app at your first sign-in.")
+        _lazy(" As staff, you will set up an authenticator app at your first sign-in.")
         if role in STAFF_ROLES
         else ""
     )
     notify(
         users=[user],
-        subject=_("You are invited to IPFin"),
-        body=_("%(org)s gave you the role %(role)s.%(mfa)s Open the link to sign in.")
-        % {"org": organization.name, "role": Role(role).label, "mfa": mfa},
+        subject=_lazy("You are invited to IPFin"),
+        body=later(
+            _lazy("%(org)s gave you the role %(role)s.%(mfa)s Open the link to sign in."),
+            org=organization.name,
+            role=Role(role).label,
+            mfa=mfa,
+        ),
         link=link,
     )
 

@@ -1,5 +1,6 @@
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -49,6 +50,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text=_("May open the Django admin."))
     date_joined = models.DateTimeField(default=timezone.now)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "Emails and notifications are written in it (empty: the site's language); set when the user switches "
+            "the site's language."
+        ),
+    )
 
     objects = UserManager()
 
@@ -158,6 +169,9 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=300, blank=True)
+    # The texts as written in code (msgid and parameters), so each reading is in the reader's language of the day;
+    # ``subject``/``body`` keep them as first written (for search, the admin and notices made before).
+    words = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -167,6 +181,19 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+    @property
+    def subject_text(self):
+        """The subject in the language active now (the reader's)."""
+        from .notifications import words_in_language
+
+        return words_in_language(self.words.get("subject"), self.subject)
+
+    @property
+    def body_text(self):
+        from .notifications import words_in_language
+
+        return words_in_language(self.words.get("body"), self.body)
 
 
 class ApiToken(AbstractAuthToken):

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.tasks import enqueue
@@ -31,11 +33,73 @@ NEXT_STEPS = [
 ]
 
 
+class Later:
+    """A text put into words when it is read, in the language active then: ``message`` is marked with
+    ``gettext_lazy`` and may hold ``%(name)s`` placeholders; ``params`` may be lazy too (a choice's label).
+
+    ``notify(subject=later(_lazy("Decision on %(ref)s"), ref=...))`` writes each recipient's notice in their
+    language, and the notice keeps the msgid and parameters to be read later in the reader's language of the day.
+    """
+
+    def __init__(self, message, params):
+        self.message, self.params = message, params
+
+    def __str__(self):
+        return words_in_language(self.spec(), "")
+
+    def __bool__(self):
+        return True
+
+    def spec(self):
+        """{"msgid", "params"}: the untranslated text and its parameters (lazy ones as their own msgid)."""
+        with translation.override(None):
+            params = {
+                key: {"msgid": str(value)} if isinstance(value, Promise) else value
+                for key, value in self.params.items()
+            }
+            return {"msgid": str(self.message), "params": params}
+
+
+def later(message, /, **params):
+    return Later(message, params)
+
+
+def _spec(value):
+    if isinstance(value, Later):
+        return value.spec()
+    if isinstance(value, Promise):
+        with translation.override(None):
+            return {"msgid": str(value), "params": {}}
+    return None
+
+
+def words_in_language(spec, fallback):
+    """A stored text spec in the active language; ``fallback`` when there is none (a plain text)."""
+    if not spec:
+        return fallback
+    params = {
+        key: gettext(value["msgid"]) if isinstance(value, dict) else value
+        for key, value in (spec.get("params") or {}).items()
+    }
+    if not params:
+        return gettext(spec["msgid"])
+    try:
+        return gettext(spec["msgid"]) % params
+    except (KeyError, ValueError, TypeError):  # a translation that lost a placeholder: the original text
+        return spec["msgid"] % params
+
+
 def notify(*, users, subject, body="", link="", email=True):
-    """Create one notification per user (duplicates in ``users`` collapse) and queue its email."""
+    """Create one notification per user (duplicates in ``users`` collapse) and queue its email.
+
+    ``subject`` and ``body`` are written in each recipient's language when they are lazy (``gettext_lazy``,
+    ``later``); plain strings (data: a question, a comment) are kept as given."""
     created = []
     for user in {u.pk: u for u in users if u is not None}.values():
-        notification = Notification.objects.create(user=user, subject=subject[:200], body=body, link=link)
+        with translation.override(language_of(user)):
+            texts = {"subject": str(subject)[:200], "body": str(body)}
+        specs = {name: spec for name, spec in (("subject", _spec(subject)), ("body", _spec(body))) if spec}
+        notification = Notification.objects.create(user=user, link=link, words=specs, **texts)
         created.append(notification)
         if email and user.email and not user.is_integration:  # an organisation's system has no mailbox
             enqueue(send_notification_email, notification.pk)

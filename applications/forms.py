@@ -1,6 +1,7 @@
 from datetime import date
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.money import CURRENCY_CHOICES
@@ -10,6 +11,18 @@ from .models import CreditGrade, IPAsset, IPAssetStatus
 from .validators import COMPANY_NUMBER_FORMATS, REGISTRY_FORMATS
 
 MAX_AMOUNT = 10**17
+# Countries and IP offices by their names in the reader's language, the code beside them.
+PLACE_NAMES = {
+    "KR": _("Republic of Korea"),
+    "CN": _("China"),
+    "GB": _("United Kingdom"),
+    "US": _("United States"),
+    "EP": _("European Patent Office"),
+}
+
+
+def _place_choices(codes):
+    return [(code, format_lazy("{} ({})", PLACE_NAMES.get(code, code), code)) for code in codes]
 
 
 def revenue_years(today=None):
@@ -20,7 +33,7 @@ def revenue_years(today=None):
 
 class CompanyForm(forms.Form):
     legal_name = forms.CharField(label=_("Legal name"), max_length=200)
-    country = forms.ChoiceField(label=_("Country"), choices=[(c, c) for c in COMPANY_NUMBER_FORMATS])
+    country = forms.ChoiceField(label=_("Country"), choices=_place_choices(COMPANY_NUMBER_FORMATS))
     registration_number = forms.CharField(
         label=_("Registration number"),
         max_length=40,
@@ -59,7 +72,7 @@ class CompanyForm(forms.Form):
 
 
 class IPAssetForm(forms.ModelForm):
-    jurisdiction = forms.ChoiceField(label=_("IP office"), choices=[(j, j) for j in REGISTRY_FORMATS])
+    jurisdiction = forms.ChoiceField(label=_("IP office"), choices=_place_choices(REGISTRY_FORMATS))
 
     class Meta:
         model = IPAsset

@@ -12,9 +12,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Membership, User
-from accounts.notifications import notify
+from accounts.notifications import later, notify
 from accounts.roles import Role
 from audit.services import audit_record
 from core.errors import Conflict, PermissionRefused
@@ -60,7 +61,7 @@ def company_invite(*, company, actor, email):
     if invitee is not None:
         notify(
             users=[invitee],
-            subject=_("%(company)s invites you to act for it") % {"company": company.legal_name},
+            subject=later(_lazy("%(company)s invites you to act for it"), company=company.legal_name),
             link=reverse("applications:invitations"),
         )
     return invitation
@@ -141,7 +142,9 @@ def invitation_accept(*, invitation, actor, leave_current=False):
     _event(locked, actor, "accepted", old_state=InvitationStatus.PENDING, new_state=locked.status)
     notify(
         users=[locked.invited_by],
-        subject=_("%(email)s now acts for %(company)s") % {"email": actor.email, "company": locked.company},
+        subject=later(
+            _lazy("%(email)s now acts for %(company)s"), email=actor.email, company=str(locked.company)
+        ),
         link=reverse("applications:colleagues"),
     )
     return locked

@@ -18,9 +18,10 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Membership, Organization
-from accounts.notifications import notify
+from accounts.notifications import later, notify
 from accounts.roles import OrganizationKind, Role
 from audit.services import audit_record
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
@@ -650,9 +651,11 @@ def _submit_check(locked, declaration_accepted):
 def _submitted_notify(locked, actor):
     notify(
         users=[actor],
-        subject=_("Application %(ref)s received") % {"ref": locked.reference},
-        body=_("Your application to %(program)s was submitted. We will tell you about every step.")
-        % {"program": locked.program.name},
+        subject=later(_lazy("Application %(ref)s received"), ref=locked.reference),
+        body=later(
+            _lazy("Your application to %(program)s was submitted. We will tell you about every step."),
+            program=locked.program.name,
+        ),
         link=reverse("applications:detail", args=[locked.pk]),
     )
 

@@ -141,6 +141,7 @@ class Action(StrEnum):
     VALUATION_ORDERED = "valuation.ordered"
     VALUATION_RETURN = "valuation.return"
     VALUATION_SUBMIT = "valuation.submit"
+    VALUATION_CALCULATION_ATTACHED = "valuation.calculation_attached"
     # webhook
     WEBHOOK_ENDPOINT_CREATED = "webhook.endpoint_created"
     WEBHOOK_ENDPOINT_UPDATED = "webhook.endpoint_updated"

@@ -10,9 +10,10 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
-from accounts.notifications import notify
+from accounts.notifications import later, notify
 from accounts.roles import Role
 from applications.models import OPEN_STATUSES, Application, Status
 from applications.selectors import company_exposure
@@ -267,7 +268,7 @@ def case_request_info(
     )
     notify(
         users=[m.user for m in locked.company.organization.memberships.select_related("user")],
-        subject=_("The agency asks for information on %(ref)s") % {"ref": locked.reference},
+        subject=later(_lazy("The agency asks for information on %(ref)s"), ref=locked.reference),
         body=question,
         link=reverse("applications:detail", args=[locked.pk]),
     )
@@ -301,7 +302,7 @@ def case_answer_info(*, request: InformationRequest, actor: User, answer: str) -
     locked.save(update_fields=["answer", "answered_by", "answered_at"])
     notify(
         users=[application.assignee or locked.requested_by],
-        subject=_("%(ref)s: the applicant answered") % {"ref": application.reference},
+        subject=later(_lazy("%(ref)s: the applicant answered"), ref=application.reference),
         body=answer[:1000],
         link=reverse("casework:case", args=[application.pk]),
     )
@@ -326,7 +327,7 @@ def case_note_add(*, application: Application, actor: User, body: str, kind: str
     if kind == NoteKind.MESSAGE:
         notify(
             users=[m.user for m in application.company.organization.memberships.select_related("user")],
-            subject=_("A message about %(ref)s") % {"ref": application.reference},
+            subject=later(_lazy("A message about %(ref)s"), ref=application.reference),
             body=body,
             link=reverse("applications:detail", args=[application.pk]),
         )
@@ -645,9 +646,19 @@ def _decision_release_budget(locked, amount):
 def _decision_notify(locked, comment):
     notify(
         users=[m.user for m in locked.company.organization.memberships.select_related("user")],
-        subject=_("Decision on %(ref)s: %(outcome)s")
-        % {"ref": locked.reference, "outcome": locked.get_status_display()},
-        body=comment,
+        subject=later(
+            _lazy("Decision on %(ref)s: %(outcome)s"),
+            ref=locked.reference,
+            outcome=Status(locked.status).label,
+        ),
+        body=comment
+        or later(
+            _lazy(
+                "The agency decided on your application %(ref)s: %(outcome)s. Open it to see the decision."
+            ),
+            ref=locked.reference,
+            outcome=Status(locked.status).label,
+        ),
         link=reverse("applications:detail", args=[locked.pk]),
     )
 

@@ -1,8 +1,10 @@
 from celery import shared_task
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.notifications import notify
+from accounts.notifications import later, notify
+from applications.models import Status
 
 from .services import overdue_digest_recipients
 
@@ -13,14 +15,23 @@ def send_overdue_digest():
     digest = overdue_digest_recipients()
     for user, cases in digest.items():
         lines = [
-            f"- {c.reference} · {c.company.legal_name} · {c.get_status_display()} · "
-            f"due {c.stage_due_at:%Y-%m-%d}"
+            (c.reference, c.company.legal_name, Status(c.status).label, f"{c.stage_due_at:%Y-%m-%d}")
             for c in cases
         ]
         notify(
             users=[user],
-            subject=_("%(n)s overdue cases") % {"n": len(cases)},
-            body="\n".join(lines),
+            subject=later(_lazy("%(n)s overdue cases"), n=len(cases)),
+            body=_digest_body(lines),
             link=reverse("casework:queue") + "?view=overdue",
         )
     return len(digest)
+
+
+def _lines(lines):
+    """One line per overdue case, its stage in the reader's language (evaluated when the notice is written)."""
+    return "\n".join(
+        f"- {ref} · {company} · {status} · {_lazy('due')} {due}" for ref, company, status, due in lines
+    )
+
+
+_digest_body = lazy(_lines, str)

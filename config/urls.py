@@ -5,10 +5,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.module_loading import module_has_submodule
 from django.views.generic import RedirectView
-from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.home import home
+from accounts.language import set_language
 from config import health
 
 # Each app of settings.PROJECT_APPS may have urls.py (pages under /<app>/) and api_urls.py (under /api/v1/), and

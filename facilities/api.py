@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from accounts.roles import Role
 from core.api import role_permission
-from core.errors import InvalidInput, PermissionRefused
+from core.errors import InvalidInput, NotFound, PermissionRefused
 from core.parsers import JSONParser
 from core.uploads import CSV, check_upload, read_text
 
@@ -71,10 +71,20 @@ class DisbursementResult(serializers.Serializer):
 class RepaymentSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0, max_value=BIG)
 
+    recorded_by = serializers.CharField(read_only=True)
+    reverses = serializers.IntegerField(
+        source="reverses_id", read_only=True, help_text="the entry this one reverses (null for a repayment)"
+    )
+
     class Meta:
         model = Repayment
-        fields = ["id", "paid_on", "amount", "reference"]
-        read_only_fields = ["id"]
+        fields = ["id", "paid_on", "amount", "reference", "recorded_by", "reverses", "reason"]
+        read_only_fields = ["id", "reason"]
+
+
+class ReversalSerializer(serializers.Serializer):
+    repayment = serializers.IntegerField(help_text="the id of the facility's repayment to reverse")
+    reason = serializers.CharField(max_length=2000)
 
 
 class InstallmentSerializer(serializers.Serializer):
@@ -313,7 +323,8 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def repayments(self, request, pk=None):
         facility = self.get_object()
         if request.method == "GET":
-            return Response(RepaymentSerializer(facility.repayments.all(), many=True).data)
+            entries = facility.repayments.select_related("recorded_by").order_by("created_at", "id")
+            return Response(RepaymentSerializer(entries, many=True).data)
         payload = RepaymentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         repayment = services.repayment_record(facility=facility, actor=request.user, **payload.validated_data)
@@ -451,6 +462,26 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         confirmed restructuring, each with its rows as it made them and the interest subsidy it implied."""
         facility = self.get_object()
         return Response(ScheduleVersionSerializer(facility.schedule_versions.all(), many=True).data)
+
+    @extend_schema(request=ReversalSerializer, responses={201: RepaymentSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="repayment-reversals",
+        permission_classes=[role_permission(Role.LENDER_OFFICER)],
+    )
+    def repayment_reversals(self, request, pk=None):
+        """The bank corrects a wrong repayment by a reversing entry with its reason (never a deletion)."""
+        facility = self.get_object()
+        payload = ReversalSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        repayment = facility.repayments.filter(pk=payload.validated_data["repayment"]).first()
+        if repayment is None:
+            raise NotFound(_("This facility has no such repayment."), code="repayment_not_found")
+        reversal = services.repayment_reverse(
+            repayment=repayment, actor=request.user, reason=payload.validated_data["reason"]
+        )
+        return Response(RepaymentSerializer(reversal).data, status=status.HTTP_201_CREATED)
 
 
 def restructurings_visible_to(*, user):

@@ -216,11 +216,20 @@ class Repayment(models.Model):
     reference = models.CharField(max_length=100, help_text=_("The bank's own reference; unique per facility"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A wrong entry is never deleted: a reversing entry (same amount and reference, taken back) points at it.
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal", editable=False
+    )
+    reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
         ordering = ["facility", "paid_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["facility", "reference"], name="repayment_reference_unique"),
+            models.UniqueConstraint(
+                fields=["facility", "reference"],
+                condition=Q(reverses__isnull=True),
+                name="repayment_reference_unique",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_positive"),
         ]
 

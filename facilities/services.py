@@ -709,3 +709,130 @@ def guarantee_fee_schedule(facility: Facility) -> list[tuple[int, Decimal]]:
         outstanding = sum((i.principal for i in installments if i.due_date > start), Decimal(0))
         fees.append((year + 1, round_money(outstanding * facility.guarantee_fee_rate, facility.currency)))
     return fees
+
+
+# --- repayments: the list, and correction by a reversing entry ------------------------------------------------------
+REVERSIBLE = (FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT)
+
+
+def repayments_listed(*, facility: Facility) -> list[Repayment]:
+    """Every repayment of the facility, reversing entries included, oldest first, with who recorded it and the
+    entry that reverses it (``reversal_entry``, None when it stands)."""
+    rows = list(facility.repayments.select_related("recorded_by", "reverses").order_by("created_at", "id"))
+    reversed_by = {r.reverses_id: r for r in rows if r.reverses_id}
+    for row in rows:
+        row.reversal_entry = reversed_by.get(row.pk)
+    return rows
+
+
+def repayments_reversible_by(*, facility: Facility, actor) -> bool:
+    """Whether ``actor`` may reverse the facility's standing entries now (the page offers it only then)."""
+    return facility.status in REVERSIBLE and facility.lender in actor.organizations_for(Role.LENDER_OFFICER)
+
+
+@transaction.atomic
+def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
+    """Correct a wrong repayment by a reversing entry (same amount and reference, dated today, with the reason):
+    the schedule, the outstanding principal and the days past due are as if it had never been paid. Nothing is
+    deleted; the bank that may record the facility's repayments may reverse them."""
+    _lender_check(repayment.facility, actor)
+    reason = _reversal_reason(reason)
+    locked = Facility.objects.select_for_update().get(pk=repayment.facility_id)
+    if locked.status not in REVERSIBLE:
+        raise Conflict(_("Repayments are reversed on active facilities only."), code="not_active")
+    original = _reversible_entry(repayment)
+    reversal = _reversal_create(locked, original, actor, reason)
+    old_status = locked.status
+    _repayments_reapply(locked)
+    _dpd_refresh(locked)
+    _event(
+        locked,
+        actor,
+        "repayment_reversed",
+        old_state=old_status,
+        new_state=locked.status,
+        details={
+            "amount": original.amount,
+            "reference": original.reference,
+            "paid_on": original.paid_on,
+            "repayment": original.pk,
+            "reason": reason,
+        },
+    )
+    return reversal
+
+
+def _reversal_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            _("Give the reason for the reversal."),
+            code="reason_required",
+            details={"reason": [_("This field is required.")]},
+        )
+    return reason
+
+
+def _reversal_create(facility, original, actor, reason):
+    try:
+        with transaction.atomic():
+            return Repayment.objects.create(
+                facility=facility,
+                amount=original.amount,
+                paid_on=timezone.localdate(),
+                reference=original.reference,
+                recorded_by=actor,
+                reverses=original,
+                reason=reason,
+            )
+    except IntegrityError:
+        raise _already_reversed(original)
+
+
+def _already_reversed(original):
+    return Conflict(
+        _("Repayment %(ref)s is reversed already.") % {"ref": original.reference}, code="already_reversed"
+    )
+
+
+def _reversible_entry(repayment):
+    original = Repayment.objects.select_for_update().get(pk=repayment.pk)
+    if original.reverses_id is not None:
+        raise Conflict(_("A reversing entry cannot itself be reversed."), code="reversal_entry")
+    if Repayment.objects.filter(reverses=original).exists():
+        raise _already_reversed(original)
+    return original
+
+
+def _repayments_reapply(facility):
+    """The instalments' paid amounts again from the repayments that stand. Payments fill the oldest interest and
+    principal first, so the result depends only on their total."""
+    installments = list(facility.installments.select_for_update().order_by("number"))
+    left = sum(
+        Repayment.objects.filter(facility=facility, reverses__isnull=True, reversal__isnull=True).values_list(
+            "amount", flat=True
+        ),
+        Decimal(0),
+    )
+    for installment in installments:
+        installment.paid_interest = min(installment.interest, left)
+        left -= installment.paid_interest
+        installment.paid_principal = min(installment.principal, left)
+        left -= installment.paid_principal
+    Installment.objects.bulk_update(installments, ["paid_interest", "paid_principal"])
+
+
+def _dpd_refresh(facility):
+    """Days past due, bucket and ACTIVE/DELINQUENT of one facility today (as the nightly job would set them)."""
+    today = timezone.localdate()
+    oldest = (
+        facility.installments.filter(due_date__lt=today)
+        .filter(Q(paid_principal__lt=F("principal")) | Q(paid_interest__lt=F("interest")))
+        .order_by("due_date")
+        .values_list("due_date", flat=True)
+        .first()
+    )
+    dpd = (today - oldest).days if oldest else 0
+    facility.days_past_due, facility.dpd_bucket = dpd, dpd_bucket(dpd)
+    facility.status = FacilityStatus.DELINQUENT if dpd > 0 else FacilityStatus.ACTIVE
+    facility.save(update_fields=["days_past_due", "dpd_bucket", "status"])

@@ -1,12 +1,13 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import pledge_views, restructure_views, views
+from . import pledge_views, repayment_views, restructure_views, views
 
 app_name = "facilities"
 urlpatterns = [
     path("", views.facility_list, name="list"),
     path("<int:pk>/", views.facility_detail, name="detail"),
+    path("repayments/<int:pk>/reverse/", repayment_views.repayment_reverse, name="repayment_reverse"),
     path("pledges/", pledge_views.pledges_pending, name="pledges"),
     path("pledges/<int:pk>/register/", pledge_views.pledge_register, name="pledge_register"),
     path("<int:pk>/disburse/", views.disburse, name="disburse"),

@@ -152,13 +152,17 @@ class ScorecardForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         from .calculators import DEFAULT_INDICATORS
+        from .calculators_labels import AREA_LABELS, INDICATOR_LABELS
 
         super().__init__(*args, **kwargs)
         self.areas = DEFAULT_INDICATORS
         for area, names in DEFAULT_INDICATORS.items():
             for name in names:
                 self.fields[f"{area}:{name}"] = forms.TypedChoiceField(
-                    label=f"{area}: {name}", coerce=int, choices=[(i, i) for i in range(1, 6)], initial=3
+                    label=f"{AREA_LABELS[area]}: {INDICATOR_LABELS[name]}",
+                    coerce=int,
+                    choices=[(i, i) for i in range(1, 6)],
+                    initial=3,
                 )
 
     def ratings(self):

@@ -143,3 +143,36 @@ class MonitoringFlag(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class CalculationKind(models.TextChoices):
+    ROYALTY = "royalty", _("Relief from royalty")
+    COST = "cost", _("Cost approach")
+    SCORECARD = "scorecard", _("Scorecard")
+
+
+class Calculation(models.Model):
+    """A calculator's inputs and result, attached by the valuer to the order; it goes with the next report."""
+
+    order = models.ForeignKey(ValuationOrder, on_delete=models.PROTECT, related_name="calculations")
+    report = models.ForeignKey(
+        ValuationReport, null=True, blank=True, on_delete=models.PROTECT, related_name="calculations"
+    )
+    kind = models.CharField(max_length=10, choices=CalculationKind.choices)
+    inputs = models.JSONField()
+    result = models.JSONField()
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["made_at", "id"]
+
+    def __str__(self):
+        return f"{self.order}: {self.get_kind_display()}"
+
+    def input_rows(self):
+        """[(label, value)] of the inputs, labelled as the calculator's form labels them (in the reader's language)."""
+        from .calculators_web import CALCULATORS
+
+        fields = CALCULATORS[self.kind][0]().fields
+        return [(fields[key].label if key in fields else key, value) for key, value in self.inputs.items()]

@@ -10,21 +10,25 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.notifications import notify
+from accounts.notifications import later, notify
 from accounts.roles import Role
 from applications.models import Encumbrance, IPAsset, Status
 from audit.services import audit_record
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import round_money
+from core.templatetags.ipfin_format import money
 from core.uploads import PDF, check_upload
 from programs.models import Program
 
 from .models import (
     OPEN,
     TRANSITIONS,
+    Calculation,
+    CalculationKind,
     MonitoringFlag,
     OrderStatus,
     ValuationLine,
@@ -119,12 +123,29 @@ def valuation_order_create(
         new_state=order.status,
         details={"valuer": valuer.name, "fee": fee, "subsidy": subsidy, "applicant_share": applicant_share},
     )
+    _order_notify(order, application, valuer)
+    return order
+
+
+def _order_notify(order, application, valuer):
     notify(
         users=[m.user for m in valuer.memberships.select_related("user")],
-        subject=_("New valuation order for %(ref)s") % {"ref": application.reference},
+        subject=later(_lazy("New valuation order for %(ref)s"), ref=application.reference),
+        body=later(
+            _lazy(
+                "%(agency)s asks %(valuer)s to value %(n)s IP assets of %(company)s by %(due)s, for a fee of "
+                "%(fee)s. Accept or decline the order; once accepted, submit the signed report by "
+                "the due date."
+            ),
+            agency=application.program.agency.name,
+            valuer=valuer.name,
+            n=order.assets.count(),
+            company=application.company.legal_name,
+            due=order.due_date.isoformat(),
+            fee=money(order.fee, application.program.currency),
+        ),
         link=reverse("valuations:order", args=[order.pk]),
     )
-    return order
 
 
 def _order_check(application, actor, fee, valuer, purpose):
@@ -194,26 +215,15 @@ def valuation_report_submit(
     pdf: UploadedFile,
     scorecard: dict | None = None,
 ) -> ValuationReport:
-    """``lines``: [{"asset": IPAsset, "method", "value", "value_low", "value_high"}] covering every ordered asset."""
+    """``lines``: [{"asset": IPAsset, "method", "value", "value_low", "value_high"}] covering every ordered asset.
+    The calculations the valuer attached to the order since the last report go with this one."""
     _valuer_check(order, actor)
-    ordered = set(order.assets.values_list("pk", flat=True))
-    if {line["asset"].pk for line in lines} != ordered:
-        raise InvalidInput(_("Value every ordered asset, and only those."), code="lines_mismatch")
-    for line in lines:
-        if not Decimal(line["value_low"]) <= Decimal(line["value"]) <= Decimal(line["value_high"]):
-            raise InvalidInput(_("Each value must lie within its low–high range."), code="value_out_of_range")
-    if valid_until <= timezone.localdate():
-        raise InvalidInput(
-            _("The validity must end in the future."),
-            code="invalid_validity",
-            details={"valid_until": [_("must be in the future")]},
-        )
+    _report_check(order, lines, valid_until)
     checked = check_upload(pdf, allowed={PDF})
     locked = _move(order, "submit", actor)
-    version = locked.reports.count() + 1
     report = ValuationReport.objects.create(
         order=locked,
-        version=version,
+        version=locked.reports.count() + 1,
         currency=locked.application.program.currency,
         total_value=sum(Decimal(line["value"]) for line in lines),
         total_low=sum(Decimal(line["value_low"]) for line in lines),
@@ -227,17 +237,53 @@ def valuation_report_submit(
         submitted_by=actor,
     )
     ValuationLine.objects.bulk_create([ValuationLine(report=report, **line) for line in lines])
+    Calculation.objects.filter(order=locked, report=None).update(report=report)
+    _store_pdf(pdf, checked.storage_name)
+    _report_notify(locked, report)
+    return report
+
+
+def _report_check(order, lines, valid_until):
+    ordered = set(order.assets.values_list("pk", flat=True))
+    if {line["asset"].pk for line in lines} != ordered:
+        raise InvalidInput(_("Value every ordered asset, and only those."), code="lines_mismatch")
+    for line in lines:
+        if not Decimal(line["value_low"]) <= Decimal(line["value"]) <= Decimal(line["value_high"]):
+            raise InvalidInput(_("Each value must lie within its low–high range."), code="value_out_of_range")
+    if valid_until <= timezone.localdate():
+        raise InvalidInput(
+            _("The validity must end in the future."),
+            code="invalid_validity",
+            details={"valid_until": [_("must be in the future")]},
+        )
+
+
+def _store_pdf(pdf, storage_name):
     root = settings.MEDIA_ROOT
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / checked.storage_name, "wb") as out:
+    with open(root / storage_name, "wb") as out:
         for chunk in pdf.chunks():
             out.write(chunk)
+
+
+def _report_notify(order, report):
     notify(
-        users=[locked.ordered_by],
-        subject=_("Valuation report for %(ref)s") % {"ref": locked.application.reference},
-        link=reverse("casework:case", args=[locked.application_id]),
+        users=[order.ordered_by],
+        subject=later(_lazy("Valuation report for %(ref)s"), ref=order.application.reference),
+        body=later(
+            _lazy(
+                "%(valuer)s submitted version %(version)s of the valuation: %(value)s (range %(low)s – %(high)s), "
+                "technology grade %(grade)s. Review it from the case, then accept it or return it for revision."
+            ),
+            valuer=order.valuer.name,
+            version=report.version,
+            value=money(report.total_value, report.currency),
+            low=money(report.total_low, report.currency),
+            high=money(report.total_high, report.currency),
+            grade=report.technology_grade,
+        ),
+        link=reverse("casework:case", args=[order.application_id]),
     )
-    return report
 
 
 def _officer_check(order, actor):
@@ -297,7 +343,11 @@ def _expiring_valuations(today):
         .distinct()
     )
     for report in soon:
-        message = f"Valuation #{report.order_id} valid until {report.valid_until}"
+        message = later(
+            _lazy("Valuation #%(order)s valid until %(day)s"),
+            order=report.order_id,
+            day=report.valid_until.isoformat(),
+        )
         yield report.order.application, None, "valuation_expiring", message
 
 
@@ -313,7 +363,12 @@ def _lapsed_assets(today):
     )
     for asset in lapsed:
         for application in asset.applications.all():
-            yield application, asset, "asset_lapsed", f"{asset} has expired or lapsed"
+            yield (
+                application,
+                asset,
+                "asset_lapsed",
+                later(_lazy("%(asset)s has expired or lapsed"), asset=str(asset)),
+            )
 
 
 def _overdue_orders(today):
@@ -321,7 +376,12 @@ def _overdue_orders(today):
         status__in=[OrderStatus.ORDERED, OrderStatus.ACCEPTED, OrderStatus.RETURNED], due_date__lt=today
     ).select_related("application", "valuer")
     for order in overdue:
-        message = f"Valuation #{order.pk} by {order.valuer.name} was due on {order.due_date}"
+        message = later(
+            _lazy("Valuation #%(order)s by %(valuer)s was due on %(day)s"),
+            order=order.pk,
+            valuer=order.valuer.name,
+            day=order.due_date.isoformat(),
+        )
         yield order.application, None, "order_overdue", message
 
 
@@ -329,8 +389,10 @@ def _raise_flags(raised, today):
     """A flag for each finding not flagged before; the case officer hears of each new one. The new flags."""
     new = []
     for application, asset, code, message in raised:
+        with translation.override(settings.LANGUAGE_CODE):  # the flag is read by the agency's staff
+            stored = str(message)
         flag, created = MonitoringFlag.objects.get_or_create(
-            application=application, asset=asset, code=code, defaults={"message": message, "raised_on": today}
+            application=application, asset=asset, code=code, defaults={"message": stored, "raised_on": today}
         )
         if created:
             new.append(flag)
@@ -340,3 +402,29 @@ def _raise_flags(raised, today):
                 link=reverse("casework:case", args=[application.pk]),
             )
     return new
+
+
+@transaction.atomic
+def valuation_calculation_attach(*, order, actor, kind: str, inputs: dict, result: dict) -> Calculation:
+    """The valuer attaches a calculator's inputs and result to the order while preparing the report; the next
+    report submitted carries it (the officer reads it there)."""
+    _valuer_check(order, actor)
+    if kind not in CalculationKind.values:
+        raise InvalidInput(_("Unknown calculator."), code="unknown_calculator")
+    locked = ValuationOrder.objects.select_for_update().get(pk=order.pk)
+    if "submit" not in locked.allowed_actions():
+        raise Conflict(
+            _("Calculations are attached while the report is being prepared (order accepted or returned)."),
+            code="not_preparing_report",
+        )
+    calculation = Calculation.objects.create(
+        order=locked, kind=kind, inputs=inputs, result=result, made_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="valuation.calculation_attached",
+        target=locked,
+        case=locked.application,
+        details={"kind": kind, "calculation": calculation.pk},
+    )
+    return calculation

@@ -15,17 +15,8 @@ from core.templatetags.ipfin_format import money
 from core.web import form_error_from, role_required, safe_next_url
 
 from . import services
-from .calculators import cost_approach, relief_from_royalty, scorecard
-from .forms import (
-    CostForm,
-    DeclineForm,
-    OrderForm,
-    ReportForm,
-    ReturnForm,
-    RoyaltyForm,
-    ScorecardForm,
-    royalty_initial_for,
-)
+from .calculators_web import CALCULATORS, calculator_forms, calculator_inputs, calculator_results, plain
+from .forms import DeclineForm, OrderForm, ReportForm, ReturnForm
 from .models import ValuationReport
 from .selectors import order_get_for, orders_visible_to
 
@@ -44,7 +35,8 @@ def _detail(request, order, forms=None, status=200):
         "valuations/order_detail.html",
         {
             "order": order,
-            "reports": order.reports.prefetch_related("lines__asset"),
+            "reports": order.reports.prefetch_related("lines__asset", "calculations"),
+            "pending_calculations": order.calculations.filter(report=None),
             "assets": order.assets.all(),
             "is_valuer": order.valuer in request.user.organizations_for(Role.VALUER),
             "forms": {
@@ -97,11 +89,7 @@ def order_action(request, pk, action):
     if action not in ACTIONS:
         raise Http404
     form_class, call = ACTIONS[action]
-    form = None
-    if form_class is ReportForm:
-        form = ReportForm(request.POST, request.FILES, assets=order.assets.all())
-    elif form_class is not None:
-        form = form_class(request.POST)
+    form = _action_form(request, order, form_class)
     if form is not None and not form.is_valid():
         return _detail(request, order, {action: form}, status=400)
     try:
@@ -115,6 +103,12 @@ def order_action(request, pk, action):
     order.refresh_from_db()
     messages.success(request, _done_message(action, order))
     return redirect(safe_next_url(request, reverse("valuations:order", kwargs={"pk": pk})))
+
+
+def _action_form(request, order, form_class):
+    if form_class is ReportForm:
+        return ReportForm(request.POST, request.FILES, assets=order.assets.all())
+    return form_class(request.POST) if form_class is not None else None
 
 
 def _done_message(action, order):
@@ -182,52 +176,71 @@ def report_pdf(request, pk):
     return response
 
 
-@role_required(*READERS)
-def calculator(request):
-    which = request.GET.get("calc", "royalty")
-    data = request.GET if request.GET.get("calc") else None
-    # Opened from an order: the inputs the order already knows are filled in (the order is read through the
-    # selector, so another firm's order is a 404).
-    order_id = request.GET.get("order", "")
+def _calculator_order(request, source):
+    """The order the calculator was opened from (read through the selector: another firm's order is a 404)."""
+    order_id = source.get("order", "")
     if order_id and not order_id.isdigit():
         raise Http404
-    order = order_get_for(user=request.user, pk=int(order_id)) if order_id else None
-    form = RoyaltyForm(
-        data if which == "royalty" else None, initial=royalty_initial_for(order) if order else None
+    return order_get_for(user=request.user, pk=int(order_id)) if order_id else None
+
+
+def _calculator_page(request, order, forms, status=200):
+    context = {
+        "forms": forms,
+        "results": calculator_results(forms),
+        "order": order,
+        "can_attach": order is not None
+        and order.valuer in request.user.organizations_for(Role.VALUER)
+        and "submit" in order.allowed_actions(),
+    }
+    return render(request, "valuations/calculator.html", context, status=status)
+
+
+@role_required(*READERS)
+def calculator(request):
+    """Relief from royalty (pre-filled from the order it was opened from), cost approach and scorecard."""
+    order = _calculator_order(request, request.GET)
+    which = request.GET.get("calc")
+    forms = calculator_forms(data=request.GET if which else None, which=which, order=order)
+    return _calculator_page(request, order, forms)
+
+
+@role_required(Role.VALUER)
+@require_POST
+def calculation_attach(request, pk):
+    """Compute again from the posted inputs and attach inputs and result to the order's next report."""
+    order = order_get_for(user=request.user, pk=pk)
+    which = request.POST.get("calc")
+    if which not in CALCULATORS:
+        raise Http404
+    forms = calculator_forms(data=request.POST, which=which, order=order)
+    if not forms[which].is_valid():
+        return _calculator_page(request, order, forms, status=400)
+    result = calculator_results(forms)[which]
+    try:
+        _attach(request, order, which, forms[which], result)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _calculator_page(request, order, forms, status=400)
+    messages.success(request, _attached_message(which, order, result))
+    return redirect("valuations:order", pk=pk)
+
+
+def _attach(request, order, which, form, result):
+    services.valuation_calculation_attach(
+        order=order, actor=request.user, kind=which, inputs=calculator_inputs(form), result=plain(result)
     )
-    cost_form = CostForm(data if which == "cost" else None)
-    score_form = ScorecardForm(data if which == "scorecard" else None)
-    cost = score = None
-    if cost_form.is_bound and cost_form.is_valid():
-        cost = dict(zip(("value", "steps"), cost_approach(**cost_form.cleaned_data), strict=True))
-    if score_form.is_bound and score_form.is_valid():
-        value, grade, areas = scorecard(score_form.ratings())
-        score = {"score": value, "grade": grade, "areas": areas}
-    result = None
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        total, lines = relief_from_royalty(
-            revenues=data["revenues"],
-            royalty_rate=data["royalty_rate"],
-            tax_rate=data["tax_rate"],
-            discount_rate=data["discount_rate"],
-            valuation_date=timezone.localdate(),
-            expiry_date=data["expiry_date"],
-        )
-        result = {"total": total, "lines": lines}
-    return render(
-        request,
-        "valuations/calculator.html",
-        {
-            "form": form,
-            "result": result,
-            "cost_form": cost_form,
-            "cost": cost,
-            "score_form": score_form,
-            "score": score,
-            "order": order,
-        },
-    )
+
+
+def _attached_message(which, order, result):
+    values = {"ref": order.application.reference, "currency": order.application.program.currency}
+    if which == "scorecard":
+        values["grade"] = result["grade"]
+        return _("Scorecard (grade %(grade)s) attached to the report for %(ref)s.") % values
+    values["value"] = money(result["total"] if which == "royalty" else result["value"], values["currency"])
+    if which == "royalty":
+        return _("Relief-from-royalty value %(value)s attached to the report for %(ref)s.") % values
+    return _("Cost-approach value %(value)s attached to the report for %(ref)s.") % values
 
 
 def case_panel_context(request, application):

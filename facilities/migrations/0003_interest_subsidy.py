@@ -48,7 +48,9 @@ def _subsidy(facility):
 def backfill(apps, schema_editor):
     """Facilities disbursed before the column existed get their cost computed from their terms, as at disbursement."""
     Facility = apps.get_model("facilities", "Facility")
-    for facility in Facility.objects.filter(disbursed_on__isnull=False, interest_subsidy__isnull=True).iterator():
+    for facility in Facility.objects.filter(
+        disbursed_on__isnull=False, interest_subsidy__isnull=True
+    ).iterator():
         facility.interest_subsidy = _subsidy(facility)
         facility.save(update_fields=["interest_subsidy"])
 
@@ -60,8 +62,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="facility",
             name="interest_subsidy",
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=20, null=True,
-                                      help_text="What the subsidised rate costs over the schedule, fixed at disbursement."),
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=20,
+                null=True,
+                help_text="What the subsidised rate costs over the schedule, fixed at disbursement.",
+            ),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

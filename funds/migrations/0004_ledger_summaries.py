@@ -11,7 +11,13 @@ from django.db.models.functions import TruncQuarter
 
 # A frozen copy (issue 15) of funds.ledger.rebuild as it stood when this migration was written: a migration must
 # not change when the live code does.
-_SUMS = {"called": "call", "reserved": "reserve", "deployed": "deploy", "fees": "fee", "distributions": "distribution"}
+_SUMS = {
+    "called": "call",
+    "reserved": "reserve",
+    "deployed": "deploy",
+    "fees": "fee",
+    "distributions": "distribution",
+}
 
 
 def _day_totals(entries):
@@ -57,7 +63,9 @@ def backfill(apps, schema_editor, batch=5000):
     """Every summary computed from the entries already recorded."""
     LedgerDay, LedgerQuarter = apps.get_model("funds", "LedgerDay"), apps.get_model("funds", "LedgerQuarter")
     CashFlow, InvestorFlows = apps.get_model("funds", "CashFlow"), apps.get_model("funds", "InvestorFlows")
-    LedgerDay.objects.bulk_create((LedgerDay(**t) for t in _day_totals(CashFlow.objects.all())), batch_size=batch)
+    LedgerDay.objects.bulk_create(
+        (LedgerDay(**t) for t in _day_totals(CashFlow.objects.all())), batch_size=batch
+    )
     days = LedgerDay.objects.all()
     LedgerQuarter.objects.bulk_create(
         [LedgerQuarter(**row) for row in _quarter_totals(days)], batch_size=batch
@@ -76,58 +84,94 @@ def backfill(apps, schema_editor, batch=5000):
     )
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funds', '0003_sweeper_every_minute'),
+        ("funds", "0003_sweeper_every_minute"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InvestorFlows',
+            name="InvestorFlows",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('days', models.BinaryField(default=b'')),
-                ('amounts', models.BinaryField(default=b'')),
-                ('fund', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='investor_flows', to='funds.fund')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("days", models.BinaryField(default=b"")),
+                ("amounts", models.BinaryField(default=b"")),
+                (
+                    "fund",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="investor_flows",
+                        to="funds.fund",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LedgerDay',
+            name="LedgerDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('called', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('reserved', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('deployed', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('fees', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('distributions', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('date', models.DateField()),
-                ('nav', models.DecimalField(blank=True, decimal_places=2, max_digits=20, null=True)),
-                ('cash', models.DecimalField(blank=True, decimal_places=2, max_digits=20, null=True)),
-                ('invested', models.BooleanField(default=False)),
-                ('fund', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ledger_days', to='funds.fund')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("called", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                ("reserved", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                ("deployed", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                ("fees", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                ("distributions", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                ("date", models.DateField()),
+                ("nav", models.DecimalField(blank=True, decimal_places=2, max_digits=20, null=True)),
+                ("cash", models.DecimalField(blank=True, decimal_places=2, max_digits=20, null=True)),
+                ("invested", models.BooleanField(default=False)),
+                (
+                    "fund",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ledger_days",
+                        to="funds.fund",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('fund', 'date'), name='ledgerday_fund_date')],
+                "constraints": [models.UniqueConstraint(fields=("fund", "date"), name="ledgerday_fund_date")],
             },
         ),
         migrations.CreateModel(
-            name='LedgerQuarter',
+            name="LedgerQuarter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('called', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('reserved', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('deployed', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('fees', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('distributions', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('quarter', models.DateField()),
-                ('last_investment', models.DateField(blank=True, null=True)),
-                ('last_nav', models.DateField(blank=True, null=True)),
-                ('fund', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ledger_quarters', to='funds.fund')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("called", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                ("reserved", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                ("deployed", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                ("fees", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                ("distributions", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                ("quarter", models.DateField()),
+                ("last_investment", models.DateField(blank=True, null=True)),
+                ("last_nav", models.DateField(blank=True, null=True)),
+                (
+                    "fund",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ledger_quarters",
+                        to="funds.fund",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('fund', 'quarter'), name='ledgerquarter_fund_quarter')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("fund", "quarter"), name="ledgerquarter_fund_quarter")
+                ],
             },
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),

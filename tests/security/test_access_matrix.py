@@ -42,6 +42,8 @@ OBJECT_URLS = {
     "valuations:action": ("order", {"action": "accept"}, "post"),
     "valuations:create": ("case", {}, "post"),
     "valuations:report_pdf": ("valuation_report", {}, "get"),
+    "valuations:calculation_attach": ("order", {}, "post"),
+    "facilities:repayment_reverse": ("repayment", {}, "post"),
     "facilities:detail": ("facility", {}, "get"),
     **{
         f"facilities:{name}": ("facility", {}, "post") for name in ("disburse", "repay", "csv", "restructure")
@@ -183,6 +185,9 @@ def world(program, officer, approver):
         disbursed_on=date(2026, 1, 1),
         idempotency_key="m1",
     )
+    repayment = facility_services.repayment_record(
+        facility=loan, actor=banker, amount=Decimal(1000), paid_on=date(2026, 1, 15), reference="m-r1"
+    )
     facility_services.facility_default(facility=loan, actor=banker, reason_code="D10")
     disposal = recovery_services.disposal_open(
         facility=loan,
@@ -236,6 +241,7 @@ def world(program, officer, approver):
         "order": order,
         "valuation_report": report,
         "facility": facility,
+        "repayment": repayment,
         "written_off": written_off,
         "move": move,
         "fund": fund,

@@ -66,6 +66,7 @@ WEB_WRITES = {
     # facilities: the bank works its loan; the bank or the agency declares default
     ("facilities:disburse", None): ("facility_approved", "disburse", {"lender"}),
     ("facilities:repay", None): ("facility_active", "repay", {"lender"}),
+    ("facilities:repayment_reverse", None): ("repayment", "reverse_repayment", {"lender"}),
     ("facilities:csv", None): ("facility_active", "csv", {"lender"}),
     ("facilities:restructure", None): ("facility_active", "restructure", {"lender"}),
     ("facilities:default", None): ("facility_active", "default", {"lender"} | AGENCY),
@@ -120,6 +121,7 @@ WEB_WRITES = {
     ("valuations:action", "decline"): ("order_ordered", "decline", {"valuer"}),
     ("valuations:action", "cancel"): ("order_ordered", None, {"officer"}),
     ("valuations:action", "report"): ("order_accepted", "valuation_report", {"valuer"}),
+    ("valuations:calculation_attach", None): ("order_accepted", "calculation_attach", {"valuer"}),
     ("valuations:action", "agency_accept"): ("order_reported", None, {"officer"}),
     ("valuations:action", "return"): ("order_reported", "valuation_return", {"officer"}),
     # applications: the company's own applicants; routes without an object act on the user's own company
@@ -166,6 +168,7 @@ API_WRITES = {
     ("patch", "/api/v1/company/"): (None, "api_company_patch", APPLICANTS),
     ("post", "/api/v1/facilities/{id}/disbursement/"): ("facility_approved", "api_disbursement", {"lender"}),
     ("post", "/api/v1/facilities/{id}/repayments/"): ("facility_active", "api_repayment", {"lender"}),
+    ("post", "/api/v1/facilities/{id}/repayment-reversals/"): ("facility_active", "api_reversal", {"lender"}),
     ("post", "/api/v1/facilities/{id}/repayments-csv/"): ("facility_active", "api_csv", {"lender"}),
     ("post", "/api/v1/funds/{id}/cash-flows/"): ("sub_fund", "api_cash_flow", {"fund_manager"}),
     ("post", "/api/v1/funds/{id}/deals/"): ("sub_fund", "api_deal", {"fund_manager"}),
@@ -600,6 +603,13 @@ def _build_facilities(w, program, guaranteed, company):
         status="pending", registration_reference="", registered_on=None
     )
     o["facility_active"] = active(program, "wm-active")
+    o["repayment"] = facility_services.repayment_record(
+        facility=o["facility_active"],
+        actor=lender,
+        amount=Decimal(500),
+        paid_on=date(2026, 1, 15),
+        reference="WM-0",
+    )
     o["facility_defaulted"] = active(guaranteed, "wm-defaulted")
     facility_services.facility_default(facility=o["facility_defaulted"], actor=lender, reason_code="D10")
     checklist = {item: True for item in recovery.CLAIM_CHECKLIST}
@@ -740,6 +750,14 @@ PAYLOADS = {
         "idempotency_key": "wm",
     },
     "repay": lambda w, o, a: {"paid_on": "2026-02-01", "amount": "1000", "reference": "WM-1"},
+    "reverse_repayment": lambda w, o, a: {"reason": "posted to the wrong loan"},
+    "calculation_attach": lambda w, o, a: {
+        "calc": "cost",
+        "reproduction_cost": "1000",
+        "physical": "0.1",
+        "functional": "0",
+        "economic": "0",
+    },
     "csv": lambda w, o, a: {"file": _csv()},
     "restructure": lambda w, o, a: {"description": "new terms"},
     "default": lambda w, o, a: {
@@ -850,6 +868,7 @@ PAYLOADS = {
     "api_disbursement": lambda w, o, a: {"amount": str(o.principal), "disbursed_on": "2026-01-01"},
     "api_repayment": lambda w, o, a: {"paid_on": "2026-02-01", "amount": "1000", "reference": "WM-API"},
     "api_csv": lambda w, o, a: {"file": _csv()},
+    "api_reversal": lambda w, o, a: {"repayment": w.objects["repayment"].pk, "reason": "posted twice"},
     "api_cash_flow": lambda w, o, a: {"kind": "call", "date": "2024-02-01", "amount": "1"},
     "api_deal": lambda w, o, a: {"name": "Deal", "considered_on": "2024-02-01", "amount": "1"},
     "api_asset": lambda w, o, a: _asset_form(10_000 + a.pk),
