@@ -418,6 +418,7 @@ def bid_place(*, disposal: Disposal, actor: User, amount: Decimal, buyer: Buyer 
         .get(pk=disposal.pk)
     )
     registration = _bidding_for(disposal=locked, actor=actor, buyer=buyer)
+    amount = _in_minor_units(amount, locked.facility.currency, "amount")
     if locked.status != DisposalStatus.OPEN:
         raise Conflict(_("Bidding is closed."), code="bidding_closed")
     if locked.bids_close_on and timezone.localdate() > locked.bids_close_on:

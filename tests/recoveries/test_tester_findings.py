@@ -128,3 +128,27 @@ def test_a_late_recovery_reduces_the_written_off_loss_and_counts_for_the_agency_
     assert (body["late_recoveries"], body["written_off"]) == ("300000.00", "900000.00")
     figures = recovery.recovery_figures(Facility.objects.get(pk=facility.pk), [])
     assert (figures["recovered"], figures["loss"], figures["written_off"]) == (300000, 900000, 900000)
+
+
+# --- M3: a KRW bid is in whole won -------------------------------------------------------------------------------
+
+
+def test_a_fractional_krw_bid_is_refused_on_the_page_and_in_the_service(
+    client, auction, officer, approver, agency
+):
+    from audit.models import AuditEvent
+    from core.errors import InvalidInput
+    from recoveries.models import Bid
+    from tests.factories import verified_buyer
+
+    user = verified_buyer(agency, registered_by=officer, verified_by=approver, name="IP Fund")
+    assert auction.facility.currency == "KRW"
+    events = AuditEvent.objects.count()
+    client.force_login(user)
+    refused = client.post(f"/recoveries/auctions/{auction.pk}/bid/", {"amount": "60000000.5"})
+    assert refused.status_code == 400 and "60000000.5" in refused.content.decode()
+    with pytest.raises(InvalidInput) as error:
+        recovery.bid_place(disposal=auction, actor=user, amount=Decimal("60000000.5"))
+    assert error.value.code == "invalid_amount"
+    assert not Bid.objects.exists() and AuditEvent.objects.count() == events
+    assert recovery.bid_place(disposal=auction, actor=user, amount=Decimal("60000000")).amount == 60000000
