@@ -22,7 +22,7 @@ from applications.encumbrance import ip_asset_encumbrance_move
 from applications.holders import ip_asset_disposed, ip_asset_taken_over
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
-from core.money import minor_unit, round_money
+from core.money import minor_unit_message, round_money
 from core.transitions import move as transition
 from facilities.models import AWAITING_DISPOSAL, Facility, FacilityStatus
 from facilities.pledges import pledges_release
@@ -100,11 +100,9 @@ def _in_minor_units(amount, currency, field):
     """``amount`` if it is non-negative and whole in the currency's minor unit (core.money), else InvalidInput."""
     amount = Decimal(amount)
     if amount < 0 or amount != round_money(amount, currency):
+        message = _("The amount cannot be negative.") if amount < 0 else minor_unit_message(currency)
         raise InvalidInput(
-            _("Enter a non-negative amount in whole %(unit)s of %(currency)s.")
-            % {"unit": minor_unit(currency), "currency": currency},
-            code="invalid_amount",
-            details={field: [_("not a valid amount in this currency")]},
+            message, code="invalid_amount", details={field: [_("not a valid amount in this currency")]}
         )
     return amount
 

@@ -132,3 +132,31 @@ def test_the_service_refuses_a_default_in_the_future(guaranteed, banker):
         )
     assert error.value.code == "invalid_date"
     assert Facility.objects.get(pk=guaranteed.pk).status == "active"
+
+
+# --- L4: one wording for amounts off the minor unit, one code for 403 ------------------------------------------
+
+
+def test_a_fractional_krw_tranche_is_told_in_words_and_a_refused_role_gets_permission_denied(
+    api_client, decided, banker, officer
+):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(banker)}")
+    url = f"/api/v1/facilities/{decided.pk}/tranches/"
+    refused = api_client.post(
+        url, {"amount": "400000.5", "disbursed_on": "2026-01-01"}, HTTP_IDEMPOTENCY_KEY="f"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "Amounts in KRW are whole numbers: KRW has no minor unit."
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(officer)}")
+    agency = api_client.post(
+        url, {"amount": "400000", "disbursed_on": "2026-01-01"}, HTTP_IDEMPOTENCY_KEY="g"
+    )
+    assert agency.status_code == 403 and agency.json()["code"] == "permission_denied"
+    assert unchanged(decided)
+
+
+def test_the_minor_unit_message_names_the_places_of_a_currency_with_cents():
+    from core.money import minor_unit_message
+
+    assert minor_unit_message("GBP") == "Amounts in GBP have at most 2 decimal places."
+    assert "1 of" not in minor_unit_message("JPY") and "JPY" in minor_unit_message("JPY")
