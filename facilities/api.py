@@ -520,9 +520,10 @@ class RestructuringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
     def refuse(self, request, pk=None):
         """An approver of the program's agency refuses with a reason; nothing changes."""
+        restructuring = self.get_object()  # another organisation's proposal is a 404 before its body is read
         payload = RestructuringRefusalSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         refused = restructurings.restructuring_refuse(
-            restructuring=self.get_object(), actor=request.user, reason=payload.validated_data["reason"]
+            restructuring=restructuring, actor=request.user, reason=payload.validated_data["reason"]
         )
         return Response(RestructuringSerializer(refused).data)

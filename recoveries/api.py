@@ -270,10 +270,11 @@ class MoneyMoveViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
     def refuse(self, request, pk=None):
         """A different approver refuses with a reason; nothing moves and the maker may ask again."""
+        move = self.get_object()  # another organisation's move is a 404 before its body is read
         payload = MoveRefusalSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         move = services.money_move_refuse(
-            move=self.get_object(), actor=request.user, reason=payload.validated_data["reason"]
+            move=move, actor=request.user, reason=payload.validated_data["reason"]
         )
         return Response(MoneyMoveSerializer(move).data)
 

@@ -1,8 +1,11 @@
-"""makemessages only extracts the gettext names xgettext knows: a string marked through another alias (``_lazy``)
-never reaches the catalogue, and Korean readers see it in English whatever the catalogue check says."""
+"""makemessages only extracts the gettext names xgettext knows (and the keywords the project's own makemessages
+adds): a string marked through another alias never reaches the catalogue, and Korean readers see it in English
+whatever the catalogue check says."""
 
 import ast
 from pathlib import Path
+
+from core.management.commands.makemessages import Command
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {"tests", "bench", "migrations", "node_modules", "static", "templates", "locale", "var", "docs"}
@@ -17,6 +20,10 @@ EXTRACTED = {
     "pgettext_lazy",
     "npgettext",
     "npgettext_lazy",
+} | {
+    option.removeprefix("--keyword=").split(":")[0]
+    for option in Command.xgettext_options
+    if option.startswith("--keyword=")
 }
 
 

@@ -18,10 +18,20 @@ from accounts.roles import OrganizationKind, Role
 from applications.invitations import company_invite
 from applications.services import document_upload
 from casework import services as casework
+from casework.models import RubricCriterion
 from facilities import services as facility_services
+from facilities.pledges import pledge_register
 from funds import services as fund_services
+from programs.models import EligibilityRule
 from recoveries import services as recovery_services
-from tests.factories import PDF_BYTES, OrganizationFactory, make_submitted, make_token, make_user
+from tests.factories import (
+    PDF_BYTES,
+    IPAssetFactory,
+    OrganizationFactory,
+    make_submitted,
+    make_token,
+    make_user,
+)
 from tests.funds.factories import mother_fund, sub_fund_fields
 from valuations import services as valuation_services
 
@@ -49,6 +59,16 @@ OBJECT_URLS = {
         f"facilities:{name}": ("facility", {}, "post") for name in ("disburse", "repay", "csv", "restructure")
     },
     "facilities:default": ("facility", {}, "post"),
+    "facilities:tranche": ("running", {}, "post"),
+    "facilities:restructuring": ("running", {}, "post"),
+    "facilities:restructuring_confirm": ("running", {"restructuring_pk": "restructuring"}, "post"),
+    "facilities:restructuring_refuse": ("running", {"restructuring_pk": "restructuring"}, "post"),
+    "facilities:pledge_register": ("pledge", {}, "post"),
+    "programs:setup_program": ("program", {}, "get"),
+    "programs:setup_part_add": ("program", {"part": "rule"}, "post"),
+    "programs:setup_part_remove": ("program", {"part": "rule", "part_pk": "rule"}, "post"),
+    "casework:rubric": ("program", {}, "get"),
+    "casework:rubric_remove": ("program", {"criterion_pk": "criterion"}, "post"),
     "facilities:create": ("case", {}, "post"),
     **{
         f"recoveries:{name}": ("written_off", {}, "post")
@@ -95,6 +115,7 @@ API_PREFIXES = {  # path prefix -> object key
     "/api/v1/webhooks/endpoints/{id}/": "endpoint",
     "/api/v1/webhooks/deliveries/{id}/": "delivery",
     "/api/v1/money-moves/{id}/": "move",
+    "/api/v1/restructurings/{id}/": "restructuring",
 }
 API_SHARED = {
     "facilities:move": "a redirect to recoveries:move (kept for old links), which answers 404 to other organisations",
@@ -218,6 +239,7 @@ def world(program, officer, approver):
         facility=written_off, actor=officer, reason_code="D10", on=date(2026, 1, 1)
     )
     move = recovery_services.write_off_request(facility=written_off, actor=officer, reason="W20")
+    running, restructuring = _running_with_proposal(program, officer, bank)
     manager = OrganizationFactory(kind=OrganizationKind.FUND_MANAGER)
     fund = fund_services.sub_fund_create(parent=mother_fund(), actor=None, **sub_fund_fields(manager=manager))
     entry = fund_services.cash_flow_record(
@@ -233,6 +255,16 @@ def world(program, officer, approver):
         actor=officer,
     )
     return {
+        "program": program,
+        "rule": EligibilityRule.objects.create(
+            program=program, kind="company_size", parameters={"max_employees": 10}, explanation="x"
+        ),
+        "criterion": RubricCriterion.objects.create(program=program, name="Team", weight=1),
+        "pledge": pledge_register(
+            facility=facility, asset=IPAssetFactory(company=case.company), actor=officer
+        ),
+        "running": running,
+        "restructuring": restructuring,
         "report_run": report_run,
         "case": case,
         "asset": case.ip_assets.first(),
@@ -254,6 +286,31 @@ def world(program, officer, approver):
             company=case.company, actor=case.created_by, email="invitee@elsewhere.example"
         ),
     }
+
+
+def _running_with_proposal(program, officer, bank):
+    """A disbursed facility of the bank with a restructuring proposal awaiting the agency."""
+    from applications.models import Application
+    from facilities.restructuring import restructuring_propose
+
+    case = make_submitted(program)
+    Application.objects.filter(pk=case.pk).update(status="approved", approved_amount=Decimal("1000000"))
+    case.refresh_from_db()
+    running = facility_services.facility_create_from_application(
+        application=case, actor=officer, lender=bank, term_months=12, schedule_type="annuity"
+    )
+    banker = make_user(Role.LENDER_OFFICER, bank)
+    facility_services.facility_disburse(
+        facility=running,
+        actor=banker,
+        amount=running.principal,
+        disbursed_on=timezone.localdate(),
+        idempotency_key="running",
+    )
+    proposal = restructuring_propose(
+        facility=running, actor=banker, extension_months=6, reason="seasonal sales"
+    )
+    return running, proposal
 
 
 def _webhooks_and_claim(facility, banker):
