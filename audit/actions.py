@@ -84,6 +84,10 @@ class Action(StrEnum):
     FUND_CASH_FLOW_VALIDATED = "fund.cash_flow.validated"
     FUND_DEAL_SCREENED = "fund.deal_screened"
     FUND_FLAGGED = "fund.flagged"
+    FUND_FOLLOW_UP_ACKNOWLEDGED = "fund.follow_up_acknowledged"
+    FUND_FOLLOW_UP_ESCALATED = "fund.follow_up_escalated"
+    FUND_FOLLOW_UP_PLANNED = "fund.follow_up_planned"
+    FUND_FOLLOW_UP_RESOLVED = "fund.follow_up_resolved"
     FUND_LICENCE_CHANGED = "fund.licence_changed"
     FUND_MOTHER_FUND_CREATED = "fund.mother_fund_created"
     FUND_SUB_FUND_CREATED = "fund.sub_fund_created"
@@ -168,4 +172,5 @@ FAMILIES = (
     "company.invitation_",  # applications.invitations._event
     "case.",  # casework.services (note kinds)
     "fund.cash_flow.",  # funds.services.cash_flow_record (one per FlowKind)
+    "fund.follow_up_",  # funds.early_warning._move (acknowledged, planned, escalated, resolved)
 )

@@ -248,11 +248,9 @@ def _dashboard_sql():
 def dashboard(repeat):
     from dashboards.program import build_dashboard
 
+    # the target is the time (0.3 s at 10x); the ratio to its own SQL is printed: what the Python costs
     stored = compared(
-        lambda: build_dashboard("all", *DASHBOARD_PERIOD, source="stored"),
-        _dashboard_sql,
-        repeat,
-        ("<=", 1.5),
+        lambda: build_dashboard("all", *DASHBOARD_PERIOD, source="stored"), _dashboard_sql, repeat
     )
     stored["seconds_target"] = ("<=", 0.3)
     live = alone(lambda: build_dashboard("all", *DASHBOARD_PERIOD, source="live"), max(1, repeat // 3))
@@ -304,7 +302,7 @@ def jobs(repeat):
         ("digest", send_overdue_digest, None),
         ("sweeper", sweep_report_runs, None),
     ]:
-        runs = [_job(task) for _ in range(max(1, repeat // 3))]
+        runs = [_job(task)]  # once a pass (the digest alone takes seconds at 1x)
         stopped = any(r[0] is None for r in runs)
         rows[f"job_{name}"] = {
             "s": None if stopped else statistics.median(r[0] for r in runs),
@@ -331,7 +329,10 @@ def stored_report():
         )
         report_generate(run_id=run.pk)
         report = Report.objects.get(kind="fund_utilisation", scope="all", period_end=PERIOD[1])
-    if not ReportFile.objects.filter(report=report).exists():
+    files = ReportFile.objects.filter(report=report)
+    if not all(f.file.storage.exists(f.file.name) for f in files):  # stored under another checkout's var/
+        files.delete()
+    if not files.exists():
         report_files_render(report=report)
     return report
 

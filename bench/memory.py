@@ -6,14 +6,16 @@
 ``start_mb`` is the process after Django's setup: the peak's share that is the work is ``peak_mb - start_mb``."""
 
 import json
-import resource
 import sys
 
 from bench.setup import configure
 
 
 def _mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS (VmHWM: per address space, so it starts anew at exec; ru_maxrss would keep the
+    forking parent's peak)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
 
 
 def main(mode):

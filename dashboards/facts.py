@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
@@ -60,6 +61,7 @@ FUNNEL = [
 ENTERED = {status: stage for stage, status in FUNNEL if status}
 SIZE_BUCKETS = [(10, "1–10"), (50, "11–50"), (300, "51–300"), (None, "300+")]
 COMPANIES, LOW_COMPANIES = "companies", "companies_low"
+FACTS_VERSION = 2  # raise it whenever a measure or its key changes (a refresh of another version is not read)
 NONE = Value(None, output_field=DecimalField())
 
 
@@ -318,10 +320,13 @@ def live(programs, period_start: date, period_end: date) -> Facts:
 
 
 def latest_refresh() -> DashboardRefresh | None:
-    """The last complete refresh made for the reporting currency and time zone in force (None: none usable)."""
+    """The last refresh made by this version of the facts for the reporting currency and time zone in force (None:
+    none usable)."""
     return (
         DashboardRefresh.objects.filter(
-            currency=settings.REPORTING_CURRENCY, time_zone=timezone.get_current_timezone_name()
+            currency=settings.REPORTING_CURRENCY,
+            time_zone=timezone.get_current_timezone_name(),
+            version=FACTS_VERSION,
         )
         .order_by("-finished_at")
         .first()
@@ -368,7 +373,12 @@ def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
 
     with transaction.atomic():
         DashboardFact.objects.all().delete()
-        rows = len(DashboardFact.objects.bulk_create(_day_rows(ids), batch_size=batch))
+        rows = 0
+        facts = _day_rows(ids)
+        while chunk := list(
+            islice(facts, batch)
+        ):  # in batches: at 10x the rows would not fit a worker at once
+            rows += len(DashboardFact.objects.bulk_create(chunk))
         rows += refresh_portfolio()
         DashboardRefresh.objects.all().delete()
         return DashboardRefresh.objects.create(
@@ -377,4 +387,5 @@ def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
             rows=rows,
             currency=settings.REPORTING_CURRENCY,
             time_zone=timezone.get_current_timezone_name(),
+            version=FACTS_VERSION,
         )

@@ -37,6 +37,9 @@ class DashboardRefresh(models.Model):
     rows = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     time_zone = models.CharField(max_length=64)
+    # dashboards.facts.FACTS_VERSION of the code that wrote the rows: a deploy that changes the facts' keys reads
+    # the cases live until beat has refreshed them
+    version = models.PositiveSmallIntegerField(default=1)
 
     def __str__(self):
         return f"facts of {self.finished_at:%Y-%m-%d %H:%M} ({self.rows} rows)"

@@ -72,29 +72,37 @@ class FundForm(forms.ModelForm):
         if self.errors:
             return data
         if self.instance.pk:
-            fund = self.instance
-            if (
-                not fund.is_sub_fund
-                and data.get("size") is not None
-                and data["size"] < fund.committed_to_sub_funds
-            ):
-                self.add_error(
-                    "size",
-                    _("At least %(committed)s %(currency)s: already committed to sub-funds.")
-                    % {"committed": fund.committed_to_sub_funds, "currency": fund.currency},
-                )
-            return data
-        parent = data.get("parent")
-        if parent is None:
+            self._clean_change(data)
+        elif data.get("parent") is None:
             if data.get("agency") is None:
                 self.add_error("agency", _("A mother fund is anchored by an agency."))
-            return data
+        else:
+            self._clean_sub_fund(data)
+        return data
+
+    def _clean_change(self, data):
+        """A mother fund's declared size stays at or above what is committed to its sub-funds."""
+        fund = self.instance
+        if (
+            not fund.is_sub_fund
+            and data.get("size") is not None
+            and data["size"] < fund.committed_to_sub_funds
+        ):
+            self.add_error(
+                "size",
+                _("At least %(committed)s %(currency)s: already committed to sub-funds.")
+                % {"committed": fund.committed_to_sub_funds, "currency": fund.currency},
+            )
+
+    def _clean_sub_fund(self, data):
+        """A new sub-fund: a manager, commitments that add up, and room left in the mother fund."""
+        parent = data["parent"]
         if data.get("manager") is None:
             self.add_error("manager", _("A sub-fund has a manager."))
         public, private = data.get("public_commitment") or 0, data.get("private_commitment") or 0
         if public + private != data["size"]:
             self.add_error("private_commitment", _("Public and private commitments must add up to the size."))
-            return data
+            return
         try:  # the service's own check of the room left, so that a refusal keeps what was typed
             counted, _rate = services.commitment_in_mother_currency(
                 mother=parent,
@@ -110,7 +118,6 @@ class FundForm(forms.ModelForm):
                 _("The mother fund has %(room)s %(currency)s left; this commitment counts %(counted)s.")
                 % {"room": parent.room_left, "currency": parent.currency, "counted": counted},
             )
-        return data
 
 
 class LicenceEventInline(admin.TabularInline):

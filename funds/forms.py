@@ -137,3 +137,16 @@ class LicenceForm(forms.Form):
     state = forms.ChoiceField(label=_("Licence"), choices=LicenceState.choices)
     effective_on = forms.DateField(label=_("Effective on"), widget=DATE)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class FollowUpPlanForm(forms.Form):
+    plan = forms.CharField(
+        label=_("Remediation plan"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    due = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class FollowUpNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, required=False
+    )

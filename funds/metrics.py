@@ -7,6 +7,8 @@ Definitions (the report's footnotes repeat them):
 - fees on idle capital = management fees paid × idle ÷ committed;
 - DPI = distributions ÷ called, RVPI = latest NAV ÷ called, TVPI = DPI + RVPI;
 - IRR = XIRR of the investors' flows: calls out, distributions in, the latest NAV in at the report date;
+- where the ledger records management fees: net IRR = that IRR (after fees), gross IRR = the XIRR of the same flows
+  with each fee payment added back on its day (the return before management fees);
 - unreconciled = the ledger's cash position
   (called − deployed − fees) against the cash the manager reports with the NAV; the difference is shown, never hidden.
 
@@ -63,6 +65,8 @@ class Metrics:
     reported_cash: Decimal | None
     unreconciled: Decimal | None
     flags: list = field(default_factory=list)
+    gross_irr: float | None = None  # before management fees, where the ledger records them
+    net_irr: float | None = None  # after them (the IRR), where the ledger records them
 
 
 def _sum(flows, kind):
@@ -97,6 +101,80 @@ def dated_arrays(dated_flows):
     )
 
 
+class _Flows:
+    """The flows of every series to solve, concatenated: each flow's owner (its series' slot), its years since the
+    series' first day and its amount."""
+
+    def __init__(self, series):
+        self.solved, owners, years, amounts = [], [], [], []
+        for index, (days, amount) in enumerate(series):
+            keep = amount != 0
+            days, amount = days[keep], amount[keep]
+            if not amount.size or (amount >= 0).all() or (amount <= 0).all():
+                continue  # no sign change: no rate
+            owners.append(np.full(amount.size, len(self.solved)))
+            self.solved.append(index)
+            years.append((days - days.min()) / 365.0)
+            amounts.append(amount)
+        self.n = len(self.solved)
+        if self.n:
+            self.owner, self.year, self.amount = (np.concatenate(a) for a in (owners, years, amounts))
+
+    def npv(self, rates, slope=False):
+        discounted = self.amount * np.exp(-self.year * np.log1p(rates)[self.owner])
+        value = np.bincount(self.owner, weights=discounted, minlength=self.n)
+        if not slope:
+            return value
+        return value, np.bincount(self.owner, weights=-self.year * discounted, minlength=self.n) / (1 + rates)
+
+    def drop_solved(self, done):
+        """Most flows belong to solved series: leave them out of the next evaluations."""
+        live = ~done[self.owner]
+        if live.sum() * 2 < live.size:
+            self.owner, self.year, self.amount = self.owner[live], self.year[live], self.amount[live]
+
+
+class _Search:
+    """Newton's method kept inside a bracket per series (a step that would leave it bisects instead): the root of
+    bisection alone, in a handful of iterations instead of forty."""
+
+    def __init__(self, flows, low, high, tolerance):
+        n = flows.n
+        self.flows, self.tolerance = flows, tolerance
+        self.lo, self.hi = np.full(n, low), np.full(n, high)
+        self.f_lo = flows.npv(self.lo)
+        self.done = self.f_lo * flows.npv(self.hi) > 0  # no root in the bracket: stays None
+        # start at 10 % (inside the bracket), where funds' rates lie, rather than mid-bracket: Newton's steps then
+        # reach the root in a few iterations instead of first bisecting down from 500 %
+        width = self.hi - self.lo
+        self.rate, self.x = (
+            np.full(n, np.nan),
+            np.clip(np.full(n, 0.1), self.lo + width * 1e-6, self.hi - width * 1e-6),
+        )
+
+    def _settle(self, which, value):
+        self.rate[which] = value[which]
+        self.done |= which
+
+    def step(self):
+        """One iteration; True when every series is solved (or out of the bracket)."""
+        f_x, slope = self.flows.npv(self.x, slope=True)
+        self._settle(~self.done & ((np.abs(f_x) < self.tolerance) | ((self.hi - self.lo) < 1e-12)), self.x)
+        if self.done.all():
+            return True
+        left = self.f_lo * f_x < 0  # the root lies between lo and x
+        self.hi, self.lo = np.where(left, self.x, self.hi), np.where(left, self.lo, self.x)
+        self.f_lo = np.where(left, self.f_lo, f_x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = self.x - f_x / slope
+        inside = np.isfinite(newton) & (newton > self.lo) & (newton < self.hi)
+        step = np.where(inside, newton, (self.lo + self.hi) / 2)
+        self._settle(~self.done & (np.abs(step - self.x) < 1e-12 * np.maximum(1, np.abs(self.x))), step)
+        self.x = step
+        self.flows.drop_solved(self.done)
+        return False
+
+
 def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
     """XIRR of each (days, amounts) pair of arrays (see dated_arrays): the annual rate r with
     Σ cf ÷ (1 + r)^(days/365) = 0 in [low, high].
@@ -104,66 +182,17 @@ def xirr_many(series, *, low=-0.9999, high=10.0, tolerance=1e-9):
     None for flows without a sign change (or without a root in [low, high]). All are solved together on arrays, so a
     report of hundreds of funds with thousands of dated flows each costs one vectorised search.
     """
-    results, owners, years, amounts, solved = [None] * len(series), [], [], [], []
-    for index, (days, amount) in enumerate(series):
-        keep = amount != 0
-        days, amount = days[keep], amount[keep]
-        if not amount.size or (amount >= 0).all() or (amount <= 0).all():
-            continue
-        owners.append(np.full(amount.size, len(solved)))
-        solved.append(index)
-        years.append((days - days.min()) / 365.0)
-        amounts.append(amount)
-    if not solved:
+    results, flows = [None] * len(series), _Flows(series)
+    if not flows.n:
         return results
-    owner, year, amount, n = (
-        np.concatenate(owners),
-        np.concatenate(years),
-        np.concatenate(amounts),
-        len(solved),
-    )
-
-    def npv(rates, slope=False):  # (reads owner, year and amount as they are when called)
-        discounted = amount * np.exp(-year * np.log1p(rates)[owner])
-        value = np.bincount(owner, weights=discounted, minlength=n)
-        if not slope:
-            return value
-        return value, np.bincount(owner, weights=-year * discounted, minlength=n) / (1 + rates)
-
-    lo, hi = np.full(n, low), np.full(n, high)
-    f_lo = npv(lo)
-    done = f_lo * npv(hi) > 0  # no root in the bracket: stays None
-    # start at 10 % (inside the bracket), where funds' rates lie, rather than mid-bracket: Newton's steps then reach
-    # the root in a few iterations instead of first bisecting down from 500 %
-    rate, x = np.full(n, np.nan), np.clip(np.full(n, 0.1), lo + (hi - lo) * 1e-6, hi - (hi - lo) * 1e-6)
-    # Newton's method kept inside the bracket (a step that would leave it bisects instead): the root of bisection
-    # alone, in a handful of iterations instead of forty.
+    search = _Search(flows, low, high, tolerance)
     for _ in range(300):
-        f_x, slope = npv(x, slope=True)
-        converged = ~done & ((np.abs(f_x) < tolerance) | ((hi - lo) < 1e-12))
-        rate[converged] = x[converged]
-        done |= converged
-        if done.all():
+        if search.step():
             break
-        left = f_lo * f_x < 0  # the root lies between lo and x
-        hi, lo, f_lo = np.where(left, x, hi), np.where(left, lo, x), np.where(left, f_lo, f_x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = x - f_x / slope
-        inside = np.isfinite(newton) & (newton > lo) & (newton < hi)
-        step = np.where(inside, newton, (lo + hi) / 2)
-        settled = ~done & (np.abs(step - x) < 1e-12 * np.maximum(1, np.abs(x)))
-        rate[settled] = step[settled]
-        done |= settled
-        x = step
-        live = ~done[owner]
-        if (
-            live.sum() * 2 < live.size
-        ):  # most flows belong to solved funds: drop them from the next evaluations
-            owner, year, amount = owner[live], year[live], amount[live]
     else:
-        rate[~done] = x[~done]
-    for slot, index in enumerate(solved):
-        results[index] = None if np.isnan(rate[slot]) else float(rate[slot])
+        search.rate[~search.done] = search.x[~search.done]
+    for slot, index in enumerate(flows.solved):
+        results[index] = None if np.isnan(search.rate[slot]) else float(search.rate[slot])
     return results
 
 
@@ -188,6 +217,12 @@ class LedgerSummary:
     last_investment: date | None = None
     investor_days: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     investor_amounts: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fee_days: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fee_amounts: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def fees_known(self):
+        return bool(self.fee_days.size)
 
 
 def ledger_summary(flows, as_of):
@@ -204,6 +239,7 @@ def ledger_summary(flows, as_of):
     investor_flows = [(f.date, -f.amount) for f in flows if f.kind == "call"]
     investor_flows += [(f.date, f.amount) for f in flows if f.kind == "distribution"]
     investor_days, investor_amounts = dated_arrays(investor_flows)
+    fee_days, fee_amounts = dated_arrays([(f.date, f.amount) for f in flows if f.kind == "fee"])
     return LedgerSummary(
         called=_sum(flows, "call"),
         reserved=_sum(flows, "reserve"),
@@ -215,6 +251,8 @@ def ledger_summary(flows, as_of):
         last_investment=investments[-1] if investments else None,
         investor_days=investor_days,
         investor_amounts=investor_amounts,
+        fee_days=fee_days,
+        fee_amounts=fee_amounts,
     )
 
 
@@ -229,8 +267,16 @@ def investor_flows_at(summary, as_of):
     )
 
 
-def metrics_from_summary(terms, summary, as_of, irr):
-    """Every figure of one fund at ``as_of`` from its ledger summary (``irr`` computed by the caller, see xirr_many)."""
+def gross_flows_at(summary, as_of):
+    """The flows of the gross IRR: the investors' flows at ``as_of`` with each management fee added back on the day
+    it was paid (the capital the fees took counts as never called)."""
+    days, amounts = investor_flows_at(summary, as_of)
+    return np.append(days, summary.fee_days), np.append(amounts, summary.fee_amounts)
+
+
+def metrics_from_summary(terms, summary, as_of, irr, gross_irr=None):
+    """Every figure of one fund at ``as_of`` from its ledger summary (``irr`` and ``gross_irr`` computed by the
+    caller, see xirr_many and gross_flows_at)."""
     s, committed = summary, Decimal(terms.committed)
     idle = committed - s.deployed - s.reserved
     # full precision: the report converts to its currency and rounds once, to that currency's minor unit
@@ -258,13 +304,16 @@ def metrics_from_summary(terms, summary, as_of, irr):
         ledger_cash=ledger_cash,
         reported_cash=s.reported_cash,
         unreconciled=None if s.reported_cash is None else ledger_cash - s.reported_cash,
+        gross_irr=gross_irr if s.fees_known else None,
+        net_irr=irr if s.fees_known else None,
     )
 
 
 def fund_metrics(terms, flows, as_of):
     """Every figure of one fund at ``as_of`` from its ledger entries (flows after it are ignored)."""
     summary = ledger_summary(flows, as_of)
-    return metrics_from_summary(terms, summary, as_of, xirr_many([investor_flows_at(summary, as_of)])[0])
+    irr, gross = xirr_many([investor_flows_at(summary, as_of), gross_flows_at(summary, as_of)])
+    return metrics_from_summary(terms, summary, as_of, irr, gross)
 
 
 @dataclass(frozen=True)

@@ -291,3 +291,71 @@ class Deal(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    PLANNED = "planned", _("Remediation planned")
+    ESCALATED = "escalated", _("Escalated")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class FollowUp(models.Model):
+    """The early warning on one sub-fund and one kind of flag: opened when a utilisation report first flags it, then
+    worked by the fund's manager (acknowledged, a remediation plan with a due date) and by the agency (resolved or
+    escalated). One per fund and flag kind while not resolved: a later report that flags it again updates it; a
+    report in which the flag is gone marks it cleared (the agency then resolves it)."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="follow_ups")
+    flag = models.CharField(_("flag"), max_length=40)
+    severity = models.CharField(max_length=10, default="high")
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN, db_index=True
+    )
+    first_report = models.ForeignKey(
+        "reporting.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_report = models.ForeignKey(
+        "reporting.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    flagged_on = models.DateField(_("flagged at the period end of"))
+    last_seen_on = models.DateField(_("last flagged at the period end of"))
+    cleared_on = models.DateField(_("cleared at the period end of"), null=True, blank=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    plan = models.TextField(_("remediation plan"), blank=True)
+    plan_due = models.DateField(_("plan due on"), null=True, blank=True)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["plan_due", "-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "flag"],
+                condition=~Q(status="resolved"),
+                name="one_open_follow_up_per_fund_and_flag",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.fund}: {self.flag} ({self.status})"
+
+    def overdue_on(self, today):
+        """A remediation plan past its due date and not resolved: shown as overdue to the agency and the manager."""
+        return bool(
+            self.plan_due
+            and self.plan_due < today
+            and self.status in (FollowUpStatus.PLANNED, FollowUpStatus.ESCALATED)
+        )

@@ -127,71 +127,76 @@ def _cash_by_sub_fund(rows, currency):
     }
 
 
-def reconciliation(*, mothers, rows, currency, on, tolerance):
-    """The reconciliation of ``mothers``' declared size through their sub-funds ``rows``, in ``currency`` at the
-    rates of ``on``: {"lines", "table", "by_sub_fund", "flags", "rates", "unexplained"}."""
-    declared, rates, flags = _declared(mothers, currency, on)
-    s = _sums(rows)
+def _lines(declared, s):
+    """(code, amount) of every line, in order: the declared size, down through the sub-funds to what is unexplained,
+    then the memo lines."""
     explained = s["uncalled"] + s["deployed"] + s["fees"] + s["cash_reported"] + s["cash_unreported"]
-    unexplained = s["committed"] - explained
-    not_allocated = declared - s["committed"]
-    lines = [
+    return [
         ("declared_size", declared),
-        ("not_allocated", not_allocated),
+        ("not_allocated", declared - s["committed"]),
         ("committed_to_sub_funds", s["committed"]),
         ("uncalled", s["uncalled"]),
         ("deployed", s["deployed"]),
         ("fees", s["fees"]),
         ("cash_reported", s["cash_reported"]),
         ("cash_unreported", s["cash_unreported"]),
-        ("unexplained", unexplained),
+        ("unexplained", s["committed"] - explained),
         ("memo_reserved", s["reserved"]),
         ("memo_idle", s["idle"]),
         ("memo_nav", s["nav"]),
     ]
-    in_currency = {"currency": currency}
-    tolerance_params = {"tolerance": str(tolerance), "currency": currency}
-    rendered = [
-        {"code": f"rec.{code}", "amount": amount_text(amount, currency), "definition": f"def.{code}"}
-        for code, amount in lines
-    ]
+
+
+def _gap_flags(mothers, unexplained, not_allocated, currency, tolerance):
+    """An unexplained amount above the tolerance, and sub-funds committed beyond the declared size."""
+    subject = ", ".join(m.name for m in mothers) or "—"
+    flags = []
     if abs(unexplained) > tolerance:
-        flags.append(
-            {
-                "subject": ", ".join(m.name for m in mothers) or "—",
-                "code": "flag.unexplained",
-                "severity": "high",
-                "params": {"amount": amount_text(unexplained, currency), **tolerance_params},
-            }
-        )
+        params = {
+            "amount": amount_text(unexplained, currency),
+            "tolerance": str(tolerance),
+            "currency": currency,
+        }
+        flags.append({"subject": subject, "code": "flag.unexplained", "severity": "high", "params": params})
     if not_allocated < 0:
+        params = {"amount": amount_text(-not_allocated, currency), "currency": currency}
         flags.append(
-            {
-                "subject": ", ".join(m.name for m in mothers),
-                "code": "flag.over_allocated",
-                "severity": "high",
-                "params": {"amount": amount_text(-not_allocated, currency), **in_currency},
-            }
+            {"subject": subject, "code": "flag.over_allocated", "severity": "high", "params": params}
         )
-    table = {
+    return flags
+
+
+def _table(rendered, currency, tolerance):
+    tolerance_params = {"tolerance": str(tolerance), "currency": currency}
+
+    def definition(line):
+        if line["definition"] == "def.unexplained":
+            return {"code": line["definition"], "params": tolerance_params}
+        return line["definition"]
+
+    return {
         "key": "reconciliation",
-        "title": {"code": "table.reconciliation", "params": in_currency},
+        "title": {"code": "table.reconciliation", "params": {"currency": currency}},
         "columns": [code for code, _f in COLUMNS],
         "formats": [f for _c, f in COLUMNS],
-        "rows": [
-            [
-                line["code"],
-                line["amount"],
-                {"code": line["definition"], "params": tolerance_params}
-                if line["definition"] == "def.unexplained"
-                else line["definition"],
-            ]
-            for line in rendered
-        ],
+        "rows": [[line["code"], line["amount"], definition(line)] for line in rendered],
     }
+
+
+def reconciliation(*, mothers, rows, currency, on, tolerance):
+    """The reconciliation of ``mothers``' declared size through their sub-funds ``rows``, in ``currency`` at the
+    rates of ``on``: {"lines", "table", "by_sub_fund", "flags", "rates", "unexplained"}."""
+    declared, rates, flags = _declared(mothers, currency, on)
+    lines = dict(_lines(declared, _sums(rows)))
+    unexplained, not_allocated = lines["unexplained"], lines["not_allocated"]
+    rendered = [
+        {"code": f"rec.{code}", "amount": amount_text(amount, currency), "definition": f"def.{code}"}
+        for code, amount in lines.items()
+    ]
+    flags += _gap_flags(mothers, unexplained, not_allocated, currency, tolerance)
     return {
         "lines": rendered,
-        "table": table,
+        "table": _table(rendered, currency, tolerance),
         "by_sub_fund": _cash_by_sub_fund(rows, currency),
         "flags": flags,
         "rates": rates,

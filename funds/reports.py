@@ -27,6 +27,7 @@ from .metrics import (
     dated_arrays,
     elapsed_share,
     fund_flags,
+    gross_flows_at,
     investor_flows_at,
     metrics_from_summary,
     roll_up,
@@ -63,6 +64,9 @@ SUB_FUND_COLUMNS = [
     ("col.paid_in_ratio", "percent"),
     ("col.unfunded", "money"),
     ("col.fees", "money"),
+    # where the ledger records management fees: gross IRR (before them) and net IRR (after them)
+    ("col.gross_irr", "percent"),
+    ("col.net_irr", "percent"),
 ]
 ROLLUP_COLUMNS = [
     ("col.group", "text"),
@@ -161,9 +165,8 @@ def _investor_flows(funds, as_of):
     return flows
 
 
-def _summaries(funds, as_of, quarters):
-    """{fund id: LedgerSummary} at ``as_of`` from its quarters' sums (see _quarter_sums), the NAV of its last NAV day
-    and its investors' flows: two more queries."""
+def _totals(quarters):
+    """{fund id: sums of the ledger and the latest investment and NAV days} from _quarter_sums' rows."""
     totals = {}
     for row in quarters:
         total = totals.setdefault(
@@ -174,37 +177,51 @@ def _summaries(funds, as_of, quarters):
         for name in ("last_investment", "last_nav"):  # the latest day of any quarter
             if row[name] and (total[name] is None or row[name] > total[name]):
                 total[name] = row[name]
-    navs, latest = (
-        {},
-        [
-            Q(fund_id=fund_id, date=total["last_nav"])
-            for fund_id, total in totals.items()
-            if total["last_nav"]
-        ],
+    return totals
+
+
+def _latest_navs(totals):
+    """{fund id: (NAV, reported cash)} of each fund's last NAV day: one query."""
+    latest = [Q(fund_id=fund_id, date=t["last_nav"]) for fund_id, t in totals.items() if t["last_nav"]]
+    if not latest:
+        return {}
+    rows = LedgerDay.objects.filter(reduce(operator.or_, latest)).values_list("fund_id", "nav", "cash")
+    return {fund_id: (nav, cash) for fund_id, nav, cash in rows}
+
+
+def _fee_flows(funds, as_of):
+    """{fund id: (ordinal days, amounts)} of the management fees paid up to ``as_of`` (for the gross IRR)."""
+    paid = defaultdict(list)
+    rows = (
+        LedgerDay.objects.filter(fund__in=funds, date__lte=as_of)
+        .exclude(fees=0)
+        .order_by("date")
+        .values_list("fund_id", "date", "fees")
     )
-    if latest:
-        navs = {
-            fund_id: (nav, cash)
-            for fund_id, nav, cash in LedgerDay.objects.filter(reduce(operator.or_, latest)).values_list(
-                "fund_id", "nav", "cash"
-            )
-        }
-    investor, no_flows = _investor_flows(funds, as_of), dated_arrays([])
+    for fund_id, day, fees in rows:
+        paid[fund_id].append((day, fees))
+    return {fund_id: dated_arrays(flows) for fund_id, flows in paid.items()}
+
+
+def _summaries(funds, as_of, quarters):
+    """{fund id: LedgerSummary} at ``as_of`` from its quarters' sums (see _quarter_sums), the NAV of its last NAV day,
+    its investors' flows and its fees: three more queries."""
+    totals = _totals(quarters)
+    navs, investor, fees = _latest_navs(totals), _investor_flows(funds, as_of), _fee_flows(funds, as_of)
+    none = dated_arrays([])
     summaries = {}
     for fund_id, total in totals.items():
         nav, cash = navs.get(fund_id, (None, None))
-        days, amounts = investor.get(fund_id, no_flows)
+        (days, amounts), (fee_days, fee_amounts) = investor.get(fund_id, none), fees.get(fund_id, none)
         summaries[fund_id] = LedgerSummary(
-            called=total["called"],
-            reserved=total["reserved"],
-            deployed=total["deployed"],
-            fees=total["fees"],
-            distributions=total["distributions"],
+            **{name: total[name] for name in LEDGER_SUMS},
             nav=nav,
             reported_cash=cash,
             last_investment=total["last_investment"],
             investor_days=days,
             investor_amounts=amounts,
+            fee_days=fee_days,
+            fee_amounts=fee_amounts,
         )
     return summaries
 
@@ -214,10 +231,15 @@ def metrics_of(funds, as_of, quarters=None):
     _quarter_sums of the same funds and date, when the caller has them)."""
     summaries = _summaries(funds, as_of, _quarter_sums(funds, as_of) if quarters is None else quarters)
     ledgers = [summaries.get(fund.pk, LedgerSummary()) for fund in funds]
-    irrs = xirr_many([investor_flows_at(ledger, as_of) for ledger in ledgers])
+    irrs = xirr_many(
+        [investor_flows_at(ledger, as_of) for ledger in ledgers]
+        + [gross_flows_at(ledger, as_of) for ledger in ledgers]
+    )
     return [
-        metrics_from_summary(_terms(fund), ledger, as_of, irr)
-        for fund, ledger, irr in zip(funds, ledgers, irrs, strict=True)
+        metrics_from_summary(_terms(fund), ledger, as_of, irr, gross)
+        for fund, ledger, irr, gross in zip(
+            funds, ledgers, irrs[: len(ledgers)], irrs[len(ledgers) :], strict=True
+        )
     ]
 
 
@@ -281,6 +303,7 @@ def sub_fund_rows(funds, as_of, currency, rate_on=None, quarters=None):
             flags.append(
                 {
                     "subject": fund.name,
+                    "fund": fund.pk,
                     "code": f"flag.{code}",
                     "severity": severity,
                     "params": {**params, "currency": fund.currency},
@@ -392,6 +415,8 @@ def _sub_fund_table(rows, fmt):
                 fmt.ratio(r["called"] / r["committed"]) if r["committed"] else None,
                 fmt.money(r["committed"] - r["called"]),
                 fmt.money(r["fees"]),
+                fmt.ratio(r["metrics"].gross_irr),
+                fmt.ratio(r["metrics"].net_irr),
             ]
             for r in rows
         ],
@@ -400,52 +425,53 @@ def _sub_fund_table(rows, fmt):
 
 def _headline(total, recon, previous, fmt):
     """The figures an official reads first, as codes and amounts (the words come at rendering)."""
+    return (
+        _headline_amounts(total, recon, fmt) + _vc_line(total) + _change_line(total, previous, fmt.currency)
+    )
+
+
+def _headline_amounts(total, recon, fmt):
     currency = fmt.currency
     lines = {line["code"]: line["amount"] for line in recon["lines"]}
-    headline = [
-        {"label": "head.declared_size", "amount": lines["rec.declared_size"], "currency": currency},
-        {"label": "head.committed", "amount": fmt.money(total["committed"]), "currency": currency},
-        {
-            "label": "head.deployed",
-            "amount": fmt.money(total["deployed"]),
-            "currency": currency,
-            "share": fmt.ratio(total["deployment_rate"]),
-        },
-        {"label": "head.reserved", "amount": fmt.money(total["reserved"]), "currency": currency},
-        {"label": "head.idle", "amount": fmt.money(total["idle"]), "currency": currency},
-        {"label": "head.not_allocated", "amount": lines["rec.not_allocated"], "currency": currency},
-        {
-            "label": "head.unexplained",
-            "amount": lines["rec.unexplained"],
-            "currency": currency,
-            "alert": True,
-        },
+
+    def line(label, amount, **extra):
+        return {"label": label, "amount": amount, "currency": currency, **extra}
+
+    return [
+        line("head.declared_size", lines["rec.declared_size"]),
+        line("head.committed", fmt.money(total["committed"])),
+        line("head.deployed", fmt.money(total["deployed"]), share=fmt.ratio(total["deployment_rate"])),
+        line("head.reserved", fmt.money(total["reserved"])),
+        line("head.idle", fmt.money(total["idle"])),
+        line("head.not_allocated", lines["rec.not_allocated"]),
+        line("head.unexplained", lines["rec.unexplained"], alert=True),
     ]
-    if total["deployment_rate"] is not None:
-        headline.append(
-            {
-                "label": "head.vc_comparison",
-                "value": {
-                    "code": "head.vc_comparison.value",
-                    "params": {
-                        "share": f"{1 - total['deployment_rate']:.1%}",
-                        "vc": f"{Decimal(settings.VC_UNDEPLOYED_SHARE):.0%}",
-                    },
-                },
-            }
-        )
-    if previous and previous.data.get("totals"):
-        before = previous.data["totals"]
-        change = {
-            name: _delta(total[name], before[name], currency) for name in ("deployed", "reserved", "idle")
+
+
+def _vc_line(total):
+    if total["deployment_rate"] is None:
+        return []
+    share = f"{1 - total['deployment_rate']:.1%}"
+    vc = f"{Decimal(settings.VC_UNDEPLOYED_SHARE):.0%}"
+    return [
+        {
+            "label": "head.vc_comparison",
+            "value": {"code": "head.vc_comparison.value", "params": {"share": share, "vc": vc}},
         }
-        headline.append(
-            {
-                "label": {"code": "head.change", "params": {"date": previous.period_end.isoformat()}},
-                "value": {"code": "head.change.value", "params": change},
-            }
-        )
-    return headline
+    ]
+
+
+def _change_line(total, previous, currency):
+    if not (previous and previous.data.get("totals")):
+        return []
+    before = previous.data["totals"]
+    change = {name: _delta(total[name], before[name], currency) for name in ("deployed", "reserved", "idle")}
+    return [
+        {
+            "label": {"code": "head.change", "params": {"date": previous.period_end.isoformat()}},
+            "value": {"code": "head.change.value", "params": change},
+        }
+    ]
 
 
 def _delta(now, before, currency):
@@ -453,57 +479,60 @@ def _delta(now, before, currency):
     return f"{change:+,}"
 
 
-def _charts(rows, exclusions, pace, currency, fmt):
+def _chart(kind, title, x, name, values):
+    return {"type": kind, "title": title, "x": x, "series": [{"name": name, "values": values}]}
+
+
+def _pace_chart(pace, in_currency):
     labels, deployed, expected = pace
+    return {
+        "type": "line",
+        "title": {"code": "chart.pace", "params": in_currency},
+        "x": labels,
+        "series": [
+            {"name": "series.deployed", "values": deployed},
+            {"name": "series.expected", "values": expected},
+        ],
+    }
+
+
+def _charts(rows, exclusions, pace, currency, fmt):
     by_category = defaultdict(list)
     for r in rows:
         by_category[r["fund"].category or "—"].append(r)
     categories = sorted(by_category)
+    totals = {c: roll_up(by_category[c]) for c in categories}
     in_currency = {"currency": currency}
     return [
-        {
-            "type": "line",
-            "title": {"code": "chart.pace", "params": in_currency},
-            "x": labels,
-            "series": [
-                {"name": "series.deployed", "values": deployed},
-                {"name": "series.expected", "values": expected},
-            ],
-        },
-        {
-            "type": "hbar",
-            "title": {"code": "chart.idle_by_sub_fund", "params": in_currency},
-            "x": [r["fund"].name for r in rows],
-            "series": [{"name": "series.idle", "values": [fmt.money(r["idle"]) for r in rows]}],
-        },
-        {
-            "type": "bar",
-            "title": {"code": "chart.idle_by_category", "params": in_currency},
-            "x": categories,
-            "series": [
-                {
-                    "name": "series.idle",
-                    "values": [fmt.money(roll_up(by_category[c])["idle"]) for c in categories],
-                }
-            ],
-        },
-        {
-            "type": "bar",
-            "title": "chart.tvpi_by_category",
-            "x": categories,
-            "series": [
-                {
-                    "name": "series.tvpi",
-                    "values": [fmt.ratio(roll_up(by_category[c])["tvpi"]) for c in categories],
-                }
-            ],
-        },
-        {
-            "type": "hbar",
-            "title": "chart.exclusions",
-            "x": [rule for rule, _n in exclusions],
-            "series": [{"name": "series.deals", "values": [n for _r, n in exclusions]}],
-        },
+        _pace_chart(pace, in_currency),
+        _chart(
+            "hbar",
+            {"code": "chart.idle_by_sub_fund", "params": in_currency},
+            [r["fund"].name for r in rows],
+            "series.idle",
+            [fmt.money(r["idle"]) for r in rows],
+        ),
+        _chart(
+            "bar",
+            {"code": "chart.idle_by_category", "params": in_currency},
+            categories,
+            "series.idle",
+            [fmt.money(totals[c]["idle"]) for c in categories],
+        ),
+        _chart(
+            "bar",
+            "chart.tvpi_by_category",
+            categories,
+            "series.tvpi",
+            [fmt.ratio(totals[c]["tvpi"]) for c in categories],
+        ),
+        _chart(
+            "hbar",
+            "chart.exclusions",
+            [rule for rule, _n in exclusions],
+            "series.deals",
+            [n for _r, n in exclusions],
+        ),
     ]
 
 
@@ -519,61 +548,68 @@ def _title(mothers, scope, period_end):
     return item, f"Fund utilisation — all funds — {period_end}"
 
 
-@register(KIND, scopes=_scopes, audience=_audience, choices=_scope_choices)
+def _follow_ups(report):
+    from .early_warning import follow_ups_from_report
+
+    follow_ups_from_report(report)
+
+
+def _previous(scope, period_end):
+    return (
+        Report.objects.filter(kind=KIND, scope=scope, period_end__lt=period_end)
+        .order_by("-period_end")
+        .first()
+    )
+
+
+def _tables(recon, rows, exclusions, fmt):
+    return [
+        recon["table"],
+        recon["by_sub_fund"],
+        _sub_fund_table(rows, fmt),
+        _rollup_table("by_mother", "table.by_mother", rows, lambda f: f.parent.name, fmt),
+        _rollup_table("by_category", "table.by_category", rows, lambda f: f.category or "—", fmt),
+        _rollup_table(
+            "by_manager", "table.by_manager", rows, lambda f: f.manager.name if f.manager else "—", fmt
+        ),
+        table(
+            "exclusions",
+            "table.exclusions",
+            [("col.rule", "text"), ("col.deals_excluded", "int")],
+            [[rule, n] for rule, n in exclusions],
+        ),
+    ]
+
+
+def _totals_text(total, fmt):
+    ratios = ("deployment_rate", "dpi", "rvpi", "tvpi")
+    return {k: fmt.ratio(v) if k in ratios else fmt.money(v) for k, v in total.items()}
+
+
+@register(KIND, scopes=_scopes, audience=_audience, choices=_scope_choices, on_generated=_follow_ups)
 def build(scope, period_start, period_end):
     currency = settings.REPORTING_CURRENCY
     fmt = Amounts(currency)
     funds, mothers = _sub_funds(scope), _mothers(scope)
     quarters = _quarter_sums(funds, period_end)
     rows, flags, rates = sub_fund_rows(funds, period_end, currency, quarters=quarters)
-    recon = reconciliation(
-        mothers=mothers,
-        rows=rows,
-        currency=currency,
-        on=period_end,
-        tolerance=flag_rules().reconciliation_tolerance,
-    )
-    flags = recon["flags"] + flags
-    rates = list({r["currency"]: r for r in rates + recon["rates"]}.values())
-    total = roll_up(rows) if rows else roll_up([])
-    previous = (
-        Report.objects.filter(kind=KIND, scope=scope, period_end__lt=period_end)
-        .order_by("-period_end")
-        .first()
-    )
+    tolerance = flag_rules().reconciliation_tolerance
+    recon = reconciliation(mothers=mothers, rows=rows, currency=currency, on=period_end, tolerance=tolerance)
+    total = roll_up(rows)
     exclusions = _exclusions(funds, period_end)
     title_item, title = _title(mothers, scope, period_end)
-    data = {
+    pace = _pace_series(funds, period_end, currency, quarters)
+    return title, {
         "scope": scope,
+        "fund_ids": [fund.pk for fund in funds],
         "title": title_item,
         "currency": currency,
-        "rates": rates,
-        "headline": _headline(total, recon, previous, fmt) if rows or mothers else [],
-        "flags": flags,
-        "totals": {
-            k: fmt.ratio(v) if k in ("deployment_rate", "dpi", "rvpi", "tvpi") else fmt.money(v)
-            for k, v in total.items()
-        },
+        "rates": list({r["currency"]: r for r in rates + recon["rates"]}.values()),
+        "headline": _headline(total, recon, _previous(scope, period_end), fmt) if rows or mothers else [],
+        "flags": recon["flags"] + flags,
+        "totals": _totals_text(total, fmt),
         "reconciliation": recon["table"],
-        "tables": [
-            recon["table"],
-            recon["by_sub_fund"],
-            _sub_fund_table(rows, fmt),
-            _rollup_table("by_mother", "table.by_mother", rows, lambda f: f.parent.name, fmt),
-            _rollup_table("by_category", "table.by_category", rows, lambda f: f.category or "—", fmt),
-            _rollup_table(
-                "by_manager", "table.by_manager", rows, lambda f: f.manager.name if f.manager else "—", fmt
-            ),
-            table(
-                "exclusions",
-                "table.exclusions",
-                [("col.rule", "text"), ("col.deals_excluded", "int")],
-                [[rule, n] for rule, n in exclusions],
-            ),
-        ],
-        "charts": _charts(
-            rows, exclusions, _pace_series(funds, period_end, currency, quarters), currency, fmt
-        ),
+        "tables": _tables(recon, rows, exclusions, fmt),
+        "charts": _charts(rows, exclusions, pace, currency, fmt),
         "notes": ["note.definitions", "note.rounding"],
     }
-    return title, data

@@ -36,3 +36,19 @@ def fund_get_for(*, user: User, pk: int) -> Fund:
 
 def fund_writable_by(*, user: User, fund: Fund) -> bool:
     return fund.manager_id is not None and fund.manager in user.organizations_for(Role.FUND_MANAGER)
+
+
+def follow_ups_visible_to(*, user):
+    """The early-warning follow-ups of the funds the user may read (funds.early_warning)."""
+    from .models import FollowUp
+
+    return FollowUp.objects.select_related("fund__parent", "fund__manager").filter(
+        fund__in=fund_visible_to(user=user).values("pk")
+    )
+
+
+def follow_up_get_for(*, user, pk):
+    follow_up = follow_ups_visible_to(user=user).filter(pk=pk).first()
+    if follow_up is None:
+        raise Http404
+    return follow_up

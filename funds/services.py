@@ -92,6 +92,18 @@ def mother_fund_create(
     return fund
 
 
+def _checked_size(fields) -> Decimal:
+    """A sub-fund's size: positive, and the sum of its public and private commitments."""
+    size = Decimal(fields["size"])
+    if size <= 0:
+        raise InvalidInput(
+            "The size must be positive.", code="invalid_size", details={"size": ["must be positive"]}
+        )
+    if Decimal(fields.get("public_commitment", 0)) + Decimal(fields.get("private_commitment", 0)) != size:
+        raise InvalidInput("Public and private commitments must add up to the size.", code="split_mismatch")
+    return size
+
+
 @transaction.atomic
 def sub_fund_create(
     *, parent: Fund, actor: User | None, committed_on: datetime.date | None = None, **fields: object
@@ -102,13 +114,7 @@ def sub_fund_create(
     if parent.parent_id is not None:
         raise InvalidInput("A sub-fund is anchored by a mother fund.", code="not_a_mother_fund")
     currency = fields.pop("currency", None) or parent.currency
-    size = Decimal(fields["size"])
-    if size <= 0:
-        raise InvalidInput(
-            "The size must be positive.", code="invalid_size", details={"size": ["must be positive"]}
-        )
-    if Decimal(fields.get("public_commitment", 0)) + Decimal(fields.get("private_commitment", 0)) != size:
-        raise InvalidInput("Public and private commitments must add up to the size.", code="split_mismatch")
+    size = _checked_size(fields)
     _check_terms({**fields, "currency": currency})
     committed_on = committed_on or timezone.localdate()
     counted, rate = commitment_in_mother_currency(
@@ -136,24 +142,20 @@ def sub_fund_create(
     return fund
 
 
-@transaction.atomic
-def fund_update(*, fund: Fund, actor: User | None, **changes: object) -> Fund:
-    """Change a fund's terms (a mother fund's declared size too, never below its commitments); a sub-fund's size
-    and currency are fixed at its creation. Writes fund.terms_changed with the old and new values."""
-    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+def _checked_changes(fund, changes):
+    """The changes, checked: terms that may change here, a consistent period, a declared size not below what is
+    committed already."""
     allowed = SUB_FUND_TERMS if fund.is_sub_fund else MOTHER_FUND_TERMS | {"size"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(
             "These terms cannot be changed here.", code="fixed_terms", details={"fields": sorted(unknown)}
         )
-    _check_terms(
-        {
-            "investment_period_start": fund.investment_period_start,
-            "investment_period_end": fund.investment_period_end,
-            **changes,
-        }
-    )
+    period = {
+        "investment_period_start": fund.investment_period_start,
+        "investment_period_end": fund.investment_period_end,
+    }
+    _check_terms({**period, **changes})
     if "size" in changes:
         changes["size"] = Decimal(changes["size"])
         if changes["size"] < fund.committed_to_sub_funds:
@@ -162,22 +164,32 @@ def fund_update(*, fund: Fund, actor: User | None, **changes: object) -> Fund:
                 code="size_below_commitments",
                 details={"size": [f"at least {fund.committed_to_sub_funds} {fund.currency}"]},
             )
+    return changes
+
+
+@transaction.atomic
+def fund_update(*, fund: Fund, actor: User | None, **changes: object) -> Fund:
+    """Change a fund's terms (a mother fund's declared size too, never below its commitments); a sub-fund's size
+    and currency are fixed at its creation. Writes fund.terms_changed with the old and new values."""
+    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+    changes = _checked_changes(fund, changes)
     changed = {name: value for name, value in changes.items() if getattr(fund, name) != value}
+    if not changed:
+        return fund
     old = {name: getattr(fund, name) for name in changed}
     for name, value in changed.items():
         setattr(fund, name, value)
-    if changed:
-        fund.save(update_fields=list(changed))
-        audit_record(
-            actor=actor,
-            action="fund.terms_changed",
-            target=fund,
-            case=fund.parent or fund,
-            details={
-                "old": {k: _label(v) for k, v in old.items()},
-                "new": {k: _label(v) for k, v in changed.items()},
-            },
-        )
+    fund.save(update_fields=list(changed))
+    audit_record(
+        actor=actor,
+        action="fund.terms_changed",
+        target=fund,
+        case=fund.parent or fund,
+        details={
+            "old": {k: _label(v) for k, v in old.items()},
+            "new": {k: _label(v) for k, v in changed.items()},
+        },
+    )
     return fund
 
 
@@ -206,24 +218,9 @@ def _move_totals(fund, kind, amount):
         )
 
 
-@transaction.atomic
-def cash_flow_record(
-    *,
-    fund: Fund,
-    actor: User | None,
-    kind: str,
-    date: datetime.date,
-    amount: Decimal,
-    description: str = "",
-    cash: Decimal | None = None,
-    corrects: CashFlow | None = None,
-) -> CashFlow:
-    """Append a ledger entry (a correction is an entry of the opposite sign pointing at the original)."""
-    if not fund.is_sub_fund:
-        raise InvalidInput("Cash flows are recorded on sub-funds.", code="not_a_sub_fund")
-    amount = Decimal(amount)
-    date = date if isinstance(date, datetime.date) else datetime.date.fromisoformat(str(date))
-    list(Fund.objects.select_for_update().filter(pk=fund.pk).values_list("pk"))  # no licence change meanwhile
+def _check_entry(*, fund, kind, date, amount, corrects):
+    """Refuse an entry the ledger's rules forbid: an investment while the licence was not active on its date, a
+    correction of another fund or kind, a negative amount that is not a correction."""
     licence = licence_state_on(fund=fund, day=date)
     if licence != LicenceState.ACTIVE and kind in (FlowKind.RESERVE, FlowKind.DEPLOY) and amount > 0:
         raise Conflict(
@@ -243,21 +240,46 @@ def cash_flow_record(
             code="negative_amount",
             details={"amount": ["must be positive"]},
         )
-    _move_totals(fund, kind, amount)
+
+
+def _create_entry(**fields):
     try:
         with transaction.atomic():
-            entry = CashFlow.objects.create(
-                fund=fund,
-                kind=kind,
-                date=date,
-                amount=amount,
-                cash=cash,
-                description=description,
-                corrects=corrects,
-                submitted_by=actor,
-            )
+            return CashFlow.objects.create(**fields)
     except IntegrityError:
         raise Conflict("This entry is not consistent with the ledger.", code="invalid_entry")
+
+
+@transaction.atomic
+def cash_flow_record(
+    *,
+    fund: Fund,
+    actor: User | None,
+    kind: str,
+    date: datetime.date,
+    amount: Decimal,
+    description: str = "",
+    cash: Decimal | None = None,
+    corrects: CashFlow | None = None,
+) -> CashFlow:
+    """Append a ledger entry (a correction is an entry of the opposite sign pointing at the original)."""
+    if not fund.is_sub_fund:
+        raise InvalidInput("Cash flows are recorded on sub-funds.", code="not_a_sub_fund")
+    amount = Decimal(amount)
+    date = date if isinstance(date, datetime.date) else datetime.date.fromisoformat(str(date))
+    list(Fund.objects.select_for_update().filter(pk=fund.pk).values_list("pk"))  # no licence change meanwhile
+    _check_entry(fund=fund, kind=kind, date=date, amount=amount, corrects=corrects)
+    _move_totals(fund, kind, amount)
+    entry = _create_entry(
+        fund=fund,
+        kind=kind,
+        date=date,
+        amount=amount,
+        cash=cash,
+        description=description,
+        corrects=corrects,
+        submitted_by=actor,
+    )
     ledger.refresh(fund.pk, entry.date)
     audit_record(
         actor=actor,

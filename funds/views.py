@@ -51,46 +51,48 @@ def _entry(form, fund, request):
     return True
 
 
+def _record(request, fund, form):
+    """Record the posted entry or deal; True when recorded (a refusal stays on the form, with what was typed)."""
+    if not form.is_valid():
+        return False
+    try:
+        if "entry" in request.POST:
+            return _entry(form, fund, request)
+        services.deal_screen(fund=fund, actor=request.user, **form.cleaned_data)
+        return True
+    except DomainError as exc:
+        form_error_from(form, exc)
+        return False
+
+
+def _detail_context(request, fund, writable, entry_form, deal_form):
+    flows = fund.cash_flows.select_related("submitted_by").order_by("-date", "-id")
+    return {
+        "fund": fund,
+        "page": Paginator(flows, 100).get_page(request.GET.get("page")),
+        "metrics": metrics_of([fund], timezone.localdate())[0],
+        "writable": writable,
+        "entry_form": entry_form,
+        "deal_form": deal_form,
+        "deals": fund.deals.all()[:50],
+        "can_validate": request.user.has_role(Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER),
+    }
+
+
 @role_required(*READERS)
 def fund_detail(request, pk):
     fund = fund_get_for(user=request.user, pk=pk)
     writable = fund_writable_by(user=request.user, fund=fund)
     entry_form = CashFlowForm(request.POST if "entry" in request.POST else None)
     deal_form = DealForm(request.POST if "deal" in request.POST else None)
-    if request.method == "POST" and writable:
-        form = entry_form if "entry" in request.POST else deal_form
-        if form.is_valid():
-            try:
-                if form is entry_form:
-                    saved = _entry(form, fund, request)
-                else:
-                    services.deal_screen(fund=fund, actor=request.user, **form.cleaned_data)
-                    saved = True
-                if saved:
-                    messages.success(request, _("Recorded."))
-                    return redirect("funds:detail", pk=pk)
-            except DomainError as exc:
-                form_error_from(form, exc)
-    elif request.method == "POST":
+    if request.method == "POST" and not writable:
         messages.error(request, _("Only the fund's manager records entries."))
-    flows = fund.cash_flows.select_related("submitted_by").order_by("-date", "-id")
-    page = Paginator(flows, 100).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    metrics = metrics_of([fund], today)[0]
-    return render(
-        request,
-        "funds/fund_detail.html",
-        {
-            "fund": fund,
-            "page": page,
-            "metrics": metrics,
-            "writable": writable,
-            "entry_form": entry_form,
-            "deal_form": deal_form,
-            "deals": fund.deals.all()[:50],
-            "can_validate": request.user.has_role(Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER),
-        },
-    )
+    elif request.method == "POST":
+        if _record(request, fund, entry_form if "entry" in request.POST else deal_form):
+            messages.success(request, _("Recorded."))
+            return redirect("funds:detail", pk=pk)
+    context = _detail_context(request, fund, writable, entry_form, deal_form)
+    return render(request, "funds/fund_detail.html", context)
 
 
 @role_required(Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.APPROVER)

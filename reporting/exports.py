@@ -7,7 +7,9 @@ people outside the agency. Numbers are written as numbers, never as text, so the
 """
 
 import csv
+import hashlib
 import io
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
@@ -189,23 +191,127 @@ FORMATS = {
 def download_response(report, fmt, filename):
     """The report as a download in ``fmt`` (csv, xlsx or pdf): the one place every report page exports from.
 
-    A stored report's PDF and XLSX were rendered by the worker that made it (reporting.services); a download reads
-    the file. A live snapshot (dashboard, portfolio) and a report made before files were stored are rendered here."""
+    A download always reads a file a worker rendered and stored; the web process never renders one. A stored report's
+    files are rendered by the worker that made it (reporting.services.report_files_render); a live snapshot's
+    (the program dashboard, the portfolio) by a worker on its first download (render_live_export). A file not yet
+    there is queued and the answer (202) says it is being prepared; the page asks again a few seconds later."""
     from django.http import Http404, HttpResponse
 
     if fmt not in FORMATS:
         raise Http404
-    content_type, render = FORMATS[fmt]
-    stored = _stored(report, fmt)
-    response = HttpResponse(stored if stored is not None else render(report), content_type=content_type)
+    content = stored_content(report, fmt)
+    if content is None:
+        queue_rendering(report, fmt)
+        content = stored_content(
+            report, fmt
+        )  # a worker that runs in-process (tests, CELERY_TASK_ALWAYS_EAGER)
+    if content is None:
+        return _pending_response(report, fmt)
+    response = HttpResponse(content, content_type=FORMATS[fmt][0])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 
 
-def _stored(report, fmt):
-    if not getattr(report, "pk", None) or fmt == "csv":
-        return None
-    from .models import ReportFile
+def _pending_response(report, fmt):
+    from django.http import HttpResponse
 
-    stored = ReportFile.objects.filter(report_id=report.pk, fmt=fmt, language=get_language()).first()
-    return stored.read() if stored else None
+    html = render_to_string(
+        "reporting/export_pending.html",
+        {
+            "title": labels.text(report.data.get("title") or report.title),
+            "fmt": fmt.upper(),
+            "LANGUAGE_CODE": get_language(),
+        },
+    )
+    response = HttpResponse(html, status=202)
+    response["Retry-After"] = "5"
+    return response
+
+
+def stored_content(report, fmt):
+    """The bytes of the report's file in ``fmt`` and the active language, or None while no worker has stored it."""
+    from django.core.files.storage import default_storage
+
+    if getattr(report, "pk", None):
+        from .models import ReportFile
+
+        stored = ReportFile.objects.filter(report_id=report.pk, fmt=fmt, language=get_language()).first()
+        return stored.read() if stored else None
+    name = live_file_name(live_digest(report, fmt, get_language()), fmt)
+    if not default_storage.exists(name):
+        return None
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+QUEUED_SECONDS = 60  # a file asked for again within a minute is not queued a second time
+
+
+def queue_rendering(report, fmt):
+    """Ask a worker for the file (once a minute at most): a stored report's files in every language, or one live
+    snapshot's file in the active language (its figures handed over through the cache)."""
+    from . import tasks
+
+    if getattr(report, "pk", None):
+        if cache.add(f"report-files-queued:{report.pk}", 1, QUEUED_SECONDS):
+            tasks.render_report_files.delay(report.pk)
+        return
+    language = get_language()
+    digest = live_digest(report, fmt, language)
+    if cache.add(f"live-export-queued:{digest}", 1, QUEUED_SECONDS):
+        cache.set(f"live-export:{digest}", LiveSnapshot.of(report), LIVE_SECONDS)
+        tasks.render_live_export.delay(digest, fmt, language)
+
+
+LIVE_SECONDS = 3600  # a live snapshot's figures wait this long in the cache for a worker
+
+
+@dataclass
+class LiveSnapshot:
+    """What a worker needs of a live snapshot (a dashboard or the portfolio as one user sees it) to render it."""
+
+    title: str
+    data: dict
+    period_start: object
+    period_end: object
+    generated_at: object
+    kind: str = "live"
+    scope: str = "all"
+
+    @classmethod
+    def of(cls, report):
+        return cls(
+            report.title,
+            report.data,
+            report.period_start,
+            report.period_end,
+            report.generated_at,
+            getattr(report, "kind", "live"),
+            getattr(report, "scope", "all"),
+        )
+
+
+def live_digest(report, fmt, language):
+    """The name of a live snapshot's file: a digest of its figures, the format and the language. Only who was shown
+    these figures can name it, so the file is theirs; the same figures asked again read the same file."""
+    content = repr(
+        (
+            BODY_VERSION,
+            report.title,
+            report.data,
+            str(report.period_start),
+            str(report.period_end),
+            fmt,
+            language,
+        )
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def live_file_name(digest, fmt):
+    return f"exports/live/{digest}.{fmt}"
+
+
+def render_bytes(report, fmt):
+    content = FORMATS[fmt][1](report)
+    return content.encode("utf-8") if isinstance(content, str) else content

@@ -48,6 +48,8 @@ LABELS = {
     "col.rvpi": _("RVPI"),
     "col.tvpi": _("TVPI"),
     "col.irr": _("IRR"),
+    "col.gross_irr": _("Gross IRR (before fees)"),
+    "col.net_irr": _("Net IRR (after fees)"),
     "col.unreconciled": _("Unreconciled cash"),
     "col.licence": _("Licence"),
     "col.paid_in_ratio": _("Paid-in ratio"),

@@ -13,6 +13,9 @@ class ReportKind:
     choices: object = (
         None  # (user) -> [(scope, label)] the user may read; None: every scope, named by its code
     )
+    on_generated: object = (
+        None  # (report) -> None: run in the transaction that stores a new report (early warnings)
+    )
 
     def scope_choices(self, user):
         if self.choices is None:
@@ -23,9 +26,9 @@ class ReportKind:
 KINDS = {}
 
 
-def register(name, *, scopes, audience, choices=None):
+def register(name, *, scopes, audience, choices=None, on_generated=None):
     def decorator(builder):
-        KINDS[name] = ReportKind(name, builder, scopes, audience, choices)
+        KINDS[name] = ReportKind(name, builder, scopes, audience, choices, on_generated)
         return builder
 
     return decorator

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 QUEUE_LOST_AFTER = timedelta(seconds=45)
 STUCK_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+FILE_FORMATS = ("pdf", "xlsx", "csv")  # every download reads one of these files, rendered here in a worker
 
 
 def report_request(
@@ -67,66 +68,84 @@ def report_request(
     return run
 
 
-def report_generate(*, run_id: int) -> Report | None:
-    """Build the report of a run unless it exists; safe to run twice or concurrently (one report per period).
-
-    Returns the report, or None when another worker is building this run right now."""
+def _claim_run(run_id):
+    """Lock the run and mark it running. Returns (run, None) to build it, or (None, result) when there is nothing
+    to do: the run is done (its report) or another worker builds it right now (None)."""
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().get(pk=run_id)
         if run.status == RunStatus.DONE:
-            return run.report
+            return None, run.report
         if (
             run.status == RunStatus.RUNNING
             and run.started_at
             and run.started_at > timezone.now() - STUCK_AFTER
         ):
-            return None  # a duplicate message while another worker builds it: that worker finishes the run
+            return (
+                None,
+                None,
+            )  # a duplicate message while another worker builds it: that worker finishes the run
         run.status, run.started_at, run.attempts = RunStatus.RUNNING, timezone.now(), run.attempts + 1
         run.save(update_fields=["status", "started_at", "attempts"])
+    return run, None
+
+
+def _build_report(run, identity):
+    """The run's report, built and stored unless it exists. Returns (report, created)."""
+    report = Report.objects.filter(**identity).first()
+    if report is not None:
+        return report, False
+    kind = registry.get(run.kind)
+    title, data = kind.builder(run.scope, run.period_start, run.period_end)
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(title=title, data=data, **identity)
+            audit_record(
+                actor=None,
+                action="report.generated",
+                target=report,
+                details={"kind": run.kind, "scope": run.scope, "period_end": run.period_end},
+            )
+            if kind.on_generated is not None:  # with the report or not at all: a retry builds both again
+                kind.on_generated(report)
+    except IntegrityError:  # another worker finished the same period first
+        return Report.objects.get(**identity), False
+    return report, True
+
+
+def _after_new_report(run, report):
+    """What follows a new report: its files rendered in a worker, its audience told."""
+    kind = registry.get(run.kind)
+    if getattr(settings, "REPORT_FILES_RENDER", True):
+        from .tasks import render_report_files
+
+        enqueue(render_report_files, report.pk)  # in a worker, once: a download then reads a file
+    notify(
+        users=list(kind.audience()),
+        subject=f"New report: {report.title}",
+        link=reverse("reporting:detail", args=[report.pk]),
+    )
+
+
+def report_generate(*, run_id: int) -> Report | None:
+    """Build the report of a run unless it exists; safe to run twice or concurrently (one report per period).
+
+    Returns the report, or None when another worker is building this run right now."""
+    run, result = _claim_run(run_id)
+    if run is None:
+        return result
     identity = {
         "kind": run.kind,
         "scope": run.scope,
         "period_start": run.period_start,
         "period_end": run.period_end,
     }
-    report = Report.objects.filter(**identity).first()
-    created = False
-    if report is None:
-        kind = registry.get(run.kind)
-        title, data = kind.builder(run.scope, run.period_start, run.period_end)
-        try:
-            with transaction.atomic():
-                report = Report.objects.create(
-                    kind=run.kind,
-                    scope=run.scope,
-                    title=title,
-                    data=data,
-                    period_start=run.period_start,
-                    period_end=run.period_end,
-                )
-                audit_record(
-                    actor=None,
-                    action="report.generated",
-                    target=report,
-                    details={"kind": run.kind, "scope": run.scope, "period_end": run.period_end},
-                )
-                created = True
-        except IntegrityError:  # another worker finished the same period first
-            report = Report.objects.get(**identity)
+    report, created = _build_report(run, identity)
     with transaction.atomic():
         ReportRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE, finished_at=timezone.now(), report=report, error=""
         )
-        if created and getattr(settings, "REPORT_FILES_RENDER", True):
-            from .tasks import render_report_files
-
-            enqueue(render_report_files, report.pk)  # in a worker, once: a download then reads a file
         if created:
-            notify(
-                users=list(registry.get(run.kind).audience()),
-                subject=f"New report: {report.title}",
-                link=reverse("reporting:detail", args=[report.pk]),
-            )
+            _after_new_report(run, report)
     return report
 
 
@@ -137,11 +156,11 @@ def report_files_render(*, report: Report) -> list:
 
     stored = []
     for language, _name in settings.LANGUAGES:
-        for fmt in ("pdf", "xlsx"):
+        for fmt in FILE_FORMATS:
             if ReportFile.objects.filter(report=report, fmt=fmt, language=language).exists():
                 continue
             with translation.override(language):
-                content = exports.FORMATS[fmt][1](report)
+                content = exports.render_bytes(report, fmt)
             try:
                 with transaction.atomic():
                     stored.append(
@@ -155,6 +174,23 @@ def report_files_render(*, report: Report) -> list:
             except IntegrityError:  # another worker stored the same file first
                 pass
     return stored
+
+
+def live_export_render(*, digest: str, fmt: str, language: str) -> str | None:
+    """Render and store one live snapshot's file (a dashboard or the portfolio, as its reader saw it), in a worker.
+    Returns the stored name, or None when its figures are no longer in the cache (the reader asks again)."""
+    from django.core.cache import cache
+    from django.core.files.storage import default_storage
+
+    from . import exports
+
+    snapshot = cache.get(f"live-export:{digest}")
+    name = exports.live_file_name(digest, fmt)
+    if snapshot is None or default_storage.exists(name):
+        return name if default_storage.exists(name) else None
+    with translation.override(language):
+        content = exports.render_bytes(snapshot, fmt)
+    return default_storage.save(name, ContentFile(content))
 
 
 def _failure_words(error, run):

@@ -41,3 +41,11 @@ def render_report_files(report_id):
 
     report = Report.objects.filter(pk=report_id).first()
     return [f.pk for f in report_files_render(report=report)] if report else []
+
+
+@shared_task(name="reporting.render_live_export", acks_late=True)
+def render_live_export(digest, fmt, language):
+    """Render one live snapshot's file (its figures waiting in the cache, see reporting.exports.queue_rendering)."""
+    from .services import live_export_render
+
+    return live_export_render(digest=digest, fmt=fmt, language=language)

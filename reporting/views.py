@@ -81,32 +81,28 @@ def report_download(request, pk, fmt):
 STAFF_REQUESTERS = (Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR, Role.OFFICIAL)
 
 
+def _form_errors(form):
+    return " ".join(
+        f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}" for f, e in form.errors.items()
+    )
+
+
 @role_required(*STAFF_REQUESTERS)
 @require_POST
 def report_request(request):
     form = ReportRequestForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            report_scope_check(
-                user=request.user, kind=form.cleaned_data["kind"], scope=form.cleaned_data["scope"]
-            )
-            run = services.report_request(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request, _("Report run #%(id)s is recorded; this page follows it.") % {"id": run.pk}
-            )
-            return redirect("reporting:run", pk=run.pk)
-    else:
-        messages.error(
-            request,
-            " ".join(
-                f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}"
-                for f, e in form.errors.items()
-            ),
-        )
-    return redirect("reporting:list")
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("reporting:list")
+    data = form.cleaned_data
+    try:
+        report_scope_check(user=request.user, kind=data["kind"], scope=data["scope"])
+        run = services.report_request(actor=request.user, **data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("reporting:list")
+    messages.success(request, _("Report run #%(id)s is recorded; this page follows it.") % {"id": run.pk})
+    return redirect("reporting:run", pk=run.pk)
 
 
 @role_required(*READERS)

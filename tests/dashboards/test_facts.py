@@ -217,3 +217,16 @@ def test_the_page_says_how_fresh_its_figures_are(client, official, settings):
     refresh = refresh_facts()
     page = client.get(url).content.decode()
     assert f"Figures as of {timezone.localtime(refresh.finished_at):%Y-%m-%d %H:%M}" in page
+
+
+def test_facts_written_by_another_version_of_the_code_are_not_read(settings):
+    """A deploy that changes the facts' keys reads the cases until beat has refreshed the store."""
+    from dashboards.facts import FACTS_VERSION
+
+    settings.REPORTING_CURRENCY = "KRW"
+    _generated(random.Random(6))
+    refresh_facts()
+    DashboardRefresh.objects.update(version=FACTS_VERSION - 1)
+    DashboardFact.objects.update(key='["written by another version"]')
+    _title, data = build_dashboard("all", date(2025, 7, 1), date(2026, 6, 30))
+    assert data["as_of"] is None and data["figures"]["funnel"]["submitted"] > 0

@@ -242,10 +242,7 @@ def test_pdf_and_xlsx_are_rendered_once_by_the_worker_and_a_download_reads_the_f
         )
     run.refresh_from_db()
     assert set(ReportFile.objects.values_list("fmt", "language")) == {
-        ("pdf", "en"),
-        ("pdf", "ko"),
-        ("xlsx", "en"),
-        ("xlsx", "ko"),
+        (fmt, language) for fmt in ("pdf", "xlsx", "csv") for language in ("en", "ko")
     }
     stored = ReportFile.objects.get(fmt="pdf", language="en")
     client.force_login(official)
@@ -279,3 +276,98 @@ def test_the_sub_fund_table_carries_the_ilpa_style_paid_in_ratio_unfunded_commit
     row = dict(zip(table["columns"], table["rows"][0], strict=True))
     assert (row["col.paid_in_ratio"], row["col.unfunded"], row["col.fees"]) == ("0.3750", "250", "0")
     assert "-0" not in [v for r in table["rows"] for v in r]
+
+
+def _refuse_rendering():
+    """Every renderer raises: a download that renders in the web process fails the test."""
+    from contextlib import ExitStack
+    from unittest import mock
+
+    stack = ExitStack()
+    for name in ("to_pdf", "to_xlsx", "to_csv"):
+        stack.enter_context(
+            mock.patch.object(exports, name, side_effect=AssertionError("rendered in the web"))
+        )
+    stack.enter_context(
+        mock.patch.dict(
+            exports.FORMATS,
+            {fmt: (kind, getattr(exports, f"to_{fmt}")) for fmt, (kind, _r) in exports.FORMATS.items()},
+        )
+    )
+    return stack
+
+
+def test_a_download_of_a_report_not_yet_rendered_says_so_queues_it_and_then_reads_the_stored_file(
+    client, official, monkeypatch
+):
+    from reporting import tasks
+
+    fund_with_ledger()
+    report = _run().report
+    assert not ReportFile.objects.exists()  # REPORT_FILES_RENDER is off in tests: nothing rendered yet
+    queued = []
+    monkeypatch.setattr(tasks.render_report_files, "delay", lambda pk: queued.append(pk))
+    client.force_login(official)
+    with _refuse_rendering():
+        pending = client.get(f"/reporting/{report.pk}/download.pdf")
+        again = client.get(f"/reporting/{report.pk}/download.csv")
+    assert pending.status_code == 202 and "being prepared" in pending.content.decode()
+    assert again.status_code == 202 and queued == [report.pk]  # queued once, not once per click
+    services.report_files_render(report=report)  # the worker
+    with _refuse_rendering():
+        pdf = client.get(f"/reporting/{report.pk}/download.pdf")
+        csv = client.get(f"/reporting/{report.pk}/download.csv")
+    assert pdf.status_code == 200 and pdf.content == ReportFile.objects.get(fmt="pdf", language="en").read()
+    assert csv.content == ReportFile.objects.get(fmt="csv", language="en").read()
+    assert "rec.unexplained" not in csv.content.decode("utf-8-sig") and "Unexplained" in csv.content.decode(
+        "utf-8-sig"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/dashboards/portfolio.xlsx", "/dashboards/programs.pdf?scope=all&start=2025-01-01&end=2025-06-30"],
+)
+def test_a_live_snapshot_download_is_rendered_by_a_worker_and_read_from_its_stored_file(
+    client, official, monkeypatch, url, settings, tmp_path
+):
+    from reporting import tasks
+
+    settings.MEDIA_ROOT = str(tmp_path)  # no file of an earlier run
+
+    queued = []
+    monkeypatch.setattr(tasks.render_live_export, "delay", lambda *args: queued.append(args))
+    client.force_login(official)
+    with _refuse_rendering():
+        pending = client.get(url)
+    assert pending.status_code == 202 and len(queued) == 1
+    digest, fmt, language = queued[0]
+    name = services.live_export_render(digest=digest, fmt=fmt, language=language)  # the worker
+    with _refuse_rendering():
+        response = client.get(url)
+    from django.core.files.storage import default_storage
+
+    assert response.status_code == 200 and response.content == default_storage.open(name, "rb").read()
+    assert response.content.startswith(b"%PDF" if fmt == "pdf" else b"PK")
+
+
+def test_the_korean_pdf_carries_every_column_of_every_table_in_korean():
+    from django.template.loader import render_to_string
+    from django.utils.html import escape
+
+    from reporting import labels
+
+    fund_with_ledger()
+    report = _run().report
+    with translation.override("ko"):
+        html = render_to_string(
+            "reporting/report_pdf.html", {"report": report, "charts": [], "LANGUAGE_CODE": "ko"}
+        )
+        for table in report.data["tables"]:
+            missing = [c for c in table["columns"] if escape(labels.text(c)) not in html]
+            assert missing == [], (table["key"], missing)
+        assert escape(labels.text("col.committed")) == "약정" and "약정" in html
+    sub_funds = next(t for t in report.data["tables"] if t["key"] == "sub_funds")
+    assert {"col.dpi", "col.tvpi", "col.irr", "col.licence", "col.gross_irr", "col.net_irr"} <= set(
+        sub_funds["columns"]
+    )

@@ -79,6 +79,8 @@ OBJECT_URLS = {
     "recoveries:move_refuse": ("written_off", {"move_pk": "move"}, "post"),
     "funds:detail": ("fund", {}, "get"),
     "funds:validate": ("fund", {"entry_pk": "entry"}, "post"),
+    "funds:follow_up": ("follow_up", {}, "get"),
+    "funds:follow_up_action": ("follow_up", {"action": "acknowledge"}, "post"),
     "applications:invitation_cancel": ("invitation", {}, "post"),
     "applications:invitation_accept": ("invitation", {}, "post"),
     "applications:invitation_decline": ("invitation", {}, "post"),
@@ -279,6 +281,7 @@ def world(program, officer, approver):
         "fund": fund,
         "mother": fund.parent,
         "entry": entry,
+        "follow_up": _follow_up(fund),
         **_webhooks_and_claim(facility, make_user(Role.LENDER_OFFICER, bank)),
         "disposal": disposal,
         "buyer": buyer,
@@ -311,6 +314,13 @@ def _running_with_proposal(program, officer, bank):
         facility=running, actor=banker, extension_months=6, reason="seasonal sales"
     )
     return running, proposal
+
+
+def _follow_up(fund):
+    from funds.models import FollowUp
+
+    day = date(2024, 3, 31)
+    return FollowUp.objects.create(fund=fund, flag="loss", flagged_on=day, last_seen_on=day)
 
 
 def _webhooks_and_claim(facility, banker):

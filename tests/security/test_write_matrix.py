@@ -141,6 +141,11 @@ WEB_WRITES = {
     # funds and reports
     ("funds:validate", None): ("entry", "validate", AGENCY),
     ("reporting:request", None): (None, "report_request", AGENCY | {"official"}),
+    # early warnings: the fund's manager acknowledges and plans; the mother fund's agency and officials close
+    ("funds:follow_up_action", "acknowledge"): ("follow_up_open", None, {"fund_manager"}),
+    ("funds:follow_up_action", "plan"): ("follow_up_acknowledged", "follow_up_plan", {"fund_manager"}),
+    ("funds:follow_up_action", "resolve"): ("follow_up_planned", "follow_up_note", AGENCY | {"official"}),
+    ("funds:follow_up_action", "escalate"): ("follow_up_planned", "follow_up_note", AGENCY | {"official"}),
 }
 # The wizard's other steps write like "amount" (one view, one service); the matrix probes one.
 WIZARD_STEPS_PROBED = {"amount"}
@@ -243,6 +248,8 @@ WEB_READS = {
     "recoveries:move",
     "facilities:move",
     "funds:setup",
+    "funds:follow_ups",
+    "funds:follow_up",
     "facilities:pledges",
     "programs:setup",
 }
@@ -673,6 +680,16 @@ def _build_funds(w):
     w.objects["entry"] = fund_services.cash_flow_record(
         fund=fund, actor=w.cast["fund_manager"], kind="call", date=date(2024, 1, 1), amount=Decimal(1)
     )
+    from funds.models import FollowUp, FollowUpStatus
+
+    for key, flag, status in (
+        ("follow_up_open", "behind_pace", FollowUpStatus.OPEN),
+        ("follow_up_acknowledged", "loss", FollowUpStatus.ACKNOWLEDGED),
+        ("follow_up_planned", "no_investment", FollowUpStatus.PLANNED),
+    ):
+        w.objects[key] = FollowUp.objects.create(
+            fund=fund, flag=flag, status=status, flagged_on=date(2025, 6, 30), last_seen_on=date(2025, 6, 30)
+        )
 
 
 # --- what each write sends -----------------------------------------------------------------------------------------
@@ -836,6 +853,8 @@ PAYLOADS = {
     "colleague": lambda w, o, a: {"email": w.objects["newcomer"].email},
     "accept": lambda w, o, a: {"leave_current": "on"},
     "validate": lambda w, o, a: {"accept": "1"},
+    "follow_up_plan": lambda w, o, a: {"plan": "Two deals", "due": "2099-01-01"},
+    "follow_up_note": lambda w, o, a: {"note": "seen"},
     "report_request": lambda w, o, a: {
         "kind": "fund_utilisation",
         "scope": f"fund:{w.objects['mother_fund'].pk}",
