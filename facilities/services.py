@@ -536,15 +536,8 @@ def facility_default(
     on = on or timezone.localdate()
     locked = Facility.objects.select_for_update().select_related("lender", "application__program__agency")
     locked = locked.get(pk=facility.pk)
-    if actor is not None and not default_declarable_by(facility=locked, actor=actor):
-        raise PermissionRefused(_("Only the facility's bank or the program's agency declares a default."))
-    reason = _default_reason(locked, actor, reason_code)
-    _default_date_check(locked, on)
+    reason = _default_checks(locked, actor, reason_code, on)
     comment = (comment or "").strip()
-    if locked.status not in TRANSITIONS.sources("default"):
-        raise IllegalTransition(
-            _("Only an active or delinquent facility can default."), details={"status": locked.status}
-        )
     ead = exposure_at(locked, on)
     moved = facility_move(
         facility=locked,
@@ -565,6 +558,19 @@ def facility_default(
     )
     facility.status = moved.status
     return moved
+
+
+def _default_checks(locked, actor, reason_code, on):
+    """Who may declare, the coded reason (returned in words), the date, and the facility's state."""
+    if actor is not None and not default_declarable_by(facility=locked, actor=actor):
+        raise PermissionRefused(_("Only the facility's bank or the program's agency declares a default."))
+    reason = _default_reason(locked, actor, reason_code)
+    _default_date_check(locked, on)
+    if locked.status not in TRANSITIONS.sources("default"):
+        raise IllegalTransition(
+            _("Only an active or delinquent facility can default."), details={"status": locked.status}
+        )
+    return reason
 
 
 def _default_date_check(facility, on):
