@@ -100,7 +100,7 @@ DECIDING = frozenset(move.action for move in TRANSITIONS if move.target in DECID
 
 
 def _recorder(applicant_visible):
-    def record(*, obj, actor, action, old_state, new_state, details):
+    def _record(*, obj, actor, action, old_state, new_state, details):
         audit_record(
             actor=actor,
             action=action,
@@ -111,7 +111,7 @@ def _recorder(applicant_visible):
             applicant_visible=applicant_visible,
         )
 
-    return record
+    return _record
 
 
 def _illegal(application, action):
