@@ -42,4 +42,4 @@ class PermissionRefused(DomainError):
     """Used where the object is visible but the action is not the user's to take."""
 
     status_code = 403
-    code = "forbidden"
+    code = "permission_denied"  # the code DRF's own 403 answers carry

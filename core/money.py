@@ -7,6 +7,7 @@ throughout; a computed amount is rounded once, half-up, to its currency's minor 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 # The currencies the platform handles (settings.CURRENCIES) as model/form choices.
 CURRENCY_CHOICES = [(c, c) for c in settings.CURRENCIES]
@@ -31,3 +32,16 @@ def minor_unit(currency: str) -> Decimal:
 def round_money(amount, currency: str, *, rounding: str = ROUND_HALF_UP) -> Decimal:
     """``amount`` rounded once to ``currency``'s minor unit (half-up unless told otherwise)."""
     return Decimal(amount).quantize(minor_unit(currency), rounding=rounding)
+
+
+def minor_unit_message(currency: str) -> str:
+    """What a refused amount of ``currency`` is told: whole won or yen, at most two places for the others."""
+    places = currency_places(currency)
+    if places == 0:
+        return _("Amounts in %(currency)s are whole numbers: %(currency)s has no minor unit.") % {
+            "currency": currency
+        }
+    return _("Amounts in %(currency)s have at most %(places)s decimal places.") % {
+        "currency": currency,
+        "places": places,
+    }

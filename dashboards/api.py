@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.roles import AGENCY_ROLES, Role
 from core.api import role_permission
 from facilities.selectors import PORTFOLIO_READERS, facility_visible_to
+from reporting.selectors import DASHBOARD_KIND, report_scope_check
 
 from .portfolio import portfolio_data
 from .program import build_dashboard
@@ -104,6 +105,7 @@ class ProgramDashboardApi(APIView):
         period = PeriodSerializer(data=request.query_params)
         period.is_valid(raise_exception=True)
         scope, start, end = (period.validated_data[k] for k in ("scope", "start", "end"))
+        report_scope_check(user=request.user, kind=DASHBOARD_KIND, scope=scope)
         title, data = build_dashboard(scope, start, end)
         body = {"title": str(title), "scope": scope, "period_start": start, "period_end": end, "data": data}
         return Response(plain(body))

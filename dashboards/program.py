@@ -13,7 +13,7 @@ from statistics import median
 from django.conf import settings
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import AGENCY_ROLES, OrganizationKind, Role
 from programs.models import Program
 from reporting.money import describe, rate_for
 from reporting.registry import register
@@ -490,18 +490,29 @@ def _audience():
     return User.objects.filter(is_active=True, memberships__role=Role.OFFICIAL).distinct()
 
 
-def _scope_choices(user):
-    """Every program (programs are public; the dashboard's readers are agency staff and officials)."""
+def dashboard_scopes_for(user) -> list[tuple[str, str]]:
+    """[(scope, label)] of the dashboards ``user`` may read, the one rule of the page, the API and the reports:
+    officials every scope (all programs, each program, agency and country); agency staff their own agencies and
+    their programs only; anyone else nothing."""
     from django.utils.translation import gettext as _
 
-    return [("all", _("All programs"))] + [
-        (f"program:{code}", name)
-        for code, name in Program.objects.order_by("name").values_list("code", "name")
-    ]
+    programs = Program.objects.order_by("name")
+    if not user.has_role(Role.OFFICIAL):
+        if not user.has_role(*AGENCY_ROLES):
+            return []
+        agencies = [o for o in user.organizations_for(*AGENCY_ROLES) if o.kind == OrganizationKind.AGENCY]
+        programs = programs.filter(agency__in=agencies)
+    rows = list(programs.values_list("code", "name", "agency__short_code", "agency__name", "country"))
+    scopes = [(f"program:{code}", name) for code, name, *_rest in rows]
+    scopes += sorted({(f"agency:{a}", f"{_('Agency')}: {n}") for _c, _n, a, n, _k in rows})
+    if not user.has_role(Role.OFFICIAL):
+        return scopes
+    scopes += sorted({(f"country:{k}", f"{_('Country')}: {k}") for *_x, k in rows})
+    return [("all", _("All programs")), *scopes]
 
 
 # the monthly snapshots are built by the report worker from the cases themselves: exact, whatever the store's age
-register(KIND, scopes=_scopes, audience=_audience, choices=_scope_choices)(
+register(KIND, scopes=_scopes, audience=_audience, choices=dashboard_scopes_for)(
     lambda scope, start, end: build_dashboard(scope, start, end, source="live")
 )
 

@@ -10,11 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import AGENCY_ROLES, Role
 from core.errors import DomainError
 from core.web import role_required
-from programs.models import Program
 from reporting import exports
 from reporting.snapshots import Snapshot
 
-from .program import build_dashboard
+from .program import build_dashboard, dashboard_scopes_for
 
 READERS = (Role.OFFICIAL, *AGENCY_ROLES)
 # the dashboard's periods are turned into instants in the agency's time zone: years at the calendar's edges overflow
@@ -26,16 +25,9 @@ class DashboardForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        programs = Program.objects.values_list(
-            "code", "name", "agency__short_code", "agency__name", "country"
-        )
-        choices = [("all", _("All programs"))]
-        choices += [(f"program:{code}", name) for code, name, *_rest in programs]
-        choices += sorted({(f"agency:{a}", f"{_('Agency')}: {n}") for _c, _n, a, n, _k in programs})
-        choices += sorted({(f"country:{k}", f"{_('Country')}: {k}") for *_x, k in programs})
-        self.fields["scope"].choices = choices
+        self.fields["scope"].choices = dashboard_scopes_for(user)
 
     def clean(self):
         data = super().clean()
@@ -53,7 +45,9 @@ class DashboardForm(forms.Form):
 
 def _snapshot(request):
     today = timezone.localdate()
-    form = DashboardForm(request.GET or {"scope": "all", "start": today - timedelta(days=365), "end": today})
+    scopes = dashboard_scopes_for(request.user)
+    initial = {"scope": scopes[0][0] if scopes else "all", "start": today - timedelta(days=365), "end": today}
+    form = DashboardForm(request.GET or initial, user=request.user)
     if not form.is_valid():
         return form, None, None
     data = form.cleaned_data

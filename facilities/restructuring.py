@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from audit.services import audit_record
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
-from core.money import minor_unit
+from core.money import minor_unit, minor_unit_message
 from core.transitions import move
 
 from .models import (
@@ -57,8 +57,7 @@ def _tranche_check(facility, amount, disbursed_on):
     """A positive amount in the currency's minor unit, within the principal not yet drawn, dated in order."""
     if amount <= 0 or amount != amount.quantize(minor_unit(facility.currency)):
         raise InvalidInput(
-            _("The amount must be positive, in whole %(unit)s of %(currency)s.")
-            % {"unit": minor_unit(facility.currency), "currency": facility.currency},
+            _("The amount must be positive.") if amount <= 0 else minor_unit_message(facility.currency),
             code="invalid_amount",
             details={"amount": [str(minor_unit(facility.currency))]},
         )

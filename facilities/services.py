@@ -250,6 +250,18 @@ def disbursement_replayed(
     return existing
 
 
+def disbursement_date_check(*, facility: Facility, disbursed_on: date) -> None:
+    """InvalidInput if money goes out before the application was approved (its decision date, when recorded)."""
+    decided_at = facility.application.decided_at
+    approved_on = timezone.localdate(decided_at) if decided_at else None
+    if approved_on and disbursed_on < approved_on:
+        raise InvalidInput(
+            _("Money is paid out on or after the approval of %(day)s.") % {"day": approved_on},
+            code="before_approval",
+            details={"disbursed_on": [_("on or after %(day)s") % {"day": approved_on}]},
+        )
+
+
 def disbursement_create(
     *,
     facility: Facility,
@@ -259,7 +271,8 @@ def disbursement_create(
     idempotency_key: str,
     milestone: str = "",
 ) -> Disbursement:
-    """The disbursement row; a concurrent twin of the same key is a Conflict."""
+    """The disbursement row, dated on or after the approval; a concurrent twin of the same key is a Conflict."""
+    disbursement_date_check(facility=facility, disbursed_on=disbursed_on)
     try:
         with transaction.atomic():
             return Disbursement.objects.create(
@@ -523,14 +536,8 @@ def facility_default(
     on = on or timezone.localdate()
     locked = Facility.objects.select_for_update().select_related("lender", "application__program__agency")
     locked = locked.get(pk=facility.pk)
-    if actor is not None and not default_declarable_by(facility=locked, actor=actor):
-        raise PermissionRefused(_("Only the facility's bank or the program's agency declares a default."))
-    reason = _default_reason(locked, actor, reason_code)
+    reason = _default_checks(locked, actor, reason_code, on)
     comment = (comment or "").strip()
-    if locked.status not in TRANSITIONS.sources("default"):
-        raise IllegalTransition(
-            _("Only an active or delinquent facility can default."), details={"status": locked.status}
-        )
     ead = exposure_at(locked, on)
     moved = facility_move(
         facility=locked,
@@ -551,6 +558,36 @@ def facility_default(
     )
     facility.status = moved.status
     return moved
+
+
+def _default_checks(locked, actor, reason_code, on):
+    """Who may declare, the coded reason (returned in words), the date, and the facility's state."""
+    if actor is not None and not default_declarable_by(facility=locked, actor=actor):
+        raise PermissionRefused(_("Only the facility's bank or the program's agency declares a default."))
+    reason = _default_reason(locked, actor, reason_code)
+    _default_date_check(locked, on)
+    if locked.status not in TRANSITIONS.sources("default"):
+        raise IllegalTransition(
+            _("Only an active or delinquent facility can default."), details={"status": locked.status}
+        )
+    return reason
+
+
+def _default_date_check(facility, on):
+    """A default is dated between the disbursement and today: the exposure at default is computed as of it."""
+    if on > timezone.localdate():
+        raise InvalidInput(
+            _("A default cannot be dated in the future."),
+            code="invalid_date",
+            details={"defaulted_on": [_("today or earlier")]},
+        )
+    if facility.disbursed_on and on < facility.disbursed_on:
+        raise InvalidInput(
+            _("A default cannot be dated before the disbursement of %(day)s.")
+            % {"day": facility.disbursed_on},
+            code="before_disbursement",
+            details={"defaulted_on": [_("on or after %(day)s") % {"day": facility.disbursed_on}]},
+        )
 
 
 def _default_reason(facility, actor, reason_code):

@@ -100,7 +100,7 @@ def facility_post(request, pk, *, name, form_class, run, respond):
     facility = facility_get_for(user=request.user, pk=pk)
     form = form_class(request.POST, request.FILES) if form_class else None
     if form is not None and not form.is_valid():
-        return facility_page(request, facility, bound={name: form}, status=400)
+        return _refused(request, facility, name, form)
     try:
         result = run(facility, form.cleaned_data if form is not None else {})
     except DomainError as exc:
@@ -108,8 +108,18 @@ def facility_post(request, pk, *, name, form_class, run, respond):
             messages.error(request, exc.message)
             return redirect("facilities:detail", pk=facility.pk)
         form_error_from(form, exc)
-        return facility_page(request, facility, bound={name: form}, status=400)
+        return _refused(request, facility, name, form)
     return respond(request, facility, result)
+
+
+def _refused(request, facility, name, form):
+    """The page again (400) with the form's input and, at the top, its errors: the form may not be on the page
+    any more (a disposal already open, a facility closed meanwhile)."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else None
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+    return facility_page(request, facility, bound={name: form}, status=400)
 
 
 def done_message(facility, text, **extra):

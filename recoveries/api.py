@@ -22,7 +22,7 @@ from core.errors import InvalidInput
 from facilities.selectors import facility_get_for, facility_visible_to
 
 from . import services
-from .models import Claim, Disposal, LateRecovery, MoneyMove
+from .models import Claim, Disposal, MoneyMove
 
 
 def claims_visible_to(*, user):
@@ -92,7 +92,11 @@ class DisposalAllocationSerializer(serializers.Serializer):
 
 class PartyRecoverySerializer(serializers.Serializer):
     loss = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="Its loss at default")
-    recovered = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="From closed disposals")
+    recovered = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        help_text="From closed disposals and its share of the late recoveries (pro rata to the loss left)",
+    )
 
 
 class ClaimAllocationSerializer(serializers.Serializer):
@@ -105,7 +109,9 @@ class ClaimAllocationSerializer(serializers.Serializer):
     bank = PartyRecoverySerializer()
     late_recoveries = serializers.DecimalField(max_digits=20, decimal_places=2)
     disposals = DisposalAllocationSerializer(many=True)
-    written_off = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    written_off = serializers.DecimalField(
+        max_digits=20, decimal_places=2, allow_null=True, help_text="Written off, net of the late recoveries"
+    )
 
 
 def disposal_allocation(disposal) -> dict:
@@ -148,18 +154,20 @@ def claim_allocation(claim) -> dict:
         )
     )
     closed = [d for d in disposals if d.status == "closed"]
-    late = sum((r.amount for r in LateRecovery.objects.filter(facility=facility)), Decimal(0))
+    late = services.late_recoveries_by_party(facility)
+    agency_recovered = sum((d.agency_share or 0 for d in closed), Decimal(0)) + late["agency"]
+    bank_recovered = sum((d.bank_share or 0 for d in closed), Decimal(0)) + late["bank"]
     return {
         "claim": claim.pk,
         "facility": facility.pk,
         "currency": facility.currency,
         "exposure_at_default": facility.exposure_at_default,
         "amount_paid": claim.amount_paid,
-        "agency": {"loss": agency_loss, "recovered": sum((d.agency_share or 0 for d in closed), Decimal(0))},
-        "bank": {"loss": bank_loss, "recovered": sum((d.bank_share or 0 for d in closed), Decimal(0))},
-        "late_recoveries": late,
+        "agency": {"loss": agency_loss, "recovered": agency_recovered},
+        "bank": {"loss": bank_loss, "recovered": bank_recovered},
+        "late_recoveries": late["total"],
         "disposals": [disposal_allocation(d) for d in disposals],
-        "written_off": facility.written_off_amount,
+        "written_off": services.recovery_figures(facility, closed)["written_off"],
     }
 
 

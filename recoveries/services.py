@@ -22,7 +22,7 @@ from applications.encumbrance import ip_asset_encumbrance_move
 from applications.holders import ip_asset_disposed, ip_asset_taken_over
 from audit.services import audit_record
 from core.errors import Conflict, InvalidInput, PermissionRefused
-from core.money import minor_unit, round_money
+from core.money import minor_unit_message, round_money
 from core.transitions import move as transition
 from facilities.models import AWAITING_DISPOSAL, Facility, FacilityStatus
 from facilities.pledges import pledges_release
@@ -100,11 +100,9 @@ def _in_minor_units(amount, currency, field):
     """``amount`` if it is non-negative and whole in the currency's minor unit (core.money), else InvalidInput."""
     amount = Decimal(amount)
     if amount < 0 or amount != round_money(amount, currency):
+        message = _("The amount cannot be negative.") if amount < 0 else minor_unit_message(currency)
         raise InvalidInput(
-            _("Enter a non-negative amount in whole %(unit)s of %(currency)s.")
-            % {"unit": minor_unit(currency), "currency": currency},
-            code="invalid_amount",
-            details={field: [_("not a valid amount in this currency")]},
+            message, code="invalid_amount", details={field: [_("not a valid amount in this currency")]}
         )
     return amount
 
@@ -311,6 +309,8 @@ def disposal_open(
     _disposable(facility)
     if channel == Channel.AUCTION:
         _auction_terms_check(opening_price, bids_close_on)
+    assets = assets if assets is not None else [p.asset for p in facility.pledges.all()]
+    _assets_free_check(assets)
     disposal = Disposal.objects.create(
         facility=facility,
         channel=channel,
@@ -319,12 +319,25 @@ def disposal_open(
         bids_close_on=bids_close_on,
         created_by=actor,
     )
-    disposal.assets.set(assets if assets is not None else [p.asset for p in facility.pledges.all()])
+    disposal.assets.set(assets)
     if reappraisal_fee:
         _order_reappraisal(disposal, facility, actor, reappraisal_fee)
     details = {"channel": channel, "opening_price": opening_price, "reappraised_value": reappraised_value}
     facility_move(facility=facility, action="dispose", actor=actor, details=details)
     return disposal
+
+
+def _assets_free_check(assets):
+    """Conflict if an open or awarded disposal already holds any of ``assets`` (the caller holds the facility's lock,
+    so two requests for the same facility's IP are checked one after the other)."""
+    held = Disposal.objects.filter(
+        status__in=(DisposalStatus.OPEN, DisposalStatus.AWARDED), assets__in=[a.pk for a in assets]
+    )
+    if held.exists():
+        raise Conflict(
+            _("This IP is already in an open or awarded disposal; close that one first."),
+            code="assets_in_disposal",
+        )
 
 
 def _disposable(facility):
@@ -403,6 +416,7 @@ def bid_place(*, disposal: Disposal, actor: User, amount: Decimal, buyer: Buyer 
         .get(pk=disposal.pk)
     )
     registration = _bidding_for(disposal=locked, actor=actor, buyer=buyer)
+    amount = _in_minor_units(amount, locked.facility.currency, "amount")
     if locked.status != DisposalStatus.OPEN:
         raise Conflict(_("Bidding is closed."), code="bidding_closed")
     if locked.bids_close_on and timezone.localdate() > locked.bids_close_on:
@@ -750,6 +764,44 @@ def _write_off(move, checker):
     return facility
 
 
+LATE_RECOVERY_TWIN_WINDOW = timedelta(minutes=10)
+
+
+def _late_recovery_twin_check(facility, amount, received_on, source):
+    """Conflict if the same amount, date and source was recorded on the facility in the last minutes: a form sent
+    twice (the caller holds the facility's lock, so a concurrent twin waits and then finds the first)."""
+    twin = LateRecovery.objects.filter(
+        facility=facility,
+        amount=amount,
+        received_on=received_on,
+        source__iexact=source.strip(),
+        created_at__gte=timezone.now() - LATE_RECOVERY_TWIN_WINDOW,
+    )
+    if twin.exists():
+        raise Conflict(
+            _("This recovery (same amount, date and source) was just recorded."),
+            code="duplicate_late_recovery",
+        )
+
+
+def late_recoveries_by_party(facility: Facility) -> dict[str, Decimal]:
+    """The late recoveries (after the write-off) shared between the agency and the bank like disposal proceeds:
+    pro rata to what each has not yet recovered of its loss, each capped at it."""
+    late = LateRecovery.objects.filter(facility=facility).aggregate(total=Sum("amount"))["total"] or Decimal(
+        0
+    )
+    agency_loss, bank_loss = losses(facility)
+    agency_before, bank_before = _recovered_before(facility)
+    split = allocate_proceeds(
+        proceeds=late,
+        costs=0,
+        agency_loss=max(agency_loss - agency_before, Decimal(0)),
+        bank_loss=max(bank_loss - bank_before, Decimal(0)),
+        currency=facility.currency,
+    )
+    return {"total": late, "agency": split.agency, "bank": split.bank}
+
+
 @transaction.atomic
 def recovery_record_late(
     *, facility: Facility, actor: User, amount: Decimal, received_on: date, source: str
@@ -770,6 +822,7 @@ def recovery_record_late(
             code="invalid_date",
             details={"received_on": [_("between the write-off and today")]},
         )
+    _late_recovery_twin_check(locked, amount, received_on, source)
     recovery = LateRecovery.objects.create(
         facility=locked, amount=amount, received_on=received_on, source=source, recorded_by=actor
     )
@@ -881,16 +934,19 @@ def recovery_figures(facility: Facility, disposals: list[Disposal]) -> dict[str,
     default (never above 100 %: a surplus is the borrower's), the loss given default and the loss left."""
     ead = facility.exposure_at_default
     if not ead:
-        return {"recovered": None, "recovery_rate": None, "lgd": None, "loss": None}
+        return {"recovered": None, "recovery_rate": None, "lgd": None, "loss": None, "written_off": None}
     recovered = sum(
         ((d.agency_share or 0) + (d.bank_share or 0) for d in disposals if d.status == DisposalStatus.CLOSED),
         Decimal(0),
     )
-    recovered += LateRecovery.objects.filter(facility=facility).aggregate(total=Sum("amount"))["total"] or 0
+    late = LateRecovery.objects.filter(facility=facility).aggregate(total=Sum("amount"))["total"] or 0
+    recovered += late
     rate = min(recovered / ead, Decimal(1)).quantize(Decimal("0.0001"))
+    written_off = facility.written_off_amount
     return {
         "recovered": recovered,
         "recovery_rate": rate,
         "lgd": 1 - rate,
         "loss": max(ead - recovered, Decimal(0)),
+        "written_off": None if written_off is None else max(written_off - late, Decimal(0)),
     }

@@ -29,15 +29,23 @@ def _fund_scopes(user):
     return [scope for scope, _label in registry.get(FUND_KIND).scope_choices(user)]
 
 
+def _dashboard_scopes(user):
+    """The program dashboard scopes the user may read: the dashboards app, which owns the rule (its own agency's
+    programs for agency staff), answers through the report registry, as the funds app does for funds."""
+    return [scope for scope, _label in registry.get(DASHBOARD_KIND).scope_choices(user)]
+
+
 def _scope_condition(user):
-    """Which (kind, scope) the user may read. Officials read everything. Agency staff read the program dashboards
-    (every program's dashboard is theirs to read live too) and the fund reports of the funds they see; the
-    all-funds report and other agencies' funds are not theirs."""
+    """Which (kind, scope) the user may read. Officials read everything. Agency staff read the program dashboards of
+    their own agency's programs and the fund reports of the funds they see; the all-programs and all-funds reports
+    and other agencies' programs and funds are not theirs."""
     if not user.has_role(*READERS):
         return Q(pk__in=[])
     if user.has_role(Role.OFFICIAL):
         return Q()
-    return Q(kind=DASHBOARD_KIND) | Q(kind=FUND_KIND, scope__in=_fund_scopes(user))
+    return Q(kind=DASHBOARD_KIND, scope__in=_dashboard_scopes(user)) | Q(
+        kind=FUND_KIND, scope__in=_fund_scopes(user)
+    )
 
 
 def reports_visible_to(*, user: User) -> QuerySet[Report]:
@@ -68,7 +76,8 @@ def report_scope_check(*, user: User, kind: str, scope: str) -> None:
     if user.has_role(Role.OFFICIAL):
         return
     if user.has_role(*READERS) and (
-        kind == DASHBOARD_KIND or (kind == FUND_KIND and scope in _fund_scopes(user))
+        (kind == DASHBOARD_KIND and scope in _dashboard_scopes(user))
+        or (kind == FUND_KIND and scope in _fund_scopes(user))
     ):
         return
     raise NotFound(_("There is no such report scope."), code="unknown_scope", details={"scope": [scope]})

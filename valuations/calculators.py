@@ -2,13 +2,15 @@
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from core.money import round_money
 from programs.models import TECHNOLOGY_GRADES
 
 
-def _money(value):
-    return Decimal(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+def _money(value, currency="KRW"):
+    """``value`` in ``currency``'s minor unit (core.money): for the lines shown and, once, for the result."""
+    return round_money(value, currency)
 
 
 @dataclass(frozen=True)
@@ -29,29 +31,58 @@ def remaining_years(valuation_date, expiry_date, *, horizon=None):
     return min(years, horizon) if horizon is not None else years
 
 
-def relief_from_royalty(
-    *, revenues, royalty_rate, tax_rate, discount_rate, valuation_date: date, expiry_date: date
-):
-    """PV of the royalties saved: Σ revenue_t × royalty × (1 − tax) ÷ (1 + discount)^t over the remaining life.
+def life_left(valuation_date, expiry_date, *, horizon):
+    """[(year, share of the year, end of the period in years)] of the legal life left, at most ``horizon`` years:
+    whole years, then the part of the last one (six months left is one line of half a year)."""
+    if expiry_date is None or expiry_date <= valuation_date:
+        return []
+    whole, rest = divmod((expiry_date - valuation_date).days, 365)
+    periods = [(t, Decimal(1), Decimal(t)) for t in range(1, whole + 1)]
+    if rest:
+        share = Decimal(rest) / Decimal(365)
+        periods.append((whole + 1, share, whole + share))
+    return periods[:horizon]
 
-    ``revenues``: projected revenue for year 1, 2, ... (only as many years as the legal life allows are used).
-    """
+
+def relief_from_royalty(
+    *,
+    revenues,
+    royalty_rate,
+    tax_rate,
+    discount_rate,
+    valuation_date: date,
+    expiry_date: date,
+    currency="KRW",
+):
+    """PV of the royalties saved: Σ revenue_t × share_t × royalty × (1 − tax) ÷ (1 + discount)^t over the remaining
+    life, a partial last year prorated (``share_t``) and discounted to its end.
+
+    ``revenues``: projected revenue for year 1, 2, ... (only as many years as the legal life allows are used). The
+    lines show each amount in the currency's minor unit; the total is the exact sum, rounded once at the end."""
     royalty_rate, tax_rate, discount_rate = Decimal(royalty_rate), Decimal(tax_rate), Decimal(discount_rate)
-    years = remaining_years(valuation_date, expiry_date, horizon=len(revenues))
-    lines = []
-    for t in range(1, years + 1):
-        revenue = Decimal(revenues[t - 1])
+    lines, exact = [], Decimal(0)
+    for t, share, end in life_left(valuation_date, expiry_date, horizon=len(revenues)):
+        revenue = Decimal(revenues[t - 1]) * share
         royalty = revenue * royalty_rate
         after_tax = royalty * (1 - tax_rate)
-        factor = (1 / (1 + discount_rate) ** t).quantize(Decimal("0.000001"))
+        factor = 1 / (1 + discount_rate) ** end
+        exact += after_tax * factor
         lines.append(
-            RoyaltyLine(t, revenue, _money(royalty), _money(after_tax), factor, _money(after_tax * factor))
+            RoyaltyLine(
+                t,
+                _money(revenue, currency),
+                _money(royalty, currency),
+                _money(after_tax, currency),
+                factor.quantize(Decimal("0.000001")),
+                _money(after_tax * factor, currency),
+            )
         )
-    return sum((line.present_value for line in lines), Decimal(0)), lines
+    return _money(exact, currency), lines
 
 
-def cost_approach(*, reproduction_cost, physical=0, functional=0, economic=0):
-    """Reproduction cost less obsolescence (each a share of what is left after the previous one)."""
+def cost_approach(*, reproduction_cost, physical=0, functional=0, economic=0, currency="KRW"):
+    """Reproduction cost less obsolescence (each a share of what is left after the previous one), in
+    ``currency``'s minor unit: the steps shown rounded, the value exact until it is rounded once at the end."""
     value = Decimal(reproduction_cost)
     steps = [("reproduction cost", value)]
     for name, share in (
@@ -61,8 +92,8 @@ def cost_approach(*, reproduction_cost, physical=0, functional=0, economic=0):
     ):
         deduction = value * Decimal(share)
         value -= deduction
-        steps.append((name, -_money(deduction)))
-    return _money(value), steps
+        steps.append((name, -_money(deduction, currency)))
+    return _money(value, currency), steps
 
 
 # A scorecard in the manner of EPO's IPscore: indicators rated 1–5 across five areas.

@@ -34,6 +34,7 @@ def _royalty(form):
         discount_rate=data["discount_rate"],
         valuation_date=timezone.localdate(),
         expiry_date=data["expiry_date"],
+        currency=data["currency"],
     )
     return {"total": total, "lines": lines}
 

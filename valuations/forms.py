@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.money import CURRENCY_CHOICES
 from programs.models import TECHNOLOGY_GRADES
 
 from .models import Method
@@ -88,6 +89,18 @@ def royalty_initial_for(order):
     return initial
 
 
+class CurrencyField(forms.ChoiceField):
+    """The currency the amounts are in (their minor unit rounds the result); KRW when not given."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("Currency"), choices=CURRENCY_CHOICES, required=False, initial="KRW", **kwargs
+        )
+
+    def clean(self, value):
+        return super().clean(value) or "KRW"
+
+
 class RoyaltyForm(forms.Form):
     revenues = forms.CharField(
         label=_("Projected revenue per year (comma-separated)"),
@@ -104,6 +117,7 @@ class RoyaltyForm(forms.Form):
         label=_("Discount rate"), initial="0.15", min_value=0, max_value=5, max_digits=7, decimal_places=4
     )
     expiry_date = forms.DateField(label=_("Legal expiry"), widget=forms.DateInput(attrs={"type": "date"}))
+    currency = CurrencyField()
 
     def clean_revenues(self):
         try:
@@ -145,6 +159,7 @@ class CostForm(forms.Form):
         max_digits=7,
         decimal_places=4,
     )
+    currency = CurrencyField()
 
 
 class ScorecardForm(forms.Form):

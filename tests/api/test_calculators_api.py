@@ -20,7 +20,7 @@ def get(api_client, user, which, params):
 
 
 def test_relief_from_royalty_over_the_legal_life_left_in_krw(api_client, valuer):
-    expiry = timezone.localdate() + timedelta(days=3 * 365 + 10)  # three whole years left
+    expiry = timezone.localdate() + timedelta(days=3 * 365 + 10)  # three whole years and 10 days left
     params = {
         "revenues": "1000000000, 1200000000, 1400000000, 1500000000",
         "royalty_rate": "0.05",
@@ -29,13 +29,20 @@ def test_relief_from_royalty_over_the_legal_life_left_in_krw(api_client, valuer)
         "expiry_date": expiry.isoformat(),
     }
     body = get(api_client, valuer, "royalty", params).json()
-    expected = []
-    for t, revenue in enumerate((1_000_000_000, 1_200_000_000, 1_400_000_000), start=1):
-        factor = (1 / Decimal("1.15") ** t).quantize(Decimal("0.000001"))
-        after_tax = Decimal(revenue) * Decimal("0.05") * Decimal("0.78")
-        expected.append((after_tax * factor).quantize(Decimal(1), ROUND_HALF_UP))
-    assert [Decimal(line["present_value"]) for line in body["lines"]] == expected
-    assert Decimal(body["total"]) == sum(expected) and len(body["lines"]) == 3
+    exact = []
+    # the fourth year counts for 10/365 of its revenue, discounted to its end (3 + 10/365 years)
+    periods = [(1, Decimal(1)), (2, Decimal(1)), (3, Decimal(1)), (4, Decimal(10) / Decimal(365))]
+    revenues = (1_000_000_000, 1_200_000_000, 1_400_000_000, 1_500_000_000)
+    for (t, share), revenue in zip(periods, revenues, strict=True):
+        after_tax = Decimal(revenue) * share * Decimal("0.05") * Decimal("0.78")
+        exact.append(after_tax / Decimal("1.15") ** (t - 1 + share))
+    assert [Decimal(line["present_value"]) for line in body["lines"]] == [
+        e.quantize(Decimal(1), ROUND_HALF_UP) for e in exact
+    ]
+    # rounded once, at the end, from the exact present values
+    assert (
+        Decimal(body["total"]) == sum(exact).quantize(Decimal(1), ROUND_HALF_UP) and len(body["lines"]) == 4
+    )
 
 
 def test_the_cost_approach_takes_each_obsolescence_from_what_is_left(api_client, officer):
@@ -84,3 +91,27 @@ def test_only_the_pages_readers_use_them(api_client, role):
     user = make_user(role)
     for which in ("royalty", "cost", "scorecard"):
         assert get(api_client, user, which, {}).status_code == 403
+
+
+def test_the_tester_cases_gbp_cost_in_pence_and_six_months_of_royalties(api_client, officer):
+    params = {
+        "reproduction_cost": "1000.01",
+        "physical": "0.3333",
+        "functional": "0",
+        "economic": "0",
+        "currency": "GBP",
+    }
+    body = get(api_client, officer, "cost", params).json()
+    assert body["value"] == "666.71"  # 1,000.01 × 0.6667 = 666.706667, rounded once to pence
+    expiry = timezone.localdate() + timedelta(days=182)
+    params = {
+        "revenues": "1000000",
+        "royalty_rate": "0.05",
+        "tax_rate": "0.2",
+        "discount_rate": "0.1",
+        "expiry_date": expiry.isoformat(),
+    }
+    body = get(api_client, officer, "royalty", params).json()
+    share = Decimal(182) / Decimal(365)
+    exact = Decimal(1_000_000) * share * Decimal("0.05") * Decimal("0.8") / Decimal("1.1") ** share
+    assert Decimal(body["total"]) == exact.quantize(Decimal(1), ROUND_HALF_UP) > 0

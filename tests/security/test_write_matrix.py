@@ -410,6 +410,10 @@ def _scored(case, officer):
 def _approved_facility(case, officer, approver, bank):
     casework.case_recommend(application=case, actor=officer)
     casework.case_decide(application=case, actor=approver, approve=True, reason_code="A00")
+    # approved before the money the fixtures pay out on 2026-01-01 (nothing is disbursed before the approval)
+    type(case).objects.filter(pk=case.pk).update(
+        decided_at=timezone.now().replace(year=2025, month=12, day=1)
+    )
     case.refresh_from_db()
     return facility_services.facility_create_from_application(
         application=case,

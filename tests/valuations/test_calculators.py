@@ -20,14 +20,15 @@ TODAY = date(2026, 1, 1)
 
 def test_relief_from_royalty_against_a_hand_computed_example():
     # Revenue 1,000 a year for 2 years, royalty 5%, tax 20%, discount 10%:
-    # year 1: 1000 × 0.05 × 0.8 = 40 → 40 / 1.1 = 36.36; year 2: 40 / 1.21 = 33.06; total 69 (rounded per line: 36 + 33)
+    # year 1: 1000 × 0.05 × 0.8 = 40 → 40 / 1.1 = 36.36; year 2: 40 / 1.21 = 33.06; total 69.42 → 69 (rounded
+    # once; the lines shown rounded: 36, 33). Two years exactly (730 days): no partial third year.
     value, lines = relief_from_royalty(
         revenues=[1000, 1000, 1000],
         royalty_rate="0.05",
         tax_rate="0.2",
         discount_rate="0.1",
         valuation_date=TODAY,
-        expiry_date=date(2028, 1, 2),
+        expiry_date=date(2028, 1, 1),
     )
     assert [line.after_tax for line in lines] == [40, 40]
     assert [line.present_value for line in lines] == [36, 33]
@@ -113,3 +114,36 @@ def test_a_scorecard_weighs_the_areas_and_maps_to_a_grade():
     assert areas["legal"] == 5 and score == D("3.50") and grade == "BBB"  # 0.25 × 5 + 0.75 × 3
     with pytest.raises(ValueError, match="not rated"):
         scorecard({"validity": 4})
+
+
+def test_six_months_of_life_left_count_half_a_year_of_royalties():
+    # 181 days of 365 left: 1,000,000 × 181/365 × 0.05 × 0.8 = 19,835.62 discounted over 181/365 of a year at 10 %
+    share = D(181) / D(365)
+    exact = D(1_000_000) * share * D("0.05") * D("0.8") / D("1.1") ** share
+    value, lines = relief_from_royalty(
+        revenues=[1_000_000, 1_000_000],
+        royalty_rate="0.05",
+        tax_rate="0.2",
+        discount_rate="0.1",
+        valuation_date=TODAY,
+        expiry_date=date(2026, 7, 1),
+    )
+    assert value == exact.quantize(D(1)) == D("18920") and len(lines) == 1
+    assert lines[0].revenue == D("495890")
+
+
+def test_amounts_round_once_to_the_currencys_minor_unit():
+    # 1,000.01 × (1 − 0.3333) = 666.706667 → 666.71 in GBP, 667 in KRW
+    assert cost_approach(reproduction_cost="1000.01", physical="0.3333", currency="GBP")[0] == D("666.71")
+    assert cost_approach(reproduction_cost="1000.01", physical="0.3333", currency="KRW")[0] == D("667")
+    value, lines = relief_from_royalty(
+        revenues=[1000, 1000],
+        royalty_rate="0.05",
+        tax_rate="0.2",
+        discount_rate="0.1",
+        valuation_date=TODAY,
+        expiry_date=date(2028, 1, 1),
+        currency="GBP",
+    )
+    # 40 / 1.1 + 40 / 1.21 = 36.3636… + 33.0578… = 69.4214… → 69.42 (not 36.36 + 33.06 = 69.42 by luck: see lines)
+    assert value == D("69.42") and [line.present_value for line in lines] == [D("36.36"), D("33.06")]
