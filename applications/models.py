@@ -6,7 +6,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.roles import Role
+from audit.actions import Action
 from core.money import MONEY
+from core.transitions import Move, Table
 from programs.models import IPType
 
 
@@ -184,39 +187,75 @@ class Status(models.TextChoices):
 
 
 S = Status
-# The whole lifecycle on one screen: (from, action) -> to. Only services move a
+# The whole lifecycle on one screen: from, action, to, who. Only services move a
 # case, and only along these lines. "return_for_rework" is the documented way
 # back from a recommendation; "withdraw" is the applicant's, after submitting and before a decision (a draft
 # was never submitted: it has no reference, which every status past draft must have, so it is left, not withdrawn).
-TRANSITIONS = {
-    (S.DRAFT, "submit"): S.SUBMITTED,
-    (S.SUBMITTED, "start_screening"): S.SCREENING,
-    (S.SCREENING, "request_info"): S.INFO_REQUESTED,
-    # The answer takes the case back to the stage that asked.
-    (S.INFO_REQUESTED, "answer_info"): S.SCREENING,
-    (S.INFO_REQUESTED, "resume_valuation"): S.VALUATION,
-    (S.INFO_REQUESTED, "resume_credit_review"): S.CREDIT_REVIEW,
-    (S.SCREENING, "send_to_valuation"): S.VALUATION,
-    (S.SCREENING, "reject"): S.REJECTED,
-    (S.VALUATION, "request_info"): S.INFO_REQUESTED,
-    (S.VALUATION, "start_credit_review"): S.CREDIT_REVIEW,
-    (S.CREDIT_REVIEW, "request_info"): S.INFO_REQUESTED,
-    (S.CREDIT_REVIEW, "recommend"): S.RECOMMENDED,
-    (S.RECOMMENDED, "approve"): S.APPROVED,
-    (S.RECOMMENDED, "reject"): S.REJECTED,
-    (S.RECOMMENDED, "return_for_rework"): S.CREDIT_REVIEW,
-    **{
-        (status, "withdraw"): S.WITHDRAWN
-        for status in (
-            S.SUBMITTED,
-            S.SCREENING,
+APPLICANT = frozenset({Role.APPLICANT})
+OFFICER = frozenset({Role.CASE_OFFICER})
+APPROVER = frozenset({Role.APPROVER})
+# Roles: the applicant submits, answers and withdraws; the agency's case officer screens, asks, sends to
+# valuation, reviews and recommends; an approver decides (a second person: never the recommender, the maker
+# passed by casework) or returns the recommendation. Whose case it is (company, agency) the calling service checks.
+TRANSITIONS = Table(
+    "application",
+    [
+        Move(S.DRAFT, "submit", S.SUBMITTED, APPLICANT, audit=Action.APPLICATION_SUBMIT),
+        Move(S.SUBMITTED, "start_screening", S.SCREENING, OFFICER, audit=Action.APPLICATION_START_SCREENING),
+        *(
+            Move(source, "request_info", S.INFO_REQUESTED, OFFICER, audit=Action.APPLICATION_REQUEST_INFO)
+            for source in (S.SCREENING, S.VALUATION, S.CREDIT_REVIEW)
+        ),
+        # The answer takes the case back to the stage that asked.
+        Move(S.INFO_REQUESTED, "answer_info", S.SCREENING, APPLICANT, audit=Action.APPLICATION_ANSWER_INFO),
+        Move(
             S.INFO_REQUESTED,
+            "resume_valuation",
             S.VALUATION,
+            APPLICANT,
+            audit=Action.APPLICATION_RESUME_VALUATION,
+        ),
+        Move(
+            S.INFO_REQUESTED,
+            "resume_credit_review",
             S.CREDIT_REVIEW,
+            APPLICANT,
+            audit=Action.APPLICATION_RESUME_CREDIT_REVIEW,
+        ),
+        Move(
+            S.SCREENING, "send_to_valuation", S.VALUATION, OFFICER, audit=Action.APPLICATION_SEND_TO_VALUATION
+        ),
+        Move(S.SCREENING, "reject", S.REJECTED, OFFICER | APPROVER, audit=Action.APPLICATION_REJECT),
+        Move(
+            S.VALUATION,
+            "start_credit_review",
+            S.CREDIT_REVIEW,
+            OFFICER,
+            audit=Action.APPLICATION_START_CREDIT_REVIEW,
+        ),
+        Move(S.CREDIT_REVIEW, "recommend", S.RECOMMENDED, OFFICER, audit=Action.APPLICATION_RECOMMEND),
+        Move(S.RECOMMENDED, "approve", S.APPROVED, APPROVER, True, Action.APPLICATION_APPROVE),
+        Move(S.RECOMMENDED, "reject", S.REJECTED, APPROVER, True, Action.APPLICATION_REJECT),
+        Move(
             S.RECOMMENDED,
-        )
-    },
-}
+            "return_for_rework",
+            S.CREDIT_REVIEW,
+            APPROVER,
+            audit=Action.APPLICATION_RETURN_FOR_REWORK,
+        ),
+        *(
+            Move(status, "withdraw", S.WITHDRAWN, APPLICANT, audit=Action.APPLICATION_WITHDRAW)
+            for status in (
+                S.SUBMITTED,
+                S.SCREENING,
+                S.INFO_REQUESTED,
+                S.VALUATION,
+                S.CREDIT_REVIEW,
+                S.RECOMMENDED,
+            )
+        ),
+    ],
+)
 OPEN_STATUSES = frozenset(
     {S.SUBMITTED, S.SCREENING, S.INFO_REQUESTED, S.VALUATION, S.CREDIT_REVIEW, S.RECOMMENDED}
 )
@@ -281,7 +320,7 @@ class Application(models.Model):
         return self.program.currency
 
     def allowed_actions(self):
-        return [action for (source, action) in TRANSITIONS if source == self.status]
+        return [move.action for move in TRANSITIONS if move.source == self.status]
 
 
 class StageSpan(models.Model):

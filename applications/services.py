@@ -26,6 +26,7 @@ from accounts.roles import OrganizationKind, Role
 from audit.services import audit_record
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import currency_places, round_money
+from core.transitions import move
 from core.uploads import CONTENT_TYPES, JPEG, PDF, PNG, XLSX, check_upload  # noqa: F401
 from programs import eligibility
 from programs.models import ReferenceCounter
@@ -94,18 +95,31 @@ def stage_span_move(*, application: Application, stage: str, at: datetime | None
     StageSpan.objects.create(application=application, stage=stage, entered_at=at)
 
 
-def _move_to(locked, target, fields):
-    """Save the locked case in ``target`` (dated when decided) with ``fields``, in one UPDATE; the names saved."""
-    locked.status = target
-    update = {"status", "updated_at"}
-    if target in DECIDED_STATUSES:
-        locked.decided_at = timezone.now()
-        update.add("decided_at")
-    for name, value in fields.items():
-        setattr(locked, name, value)
-        update.add(name)
-    locked.save(update_fields=sorted(update))
-    return update
+# the actions that decide a case (its decision is dated)
+DECIDING = frozenset(move.action for move in TRANSITIONS if move.target in DECIDED_STATUSES)
+
+
+def _recorder(applicant_visible):
+    def _record(*, obj, actor, action, old_state, new_state, details):
+        audit_record(
+            actor=actor,
+            action=action,
+            target=obj,
+            old_state=old_state,
+            new_state=new_state,
+            details=details,
+            applicant_visible=applicant_visible,
+        )
+
+    return _record
+
+
+def _illegal(application, action):
+    current = Application.objects.get(pk=application.pk)
+    return IllegalTransition(
+        f"A case in status “{current.get_status_display()}” cannot be moved by “{action}”.",
+        details={"status": current.status, "action": action, "allowed": current.allowed_actions()},
+    )
 
 
 @transaction.atomic
@@ -117,34 +131,33 @@ def application_transition(
     details: dict | None = None,
     applicant_visible: bool = True,
     fields: dict | None = None,
+    maker: User | None = None,
 ) -> Application:
-    """Move the case along ``TRANSITIONS`` by ``action`` under a row lock.
+    """Move the case by ``action`` under ``applications.models.TRANSITIONS`` (core.transitions.move: lock, check
+    the table, the actor's role and, for the decision, that ``maker`` (the recommender) is someone else).
 
-    ``fields`` are extra attribute values saved in the same UPDATE. Writes one
-    audit event ``application.<action>``. Raises ``IllegalTransition`` (409)
-    when the table has no such move from the current status; nothing changes.
-    """
-    locked = Application.objects.select_for_update().get(pk=application.pk)
-    target = TRANSITIONS.get((locked.status, action))
-    if target is None:
-        raise IllegalTransition(
-            f"A case in status “{locked.get_status_display()}” cannot be moved by “{action}”.",
-            details={"status": locked.status, "action": action, "allowed": locked.allowed_actions()},
+    ``fields`` are extra attribute values saved in the same UPDATE. Writes one audit event
+    ``application.<action>`` and the case's stage span. Raises ``IllegalTransition`` (409) when the table has
+    no such move from the current status, ``PermissionRefused`` for a role or person the move refuses; nothing
+    changes then."""
+    changes = {**(fields or {}), "updated_at": timezone.now()}
+    if action in DECIDING:
+        changes["decided_at"] = timezone.now()
+    try:
+        locked = move(
+            obj=application,
+            table=TRANSITIONS,
+            action=action,
+            actor=actor,
+            maker=maker,
+            record=_recorder(applicant_visible),
+            changes=changes,
+            details=details,
         )
-    old = locked.status
-    update = _move_to(locked, target, fields or {})
-    stage_span_move(application=locked, stage=target)
-    audit_record(
-        actor=actor,
-        action=f"application.{action}",
-        target=locked,
-        old_state=old,
-        new_state=target,
-        details=details,
-        applicant_visible=applicant_visible,
-    )
-    # Callers keep using the object they hold.
-    for name in update:
+    except IllegalTransition as refused:
+        raise _illegal(application, action) from refused
+    stage_span_move(application=locked, stage=locked.status)
+    for name in changes:  # callers keep using the object they hold
         setattr(application, name, getattr(locked, name))
     return locked
 

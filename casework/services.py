@@ -586,6 +586,7 @@ def case_decide(
         actor=actor,
         details={"reason_code": reason_code, "comment": comment, "amount": amount},
         fields=fields,
+        maker=recommendation.recommended_by if recommendation else None,  # four eyes, again in the table
     )
     Decision.objects.create(
         application=locked,

@@ -45,12 +45,6 @@ class DefaultForm(forms.Form):
         ]
 
 
-class RestructuringForm(forms.Form):
-    description = forms.CharField(
-        label=_("Restructuring"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
-    )
-
-
 class CreateForm(forms.Form):
     term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=360, initial=36)
     schedule_type = forms.ChoiceField(

@@ -13,7 +13,8 @@ urlpatterns = [
     path("<int:pk>/disburse/", views.disburse, name="disburse"),
     path("<int:pk>/repay/", views.repay, name="repay"),
     path("<int:pk>/csv/", views.repayments_csv, name="csv"),
-    path("<int:pk>/restructure/", views.restructure, name="restructure"),
+    # the old text-note restructuring gave way to the proposal the agency confirms: old links reach the facility
+    path("<int:pk>/restructure/", RedirectView.as_view(pattern_name="facilities:detail")),
     path("<int:pk>/default/", views.default, name="default"),
     path("<int:pk>/restructuring/", restructure_views.restructure, name="restructuring"),
     path("<int:pk>/tranches/", restructure_views.tranche, name="tranche"),

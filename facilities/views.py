@@ -21,7 +21,7 @@ from core.uploads import CSV, check_upload, read_text
 from core.web import form_error_from, role_required
 
 from . import services
-from .forms import CreateForm, CsvForm, DefaultForm, DisbursementForm, RepaymentForm, RestructuringForm
+from .forms import CreateForm, CsvForm, DefaultForm, DisbursementForm, RepaymentForm
 from .selectors import PORTFOLIO_READERS, facility_get_for, facility_visible_to
 
 READERS = (Role.LENDER_OFFICER, *PORTFOLIO_READERS)
@@ -75,7 +75,6 @@ def _forms(facility, bound):
         "repay": RepaymentForm(),
         "csv": CsvForm(),
         "default": DefaultForm(),
-        "restructure": RestructuringForm(),
     }
     return {**forms, **{name: form for name, form in bound.items() if name in forms}}
 
@@ -179,17 +178,6 @@ def repayments_csv(request, pk):
         return redirect("facilities:detail", pk=facility.pk)
 
     return facility_post(request, pk, name="csv", form_class=CsvForm, run=run, respond=respond)
-
-
-@role_required(Role.LENDER_OFFICER)
-@require_POST
-def restructure(request, pk):
-    def run(facility, data):
-        return services.facility_report_restructuring(facility=facility, actor=request.user, **data)
-
-    text = _("Facility %(ref)s restructured; outstanding principal %(outstanding)s.")
-    form_class = RestructuringForm
-    return facility_post(request, pk, name="restructure", form_class=form_class, run=run, respond=said(text))
 
 
 @role_required(*READERS)

@@ -5,7 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role
+from audit.actions import Action
 from core.money import MONEY
+from core.transitions import Move, Table
 from programs.models import TECHNOLOGY_GRADES
 
 
@@ -20,16 +23,30 @@ class OrderStatus(models.TextChoices):
 
 
 S = OrderStatus
-# The order's lifecycle on one screen: (from, action) -> to.
-TRANSITIONS = {
-    (S.ORDERED, "accept"): S.ACCEPTED,
-    (S.ORDERED, "decline"): S.DECLINED,
-    (S.ACCEPTED, "submit"): S.SUBMITTED,
-    (S.RETURNED, "submit"): S.SUBMITTED,
-    (S.SUBMITTED, "agency_accept"): S.ACCEPTED_BY_AGENCY,
-    (S.SUBMITTED, "return"): S.RETURNED,
-    **{(s, "cancel"): S.CANCELLED for s in (S.ORDERED, S.ACCEPTED, S.SUBMITTED, S.RETURNED)},
-}
+VALUER = frozenset({Role.VALUER})
+OFFICER = frozenset({Role.CASE_OFFICER})
+# The order's lifecycle on one screen: the officer orders, the valuer firm accepts or declines and reports, the
+# officer accepts the report, returns it for revision or cancels the order. Whose order it is (the addressed
+# firm, the program's agency) is checked by the calling service.
+TRANSITIONS = Table(
+    "valuation order",
+    [
+        Move(S.ORDERED, "accept", S.ACCEPTED, VALUER, audit=Action.VALUATION_ACCEPT),
+        Move(S.ORDERED, "decline", S.DECLINED, VALUER, audit=Action.VALUATION_DECLINE),
+        *(
+            Move(s, "submit", S.SUBMITTED, VALUER, audit=Action.VALUATION_SUBMIT)
+            for s in (S.ACCEPTED, S.RETURNED)
+        ),
+        Move(
+            S.SUBMITTED, "agency_accept", S.ACCEPTED_BY_AGENCY, OFFICER, audit=Action.VALUATION_AGENCY_ACCEPT
+        ),
+        Move(S.SUBMITTED, "return", S.RETURNED, OFFICER, audit=Action.VALUATION_RETURN),
+        *(
+            Move(s, "cancel", S.CANCELLED, OFFICER, audit=Action.VALUATION_CANCEL)
+            for s in (S.ORDERED, S.ACCEPTED, S.SUBMITTED, S.RETURNED)
+        ),
+    ],
+)
 OPEN = frozenset({S.ORDERED, S.ACCEPTED, S.SUBMITTED, S.RETURNED})
 
 
@@ -76,7 +93,7 @@ class ValuationOrder(models.Model):
         return f"Valuation #{self.pk} · {self.application}"
 
     def allowed_actions(self):
-        return [action for (source, action) in TRANSITIONS if source == self.status]
+        return [move.action for move in TRANSITIONS if move.source == self.status]
 
 
 class ValuationReport(models.Model):

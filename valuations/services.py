@@ -18,9 +18,10 @@ from accounts.notifications import later, notify
 from accounts.roles import Role
 from applications.models import Encumbrance, IPAsset, Status
 from audit.services import audit_record
-from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
+from core.errors import Conflict, InvalidInput, PermissionRefused
 from core.money import round_money
 from core.templatetags.ipfin_format import money
+from core.transitions import move
 from core.uploads import PDF, check_upload
 from programs.models import Program
 
@@ -54,29 +55,30 @@ def split_fee(program: Program, fee: Decimal) -> tuple[Decimal, Decimal]:
     return subsidy, fee - subsidy
 
 
-def _move(order, action, actor, *, fields=None, details=None):
-    locked = ValuationOrder.objects.select_for_update().get(pk=order.pk)
-    target = TRANSITIONS.get((locked.status, action))
-    if target is None:
-        raise IllegalTransition(
-            f"A valuation order that is “{locked.get_status_display()}” cannot be moved by “{action}”.",
-            details={"status": locked.status, "action": action},
-        )
-    old, locked.status = locked.status, target
-    for name, value in (fields or {}).items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", "updated_at", *(fields or {})])
+def _record(*, obj, actor, action, old_state, new_state, details):
     audit_record(
         actor=actor,
-        action=f"valuation.{action}",
-        target=locked,
-        case=locked.application,
-        old_state=old,
-        new_state=target,
+        action=action,
+        target=obj,
+        case=obj.application,
+        old_state=old_state,
+        new_state=new_state,
         details=details,
     )
-    order.status = target
-    return locked
+
+
+def _move(order, action, actor, *, fields=None, details=None):
+    """Move the order under ``valuations.models.TRANSITIONS`` (core.transitions): lock, check the table and the
+    actor's role, write, record ``valuation.<action>``."""
+    return move(
+        obj=order,
+        table=TRANSITIONS,
+        action=action,
+        actor=actor,
+        record=_record,
+        changes={**(fields or {}), "updated_at": timezone.now()},
+        details=details,
+    )
 
 
 def _valuer_with_least_load(program):

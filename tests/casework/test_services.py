@@ -45,27 +45,44 @@ def to_recommended(case, officer, **valuation):
     services.case_recommend(application=case, actor=officer, conditions="Pledge first")
 
 
-ALL_ACTIONS = sorted({action for (_source, action) in TRANSITIONS})
+ALL_ACTIONS = sorted(TRANSITIONS.actions())
 
 
 @pytest.mark.parametrize("status", [s for s in Status.values])
 @pytest.mark.parametrize("action", ALL_ACTIONS)
 def test_every_move_in_the_table_is_legal_and_every_other_is_refused_with_nothing_changed(
-    status, action, submitted, officer
+    status, action, submitted, officer, approver, applicant
 ):
     Application.objects.filter(pk=submitted.pk).update(status=status)
     submitted.refresh_from_db()
     events_before = AuditEvent.objects.count()
-    target = TRANSITIONS.get((status, action))
-    if target is None:
+    step = TRANSITIONS.get(status, action)
+    if step is None:
         with pytest.raises(IllegalTransition):
             application_transition(application=submitted, action=action, actor=officer)
         submitted.refresh_from_db()
         assert submitted.status == status and AuditEvent.objects.count() == events_before
     else:
-        application_transition(application=submitted, action=action, actor=officer)
+        actor = next(user for user in (applicant, officer, approver) if user.has_role(*step.roles))
+        application_transition(application=submitted, action=action, actor=actor, maker=officer)
         submitted.refresh_from_db()
-        assert submitted.status == target and AuditEvent.objects.count() == events_before + 1
+        assert submitted.status == step.target and AuditEvent.objects.count() == events_before + 1
+
+
+def test_a_move_by_the_wrong_role_or_the_recommender_is_refused_and_nothing_changes(
+    submitted, officer, approver
+):
+    with pytest.raises(PermissionRefused) as wrong_role:
+        application_transition(application=submitted, action="withdraw", actor=officer)
+    assert wrong_role.value.code == "role_refused"
+    Application.objects.filter(pk=submitted.pk).update(status=Status.RECOMMENDED)
+    with pytest.raises(PermissionRefused) as same_person:
+        application_transition(application=submitted, action="approve", actor=approver, maker=approver)
+    assert same_person.value.code == "four_eyes"
+    submitted.refresh_from_db()
+    assert submitted.status == Status.RECOMMENDED and not AuditEvent.objects.filter(
+        action="application.approve"
+    )
 
 
 def test_the_whole_happy_path_with_four_eyes(

@@ -30,7 +30,7 @@ def test_the_projection_extends_the_pace_on_a_straight_line():
     assert projection(Decimal("10000"), date(2026, 1, 1), date(2026, 6, 30), Decimal("20000"))["meets_target"]
 
 
-TRANSITION_TARGET = {action: target for (_source, action), target in TRANSITIONS.items()}
+TRANSITION_TARGET = {move.action: move.target for move in TRANSITIONS}
 
 
 def _case(

@@ -97,3 +97,15 @@ def test_the_bank_draws_a_krw_tranche_on_the_page(client, guaranteed, banker, of
     assert client.post(url, body).status_code == 302
     facility = Facility.objects.get(pk=guaranteed.pk)
     assert facility.status == "active" and sum(i.principal for i in facility.installments.all()) == 400000
+
+
+def test_the_old_text_note_address_leads_to_the_facility_page_and_records_nothing(client, active, banker):
+    client.force_login(banker)
+    page = client.get(reverse("facilities:detail", args=[active.pk])).content.decode()
+    assert "Report a restructuring" not in page
+    response = client.post(f"/facilities/{active.pk}/restructure/", {"description": "new terms"})
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "facilities:detail", args=[active.pk]
+    )
+    assert not active.events.filter(kind="restructuring").exists()
+    assert not Restructuring.objects.filter(facility=active).exists()

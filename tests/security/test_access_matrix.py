@@ -55,9 +55,7 @@ OBJECT_URLS = {
     "valuations:calculation_attach": ("order", {}, "post"),
     "facilities:repayment_reverse": ("repayment", {}, "post"),
     "facilities:detail": ("facility", {}, "get"),
-    **{
-        f"facilities:{name}": ("facility", {}, "post") for name in ("disburse", "repay", "csv", "restructure")
-    },
+    **{f"facilities:{name}": ("facility", {}, "post") for name in ("disburse", "repay", "csv")},
     "facilities:default": ("facility", {}, "post"),
     "facilities:tranche": ("running", {}, "post"),
     "facilities:restructuring": ("running", {}, "post"),

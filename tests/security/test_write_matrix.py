@@ -68,7 +68,6 @@ WEB_WRITES = {
     ("facilities:repay", None): ("facility_active", "repay", {"lender"}),
     ("facilities:repayment_reverse", None): ("repayment", "reverse_repayment", {"lender"}),
     ("facilities:csv", None): ("facility_active", "csv", {"lender"}),
-    ("facilities:restructure", None): ("facility_active", "restructure", {"lender"}),
     ("facilities:default", None): ("facility_active", "default", {"lender"} | AGENCY),
     # restructuring: the bank proposes, an approver of the program's agency confirms or refuses; tranches: the bank
     ("facilities:restructuring", None): ("facility_active", "proposal", {"lender"}),
@@ -780,7 +779,6 @@ PAYLOADS = {
         "economic": "0",
     },
     "csv": lambda w, o, a: {"file": _csv()},
-    "restructure": lambda w, o, a: {"description": "new terms"},
     "default": lambda w, o, a: {
         "reason_code": "D10",
         "reason": "insolvency",
