@@ -14,7 +14,11 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 ORGANIZATIONS = {
     "KIPO": ("Korean Intellectual Property Agency (demo)", OrganizationKind.AGENCY, "KR"),
+    # the state credit-guarantee agency (KODIT/KIBO-like) that runs the Korean guarantee program
+    "KTGF": ("Korea Technology Guarantee Fund (demo)", OrganizationKind.AGENCY, "KR"),
     "IBK": ("Industrial Bank (demo)", OrganizationKind.LENDER, "KR"),
+    "TGB": ("Thames Growth Bank (demo)", OrganizationKind.LENDER, "GB"),
+    "HZCB": ("Hangzhou Commercial Bank (demo)", OrganizationKind.LENDER, "CN"),
     "VALUE": ("Hanbit IP Valuation (demo)", OrganizationKind.VALUER, "KR"),
     "KVIC": ("Content Fund Partners (demo)", OrganizationKind.FUND_MANAGER, "KR"),
     "SME1": ("Biotech Seoul Co. (demo)", OrganizationKind.COMPANY, "KR"),
@@ -26,7 +30,11 @@ USERS = [
     ("officer@demo.ipfin.kr", "Min-jun Kim", "KIPO", Role.CASE_OFFICER),
     ("approver@demo.ipfin.kr", "Seo-yeon Lee", "KIPO", Role.APPROVER),
     ("valuer@demo.ipfin.kr", "Do-hyun Choi", "VALUE", Role.VALUER),
+    ("guarantee.officer@demo.ipfin.kr", "Eun-ji Seo", "KTGF", Role.CASE_OFFICER),
+    ("guarantee.approver@demo.ipfin.kr", "Hyun-woo Baek", "KTGF", Role.APPROVER),
     ("lender@demo.ipfin.kr", "Ha-eun Jung", "IBK", Role.LENDER_OFFICER),
+    ("lender.uk@demo.ipfin.kr", "Oliver Hughes", "TGB", Role.LENDER_OFFICER),
+    ("lender.cn@demo.ipfin.kr", "Wei Zhang", "HZCB", Role.LENDER_OFFICER),
     ("fundmanager@demo.ipfin.kr", "Ye-jin Kang", "KVIC", Role.FUND_MANAGER),
     ("official@demo.ipfin.kr", "Jae-won Yoon", "MOEF", Role.OFFICIAL),
     ("admin@demo.ipfin.kr", "Platform Admin", "KIPO", Role.ADMINISTRATOR),
@@ -66,6 +74,6 @@ def seed(stdout):
     stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})\n")
     for email, _, short_code, role in USERS:
         mfa = "  + TOTP" if role in STAFF_ROLES else ""
-        stdout.write(f"  {role.label:<15} {email:<28} {ORGANIZATIONS[short_code][0]}{mfa}\n")
+        stdout.write(f"  {role.label:<15} {email:<33} {ORGANIZATIONS[short_code][0]}{mfa}\n")
     stdout.write(f"Staff TOTP secret (add to any authenticator app): {DEMO_TOTP_SECRET}\n")
     stdout.write("Or print the current code with: .venv/bin/python manage.py demo_totp\n")

@@ -1,9 +1,10 @@
 """Demo SMEs with IP assets and applications in several states (idempotent; states reached through services)."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal as D
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, ensure_user, organization
 from accounts.models import Organization
@@ -11,7 +12,7 @@ from accounts.roles import OrganizationKind, Role
 from programs.models import Program
 
 from . import services
-from .models import Application, Company, IPAsset
+from .models import Application, Company, IPAsset, StageSpan
 
 DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -206,3 +207,38 @@ def seed(stdout):
         + ", ".join(s["user"][0] for s in COMPANIES if s["user"])
         + ")\n"
     )
+
+
+# Whole days a demo case stays in each stage it has left, so the dashboards' days per stage, days to decision and
+# service-level shares read like a real pipeline (within the demo programs' service levels).
+DEMO_STAGE_DAYS = {
+    "submitted": 1,
+    "screening": 3,
+    "info_requested": 4,
+    "valuation": 6,
+    "credit_review": 4,
+    "recommended": 2,
+}
+
+
+def backdate_case(case, *, submitted_on):
+    """Date a demo case's past as if submitted on ``submitted_on`` (the services date everything today): each stage it
+    has left lasts DEMO_STAGE_DAYS, a decision falls at the end of them. Returns the day its open stage began (the
+    decision day of a decided case). The audit log keeps the real times: it is append-only."""
+    case.refresh_from_db()  # the services moved a locked copy
+    moment = timezone.make_aware(datetime.combine(submitted_on, time(9, 30)))
+    start = moment
+    spans = list(StageSpan.objects.filter(application=case).order_by("entered_at", "id"))
+    for span in spans:
+        span.entered_at = moment
+        if span.left_at is not None:
+            span.days = DEMO_STAGE_DAYS.get(span.stage, 2)
+            moment += timedelta(days=span.days)
+            span.left_at = moment
+    StageSpan.objects.bulk_update(spans, ["entered_at", "left_at", "days"])
+    fields = {"submitted_at": start, "created_at": start - timedelta(days=2)}
+    if case.decided_at is not None:
+        fields["decided_at"] = moment
+    Application.objects.filter(pk=case.pk).update(**fields)
+    case.refresh_from_db()
+    return moment.date()

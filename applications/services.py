@@ -599,6 +599,31 @@ def _missing_documents(application):
     return [d for d in application.program.required_documents or [] if d not in have]
 
 
+def application_exposure(*, application: Application) -> Decimal:
+    """What the company owes or may owe in other cases, in the program's currency. Raises InvalidInput
+    ``missing_rate`` (what the applicant can read, not a 409) when a currency of those cases has no dated rate."""
+    currency = application.program.currency
+    try:
+        return company_exposure(company=application.company, exclude=application, currency=currency)
+    except Conflict as exc:
+        if exc.code != "missing_rate":
+            raise
+        details = exc.details or {}
+        raise InvalidInput(
+            _(
+                "No exchange rate from %(currency)s to %(to)s on or before %(day)s: your cases in %(currency)s "
+                "cannot be counted against this program's ceiling. The agency must enter the rate first."
+            )
+            % {
+                "currency": details.get("currency"),
+                "to": details.get("to", currency),
+                "day": details.get("on"),
+            },
+            code="missing_rate",
+            details=details,
+        ) from exc
+
+
 def application_check(*, application: Application) -> tuple[list[RuleResult], list[str]]:
     """Everything that stands between the draft and submission: failing rules, missing pieces."""
     problems = []
@@ -610,7 +635,11 @@ def application_check(*, application: Application) -> tuple[list[RuleResult], li
     if missing:
         problems.append(_("Upload the required documents: %(list)s.") % {"list": ", ".join(missing)})
     program = application.program
-    exposure = company_exposure(company=application.company, exclude=application, currency=program.currency)
+    try:
+        exposure = application_exposure(application=application)
+    except InvalidInput as exc:  # a rate is missing: the ceiling cannot be checked, so the draft cannot go
+        exposure = None
+        problems.append(exc.message)
     results = eligibility.evaluate(application, exposure=exposure)
     problems += [f"{r.label}: {r.reason}" for r in eligibility.failing(results)]
     today = date.today()

@@ -271,6 +271,7 @@ def _wizard_form(step, application, data=None, files=None):
 
 
 def _save_amount(form, application, request):
+    services.application_exposure(application=application)  # a missing rate: a form error, nothing saved
     services.application_update_draft(
         application=application,
         actor=request.user,

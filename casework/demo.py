@@ -6,6 +6,7 @@ from decimal import Decimal as D
 from django.utils import timezone
 
 from accounts.models import User
+from applications.demo import backdate_case
 from applications.models import Application, Status
 from programs.models import Program
 from valuations.demo import deliver
@@ -81,6 +82,9 @@ def _recommended(case, officer):
 
 
 STORIES = {"KIPO": _to_valuation, "HGIP": _information_requested, "CNPL": _recommended}
+# Days before today each story's case was submitted (the services date it today; facilities/demo.py dates the
+# Chinese case again when it is approved and disbursed).
+SUBMITTED_DAYS_AGO = {"KIPO": 12, "HGIP": 6, "CNPL": 30}
 
 
 def seed(stdout):
@@ -95,6 +99,9 @@ def seed(stdout):
     for code, story in STORIES.items():
         if code in cases:
             story(cases[code], officer)
+            backdate_case(
+                cases[code], submitted_on=timezone.localdate() - timedelta(days=SUBMITTED_DAYS_AGO[code])
+            )
     stdout.write(
         "Case workflow: demo cases in screening, information requested, valuation and recommended.\n"
     )

@@ -417,6 +417,40 @@ def _close_repaid(facility, actor):
     pledges_release(facility=facility, reason="repaid", actor=actor)
 
 
+def _csv_rows(text):
+    """The parsed rows ``(line, date, amount, reference)`` of a repayments CSV and the refused ``(line, message)``."""
+    rows, refused = [], []
+    for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if (line == 1 and row and row[0].strip().lower() == "date") or not any(cell.strip() for cell in row):
+            continue
+        if len(rows) + len(refused) >= MAX_CSV_ROWS:
+            refused.append((line, _("too many rows (at most %(n)s)") % {"n": MAX_CSV_ROWS}))
+            break
+        parsed = _csv_row(row)
+        if isinstance(parsed, str):
+            refused.append((line, parsed))
+        else:
+            rows.append((line, *parsed))
+    return rows, refused
+
+
+def _csv_row(row):
+    """``(date, amount, reference)`` of one CSV row, or the message saying why it is refused."""
+    if len(row) != 3:
+        return _("expected 3 columns: date, amount, reference")
+    try:
+        paid_on = date.fromisoformat(row[0].strip())
+        amount = Decimal(row[1].strip())
+        if not amount.is_finite() or amount <= 0:
+            raise InvalidOperation
+    except ValueError:
+        return _("the date must be YYYY-MM-DD")
+    except InvalidOperation:
+        return _("the amount must be a positive number")
+    reference = row[2].strip()[:100]
+    return (paid_on, amount, reference) if reference else _("a reference is required")
+
+
 def repayments_import_csv(
     *, facility: Facility, actor: User, text: str
 ) -> tuple[list[tuple[int, date, Decimal, str]], list[tuple[int, str]]]:
@@ -424,35 +458,7 @@ def repayments_import_csv(
 
     Returns (accepted rows, refused [(line, message)]).
     """
-    reader = csv.reader(io.StringIO(text))
-    rows, refused = [], []
-    for line, row in enumerate(reader, start=1):
-        if line == 1 and row and row[0].strip().lower() == "date":
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(rows) + len(refused) >= MAX_CSV_ROWS:
-            refused.append((line, _("too many rows (at most %(n)s)") % {"n": MAX_CSV_ROWS}))
-            break
-        if len(row) != 3:
-            refused.append((line, _("expected 3 columns: date, amount, reference")))
-            continue
-        try:
-            paid_on = date.fromisoformat(row[0].strip())
-            amount = Decimal(row[1].strip())
-            if not amount.is_finite() or amount <= 0:
-                raise InvalidOperation
-        except ValueError:
-            refused.append((line, _("the date must be YYYY-MM-DD")))
-            continue
-        except InvalidOperation:
-            refused.append((line, _("the amount must be a positive number")))
-            continue
-        reference = row[2].strip()[:100]
-        if not reference:
-            refused.append((line, _("a reference is required")))
-            continue
-        rows.append((line, paid_on, amount, reference))
+    rows, refused = _csv_rows(text)
     if refused:
         return [], refused
     try:

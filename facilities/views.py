@@ -5,8 +5,6 @@ The recovery side of the page (claim, disposals, money moves, write-off) is the 
 ``facility_page`` and post through ``facility_post``.
 """
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -221,7 +219,9 @@ def facility_create(request, case_pk):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("casework:case", pk=case_pk)
-    messages.success(request, _("Facility created; the IP is pledged."))
+    messages.success(
+        request, _("Facility created; the IP is pledged, pending registration with the IP office.")
+    )
     return redirect("facilities:detail", pk=facility.pk)
 
 
@@ -231,5 +231,5 @@ def _create(request, case, lender, data):
         actor=request.user,
         lender=lender,
         **{k: v for k, v in data.items() if v not in (None, "")},
-        pledges=[(a, f"PLEDGE-{case.reference}-{a.pk}", date.today()) for a in case.ip_assets.all()],
+        pledges=[(a, "", None) for a in case.ip_assets.all()],  # pending: registered on the pledge panel
     )

@@ -4,8 +4,8 @@ from datetime import date
 from decimal import Decimal as D
 
 from accounts.demo import organization
-from accounts.models import Organization, User
-from accounts.roles import OrganizationKind
+from accounts.models import User
+from accounts.roles import Role
 
 from .models import (
     EligibilityRule,
@@ -22,6 +22,8 @@ PROGRAMS = [
     {
         "code": "KIPO",
         "name": "IP-Collateral Loan (KIPO-style)",
+        "agency": "KIPO",
+        "banks": ["IBK"],
         "kind": ProgramKind.IP_COLLATERAL_LOAN,
         "country": "KR",
         "currency": "KRW",
@@ -63,6 +65,8 @@ PROGRAMS = [
     {
         "code": "KIBO",
         "name": "Technology IP Guarantee (KIBO-style)",
+        "agency": "KTGF",  # the guarantee agency guarantees the Korean bank's loan
+        "banks": ["IBK"],
         "kind": ProgramKind.IP_GUARANTEED_LOAN,
         "country": "KR",
         "currency": "KRW",
@@ -116,6 +120,8 @@ PROGRAMS = [
     {
         "code": "HGIP",
         "name": "High Growth IP Loan (NatWest-style)",
+        "agency": "KIPO",
+        "banks": ["TGB"],
         "kind": ProgramKind.IP_COLLATERAL_LOAN,
         "country": "GB",
         "currency": "GBP",
@@ -147,6 +153,8 @@ PROGRAMS = [
     {
         "code": "CNPL",
         "name": "IP Pledge Loan (China)",
+        "agency": "KIPO",
+        "banks": ["HZCB"],
         "kind": ProgramKind.IP_COLLATERAL_LOAN,
         "country": "CN",
         "currency": "CNY",
@@ -225,25 +233,6 @@ def seed_market():
     )
 
 
-# The banks lending under each country's programs. The Chinese program keeps the Korean demo bank beside the Chinese
-# one while facilities/demo.py books its demo loan with that bank.
-BANKS = {
-    "GB": [("TGB", "Thames Growth Bank (demo)")],
-    "CN": [("HZCB", "Hangzhou Commercial Bank (demo)")],
-}
-
-
-def _banks(country):
-    """The partner banks of a program in ``country``: its own country's, and the demo's Korean bank for KR and CN."""
-    banks = [
-        Organization.objects.get_or_create(
-            short_code=code, defaults={"name": name, "kind": OrganizationKind.LENDER, "country": country}
-        )[0]
-        for code, name in BANKS.get(country, [])
-    ]
-    return banks + ([organization("IBK")] if country in ("KR", "CN") else [])
-
-
 def _parts(program, rules, tiers):
     for order, (kind, parameters, explanation) in enumerate(rules):
         EligibilityRule.objects.create(
@@ -263,21 +252,26 @@ def _parts(program, rules, tiers):
         )
 
 
+def _officer(agency):
+    """The agency's demo case officer, None before accounts/demo.py ran."""
+    return User.objects.filter(memberships__organization=agency, memberships__role=Role.CASE_OFFICER).first()
+
+
 def seed(stdout):
     seed_market()
-    agency = organization("KIPO")
-    officer = User.objects.filter(email="officer@demo.ipfin.kr").first()
     for spec in PROGRAMS:
         spec = dict(spec)
-        rules, tiers = spec.pop("rules"), spec.pop("tiers", [])
+        rules, tiers, banks = spec.pop("rules"), spec.pop("tiers", []), spec.pop("banks")
+        agency = organization(spec.pop("agency"))
         program, created = Program.objects.get_or_create(
             code=spec["code"],
             defaults={**spec, "agency": agency, "is_published": True, "opens_on": date(2026, 1, 1)},
         )
         if created:
             _parts(program, rules, tiers)
-            program.partner_lenders.add(*_banks(program.country))
+            program.partner_lenders.add(*(organization(code) for code in banks))
             program.valuer_panel.add(organization("VALUE"))
+            officer = _officer(agency)
             if officer:
                 program.officers.add(officer)
     stdout.write(f"Programs: {', '.join(p['code'] for p in PROGRAMS)}\n")

@@ -1,5 +1,6 @@
-"""The agency's buyer registry (two buyers registered by the officer and verified by the approver) and the
-recovery of the demo's defaulted guaranteed loan: claim, takeover, sale and allocation. Idempotent."""
+"""The guarantee agency's buyer registry (two buyers registered by its officer and verified by its approver) and the
+recovery of the demo's defaulted guaranteed loan by the program's own agency: claim, takeover, sale and allocation.
+Idempotent."""
 
 from decimal import Decimal as D
 
@@ -7,6 +8,7 @@ from accounts.demo import ensure_user, organization
 from accounts.models import Organization, User
 from accounts.roles import OrganizationKind, Role
 from facilities.models import Facility, FacilityStatus
+from programs.models import Program
 
 from . import services
 from .models import Buyer, BuyerStatus
@@ -14,10 +16,25 @@ from .models import Buyer, BuyerStatus
 BUYER_EMAIL = "buyer@demo.ipfin.kr"
 
 
+def agency_staff(agency):
+    """(case officer, approver) of ``agency`` in the demo; (None, None) before accounts/demo.py ran."""
+    members = User.objects.filter(is_active=True, memberships__organization=agency)
+    return (
+        members.filter(memberships__role=Role.CASE_OFFICER).first(),
+        members.filter(memberships__role=Role.APPROVER).first(),
+    )
+
+
+def _guarantee_agency():
+    """The agency running the demo's guarantee program (KIBO), None before programs/demo.py ran."""
+    program = Program.objects.filter(code="KIBO").select_related("agency").first()
+    return program.agency if program else None
+
+
 def ensure_buyers():
-    """The verified buyers of the demo agency, [(organisation, a user who bids for it)]; [] without the staff."""
-    officer = User.objects.filter(email="officer@demo.ipfin.kr").first()
-    approver = User.objects.filter(email="approver@demo.ipfin.kr").first()
+    """The verified buyers of the guarantee agency, [(organisation, a user who bids for it)]; [] without the staff."""
+    agency = _guarantee_agency()
+    officer, approver = agency_staff(agency) if agency else (None, None)
     manager = User.objects.filter(email="fundmanager@demo.ipfin.kr").first()
     if not (officer and approver and manager):
         return []
@@ -26,7 +43,6 @@ def ensure_buyers():
         defaults={"name": "IP Recovery Fund (demo)", "kind": OrganizationKind.FUND_MANAGER, "country": "KR"},
     )
     buyer_user = ensure_user(BUYER_EMAIL, "Soo-ah Han", fund, Role.FUND_MANAGER)
-    agency = organization("KIPO")
     pairs = [(fund, buyer_user), (organization("KVIC"), manager)]
     for org, _user in pairs:
         buyer = Buyer.objects.filter(agency=agency, organization=org).first()
@@ -53,7 +69,7 @@ def _defaulted_guarantee():
         Facility.objects.filter(
             application__program__code="KIBO", status=FacilityStatus.DEFAULTED, claim__isnull=True
         )
-        .select_related("lender")
+        .select_related("lender", "application__program__agency")
         .first()
     )
 
@@ -90,15 +106,17 @@ def _sold(facility, officer, approver):
 
 def _recovery_story(stdout):
     facility = _defaulted_guarantee()
-    banker, officer, approver = (
-        User.objects.filter(email=e).first()
-        for e in ("lender@demo.ipfin.kr", "officer@demo.ipfin.kr", "approver@demo.ipfin.kr")
-    )
-    if facility is None or not (banker and officer and approver):
+    if facility is None:
+        return
+    officer, approver = agency_staff(facility.application.program.agency)
+    banker = User.objects.filter(
+        is_active=True, memberships__organization=facility.lender, memberships__role=Role.LENDER_OFFICER
+    ).first()
+    if not (banker and officer and approver):
         return
     _claim_paid(facility, banker, officer, approver)
     _sold(facility, officer, approver)
     stdout.write(
-        "Recoveries: the defaulted guaranteed loan taken through claim, takeover, sale and allocation "
-        "(each payment asked by the officer and confirmed by the approver).\n"
+        "Recoveries: the defaulted guaranteed loan taken through claim, takeover, sale and allocation by the "
+        "guarantee agency (each payment asked by its officer and confirmed by its approver).\n"
     )

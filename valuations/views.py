@@ -111,6 +111,14 @@ def _action_form(request, order, form_class):
     return form_class(request.POST) if form_class is not None else None
 
 
+def _report_done_message(order, values):
+    """The submitted report's value and grade, for the valuer's confirmation."""
+    report = order.reports.order_by("-version").first()
+    values["value"] = money(report.total_value, report.currency) if report else "—"
+    values["grade"] = report.technology_grade if report else "—"
+    return _("Valuation report for %(ref)s submitted: %(value)s, technology grade %(grade)s.") % values
+
+
 def _done_message(action, order):
     """What the action changed on which order, for whom, and the amount."""
     values = {
@@ -120,10 +128,7 @@ def _done_message(action, order):
         "status": order.get_status_display(),
     }
     if action == "report":
-        report = order.reports.order_by("-version").first()
-        values["value"] = money(report.total_value, report.currency) if report else "—"
-        values["grade"] = report.technology_grade if report else "—"
-        return _("Valuation report for %(ref)s submitted: %(value)s, technology grade %(grade)s.") % values
+        return _report_done_message(order, values)
     texts = {
         "accept": _(
             "Order for %(ref)s accepted by %(valuer)s (fee %(fee)s): submit the report when it is ready."

@@ -382,3 +382,33 @@ def test_the_application_list_gives_each_application_its_own_asset_ids(api_clien
     assert sorted(len(ids) for ids in listed.values()) == [0, 1, 2]
     detail = api.get(f"/api/v1/applications/{both.pk}/").json()
     assert sorted(detail["ip_assets"]) == sorted([first.pk, second.pk])
+
+
+def test_the_amount_step_shows_a_missing_exchange_rate_as_a_form_error_and_keeps_the_input(client, applicant):
+    """The company's GBP case cannot be counted against a KRW ceiling without a GBP→KRW rate: a form error, not a
+    500, and nothing saved until the agency enters the rate."""
+    company = company_for_user(applicant)
+    ApplicationFactory(
+        company=company,
+        created_by=applicant,
+        program__currency="GBP",
+        status=Status.SUBMITTED,
+        reference="GB-2026-000001",
+        requested_amount=Decimal("300000"),
+    )
+    draft = ApplicationFactory(
+        company=company, created_by=applicant, program__currency="KRW", requested_amount=None
+    )
+    client.force_login(applicant)
+    url = reverse("applications:wizard", args=[draft.pk, "amount"])
+    assert client.get(url).status_code == 200
+    answer = client.post(url, {"requested_amount": "250000000", "purpose": "Scale up the plant"})
+    body = answer.content.decode()
+    assert answer.status_code == 200
+    assert "No exchange rate from GBP to KRW" in body
+    assert "250000000" in body and "Scale up the plant" in body
+    assert Application.objects.get(pk=draft.pk).requested_amount is None
+    eligibility = client.get(reverse("applications:wizard", args=[draft.pk, "eligibility"]))
+    assert (
+        eligibility.status_code == 200 and "No exchange rate from GBP to KRW" in eligibility.content.decode()
+    )

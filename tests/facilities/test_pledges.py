@@ -273,3 +273,27 @@ def test_the_asset_api_read_names_each_holder_with_its_event_and_date(loan, appl
     with pytest.raises(InvalidInput):
         ip_asset_holder_move(asset=asset, holder_name="x", event="owner", on=date(2026, 5, 2))
     assert asset.holdings.count() == 2
+
+
+def test_the_facility_form_pledges_pending_registration_without_inventing_a_number(
+    client, program, submitted, bank, officer
+):
+    PledgeOffice.objects.create(jurisdiction="KR", office="KIPO", registration_days=7)
+    program.partner_lenders.add(bank)
+    case = approved_case(program, submitted)
+    client.force_login(officer)
+    answer = client.post(
+        reverse("facilities:create", args=[case.pk]),
+        {"lender": bank.pk, "term_months": 12, "schedule_type": "bullet"},
+        follow=True,
+    )
+    pledge = Pledge.objects.get(facility__application=case)
+    today = timezone.localdate()
+    assert (pledge.status, pledge.registration_reference, pledge.registered_on) == (
+        PledgeStatus.PENDING,
+        "",
+        None,
+    )
+    assert (pledge.office, pledge.registration_due) == ("KIPO", today + timedelta(days=7))
+    assert "pending registration with the IP office" in answer.content.decode()
+    assert "Record the registration" in answer.content.decode()
