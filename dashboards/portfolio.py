@@ -90,7 +90,7 @@ def _by_grade(facts):
     return {
         "key": "by_grade",
         "title": "Default rate by valuation grade",
-        "columns": ["Grade", "Facilities", "Defaulted", "Rate"],
+        "columns": ["Grade", "Facilities", "Defaulted", "Default rate"],
         "formats": ["", "", "", "percent"],
         "rows": [[g, n, d, _ratio(d, n)] for g, (n, d) in sorted(by_grade.items())],
     }
