@@ -49,7 +49,7 @@ def _table(target, result, currency):
     pace = {"code": "market.pace", "params": {"pace": number(result["pace_per_year"])}}
     return {
         "key": f"market_{target.pk}",
-        "title": f"{target.name} ({currency})",
+        "title": {"code": "dash.market_table", "params": {"market": target.name, "currency": currency}},
         "columns": ["Up to", "Cumulative volume", "Note"],
         "formats": ["text", "money", "text"],
         "rows": [[str(end), _s(total), ""] for end, total in result["points"]]

@@ -146,6 +146,7 @@ LABELS = {
     "dash.volume": _("Volume per month (%(currency)s)"),
     "dash.cost": _("Cost to the public (%(currency)s)"),
     "dash.cumulative_against_target": _("Cumulative disbursed against the annual target (%(currency)s)"),
+    "dash.market_table": _("%(market)s: cumulative volume (%(currency)s)"),
     "dash.market_chart": _("%(market)s: cumulative volume, projection and target (%(currency)s)"),
     **{
         words: words_lazy
