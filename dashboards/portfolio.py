@@ -150,7 +150,7 @@ def portfolio_data(facilities, *, source="live"):
     """The portfolio's figures (report data: headline, tables, charts) of the ``facilities`` the reader may see:
     computed from them (``source="live"``), or from the store when it has been refreshed ("auto")."""
     facts = _facts(facilities, source)
-    programs = dict(Program.objects.values_list("pk", "code"))
+    programs = dict(Program.objects.values_list("pk", "name"))  # a name, as the reader knows it
     claims, recovered, durations = _recoveries(facts)
     delinquency, chart = _delinquency(facts)
     return {
