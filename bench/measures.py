@@ -111,7 +111,8 @@ def fund_report(repeat):
 
     return {
         "fund_report": compared(report, _report_floor, repeat, ("<=", 1.5)),
-        "fund_report_from_entries": compared(_report_from_entries, report, repeat),
+        # printed only, and 2 s a time at 1x: a third of the repetitions
+        "fund_report_from_entries": compared(_report_from_entries, report, max(3, repeat // 3)),
     }
 
 
