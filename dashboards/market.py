@@ -46,15 +46,16 @@ def market_projection(volumes, target, due, as_of):
 
 
 def _table(target, result, currency):
-    pace = f"projected at {number(result['pace_per_year'])} a year (the pace of the latest year)"
+    pace = {"code": "market.pace", "params": {"pace": number(result["pace_per_year"])}}
     return {
         "key": f"market_{target.pk}",
-        "title": f"{target.name} ({currency})",
+        "title": {"code": "dash.market_table", "params": {"market": target.name, "currency": currency}},
         "columns": ["Up to", "Cumulative volume", "Note"],
+        "formats": ["text", "money", "text"],
         "rows": [[str(end), _s(total), ""] for end, total in result["points"]]
         + [
             [str(target.due), _s(result["projected"]), pace],
-            [str(target.due), _s(result["target"]), "target"],
+            [str(target.due), _s(result["target"]), "market.target"],
         ],
     }
 
@@ -79,10 +80,14 @@ def _chart(target, result, currency):
 def _flag(target, result):
     return {
         "subject": target.name,
-        "code": "market_target",
+        "code": "flag.market_target",
         "severity": "high",
-        "message": f"at the pace of the latest year {number(result['projected'])} by {target.due}, "
-        f"{result['share_of_target']:.0%} of the {number(result['target'])} targeted",
+        "params": {
+            "projected": number(result["projected"]),
+            "due": str(target.due),
+            "share": f"{result['share_of_target']:.0%}",
+            "target": number(result["target"]),
+        },
     }
 
 

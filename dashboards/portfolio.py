@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.money import round_money
 from core.web import role_required
 from facilities.selectors import PORTFOLIO_READERS, facility_visible_to
 from programs.models import Program
@@ -34,7 +35,13 @@ def _leverage(facts):
     for (currency, coverage), _n, outstanding, _b in facts.rows("leverage"):
         rate = rate_for(currency, settings.REPORTING_CURRENCY, today)
         total += (outstanding or ZERO) * Decimal(coverage) * (rate.rate if rate else 1)
-    return f"{total / Decimal(fund):.2f} ({total:,.0f} {settings.REPORTING_CURRENCY} guaranteed)"
+    currency = settings.REPORTING_CURRENCY
+    params = {
+        "ratio": f"{total / Decimal(fund):.2f}",
+        "amount": str(round_money(total, currency)),
+        "currency": currency,
+    }
+    return {"code": "port.leverage.value", "params": params}
 
 
 def _outstanding_table(facts, programs):
@@ -45,8 +52,10 @@ def _outstanding_table(facts, programs):
         "key": "outstanding",
         "title": "Outstanding by program and currency",
         "columns": ["Program", "Currency", "Facilities", "Outstanding principal"],
+        "formats": ["text", "text", "", "money"],
         "rows": [
-            [code, currency, n, f"{outstanding or ZERO:.0f}"] for code, currency, n, outstanding in rows
+            [code, currency, n, str(round_money(outstanding or ZERO, currency))]
+            for code, currency, n, outstanding in rows
         ],
     }
 
@@ -81,7 +90,7 @@ def _by_grade(facts):
     return {
         "key": "by_grade",
         "title": "Default rate by valuation grade",
-        "columns": ["Grade", "Facilities", "Defaulted", "Rate"],
+        "columns": ["Grade", "Facilities", "Defaulted", "Default rate"],
         "formats": ["", "", "", "percent"],
         "rows": [[g, n, d, _ratio(d, n)] for g, (n, d) in sorted(by_grade.items())],
     }
@@ -117,6 +126,7 @@ def _headline(totals, claims, recovered, durations, leverage):
 
 def _delinquency(facts):
     buckets = sorted((bucket, n) for (bucket,), n, _a, _b in facts.rows("bucket"))
+    buckets = [({"code": "bucket.current"} if bucket == "current" else bucket, n) for bucket, n in buckets]
     table = {"key": "delinquency", "title": "Delinquency by bucket", "columns": ["Bucket", "Facilities"]}
     chart = {
         "type": "bar",
@@ -140,7 +150,7 @@ def portfolio_data(facilities, *, source="live"):
     """The portfolio's figures (report data: headline, tables, charts) of the ``facilities`` the reader may see:
     computed from them (``source="live"``), or from the store when it has been refreshed ("auto")."""
     facts = _facts(facilities, source)
-    programs = dict(Program.objects.values_list("pk", "code"))
+    programs = dict(Program.objects.values_list("pk", "name"))  # a name, as the reader knows it
     claims, recovered, durations = _recoveries(facts)
     delinquency, chart = _delinquency(facts)
     return {
@@ -155,7 +165,10 @@ def portfolio_data(facilities, *, source="live"):
 
 def _snapshot(request):
     facilities = facility_visible_to(user=request.user)
-    return Snapshot("Portfolio of facilities", portfolio_data(facilities, source="auto"))
+    return Snapshot(
+        "Portfolio of facilities",
+        {"title": "Portfolio of facilities", **portfolio_data(facilities, source="auto")},
+    )
 
 
 @role_required(*PORTFOLIO_READERS)

@@ -24,10 +24,7 @@ from .market import market, market_projection  # noqa: F401
 
 KIND = "program_dashboard"
 NOTE = (
-    "Funnel stages count cases that entered the stage (each transition records the case's stays in its stages beside "
-    "the audit log). Amounts converted at the rates named below; the projection extends the year's disbursements to "
-    "date on a straight line. National targets are set on the whole market's cumulative volume (published "
-    "statistics): its projection extends the pace of the latest year of statistics to the target date."
+    "note.program_dashboard"  # its words: reporting.labels (a stored snapshot keeps codes, never sentences)
 )
 
 
@@ -258,6 +255,7 @@ def volume(facts, programs, rate_of, period_end, currency):
             "key": "volume",
             "title": {"code": "dash.volume", "params": {"currency": currency}},
             "columns": ["Month", "Approved", "Disbursed", "Cumulative disbursed"],
+            "formats": ["text", "money", "money", "money"],
             "rows": rows,
         },
     }
@@ -268,6 +266,18 @@ def _loan_amount(kind, value):
     if kind == "e":
         return Decimal(0) if value is None else Decimal(10) ** value
     return Decimal(value or 0)
+
+
+def _group(code, value):
+    """A group of a table (a size, sector, region, grade or vintage) as a code with its value: words when read."""
+    return {"code": code, "params": {"value": value}}
+
+
+def _quality_group(key):
+    kind, _, value = key.partition(" ")
+    if kind == "grade" and value == "not graded":
+        return {"code": "quality.not_graded"}
+    return _group(f"quality.{kind}", value)
 
 
 def reach(facts, rate_of, currency):
@@ -292,9 +302,9 @@ def reach(facts, rate_of, currency):
             "key": "reach",
             "title": "Reach",
             "columns": ["Group", "Companies financed"],
-            "rows": [[f"size {k}", v] for k, v in sorted(sizes.items())]
-            + [[f"sector {k}", v] for k, v in sorted(sectors.items())]
-            + [[f"region {k}", v] for k, v in sorted(regions.items())],
+            "rows": [[_group("reach.size", k), v] for k, v in sorted(sizes.items())]
+            + [[_group("reach.sector", k), v] for k, v in sorted(sectors.items())]
+            + [[_group("reach.region", k), v] for k, v in sorted(regions.items())],
         },
     }
 
@@ -319,6 +329,7 @@ def cost(facts, rate_of, volumes, currency):
             "key": "cost",
             "title": {"code": "dash.cost", "params": {"currency": currency}},
             "columns": ["Item", "Amount"],
+            "formats": ["text", "money"],
             "rows": [[label, _s(amount)] for label, amount in items],
         },
     }
@@ -340,7 +351,7 @@ def quality(facts):
         "columns": ["Group", "Facilities", "Defaulted", "Default rate", "Recovery rate"],
         "formats": ["", "", "", "percent", "percent"],
         "rows": [
-            [k, v[0], v[1], _r(Decimal(v[1]) / v[0]), _r(v[3] / v[2]) if v[2] else None]
+            [_quality_group(k), v[0], v[1], _r(Decimal(v[1]) / v[0]), _r(v[3] / v[2]) if v[2] else None]
             for k, v in sorted(groups.items())
         ],
     }
@@ -359,7 +370,10 @@ def _headline(parts, facts, currency):
     )
     decision = f"{median(to_decision):.0f} ({percentile(to_decision, 0.9)})" if to_decision else "—"
     companies = f"{facts.companies} ({facts.low_companies / facts.companies:.0%})" if facts.companies else "0"
-    pace = f"{proj['projected']:,.0f} against a target of {proj['target']:,.0f}"
+    pace = {
+        "code": "dash.pace.on_track" if proj["meets_target"] else "dash.pace.short",
+        "params": {"projected": f"{proj['projected']:,.0f}", "target": f"{proj['target']:,.0f}"},
+    }
     return [
         {"label": "Applications submitted", "value": reached["submitted"]},
         {"label": "Approved", "value": reached["approved"]},
@@ -374,7 +388,7 @@ def _headline(parts, facts, currency):
         },
         {
             "label": "Projected for the year at this pace",
-            "value": f"{pace} — {'on track' if proj['meets_target'] else 'short'}",
+            "value": pace,
         },
         {"label": "Companies financed (share with low credit grades)", "value": companies},
         {
@@ -388,8 +402,12 @@ def _target_flags(volumes):
     proj = volumes["projection"]
     if proj["meets_target"] or not volumes["target"]:
         return []
-    message = f"at the current pace {proj['projected']:,.0f} of {proj['target']:,.0f} ({proj['share_of_target']:.0%})"
-    return [{"subject": "Annual target", "code": "target", "severity": "high", "message": message}]
+    params = {
+        "projected": f"{proj['projected']:,.0f}",
+        "target": f"{proj['target']:,.0f}",
+        "share": f"{proj['share_of_target']:.0%}",
+    }
+    return [{"subject": "Annual target", "code": "flag.annual_target", "severity": "high", "params": params}]
 
 
 def _charts(parts, currency):
@@ -479,6 +497,11 @@ def build_dashboard(scope, period_start, period_end, *, source="auto"):
         "charts": _charts(parts, currency) + market_charts,
         "notes": [NOTE],
     }
+    dates = {"start": str(period_start), "end": str(period_end)}
+    if scope == "all":
+        data["title"] = {"code": "title.program_dashboard.all", "params": dates}
+    else:
+        data["title"] = {"code": "title.program_dashboard", "params": {"scope": scope, **dates}}
     return f"Program dashboard — {scope} — {period_start} to {period_end}", data
 
 

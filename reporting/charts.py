@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 import pygal
+from django.utils.translation import get_language
 from pygal.style import Style
 
 STYLE = Style(
@@ -32,19 +33,23 @@ STYLESHEET_SERIES = (
 )
 _EMBEDDED = re.compile(r"<style[^>]*>.*?</style>|<script[^>]*>.*?</script>|<script[^>]*/>", re.S)
 _CHART_ID = re.compile(r"#chart-[0-9a-f-]{36}")
-_UNITS = ((Decimal("1e12"), "T"), (Decimal("1e9"), "bn"), (Decimal("1e6"), "M"), (Decimal("1e3"), "k"))
+_UNITS = ((Decimal("1e12"), " T"), (Decimal("1e9"), " bn"), (Decimal("1e6"), " M"), (Decimal("1e3"), " k"))
+# Korean counts large numbers in 만 (10^4) steps: 조 = 10^12, 억 = 10^8, 만 = 10^4 (written without a space)
+_UNITS_KO = ((Decimal("1e12"), "조"), (Decimal("1e8"), "억"), (Decimal("1e4"), "만"))
 
 
 def compact_number(value):
-    """An axis label in units a reader reads at a glance: 3.1 T, 250 bn, 1.5 M, 12 k, 0.84 (never 3e+12)."""
+    """An axis label in units a reader reads at a glance, in the active language: 3.1 T, 250 bn, 1.5 M, 12 k, 0.84
+    (never 3e+12); in Korean 3.1조, 2,500억, 150만."""
     if value is None:
         return ""
     number = Decimal(str(value))
-    for size, unit in _UNITS:
+    units = _UNITS_KO if (get_language() or "").startswith("ko") else _UNITS
+    for size, unit in units:
         if abs(number) >= size:
             scaled = number / size
             text = f"{scaled:,.1f}" if abs(scaled) < 100 else f"{scaled:,.0f}"
-            return f"{text.removesuffix('.0')} {unit}"
+            return f"{text.removesuffix('.0')}{unit}"
     if number == number.to_integral_value():
         return f"{number:,.0f}"
     return f"{number:,.2f}".rstrip("0").rstrip(".")

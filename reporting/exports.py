@@ -59,7 +59,7 @@ def _preamble(report):
             ]
         )
     for flag in report.data.get("flags", []):
-        lines.append([_("FLAG"), flag["subject"], labels.text(flag)])
+        lines.append([_("FLAG"), labels.text(flag["subject"]), labels.text(flag)])
     for note in report.data.get("notes", []):
         lines.append([labels.text(note)])
     return lines
@@ -141,7 +141,7 @@ def to_xlsx(report):
 
 
 CHARTS_SECONDS = 24 * 3600  # a stored report's charts and rendered body (it never changes)
-BODY_VERSION = "4"  # part of the cached body's key: a release that changes how a report is drawn changes it
+BODY_VERSION = "5"  # part of the cached body's key: a release that changes how a report is drawn changes it
 
 
 def chart_svgs(report, *, embedded_style=False):

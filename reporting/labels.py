@@ -146,6 +146,7 @@ LABELS = {
     "dash.volume": _("Volume per month (%(currency)s)"),
     "dash.cost": _("Cost to the public (%(currency)s)"),
     "dash.cumulative_against_target": _("Cumulative disbursed against the annual target (%(currency)s)"),
+    "dash.market_table": _("%(market)s: cumulative volume (%(currency)s)"),
     "dash.market_chart": _("%(market)s: cumulative volume, projection and target (%(currency)s)"),
     **{
         words: words_lazy
@@ -206,6 +207,74 @@ LABELS = {
             ("lending mobilised", _("lending mobilised")),
         )
     },
+    # the program dashboard's words (codes with parameters)
+    "title.program_dashboard.all": _("Program dashboard — all programs — %(start)s to %(end)s"),
+    "title.program_dashboard": _("Program dashboard — %(scope)s — %(start)s to %(end)s"),
+    "note.program_dashboard": _(
+        "Funnel stages count cases that entered the stage (each transition records the case's stays in its stages "
+        "beside the audit log). Amounts converted at the rates named below; the projection extends the year's "
+        "disbursements to date on a straight line. National targets are set on the whole market's cumulative "
+        "volume (published statistics): its projection extends the pace of the latest year of statistics to the "
+        "target date."
+    ),
+    "dash.pace.on_track": _("%(projected)s against a target of %(target)s — on track"),
+    "dash.pace.short": _("%(projected)s against a target of %(target)s — short"),
+    "Annual target": _("Annual target"),
+    "flag.annual_target": _("at the current pace %(projected)s of %(target)s (%(share)s)"),
+    "flag.market_target": _(
+        "at the pace of the latest year %(projected)s by %(due)s, %(share)s of the %(target)s targeted"
+    ),
+    "market.pace": _("projected at %(pace)s a year (the pace of the latest year)"),
+    "market.target": _("target"),
+    "reach.size": _("size %(value)s"),
+    "reach.sector": _("sector %(value)s"),
+    "reach.region": _("region %(value)s"),
+    "quality.grade": _("grade %(value)s"),
+    "quality.not_graded": _("grade: not graded"),
+    "quality.vintage": _("vintage %(value)s"),
+    # funnel stages (dashboards.facts.FUNNEL) and the case statuses of the stage table: bare codes
+    "drafts": _("Drafts"),
+    "submitted": _("Submitted"),
+    "screened": _("Screened"),
+    "valued": _("Valued"),
+    "recommended": _("Recommended"),
+    "approved": _("Approved"),
+    "disbursed": _("Disbursement"),
+    "screening": _("Screening"),
+    "valuation": _("Valuation"),
+    "credit_review": _("Credit review"),
+    "info_requested": _("Information requested"),
+    # fund investment rules (funds.services): bare codes
+    "min_overseas_revenue_share": _("Minimum share of overseas revenue"),
+    "min_main_purpose_share": _("Minimum share in the main purpose"),
+    # the portfolio
+    "Portfolio of facilities": _("Portfolio of facilities"),
+    "Facilities disbursed": _("Facilities disbursed"),
+    "Claim rate (claims ÷ defaulted guaranteed)": _("Claim rate (claims ÷ defaulted guaranteed)"),
+    "Claims paid": _("Claims paid"),
+    "Recovered from disposals": _("Recovered from disposals"),
+    "Recovery rate (closed disposals)": _("Recovery rate (closed disposals)"),
+    "Average days from default to disposal": _("Average days from default to disposal"),
+    "Share of borrowers with low credit grades": _("Share of borrowers with low credit grades"),
+    "Guarantee leverage (guarantees outstanding ÷ the agency's guarantee fund)": _(
+        "Guarantee leverage (guarantees outstanding ÷ the agency's guarantee fund)"
+    ),
+    "port.leverage.value": _("%(ratio)s (%(amount)s guaranteed)"),
+    "not measured: set AGENCY_GUARANTEE_FUND": _("not measured: set AGENCY_GUARANTEE_FUND"),
+    "Amounts are in each program's own currency; cross-currency totals are not added up here.": _(
+        "Amounts are in each program's own currency; cross-currency totals are not added up here."
+    ),
+    "Outstanding by program and currency": _("Outstanding by program and currency"),
+    "Delinquency by bucket": _("Delinquency by bucket"),
+    "Default rate by valuation grade": _("Default rate by valuation grade"),
+    "Facilities by days-past-due bucket": _("Facilities by days-past-due bucket"),
+    "Program": _("Program"),
+    "Currency": _("Currency"),
+    "Outstanding principal": _("Outstanding principal"),
+    "Bucket": _("Bucket"),
+    "Grade": _("Grade"),
+    "not graded": _("not graded"),
+    "bucket.current": _("current"),
     "licence.active": _("Active"),
     "licence.returned": _("Returned"),
     "licence.revoked": _("Revoked"),

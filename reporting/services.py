@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.notifications import notify
+from accounts.notifications import later, notify
 from audit.services import audit_record
 from core.errors import InvalidInput
 from core.tasks import enqueue
@@ -32,6 +33,15 @@ QUEUE_LOST_AFTER = timedelta(seconds=45)
 STUCK_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 FILE_FORMATS = ("pdf", "xlsx", "csv")  # every download reads one of these files, rendered here in a worker
+# "New report: <title>", in each reader's language: one message per title code (reporting.labels), same placeholders
+NEW_REPORT = {
+    "title.fund_utilisation.all": _lazy("New report: Fund utilisation — all funds — %(period_end)s"),
+    "title.fund_utilisation.fund": _lazy("New report: Fund utilisation — %(fund)s — %(period_end)s"),
+    "title.program_dashboard.all": _lazy(
+        "New report: Program dashboard — all programs — %(start)s to %(end)s"
+    ),
+    "title.program_dashboard": _lazy("New report: Program dashboard — %(scope)s — %(start)s to %(end)s"),
+}
 
 
 def report_request(
@@ -112,6 +122,15 @@ def _build_report(run, identity):
     return report, True
 
 
+def new_report_subject(report):
+    """The notice's subject, put into words in each reader's language (the title's code and parameters); a report
+    whose title is not a known code keeps its title as it is."""
+    title = (report.data or {}).get("title")
+    if isinstance(title, dict) and title.get("code") in NEW_REPORT:
+        return later(NEW_REPORT[title["code"]], **(title.get("params") or {}))
+    return later(_lazy("New report: %(title)s"), title=report.title)
+
+
 def _after_new_report(run, report):
     """What follows a new report: its files rendered in a worker, its audience told."""
     kind = registry.get(run.kind)
@@ -121,7 +140,7 @@ def _after_new_report(run, report):
         enqueue(render_report_files, report.pk)  # in a worker, once: a download then reads a file
     notify(
         users=list(kind.audience()),
-        subject=f"New report: {report.title}",
+        subject=new_report_subject(report),
         link=reverse("reporting:detail", args=[report.pk]),
     )
 
@@ -229,7 +248,9 @@ def report_run_failed(*, run_id: int, error: str) -> ReportRun:
         if final and run.requested_by_id:
             notify(
                 users=[run.requested_by],
-                subject=f"Report run #{run.pk} failed: {run.error}"[:200],
+                subject=later(
+                    _lazy("Report run #%(run)s failed: %(error)s"), run=run.pk, error=run.error[:150]
+                ),
                 body=run.error,
                 link=reverse("reporting:run", args=[run.pk]),
             )

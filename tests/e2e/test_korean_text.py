@@ -71,6 +71,7 @@ DATA_FIELDS = {
     "note",
     "proposal",
     "required_documents",
+    "category",  # a sub-fund's category: free text the agency types (funds.models.Fund)
 }
 NAMES = {
     "IPFin",

@@ -171,3 +171,38 @@ def test_the_tier_table_in_the_admin_accepts_known_grades_only():
     # coverage 0 and a term range upside down come back as errors, not as a database 500
     form = GuaranteeTierForm({**data, "grades": "[]", "coverage_ratio": "0", "min_term_months": 40})
     assert not form.is_valid()
+
+
+def test_a_reason_is_stored_as_its_message_and_parameters_and_read_in_the_readers_language():
+    import json
+
+    from django.utils import translation
+
+    from programs.eligibility import reason_text, snapshot
+
+    application = ApplicationFactory(company__employees=48)
+    add_revenues(application.company, {2022: 100, 2023: 130, 2024: 170, 2025: 230})
+    EligibilityRule.objects.create(
+        program=application.program, kind=RuleKind.COMPANY_SIZE, parameters={"max_employees": 50}
+    )
+    EligibilityRule.objects.create(
+        program=application.program, kind=RuleKind.REVENUE_GROWTH, parameters={"min_rate": "0.2", "years": 3}
+    )
+    with translation.override("ko"):  # submitted by a Korean reader: the snapshot keeps no Korean sentence
+        stored = json.loads(json.dumps(snapshot(evaluate(application, today=TODAY))))
+    size, growth = stored["rules"]
+    assert size["reason_words"] == {
+        "msgid": "%(n)s employees, within the program's size limits.",
+        "params": {"n": 48},
+    }
+    assert growth["reason_words"]["params"] == {"min": 20.0, "n": 3}
+    with translation.override("en"):
+        assert reason_text(size) == "48 employees, within the program's size limits."
+        assert reason_text(growth) == "Revenue grew at least 20% in each of the last 3 years."
+    with translation.override("ko"):
+        korean = reason_text(size)
+    assert "48" in korean and "employees" not in korean, korean
+    # a snapshot made before reasons were codes keeps its sentence
+    assert reason_text({"reason": "48 employees, within the program's size limits."}) == (
+        "48 employees, within the program's size limits."
+    )
