@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -94,7 +94,13 @@ class ProgramDashboardApi(APIView):
     permission_classes = [role_permission(*READERS)]
 
     @extend_schema(
-        responses=DASHBOARD,
+        responses={
+            200: DASHBOARD,
+            409: OpenApiResponse(
+                description="The period needs an exchange rate that has not been entered (code missing_rate; "
+                "details name the currency and the day): enter the dated rate, then ask again."
+            ),
+        },
         parameters=[
             OpenApiParameter("scope", OpenApiTypes.STR),
             OpenApiParameter("start", OpenApiTypes.DATE),

@@ -73,7 +73,10 @@ class RepaymentSerializer(serializers.ModelSerializer):
 
     recorded_by = serializers.CharField(read_only=True)
     reverses = serializers.IntegerField(
-        source="reverses_id", read_only=True, help_text="the entry this one reverses (null for a repayment)"
+        source="reverses_id",
+        read_only=True,
+        allow_null=True,
+        help_text="the entry this one reverses (null for a repayment)",
     )
 
     class Meta:

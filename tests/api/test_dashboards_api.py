@@ -38,8 +38,8 @@ def test_the_portfolio_shows_the_readers_facilities_in_their_currency(
 ):
     body = get(api_client, officer, "/api/v1/dashboards/portfolio/").json()
     [outstanding] = [t for t in body["data"]["tables"] if t["key"] == "outstanding"]
-    code = disbursed.application.program.code
-    assert outstanding["rows"] == [[code, "KRW", 1, "1200000"]]  # 12 instalments of 100,000, none paid
+    name = disbursed.application.program.name  # the program's name: its code reads as English on Korean pages
+    assert outstanding["rows"] == [[name, "KRW", 1, "1200000"]]  # 12 instalments of 100,000, none paid
     assert body["data"]["headline"][0] == {"label": "Facilities disbursed", "value": 1}
     stranger = make_user(Role.CASE_OFFICER, other_agency)
     theirs = get(api_client, stranger, "/api/v1/dashboards/portfolio/").json()

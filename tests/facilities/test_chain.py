@@ -292,4 +292,4 @@ def test_guarantee_leverage_is_measured_against_the_configured_fund(
     assert "not measured" in client.get("/dashboards/portfolio/").content.decode()
     settings.AGENCY_GUARANTEE_FUND = "480000"
     # 1,200,000 outstanding × 0.8 coverage = 960,000 guaranteed -> 2.00 × the fund
-    assert "2.00 (960,000 KRW guaranteed)" in client.get("/dashboards/portfolio/").content.decode()
+    assert "2.00 (KRW 960,000 guaranteed)" in client.get("/dashboards/portfolio/").content.decode()
