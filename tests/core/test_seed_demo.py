@@ -66,7 +66,8 @@ def test_the_demo_is_coherent_idempotent_and_its_dashboard_has_no_negative_media
     assert speed["submission → disbursement"][1] > speed["submission → decision"][1]
     assert Application.objects.filter(submitted_at__date__gt=today).count() == 0
     pace = next(h["value"] for h in data["headline"] if h["label"] == "Projected for the year at this pace")
-    assert pace["params"]["projected"] != "0"  # the year's disbursements draw a line above zero against the target
+    # the year's disbursements draw a line above zero against the target
+    assert pace["params"]["projected"] != "0"
 
 
 def _dashboard(today):
