@@ -67,7 +67,10 @@ class Action(StrEnum):
     FACILITY_REPAYMENT = "facility.repayment"
     FACILITY_REPAYMENT_REVERSED = "facility.repayment_reversed"
     FACILITY_RESTRUCTURED = "facility.restructured"
+    FACILITY_RESTRUCTURING_PROPOSED = "facility.restructuring_proposed"
+    FACILITY_RESTRUCTURING_REFUSED = "facility.restructuring_refused"
     FACILITY_RESTRUCTURING_REPORTED = "facility.restructuring_reported"
+    FACILITY_TRANCHE_DISBURSED = "facility.tranche_disbursed"
     # fund: funds services; one cash-flow action per FlowKind ("cash_flow.<kind>") and its validation
     FUND_CASH_FLOW_CALL = "fund.cash_flow.call"
     FUND_CASH_FLOW_DEPLOY = "fund.cash_flow.deploy"

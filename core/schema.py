@@ -77,6 +77,15 @@ ERRORS = {
     ),
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+    "description": "Retry safely: the same key, user and body within 24 hours is answered with the first success "
+    "(header Idempotent-Replayed: true); the key with another body is a 409 idempotency_mismatch. Keys are the "
+    "organisation's own (core/idempotency.py).",
+}
 
 
 def add_error_responses(result, generator, request, public):
@@ -87,6 +96,10 @@ def add_error_responses(result, generator, request, public):
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            if method == "post":
+                parameters = operation.setdefault("parameters", [])
+                if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                    parameters.append(IDEMPOTENCY_HEADER)
             for status, (description, example, write_only) in ERRORS.items():
                 if write_only and method not in WRITE_METHODS:
                     continue

@@ -159,6 +159,14 @@ def _quality_rows(ids):
     )
 
 
+def _loan_size(amount, currency):
+    """A loan's key for its order of magnitude: ["e", exponent] in the reporting currency itself (no conversion can
+    move it), else ["a", amount] (the period's rate decides)."""
+    if currency != settings.REPORTING_CURRENCY:
+        return ["a", None if amount is None else str(amount)]
+    return ["e", len(str(int(amount))) - 1 if amount and amount > 0 else None]
+
+
 def _iso(value):
     return value.isoformat() if value else None
 
@@ -237,8 +245,8 @@ MEASURES = {
         )
     ),
     "loan_sizes": Measure(
-        lambda ids: _grouped(_financed(ids), "", "approved_amount"),
-        lambda _day, amount: [None if amount is None else str(amount)],
+        lambda ids: _grouped(_financed(ids), "", "approved_amount", "program__currency"),
+        lambda _day, amount, currency: _loan_size(amount, currency),
     ),
     "valuation_subsidy": Measure(
         lambda ids: _grouped(
@@ -352,17 +360,21 @@ def _day_rows(ids) -> Iterable[DashboardFact]:
 
 
 def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
-    """Recompute the whole store from the cases in one transaction (readers see the old days until it commits)."""
+    """Recompute the dashboard's and the portfolio's stores in one transaction (readers see the old rows until it
+    commits)."""
     started = timezone.now()
     ids = Application.objects.values("pk")
+    from .portfolio_facts import refresh_portfolio
+
     with transaction.atomic():
         DashboardFact.objects.all().delete()
-        rows = DashboardFact.objects.bulk_create(_day_rows(ids), batch_size=batch)
+        rows = len(DashboardFact.objects.bulk_create(_day_rows(ids), batch_size=batch))
+        rows += refresh_portfolio()
         DashboardRefresh.objects.all().delete()
         return DashboardRefresh.objects.create(
             started_at=started,
             finished_at=timezone.now(),
-            rows=len(rows),
+            rows=rows,
             currency=settings.REPORTING_CURRENCY,
             time_zone=timezone.get_current_timezone_name(),
         )

@@ -19,7 +19,11 @@ class DashboardFact(models.Model):
     b = models.DecimalField(**SUMS)
 
     class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="dashboard_fact_program_day")]
+        indexes = [
+            models.Index(fields=["program", "day"], name="dashboard_fact_program_day"),
+            # the distinct companies of a period: an index-only scan
+            models.Index(fields=["measure", "day", "key"], name="dashboard_fact_measure_day"),
+        ]
 
     def __str__(self):
         return f"{self.measure} {self.program_id} {self.day} {self.key}: {self.n}"
@@ -36,3 +40,22 @@ class DashboardRefresh(models.Model):
 
     def __str__(self):
         return f"facts of {self.finished_at:%Y-%m-%d %H:%M} ({self.rows} rows)"
+
+
+class PortfolioFact(models.Model):
+    """One group of one portfolio measure (``dashboards.portfolio_facts.MEASURES``) of the facilities of ``lender`` in
+    ``program``: their count ``n`` and sums ``a``, ``b`` for ``key`` (a JSON list)."""
+
+    measure = models.CharField(max_length=20)
+    lender = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    n = models.BigIntegerField()
+    a = models.DecimalField(**SUMS)
+    b = models.DecimalField(**SUMS)
+
+    class Meta:
+        indexes = [models.Index(fields=["lender", "program"], name="portfolio_fact_lender_program")]
+
+    def __str__(self):
+        return f"{self.measure} {self.lender_id}/{self.program_id} {self.key}: {self.n}"

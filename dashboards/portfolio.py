@@ -3,121 +3,81 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from applications.models import LOW_CREDIT_GRADES
 from core.web import role_required
-from facilities.models import LIVE
 from facilities.selectors import PORTFOLIO_READERS, facility_visible_to
-from programs.models import ProgramKind
-from recoveries.models import Claim, Disposal
+from programs.models import Program
 from reporting import exports
+from reporting.money import rate_for
 from reporting.snapshots import Snapshot
-from valuations.models import OrderStatus, ValuationReport
 
-from .facts import DISPOSAL_CLOSED
+from . import portfolio_facts
+from .facts import latest_refresh
 
 ZERO = Decimal(0)
-MONEY = DecimalField(max_digits=20, decimal_places=2)
 
 
 def _ratio(a, b):
     return None if not b else f"{Decimal(a) / Decimal(b):.4f}"
 
 
-def _leverage(facilities):
+def _leverage(facts):
     """Σ outstanding principal × coverage of live guaranteed facilities, converted, ÷ AGENCY_GUARANTEE_FUND."""
-    from django.conf import settings
-
-    from reporting.money import rate_for
-
     fund = settings.AGENCY_GUARANTEE_FUND
     if not fund:
         return "not measured: set AGENCY_GUARANTEE_FUND"
-    outstanding = _live_outstanding()
     total, today = ZERO, timezone.localdate()
-    for row in (
-        facilities.filter(status__in=LIVE, kind=ProgramKind.IP_GUARANTEED_LOAN)
-        .values("currency", "coverage_ratio")
-        .annotate(outstanding=outstanding)
-    ):
-        rate = rate_for(row["currency"], settings.REPORTING_CURRENCY, today)
-        total += row["outstanding"] * row["coverage_ratio"] * (rate.rate if rate else 1)
+    for (currency, coverage), _n, outstanding, _b in facts.rows("leverage"):
+        rate = rate_for(currency, settings.REPORTING_CURRENCY, today)
+        total += (outstanding or ZERO) * Decimal(coverage) * (rate.rate if rate else 1)
     return f"{total / Decimal(fund):.2f} ({total:,.0f} {settings.REPORTING_CURRENCY} guaranteed)"
 
 
-def _live_outstanding():
-    return ExpressionWrapper(
-        Coalesce(Sum("installments__principal"), ZERO) - Coalesce(Sum("installments__paid_principal"), ZERO),
-        output_field=MONEY,
-    )
-
-
-def _outstanding_table(facilities):
-    by_program = (
-        facilities.filter(status__in=LIVE)
-        .values("application__program__code", "currency")
-        .annotate(n=Count("pk", distinct=True), outstanding=_live_outstanding())
-        .order_by("application__program__code")
+def _outstanding_table(facts, programs):
+    rows = sorted(
+        (programs[program], currency, n, a) for (program, currency), n, a, _b in facts.rows("outstanding")
     )
     return {
         "key": "outstanding",
         "title": "Outstanding by program and currency",
         "columns": ["Program", "Currency", "Facilities", "Outstanding principal"],
         "rows": [
-            [r["application__program__code"], r["currency"], r["n"], f"{r['outstanding']:.0f}"]
-            for r in by_program
+            [code, currency, n, f"{outstanding or ZERO:.0f}"] for code, currency, n, outstanding in rows
         ],
     }
 
 
-def _totals(disbursed):
-    return disbursed.aggregate(
-        n=Count("pk"),
-        defaulted=Count("pk", filter=Q(defaulted_on__isnull=False)),
-        guaranteed_defaulted=Count(
-            "pk", filter=Q(defaulted_on__isnull=False, kind=ProgramKind.IP_GUARANTEED_LOAN)
-        ),
-        ead=Coalesce(Sum("exposure_at_default"), ZERO, output_field=MONEY),
-        low_credit=Count("pk", filter=Q(application__company__credit_grade__in=LOW_CREDIT_GRADES)),
-    )
+def _totals(facts):
+    totals = dict.fromkeys(("n", "defaulted", "guaranteed_defaulted", "low_credit"), 0)
+    for (defaulted, guaranteed, low), n, _a, _b in facts.rows("disbursed"):
+        totals["n"] += n
+        totals["defaulted"] += n if defaulted else 0
+        totals["guaranteed_defaulted"] += n if defaulted and guaranteed else 0
+        totals["low_credit"] += n if low else 0
+    return totals
 
 
-def _recoveries(facilities):
-    """Claims (count, paid) and closed disposals (recovered, their exposure, days from default to close)."""
-    claims = Claim.objects.filter(facility__in=facilities).aggregate(
-        n=Count("pk"), paid=Coalesce(Sum("amount_paid"), ZERO, output_field=MONEY)
-    )
-    closed = Disposal.objects.filter(facility__in=facilities, status=DISPOSAL_CLOSED)
-    recovered = closed.aggregate(
-        # what the agency and the bank recovered, not the gross proceeds: costs and a surplus owed to the
-        # borrower are not recoveries (a rate above 100 % would be)
-        proceeds=Coalesce(Sum(F("agency_share") + F("bank_share")), ZERO, output_field=MONEY),
-        ead=Coalesce(Sum("facility__exposure_at_default"), ZERO, output_field=MONEY),
-    )
-    durations = [
-        (closed_on - defaulted_on).days
-        for closed_on, defaulted_on in closed.values_list("closed_on", "facility__defaulted_on")
-        if closed_on and defaulted_on
-    ]
+def _recoveries(facts):
+    """Claims (count, paid), closed disposals (recovered, their exposure) and days from default to close."""
+    claims = {"n": sum(n for _k, n, _a, _b in facts.rows("claims"))}
+    claims["paid"] = sum((a or ZERO for _k, _n, a, _b in facts.rows("claims")), ZERO)
+    recovered = {
+        "proceeds": sum((a or ZERO for _k, _n, a, _b in facts.rows("closed")), ZERO),
+        "ead": sum((b or ZERO for _k, _n, _a, b in facts.rows("closed")), ZERO),
+    }
+    durations = [(days, n) for (days,), n, _a, _b in facts.rows("durations")]
     return claims, recovered, durations
 
 
-def _by_grade(disbursed):
-    grade = Subquery(
-        ValuationReport.objects.filter(
-            order__application=OuterRef("application"), order__status=OrderStatus.ACCEPTED_BY_AGENCY
-        )
-        .order_by("-submitted_at")
-        .values("technology_grade")[:1]
-    )
+def _by_grade(facts):
     by_grade = defaultdict(lambda: [0, 0])
-    for graded, defaulted_on in disbursed.annotate(grade=grade).values_list("grade", "defaulted_on"):
-        by_grade[graded or "not graded"][0] += 1
-        by_grade[graded or "not graded"][1] += defaulted_on is not None
+    for (graded, defaulted), n, _a, _b in facts.rows("grade"):
+        by_grade[graded or "not graded"][0] += n
+        by_grade[graded or "not graded"][1] += n if defaulted else 0
     return {
         "key": "by_grade",
         "title": "Default rate by valuation grade",
@@ -128,6 +88,8 @@ def _by_grade(disbursed):
 
 
 def _headline(totals, claims, recovered, durations, leverage):
+    cases = sum(n for _days, n in durations)
+    average = round(sum(days * n for days, n in durations) / cases) if cases else "—"
     return [
         {"label": "Facilities disbursed", "value": totals["n"]},
         {"label": "Default rate", "value": _ratio(totals["defaulted"], totals["n"]) or "—"},
@@ -141,10 +103,7 @@ def _headline(totals, claims, recovered, durations, leverage):
             "label": "Recovery rate (closed disposals)",
             "value": _ratio(recovered["proceeds"], recovered["ead"]) or "—",
         },
-        {
-            "label": "Average days from default to disposal",
-            "value": round(sum(durations) / len(durations)) if durations else "—",
-        },
+        {"label": "Average days from default to disposal", "value": average},
         {
             "label": "Share of borrowers with low credit grades",
             "value": _ratio(totals["low_credit"], totals["n"]) or "—",
@@ -156,13 +115,8 @@ def _headline(totals, claims, recovered, durations, leverage):
     ]
 
 
-def _delinquency(facilities):
-    buckets = list(
-        facilities.filter(status__in=LIVE)
-        .values_list("dpd_bucket")
-        .annotate(n=Count("pk"))
-        .order_by("dpd_bucket")
-    )
+def _delinquency(facts):
+    buckets = sorted((bucket, n) for (bucket,), n, _a, _b in facts.rows("bucket"))
     table = {"key": "delinquency", "title": "Delinquency by bucket", "columns": ["Bucket", "Facilities"]}
     chart = {
         "type": "bar",
@@ -173,30 +127,43 @@ def _delinquency(facilities):
     return {**table, "rows": [list(row) for row in buckets]}, chart
 
 
-def portfolio_data(facilities):
-    """The portfolio's figures (report data: headline, tables, charts) of the ``facilities`` the reader may see."""
-    disbursed = facilities.exclude(disbursed_on__isnull=True)
-    claims, recovered, durations = _recoveries(facilities)
-    delinquency, chart = _delinquency(facilities)
+def _facts(facilities, source):
+    refresh = latest_refresh() if source != "live" else None
+    return (
+        portfolio_facts.live(facilities)
+        if refresh is None
+        else portfolio_facts.stored(facilities, refresh.finished_at)
+    )
+
+
+def portfolio_data(facilities, *, source="live"):
+    """The portfolio's figures (report data: headline, tables, charts) of the ``facilities`` the reader may see:
+    computed from them (``source="live"``), or from the store when it has been refreshed ("auto")."""
+    facts = _facts(facilities, source)
+    programs = dict(Program.objects.values_list("pk", "code"))
+    claims, recovered, durations = _recoveries(facts)
+    delinquency, chart = _delinquency(facts)
     return {
-        "headline": _headline(_totals(disbursed), claims, recovered, durations, _leverage(facilities)),
+        "as_of": facts.as_of.isoformat() if facts.as_of else None,
+        "headline": _headline(_totals(facts), claims, recovered, durations, _leverage(facts)),
         "flags": [],
-        "tables": [_outstanding_table(facilities), delinquency, _by_grade(disbursed)],
+        "tables": [_outstanding_table(facts, programs), delinquency, _by_grade(facts)],
         "charts": [chart],
         "notes": ["Amounts are in each program's own currency; cross-currency totals are not added up here."],
     }
 
 
 def _snapshot(request):
-    return Snapshot("Portfolio of facilities", portfolio_data(facility_visible_to(user=request.user)))
+    facilities = facility_visible_to(user=request.user)
+    return Snapshot("Portfolio of facilities", portfolio_data(facilities, source="auto"))
 
 
 @role_required(*PORTFOLIO_READERS)
 def portfolio(request):
     report = _snapshot(request)
-    return render(
-        request, "dashboards/portfolio.html", {"report": report, "charts": exports.chart_svgs(report)}
-    )
+    as_of = parse_datetime(report.data["as_of"]) if report.data["as_of"] else None
+    context = {"report": report, "charts": exports.chart_svgs(report), "as_of": as_of}
+    return render(request, "dashboards/portfolio.html", context)
 
 
 @role_required(*PORTFOLIO_READERS)

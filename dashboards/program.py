@@ -263,6 +263,13 @@ def volume(facts, programs, rate_of, period_end, currency):
     }
 
 
+def _loan_amount(kind, value):
+    """An amount of the loan-size key's order of magnitude (["e", exponent]: already in the reporting currency)."""
+    if kind == "e":
+        return Decimal(0) if value is None else Decimal(10) ** value
+    return Decimal(value or 0)
+
+
 def reach(facts, rate_of, currency):
     """Cases financed by company size, sector and region, and loans by order of magnitude."""
     sizes, sectors, regions = Counter(), Counter(), Counter()
@@ -271,8 +278,8 @@ def reach(facts, rate_of, currency):
         sectors[sector or "—"] += n
         regions[region or "—"] += n
     amounts = (
-        (Decimal(amount or 0) * rate_of[program], n)
-        for program, (amount,), n, _a, _b in facts.rows("loan_sizes")
+        (_loan_amount(kind, value) * rate_of[program], n)
+        for program, (kind, value), n, _a, _b in facts.rows("loan_sizes")
     )
     return {
         "loan_sizes": {

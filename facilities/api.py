@@ -1,6 +1,8 @@
-"""Bank API: facilities, the disbursement (idempotent with an Idempotency-Key header), repayments (one or CSV),
-the schedule, the default notice and restructuring reports. Every write calls the facility's service."""
+"""Bank API: facilities, the disbursement (idempotent with an Idempotency-Key header) or its tranches, repayments
+(one or CSV), the schedule and its versions, the default notice, and restructurings (the bank proposes, the program's
+agency confirms or refuses). Every write calls the facility's service."""
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -18,8 +20,9 @@ from core.errors import InvalidInput, PermissionRefused
 from core.parsers import JSONParser
 from core.uploads import CSV, check_upload, read_text
 
+from . import restructuring as restructurings
 from . import services
-from .models import Facility, FacilityStatus, Repayment
+from .models import Disbursement, Facility, FacilityStatus, Repayment, Restructuring, ScheduleVersion
 from .selectors import facility_get_for, facility_visible_to
 
 BIG = 10**17
@@ -120,15 +123,96 @@ class DefaultNoticeResult(serializers.Serializer):
     replayed = serializers.BooleanField()
 
 
-class RestructuringSerializer(serializers.Serializer):
-    description = serializers.CharField(max_length=2000)
+class RestructuringProposalSerializer(serializers.Serializer):
+    grace_months = serializers.IntegerField(
+        min_value=0,
+        max_value=120,
+        default=0,
+        help_text="Months of interest only at the start of the new schedule",
+    )
+    extension_months = serializers.IntegerField(
+        min_value=0, max_value=240, default=0, help_text="Months added to the term (the maturity moves)"
+    )
+    new_rate = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The borrower's new annual rate (0.0150 = 1.5 %), at most the base rate; empty: unchanged",
+    )
+    reason = serializers.CharField(max_length=2000)
 
 
-class RestructuringResult(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
-    description = serializers.CharField()
-    created_at = serializers.DateTimeField()
+class RestructuringSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(help_text="proposed, confirmed or refused")
+    version = serializers.IntegerField(
+        source="version.number", allow_null=True, help_text="The schedule version it made"
+    )
+
+    class Meta:
+        model = Restructuring
+        fields = [
+            "id",
+            "facility",
+            "status",
+            "grace_months",
+            "extension_months",
+            "new_rate",
+            "reason",
+            "proposed_at",
+            "decided_at",
+            "refusal_reason",
+            "version",
+        ]
+
+
+class RefusalSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class TrancheSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0, max_value=BIG)
+    disbursed_on = serializers.DateField()
+    milestone = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class TrancheResult(serializers.ModelSerializer):
+    replayed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Disbursement
+        fields = ["id", "amount", "disbursed_on", "milestone", "replayed"]
+
+    def get_replayed(self, tranche) -> bool:
+        return bool(self.context.get("replayed"))
+
+
+class ScheduleRowSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    due_date = serializers.DateField()
+    principal = serializers.DecimalField(max_digits=20, decimal_places=2)
+    interest = serializers.DecimalField(max_digits=20, decimal_places=2)
+    paid_principal = serializers.DecimalField(max_digits=20, decimal_places=2)
+    paid_interest = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+class ScheduleVersionSerializer(serializers.ModelSerializer):
+    reason = serializers.CharField(help_text="disbursement, tranche or restructuring")
+    rows = ScheduleRowSerializer(many=True, help_text="The schedule as this version made it")
+
+    class Meta:
+        model = ScheduleVersion
+        fields = ["number", "reason", "effective_on", "interest_subsidy", "segment", "rows", "created_at"]
+
+
+def _idempotency_key(request):
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if not key or len(key) > 100:
+        raise InvalidInput(
+            "Send an Idempotency-Key header (at most 100 characters).", code="idempotency_key_missing"
+        )
+    return key
 
 
 def installment_rows(facility, today):
@@ -206,11 +290,7 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def disbursement(self, request, pk=None):
         facility = self.get_object()
-        key = (request.headers.get("Idempotency-Key") or "").strip()
-        if not key or len(key) > 100:
-            raise InvalidInput(
-                "Send an Idempotency-Key header (at most 100 characters).", code="idempotency_key_missing"
-            )
+        key = _idempotency_key(request)
         payload = DisbursementSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         record, created = services.facility_disburse(
@@ -315,14 +395,103 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             DefaultNoticeResult(body).data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=RestructuringSerializer, responses={201: RestructuringResult})
-    @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.LENDER_OFFICER)])
+    @extend_schema(methods=["get"], request=None, responses=RestructuringSerializer(many=True))
+    @extend_schema(
+        methods=["post"], request=RestructuringProposalSerializer, responses={201: RestructuringSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def restructuring(self, request, pk=None):
-        """The bank reports a restructuring (recorded as a note on the facility and an audit event)."""
+        """GET: the facility's restructurings, newest first. POST (the facility's bank): propose a grace period, a
+        longer term or a new rate; the program's agency confirms it (``restructurings/{id}/confirm/``) and the
+        schedule is rebuilt from the outstanding balance, the old one kept as a version. 409 while one is open."""
         facility = self.get_object()
-        payload = RestructuringSerializer(data=request.data)
+        if request.method == "GET":
+            return Response(RestructuringSerializer(facility.restructurings.all(), many=True).data)
+        if not request.user.has_role(Role.LENDER_OFFICER):
+            raise PermissionRefused(_("Only the facility's bank proposes a restructuring."))
+        payload = RestructuringProposalSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        event = services.facility_report_restructuring(
-            facility=facility, actor=request.user, description=payload.validated_data["description"]
+        proposal = restructurings.restructuring_propose(
+            facility=facility, actor=request.user, **payload.validated_data
         )
-        return Response(RestructuringResult(event).data, status=status.HTTP_201_CREATED)
+        return Response(RestructuringSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], request=None, responses=TrancheResult(many=True))
+    @extend_schema(
+        methods=["post"],
+        request=TrancheSerializer,
+        responses={201: TrancheResult, 200: TrancheResult},
+        parameters=[
+            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)
+        ],
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def tranches(self, request, pk=None):
+        """GET: the tranches paid out. POST (the facility's bank): pay out a tranche, up to the principal not yet
+        drawn; the first starts the schedule, each later one is rescheduled with the balance to the same maturity.
+        The same Idempotency-Key and body again answer 200 with ``replayed``."""
+        facility = self.get_object()
+        if request.method == "GET":
+            return Response(TrancheResult(facility.disbursements.all(), many=True).data)
+        key = _idempotency_key(request)
+        payload = TrancheSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        tranche, created = restructurings.facility_draw_tranche(
+            facility=facility, actor=request.user, idempotency_key=key, **payload.validated_data
+        )
+        body = TrancheResult(tranche, context={"replayed": not created}).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses=ScheduleVersionSerializer(many=True))
+    @action(
+        detail=True, methods=["get"], url_path="schedule-versions", pagination_class=None, filter_backends=[]
+    )
+    def schedule_versions(self, request, pk=None):
+        """Every version of the schedule, oldest first: the first disbursement's, then one per later tranche and
+        confirmed restructuring, each with its rows as it made them and the interest subsidy it implied."""
+        facility = self.get_object()
+        return Response(ScheduleVersionSerializer(facility.schedule_versions.all(), many=True).data)
+
+
+def restructurings_visible_to(*, user):
+    """Restructurings of the facilities the user may read."""
+    return Restructuring.objects.filter(facility__in=facility_visible_to(user=user)).select_related("version")
+
+
+class RestructuringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Restructurings: proposed by the facility's bank, confirmed or refused by an approver of the program's agency."""
+
+    queryset = Restructuring.objects.none()
+    serializer_class = RestructuringSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["status", "facility"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Restructuring.objects.none()
+        return restructurings_visible_to(user=self.request.user).order_by("pk")
+
+    def get_object(self):
+        found = restructurings_visible_to(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
+        if found is None:
+            raise Http404
+        return found
+
+    @extend_schema(request=None, responses=RestructuringSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
+    def confirm(self, request, pk=None):
+        """An approver of the program's agency confirms: the schedule is rebuilt today from the outstanding balance
+        (``facility.restructured``); the interest subsidy and the guarantee fees follow."""
+        confirmed = restructurings.restructuring_confirm(restructuring=self.get_object(), actor=request.user)
+        return Response(RestructuringSerializer(confirmed).data)
+
+    @extend_schema(request=RefusalSerializer, responses=RestructuringSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
+    def refuse(self, request, pk=None):
+        """An approver of the program's agency refuses with a reason; nothing changes."""
+        payload = RefusalSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        refused = restructurings.restructuring_refuse(
+            restructuring=self.get_object(), actor=request.user, reason=payload.validated_data["reason"]
+        )
+        return Response(RestructuringSerializer(refused).data)

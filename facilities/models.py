@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AGENCY_ROLES, Role
+from audit.actions import Action
 from core.money import MONEY
 from core.transitions import SYSTEM, Move, Table
 
@@ -34,23 +35,29 @@ AWAITING_DISPOSAL = (_S.DEFAULTED, _S.CLAIM_PAID, _S.IN_DISPOSAL)
 TRANSITIONS = Table(
     "facility",
     [
-        Move(_S.APPROVED, "disburse", _S.ACTIVE, LENDER, audit="facility.disbursed"),
-        Move(_S.ACTIVE, "delinquent", _S.DELINQUENT, frozenset({SYSTEM}), audit="facility.delinquent"),
-        Move(_S.DELINQUENT, "current_again", _S.ACTIVE, frozenset({SYSTEM}), audit="facility.current_again"),
+        Move(_S.APPROVED, "disburse", _S.ACTIVE, LENDER, audit=Action.FACILITY_DISBURSED),
+        Move(_S.ACTIVE, "delinquent", _S.DELINQUENT, frozenset({SYSTEM}), audit=Action.FACILITY_DELINQUENT),
+        Move(
+            _S.DELINQUENT,
+            "current_again",
+            _S.ACTIVE,
+            frozenset({SYSTEM}),
+            audit=Action.FACILITY_CURRENT_AGAIN,
+        ),
         *(
-            Move(source, "default", _S.DEFAULTED, LENDER | AGENCY | {SYSTEM}, audit="facility.defaulted")
+            Move(source, "default", _S.DEFAULTED, LENDER | AGENCY | {SYSTEM}, audit=Action.FACILITY_DEFAULTED)
             for source in (_S.ACTIVE, _S.DELINQUENT)
         ),
         # the repayment that settles the last instalment closes the facility (its event is the repayment's)
         *(Move(source, "repaid", _S.REPAID, LENDER) for source in (_S.ACTIVE, _S.DELINQUENT)),
-        Move(_S.DEFAULTED, "claim_paid", _S.CLAIM_PAID, CHECKER, True, "recovery.claim_paid"),
+        Move(_S.DEFAULTED, "claim_paid", _S.CLAIM_PAID, CHECKER, True, Action.RECOVERY_CLAIM_PAID),
         *(
-            Move(source, "dispose", _S.IN_DISPOSAL, AGENCY, audit="recovery.disposal_opened")
+            Move(source, "dispose", _S.IN_DISPOSAL, AGENCY, audit=Action.RECOVERY_DISPOSAL_OPENED)
             for source in AWAITING_DISPOSAL
         ),
-        Move(_S.IN_DISPOSAL, "close", _S.CLOSED, CHECKER, True, "recovery.closed"),
+        Move(_S.IN_DISPOSAL, "close", _S.CLOSED, CHECKER, True, Action.RECOVERY_CLOSED),
         *(
-            Move(source, "write_off", _S.CLOSED, CHECKER, True, "recovery.written_off")
+            Move(source, "write_off", _S.CLOSED, CHECKER, True, Action.RECOVERY_WRITTEN_OFF)
             for source in AWAITING_DISPOSAL
         ),
     ],
@@ -173,23 +180,27 @@ class Installment(models.Model):
 
 
 class Disbursement(models.Model):
-    """Exactly one per facility (the database says so); the idempotency key makes a retry return the same row.
+    """A tranche of the facility's principal paid out (the whole principal at once, or several tranches up to it,
+    an R&D loan drawing on its milestones); the idempotency key makes a retry return the same row.
 
     Keys are the bank's own: unique per lender, so that two banks choosing the same key never meet."""
 
-    facility = models.OneToOneField(Facility, on_delete=models.PROTECT, related_name="disbursement")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="disbursements")
     lender = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="+", editable=False
     )
     amount = models.DecimalField(**MONEY)
     disbursed_on = models.DateField()
     idempotency_key = models.CharField(max_length=100)
+    milestone = models.CharField(_("milestone"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        ordering = ["facility", "disbursed_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["lender", "idempotency_key"], name="disbursement_key_per_lender")
+            models.UniqueConstraint(fields=["lender", "idempotency_key"], name="disbursement_key_per_lender"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_positive"),
         ]
 
     def __str__(self):
@@ -245,3 +256,103 @@ class FacilityEvent(models.Model):
 
     def __str__(self):
         return f"{self.facility}: {self.kind}"
+
+
+class ScheduleVersion(models.Model):
+    """One version of a facility's schedule: made at the first disbursement, again at each later tranche and each
+    confirmed restructuring. ``rows`` keeps the whole schedule as it stood when this version was made (the live
+    instalments are the last version's); ``segment`` holds the terms the version's new rows were computed on."""
+
+    class Reason(models.TextChoices):
+        DISBURSEMENT = "disbursement", _("Disbursement")
+        TRANCHE = "tranche", _("Tranche")
+        RESTRUCTURING = "restructuring", _("Restructuring")
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="schedule_versions")
+    number = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    effective_on = models.DateField()
+    segment = models.JSONField(default=dict)
+    rows = models.JSONField(default=list)
+    interest_subsidy = models.DecimalField(**MONEY)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["facility", "number"]
+        constraints = [models.UniqueConstraint(fields=["facility", "number"], name="schedule_version_unique")]
+
+    def __str__(self):
+        return f"{self.facility} v{self.number}"
+
+
+class RestructuringStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REFUSED = "refused", _("Refused")
+
+
+class Restructuring(models.Model):
+    """The bank proposes new terms (grace, a longer term, a new rate); the program's agency confirms them and the
+    schedule is rebuilt from the outstanding balance, or refuses them with a reason. One proposal open at a time."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="restructurings")
+    status = models.CharField(
+        max_length=10, choices=RestructuringStatus.choices, default=RestructuringStatus.PROPOSED
+    )
+    grace_months = models.PositiveSmallIntegerField(default=0)
+    extension_months = models.PositiveSmallIntegerField(default=0)
+    new_rate = models.DecimalField(null=True, blank=True, **RATE)
+    reason = models.TextField()
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True)
+    version = models.OneToOneField(
+        ScheduleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="restructuring"
+    )
+
+    class Meta:
+        ordering = ["facility", "-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility"],
+                condition=Q(status="proposed"),
+                name="one_open_restructuring_per_facility",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by")),
+                name="restructuring_four_eyes",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.facility}: restructuring {self.status}"
+
+
+# The restructuring's lifecycle: the facility's bank proposes (the row is created PROPOSED); an approver of the
+# program's agency, another person than the proposer, confirms (the schedule is rebuilt) or refuses.
+RESTRUCTURING_TRANSITIONS = Table(
+    "restructuring",
+    [
+        Move(
+            RestructuringStatus.PROPOSED,
+            "confirm",
+            RestructuringStatus.CONFIRMED,
+            CHECKER,
+            True,
+            "facility.restructured",
+        ),
+        Move(
+            RestructuringStatus.PROPOSED,
+            "refuse",
+            RestructuringStatus.REFUSED,
+            CHECKER,
+            True,
+            "facility.restructuring_refused",
+        ),
+    ],
+)

@@ -1,10 +1,12 @@
-"""The facility's panel on the staff case page (``PANELS``: see core.panels)."""
+"""The facility's panel on the staff case page (``PANELS``: see core.panels); on the facility page, the panel of its
+tranches, restructurings and schedule versions (``FACILITY_PANELS``, rendered by ``views.facility_page``)."""
 
 from accounts.roles import AGENCY_ROLES
 from core.panels import CasePanel
 
 from . import services
 from .forms import CreateForm
+from .restructure_views import panel_context
 
 
 def case_panel_context(request, application):
@@ -26,3 +28,12 @@ def case_panel_context(request, application):
 
 
 PANELS = [CasePanel(order=60, template="facilities/_partials/case_panel.html", context=case_panel_context)]
+
+
+def restructure_panel_context(request, facility, bound):
+    return panel_context(request, facility)
+
+
+FACILITY_PANELS = [
+    CasePanel(order=40, template="facilities/_restructure.html", context=restructure_panel_context)
+]

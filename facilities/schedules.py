@@ -47,11 +47,27 @@ def add_months(day, months):
     return date(year, month, min(day.day, last[month - 1]))
 
 
-def schedule(*, kind, principal, annual_rate, months, start, currency):
-    """``kind``: annuity (equal payments), equal_principal, or bullet (interest monthly, principal at the end)."""
+def schedule(*, kind, principal, annual_rate, months, start, currency, grace_months=0):
+    """``kind``: annuity (equal payments), equal_principal, or bullet (interest monthly, principal at the end).
+
+    ``grace_months``: the first months pay interest only; the principal is then repaid over the months left."""
+    if not 0 <= grace_months < months:
+        raise ValueError("the grace period must be shorter than the term")
     q = unit(currency)
     principal, rate = Decimal(principal), Decimal(annual_rate) / 12
-    balance, lines = principal, []
+    lines = [
+        Installment(n, add_months(start, n), Decimal(0) * q, (principal * rate).quantize(q, ROUND_HALF_UP))
+        for n in range(1, grace_months + 1)
+    ]
+    amortising = _amortise(kind, principal, rate, months - grace_months, q)
+    for n, (part, interest) in enumerate(amortising, start=grace_months + 1):
+        lines.append(Installment(n, add_months(start, n), part, interest))
+    return lines
+
+
+def _amortise(kind, principal, rate, months, q):
+    """[(principal part, interest)] of ``months`` instalments repaying ``principal`` at the monthly ``rate``."""
+    balance, parts = principal, []
     if kind == "annuity":
         payment = principal / months if rate == 0 else principal * rate / (1 - (1 + rate) ** -months)
         payment = payment.quantize(q, rounding=ROUND_HALF_UP)
@@ -67,9 +83,9 @@ def schedule(*, kind, principal, annual_rate, months, start, currency):
             part = Decimal(0)
         else:
             raise ValueError(f"unknown schedule {kind!r}")
-        lines.append(Installment(n, add_months(start, n), part, interest))
+        parts.append((part, interest))
         balance -= part
-    return lines
+    return parts
 
 
 def allocate(proceeds, weights, currency):

@@ -38,7 +38,8 @@ from .models import (
     Pledge,
     Repayment,
 )
-from .schedules import dpd_bucket, schedule
+from .schedules import add_months, dpd_bucket, schedule
+from .versions import schedule_first
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -253,22 +254,74 @@ def pledge_register(
     return pledge
 
 
+def disbursement_replayed(
+    *, facility: Facility, actor: User, amount: Decimal, idempotency_key: str, milestone: str = ""
+) -> Disbursement | None:
+    """The bank's earlier disbursement under this key (a retry), or None; the key on another request is a Conflict.
+    Keys are scoped to the lender: another bank's key, however equal, is another request."""
+    existing = Disbursement.objects.filter(
+        lender_id=facility.lender_id, idempotency_key=idempotency_key
+    ).first()
+    if existing is None:
+        return None
+    if (existing.facility_id, existing.amount, existing.milestone) != (
+        facility.pk,
+        Decimal(amount),
+        milestone,
+    ):
+        raise Conflict(_("This idempotency key was used for another request."), code="idempotency_mismatch")
+    return existing
+
+
+def disbursement_create(
+    *,
+    facility: Facility,
+    actor: User,
+    amount: Decimal,
+    disbursed_on: date,
+    idempotency_key: str,
+    milestone: str = "",
+) -> Disbursement:
+    """The disbursement row; a concurrent twin of the same key is a Conflict."""
+    try:
+        with transaction.atomic():
+            return Disbursement.objects.create(
+                facility=facility,
+                lender_id=facility.lender_id,
+                amount=amount,
+                disbursed_on=disbursed_on,
+                idempotency_key=idempotency_key,
+                milestone=milestone,
+                recorded_by=actor,
+            )
+    except IntegrityError:
+        raise Conflict(_("This idempotency key was used for another request."), code="idempotency_mismatch")
+
+
+def facility_activate(
+    *, facility: Facility, actor: User, amount: Decimal, disbursed_on: date, details: dict
+) -> Facility:
+    """The first money out: the schedule of ``amount`` (version 1), the facility moved by ``disburse`` (its
+    ``facility.disbursed`` event carries ``details``), the budget drawn."""
+    version = schedule_first(facility=facility, amount=Decimal(amount), on=disbursed_on, actor=actor)
+    changes = {"disbursed_on": disbursed_on, "interest_subsidy": version.interest_subsidy}
+    moved = facility_move(facility=facility, action="disburse", actor=actor, changes=changes, details=details)
+    facility.disbursed_on, facility.interest_subsidy = disbursed_on, version.interest_subsidy
+    _draw_budget(moved)
+    return moved
+
+
 @transaction.atomic
 def facility_disburse(
     *, facility: Facility, actor: User, amount: Decimal, disbursed_on: date, idempotency_key: str
 ) -> tuple[Disbursement, bool]:
-    """Record the disbursement exactly once. The same key again returns the first record (a retry);
-    another key on a disbursed facility is a Conflict."""
+    """Record the disbursement of the whole principal exactly once. The same key again returns the first record (a
+    retry); another key on a disbursed facility is a Conflict. Tranches: ``facility_draw_tranche``."""
     _lender_check(facility, actor)
-    # Keys are scoped to the lender: another bank's key, however equal, is another request.
-    existing = Disbursement.objects.filter(
-        lender_id=facility.lender_id, idempotency_key=idempotency_key
-    ).first()
+    existing = disbursement_replayed(
+        facility=facility, actor=actor, amount=amount, idempotency_key=idempotency_key
+    )
     if existing is not None:
-        if existing.facility_id != facility.pk or existing.amount != Decimal(amount):
-            raise Conflict(
-                _("This idempotency key was used for another request."), code="idempotency_mismatch"
-            )
         return existing, False
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
     if locked.status != FacilityStatus.APPROVED:
@@ -279,47 +332,20 @@ def facility_disburse(
             code="amount_mismatch",
             details={"amount": [str(locked.principal)]},
         )
-    try:
-        with transaction.atomic():
-            disbursement = Disbursement.objects.create(
-                facility=locked,
-                lender_id=locked.lender_id,
-                amount=amount,
-                disbursed_on=disbursed_on,
-                idempotency_key=idempotency_key,
-                recorded_by=actor,
-            )
-    except IntegrityError:
-        raise Conflict(_("The facility is disbursed already."), code="already_disbursed")
-    rows = schedule(
-        kind=locked.schedule_type,
-        principal=locked.principal,
-        annual_rate=locked.subsidised_rate,
-        months=locked.term_months,
-        start=disbursed_on,
-        currency=locked.currency,
-    )
-    Installment.objects.bulk_create(
-        [
-            Installment(
-                facility=locked,
-                number=r.number,
-                due_date=r.due_date,
-                principal=r.principal,
-                interest=r.interest,
-            )
-            for r in rows
-        ]
-    )
-    locked.disbursed_on = disbursed_on
-    facility_move(
+    disbursement = disbursement_create(
         facility=locked,
-        action="disburse",
         actor=actor,
-        changes={"disbursed_on": disbursed_on, "interest_subsidy": interest_subsidy_cost(locked)},
+        amount=amount,
+        disbursed_on=disbursed_on,
+        idempotency_key=idempotency_key,
+    )
+    facility_activate(
+        facility=locked,
+        actor=actor,
+        amount=locked.principal,
+        disbursed_on=disbursed_on,
         details={"amount": amount, "on": disbursed_on},
     )
-    _draw_budget(locked)
     return disbursement, True
 
 
@@ -641,7 +667,14 @@ def _default_past_threshold(facility, dpd, today):
 
 
 def interest_subsidy_cost(facility: Facility) -> Decimal:
-    """What the lower rate costs the agency over the schedule: interest at the base rate minus at the subsidised rate."""
+    """What the lower rate costs the agency over the schedule: interest at the base rate minus at the subsidised rate.
+    A facility whose schedule was rebuilt (tranches, restructuring) keeps the figure of its last version."""
+    if (
+        facility.pk
+        and facility.interest_subsidy is not None
+        and facility.schedule_versions.filter(number__gt=1).exists()
+    ):
+        return facility.interest_subsidy
     kwargs = dict(
         kind=facility.schedule_type,
         principal=facility.principal,
@@ -655,12 +688,18 @@ def interest_subsidy_cost(facility: Facility) -> Decimal:
 
 
 def guarantee_fee_schedule(facility: Facility) -> list[tuple[int, Decimal]]:
-    """[(year, fee)]: the annual fee on the principal outstanding at the start of each year."""
+    """[(year, fee)]: the annual fee on the principal outstanding at the start of each year (from the disbursement),
+    read from the instalments, so that it follows tranches and restructurings."""
     if not facility.is_guaranteed or not facility.disbursed_on:
         return []
-    fees, installments = [], list(facility.installments.all())
-    for year in range((facility.term_months + 11) // 12):
-        start = 12 * year
-        outstanding = facility.principal - sum((i.principal for i in installments[:start]), Decimal(0))
+    installments = list(facility.installments.all())
+    if not installments:
+        return []
+    last = installments[-1].due_date
+    months = (last.year - facility.disbursed_on.year) * 12 + last.month - facility.disbursed_on.month
+    fees = []
+    for year in range((months + 11) // 12):
+        start = add_months(facility.disbursed_on, 12 * year)
+        outstanding = sum((i.principal for i in installments if i.due_date > start), Decimal(0))
         fees.append((year + 1, round_money(outstanding * facility.guarantee_fee_rate, facility.currency)))
     return fees

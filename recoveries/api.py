@@ -1,9 +1,12 @@
 """Recoveries API: the guarantee claim (checklist, filing, status) and the agency's payment of it; the disposals of
-the taken-over IP (bids shown to the agency only) and their award.
+the taken-over IP (bids shown to the agency only), their award and the allocation of their proceeds; what each
+party recovered on a claim's facility; the write-off of what was not recovered (a money move, four eyes).
 
 Every write calls the recoveries service by name; reads are scoped through the facility's selector (a claim is
 visible to whoever may read its facility), and a claim nobody may read answers 404.
 """
+
+from decimal import Decimal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -19,7 +22,7 @@ from core.errors import InvalidInput
 from facilities.selectors import facility_get_for, facility_visible_to
 
 from . import services
-from .models import Claim, Disposal, MoneyMove
+from .models import Claim, Disposal, LateRecovery, MoneyMove
 
 
 def claims_visible_to(*, user):
@@ -70,6 +73,98 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def get_missing(self, claim) -> list[str]:
         return [item for item in services.CLAIM_CHECKLIST if not claim.checklist.get(item)]
+
+
+class AllocationLineSerializer(serializers.Serializer):
+    part = serializers.CharField(help_text="costs, agency, bank, borrower or write_off")
+    recipient = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+class DisposalAllocationSerializer(serializers.Serializer):
+    disposal = serializers.IntegerField()
+    status = serializers.CharField(help_text="open, awarded or closed; the lines are final once closed")
+    currency = serializers.CharField()
+    proceeds = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    lines = AllocationLineSerializer(many=True)
+    write_off_reason = serializers.CharField(allow_blank=True)
+
+
+class PartyRecoverySerializer(serializers.Serializer):
+    loss = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="Its loss at default")
+    recovered = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="From closed disposals")
+
+
+class ClaimAllocationSerializer(serializers.Serializer):
+    claim = serializers.IntegerField()
+    facility = serializers.IntegerField()
+    currency = serializers.CharField()
+    exposure_at_default = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    amount_paid = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    agency = PartyRecoverySerializer()
+    bank = PartyRecoverySerializer()
+    late_recoveries = serializers.DecimalField(max_digits=20, decimal_places=2)
+    disposals = DisposalAllocationSerializer(many=True)
+    written_off = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+
+
+def disposal_allocation(disposal) -> dict:
+    """Where a disposal's proceeds went: costs, agency, bank, the borrower's surplus and the loss written off."""
+    facility = disposal.facility
+    lines = []
+    if disposal.status == "closed":
+        recipients = {
+            "costs": "",
+            "agency": facility.application.program.agency.name,
+            "bank": facility.lender.name,
+            "borrower": facility.application.company.legal_name,
+            "write_off": "",
+        }
+        amounts = {
+            "costs": disposal.costs,
+            "agency": disposal.agency_share,
+            "bank": disposal.bank_share,
+            "borrower": disposal.borrower_surplus,
+            "write_off": disposal.write_off,
+        }
+        lines = [{"part": p, "recipient": recipients[p], "amount": amounts[p] or 0} for p in recipients]
+    return {
+        "disposal": disposal.pk,
+        "status": disposal.status,
+        "currency": facility.currency,
+        "proceeds": disposal.proceeds,
+        "lines": lines,
+        "write_off_reason": disposal.write_off_reason,
+    }
+
+
+def claim_allocation(claim) -> dict:
+    """What the agency and the bank lost at default on the claim's facility and what each recovered since."""
+    facility = claim.facility
+    agency_loss, bank_loss = services.losses(facility)
+    disposals = list(
+        Disposal.objects.filter(facility=facility).select_related(
+            "facility__application__program__agency", "facility__application__company", "facility__lender"
+        )
+    )
+    closed = [d for d in disposals if d.status == "closed"]
+    late = sum((r.amount for r in LateRecovery.objects.filter(facility=facility)), Decimal(0))
+    return {
+        "claim": claim.pk,
+        "facility": facility.pk,
+        "currency": facility.currency,
+        "exposure_at_default": facility.exposure_at_default,
+        "amount_paid": claim.amount_paid,
+        "agency": {"loss": agency_loss, "recovered": sum((d.agency_share or 0 for d in closed), Decimal(0))},
+        "bank": {"loss": bank_loss, "recovered": sum((d.bank_share or 0 for d in closed), Decimal(0))},
+        "late_recoveries": late,
+        "disposals": [disposal_allocation(d) for d in disposals],
+        "written_off": facility.written_off_amount,
+    }
+
+
+class RefusalSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
 
 
 class ClaimFileSerializer(serializers.Serializer):
@@ -134,6 +229,13 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response(MoneyMoveSerializer(move).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(request=None, responses=ClaimAllocationSerializer)
+    @action(detail=True, methods=["get"])
+    def allocation(self, request, pk=None):
+        """The losses at default (the agency's: what it paid; the bank's: the rest of the exposure), what each
+        recovered from the closed disposals and later, each disposal's allocation, and the loss written off."""
+        return Response(ClaimAllocationSerializer(claim_allocation(self.get_object())).data)
+
 
 class MoneyMoveViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Requests that money leave (claim payment, award, close, write-off), each confirmed by a second person with
@@ -155,6 +257,41 @@ class MoneyMoveViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         services.money_move_confirm(move=move, actor=request.user)
         move.refresh_from_db()
         return Response(MoneyMoveSerializer(move).data)
+
+    @extend_schema(request=RefusalSerializer, responses=MoneyMoveSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[role_permission(Role.APPROVER)])
+    def refuse(self, request, pk=None):
+        """A different approver refuses with a reason; nothing moves and the maker may ask again."""
+        payload = RefusalSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        move = services.money_move_refuse(
+            move=self.get_object(), actor=request.user, reason=payload.validated_data["reason"]
+        )
+        return Response(MoneyMoveSerializer(move).data)
+
+
+class WriteOffSerializer(serializers.Serializer):
+    facility = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=sorted(services.WRITE_OFF_REASONS.items()))
+
+
+class WriteOffViewSet(viewsets.GenericViewSet):
+    """Write off what was not recovered on a defaulted facility (no disposal left open) and close it."""
+
+    serializer_class = WriteOffSerializer
+    permission_classes = [role_permission(*AGENCY_ROLES)]
+
+    @extend_schema(request=WriteOffSerializer, responses={202: MoneyMoveSerializer})
+    def create(self, request):
+        """The program's agency asks to write off the exposure not recovered; a different approver confirms it
+        (``money-moves/{id}/confirm/``), which closes the facility. 202 with the request."""
+        payload = WriteOffSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        facility = facility_get_for(user=request.user, pk=payload.validated_data["facility"])
+        move = services.write_off_request(
+            facility=facility, actor=request.user, reason=payload.validated_data["reason"]
+        )
+        return Response(MoneyMoveSerializer(move).data, status=status.HTTP_202_ACCEPTED)
 
 
 def disposals_visible_to(*, user):
@@ -244,3 +381,10 @@ class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 raise InvalidInput(_("No such bid on this disposal."), details={"bid": [_("not a bid here")]})
         move = services.disposal_award_request(disposal=disposal, actor=request.user, bid=bid)
         return Response(MoneyMoveSerializer(move).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses=DisposalAllocationSerializer)
+    @action(detail=True, methods=["get"])
+    def allocation(self, request, pk=None):
+        """Where the proceeds went once the disposal is closed: costs first, then the agency and the bank pro rata
+        to their losses (each capped at its loss), the borrower's surplus, and the loss written off."""
+        return Response(DisposalAllocationSerializer(disposal_allocation(self.get_object())).data)

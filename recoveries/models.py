@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AGENCY_ROLES, Role
+from audit.actions import Action
 from core.money import MONEY
 from core.transitions import Move, Table
 
@@ -43,8 +44,8 @@ CLAIM_TRANSITIONS = Table(
     "claim",
     [
         Move(ClaimStatus.RETURNED, "refile", ClaimStatus.FILED, LENDER),
-        Move(ClaimStatus.FILED, "reject", ClaimStatus.REJECTED, AGENCY, audit="recovery.claim_rejected"),
-        Move(ClaimStatus.FILED, "return", ClaimStatus.RETURNED, AGENCY, audit="recovery.claim_returned"),
+        Move(ClaimStatus.FILED, "reject", ClaimStatus.REJECTED, AGENCY, audit=Action.RECOVERY_CLAIM_REJECTED),
+        Move(ClaimStatus.FILED, "return", ClaimStatus.RETURNED, AGENCY, audit=Action.RECOVERY_CLAIM_RETURNED),
         Move(ClaimStatus.FILED, "pay", ClaimStatus.PAID, CHECKER, second_person=True),
     ],
 )
@@ -100,7 +101,7 @@ class DisposalStatus(models.TextChoices):
 DISPOSAL_TRANSITIONS = Table(
     "disposal",
     [
-        Move(DisposalStatus.OPEN, "award", DisposalStatus.AWARDED, CHECKER, True, "recovery.awarded"),
+        Move(DisposalStatus.OPEN, "award", DisposalStatus.AWARDED, CHECKER, True, Action.RECOVERY_AWARDED),
         Move(DisposalStatus.OPEN, "close", DisposalStatus.CLOSED, CHECKER, second_person=True),
         Move(DisposalStatus.AWARDED, "close", DisposalStatus.CLOSED, CHECKER, second_person=True),
     ],
@@ -151,8 +152,31 @@ class BuyerStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+# Who verifies and revokes the agency's buyers; the verifier is another person than the one who registered it.
+BUYER_VERIFIERS = frozenset({Role.APPROVER, Role.ADMINISTRATOR})
+BUYER_TRANSITIONS = Table(
+    "buyer",
+    [
+        Move(
+            BuyerStatus.PENDING,
+            "verify",
+            BuyerStatus.VERIFIED,
+            BUYER_VERIFIERS,
+            True,
+            Action.RECOVERY_BUYER_VERIFIED,
+        ),
+        *(
+            Move(source, "revoke", BuyerStatus.REVOKED, BUYER_VERIFIERS, audit=Action.RECOVERY_BUYER_REVOKED)
+            for source in (BuyerStatus.PENDING, BuyerStatus.VERIFIED)
+        ),
+    ],
+)
+
+
 class Buyer(models.Model):
     """An organisation an agency has registered as a buyer of the IP it disposes of; only verified ones bid."""
+
+    TRANSITIONS = BUYER_TRANSITIONS
 
     agency = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="registered_buyers"

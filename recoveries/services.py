@@ -28,6 +28,7 @@ from facilities.schedules import allocate_proceeds
 from facilities.services import facility_move
 
 from .models import (
+    BUYER_VERIFIERS,
     MAX_BID_DAYS,
     PART_PAYMENT_REASONS,
     REJECTION_REASONS,
@@ -424,11 +425,22 @@ def bid_place(*, disposal: Disposal, actor: User, amount: Decimal, buyer: Buyer 
 # --- the buyer registry: organisations an agency allows to bid --------------------------------------------------
 
 BUYER_KINDS = frozenset({OrganizationKind.COMPANY, OrganizationKind.FUND_MANAGER, OrganizationKind.LENDER})
-BUYER_VERIFIERS = (Role.APPROVER, Role.ADMINISTRATOR)
 
 
 def _buyer_event(buyer, actor, action, **kwargs):
     audit_record(actor=actor, action=f"recovery.buyer_{action}", target=buyer, case=buyer.agency, **kwargs)
+
+
+def _buyer_record(*, obj, actor, action, old_state, new_state, details):
+    audit_record(
+        actor=actor,
+        action=action,
+        target=obj,
+        case=obj.agency,
+        old_state=old_state,
+        new_state=new_state,
+        details=details,
+    )
 
 
 @transaction.atomic
@@ -471,13 +483,20 @@ def buyer_verify(*, buyer: Buyer, actor: User) -> Buyer:
         raise PermissionRefused(_("An approver of the agency verifies its buyers."))
     if buyer.registered_by_id == actor.pk:
         raise PermissionRefused(_("Another person than the one who registered the buyer verifies it."))
-    now = timezone.now()
-    if not Buyer.objects.filter(pk=buyer.pk, status=BuyerStatus.PENDING).update(
-        status=BuyerStatus.VERIFIED, verified_by=actor, verified_at=now
-    ):
+    locked = Buyer.objects.select_for_update().get(pk=buyer.pk)
+    if locked.status not in Buyer.TRANSITIONS.sources("verify"):
         raise Conflict(_("Only a buyer awaiting verification is verified."), code="not_pending")
+    changes = {"verified_by": actor, "verified_at": timezone.now()}
+    transition(
+        obj=locked,
+        table=Buyer.TRANSITIONS,
+        action="verify",
+        actor=actor,
+        maker=locked.registered_by,
+        record=_buyer_record,
+        changes=changes,
+    )
     buyer.refresh_from_db()
-    _buyer_event(buyer, actor, "verified", old_state=BuyerStatus.PENDING, new_state=buyer.status)
     return buyer
 
 
@@ -488,15 +507,16 @@ def buyer_revoke(*, buyer: Buyer, actor: User, reason: str = "") -> Buyer:
     if buyer.agency not in actor.organizations_for(*BUYER_VERIFIERS):
         raise PermissionRefused(_("An approver of the agency revokes its buyers."))
     locked = Buyer.objects.select_for_update().get(pk=buyer.pk)
-    if locked.status == BuyerStatus.REVOKED:
+    if locked.status not in Buyer.TRANSITIONS.sources("revoke"):
         raise Conflict(_("This buyer is revoked already."), code="already_revoked")
-    old = locked.status
-    locked.status = BuyerStatus.REVOKED
-    locked.save(update_fields=["status"])
-    _buyer_event(
-        locked, actor, "revoked", old_state=old, new_state=locked.status, details={"comment": reason}
+    return transition(
+        obj=locked,
+        table=Buyer.TRANSITIONS,
+        action="revoke",
+        actor=actor,
+        record=_buyer_record,
+        details={"comment": reason},
     )
-    return locked
 
 
 def _award_summary(disposal, bid):

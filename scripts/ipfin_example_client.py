@@ -73,7 +73,8 @@ class Client:
         return self.request("GET", path)[1]
 
     def post(self, path, body=None, *, idempotency_key=None):
-        return self.request("POST", path, body, idempotency_key=idempotency_key)[1]
+        """Every POST carries an Idempotency-Key (a new one unless you pass yours): a retry is answered once."""
+        return self.request("POST", path, body, idempotency_key=idempotency_key or str(uuid.uuid4()))[1]
 
     # --- the chain -----------------------------------------------------------------------------------------
 
@@ -91,6 +92,23 @@ class Client:
             {"amount": str(amount), "disbursed_on": disbursed_on},
             idempotency_key=key,
         )
+
+    def draw_tranche(self, facility_id, amount, disbursed_on, milestone="", *, idempotency_key=None):
+        """Pay out a tranche (up to the principal not yet drawn); the schedule follows."""
+        body = {"amount": str(amount), "disbursed_on": disbursed_on, "milestone": milestone}
+        return self.post(f"facilities/{facility_id}/tranches/", body, idempotency_key=idempotency_key)
+
+    def propose_restructuring(
+        self, facility_id, reason, *, grace_months=0, extension_months=0, new_rate=None
+    ):
+        """The bank proposes new terms; the program's agency confirms them and the schedule is rebuilt."""
+        body = {"grace_months": grace_months, "extension_months": extension_months, "reason": reason}
+        if new_rate is not None:
+            body["new_rate"] = str(new_rate)
+        return self.post(f"facilities/{facility_id}/restructuring/", body)
+
+    def schedule_versions(self, facility_id):
+        return self.get(f"facilities/{facility_id}/schedule-versions/")
 
     def default_notice(self, facility_id, reason_code, comment=""):
         return self.post(

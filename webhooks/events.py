@@ -22,6 +22,7 @@ ACTIONS = {
     "facility.defaulted": EventType.FACILITY_DEFAULTED,
     "facility.restructured": EventType.FACILITY_RESTRUCTURED,
     "facility.restructuring_reported": EventType.FACILITY_RESTRUCTURED,
+    "facility.tranche_disbursed": EventType.FACILITY_DISBURSED,
     "recovery.claim_filed": EventType.CLAIM_FILED,
     "recovery.claim_paid": EventType.CLAIM_PAID,
     "recovery.claim_rejected": EventType.CLAIM_REJECTED,

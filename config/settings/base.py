@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "core.middleware.RequestContextMiddleware",
     "accounts.middleware.StaffMfaRequiredMiddleware",
+    # Idempotency-Key on every POST of the API, per organisation (core/idempotency.py)
+    "core.idempotency.IdempotencyMiddleware",
     # Axes last: it turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]

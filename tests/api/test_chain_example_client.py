@@ -77,6 +77,12 @@ def test_the_example_client_drives_the_chain_against_the_live_server(
     assert (conflict.value.status, conflict.value.code) == (409, "already_disbursed")
 
     assert len(client.schedule(guaranteed.pk)["installments"]) == 12
+    proposal = client.propose_restructuring(guaranteed.pk, "six months' grace", grace_months=6)
+    assert proposal["status"] == "proposed" and proposal["grace_months"] == 6
+    assert [v["reason"] for v in client.schedule_versions(guaranteed.pk)] == ["disbursement"]
+    with pytest.raises(example.ApiError) as open_already:
+        client.propose_restructuring(guaranteed.pk, "again", grace_months=6)
+    assert (open_already.value.status, open_already.value.code) == (409, "restructuring_open")
     assert client.default_notice(guaranteed.pk, "D10", "insolvency filed")["status"] == "defaulted"
     assert client.file_claim(guaranteed.pk)["status"] == "filed"
 

@@ -134,9 +134,10 @@ def test_a_second_bank_officer_of_the_same_bank_may_send_it_but_not_an_officer_o
     assert response.status_code == 201
 
 
-def test_the_bank_reports_a_restructuring_and_another_bank_cannot(api_client, active, banker, other_banker):
+def test_the_bank_proposes_a_restructuring_and_another_bank_cannot(api_client, active, banker, other_banker):
     url = f"/api/v1/facilities/{active.pk}/restructuring/"
-    response = as_user(api_client, banker).post(url, {"description": "6 months' grace"}, format="json")
-    assert response.status_code == 201 and response.json()["kind"] == "restructuring"
-    assert as_user(api_client, other_banker).post(url, {"description": "x"}, format="json").status_code == 404
-    assert active.events.count() == 1
+    body = {"grace_months": 6, "reason": "6 months' grace"}
+    response = as_user(api_client, banker).post(url, body, format="json")
+    assert response.status_code == 201 and response.json()["status"] == "proposed"
+    assert as_user(api_client, other_banker).post(url, body, format="json").status_code == 404
+    assert active.restructurings.count() == 1 and active.schedule_versions.count() == 1

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from core.money import currency_places, minor_unit, round_money
+from facilities.schedules import add_months
 from facilities.services import guarantee_fee_schedule
 from valuations.services import split_fee
 
@@ -50,7 +51,10 @@ def test_the_valuation_fee_split_rounds_a_krw_fee_to_the_won():
 
 def test_the_guarantee_fee_schedule_of_a_usd_facility_keeps_the_cents():
     # The fee is charged on the principal outstanding at the start of each year; 12 x 4,166.69 is repaid in year 1.
-    installments = [SimpleNamespace(principal=Decimal("4166.69")) for _ in range(24)]
+    installments = [
+        SimpleNamespace(principal=Decimal("4166.69"), due_date=add_months(date(2026, 1, 1), n))
+        for n in range(1, 25)
+    ]
     facility = SimpleNamespace(
         is_guaranteed=True,
         disbursed_on=date(2026, 1, 1),

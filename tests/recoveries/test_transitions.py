@@ -15,7 +15,16 @@ from facilities import services as facility_services
 from facilities.models import TRANSITIONS as FACILITY
 from facilities.models import Facility, FacilityStatus
 from recoveries import services as recovery
-from recoveries.models import Claim, ClaimStatus, Disposal, DisposalStatus, MoneyMove, MoveStatus
+from recoveries.models import (
+    Buyer,
+    BuyerStatus,
+    Claim,
+    ClaimStatus,
+    Disposal,
+    DisposalStatus,
+    MoneyMove,
+    MoveStatus,
+)
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +35,7 @@ TABLES = [
     (Disposal.TRANSITIONS, DisposalStatus),
     (MoneyMove.TRANSITIONS, MoveStatus),
     (ENCUMBRANCE, Encumbrance),
+    (Buyer.TRANSITIONS, BuyerStatus),
 ]
 
 

@@ -33,6 +33,7 @@ from applications.invitations import company_invite
 from casework import services as casework
 from casework.models import RubricCriterion
 from facilities import services as facility_services
+from facilities.restructuring import restructuring_propose
 from funds import services as fund_services
 from recoveries import services as recovery
 from tests.factories import (
@@ -68,6 +69,11 @@ WEB_WRITES = {
     ("facilities:csv", None): ("facility_active", "csv", {"lender"}),
     ("facilities:restructure", None): ("facility_active", "restructure", {"lender"}),
     ("facilities:default", None): ("facility_active", "default", {"lender"} | AGENCY),
+    # restructuring: the bank proposes, an approver of the program's agency confirms or refuses; tranches: the bank
+    ("facilities:restructuring", None): ("facility_active", "proposal", {"lender"}),
+    ("facilities:tranche", None): ("facility_approved", "tranche", {"lender"}),
+    ("facilities:restructuring_confirm", None): ("restructuring", None, {"approver"}),
+    ("facilities:restructuring_refuse", None): ("restructuring", "refuse", {"approver"}),
     # recoveries on the facility page: the bank claims; the agency reviews, disposes, asks for money to move
     ("recoveries:claim", None): ("facility_defaulted", "claim", {"lender"}),
     # a claim is reviewed by the agency; paying it is a request that a second approver confirms (below)
@@ -168,10 +174,15 @@ API_WRITES = {
     ("post", "/api/v1/valuation-orders/{id}/accept/"): ("order_ordered", "api_empty", {"valuer"}),
     ("post", "/api/v1/facilities/{id}/default-notice/"): ("facility_active", "api_default", {"lender"}),
     ("post", "/api/v1/facilities/{id}/restructuring/"): ("facility_active", "api_restructuring", {"lender"}),
+    ("post", "/api/v1/facilities/{id}/tranches/"): ("facility_approved", "api_tranche", {"lender"}),
+    ("post", "/api/v1/restructurings/{id}/confirm/"): ("restructuring", "api_empty", {"approver"}),
+    ("post", "/api/v1/restructurings/{id}/refuse/"): ("restructuring", "refuse", {"approver"}),
     ("post", "/api/v1/claims/"): ("facility_defaulted", "api_claim", {"lender"}),
     ("post", "/api/v1/claims/{id}/pay/"): ("claim", "api_empty", AGENCY),
     ("post", "/api/v1/disposals/{id}/award/"): ("closed_auction", "api_empty", AGENCY),
     ("post", "/api/v1/money-moves/{id}/confirm/"): ("move", "api_empty", {"approver"}),
+    ("post", "/api/v1/money-moves/{id}/refuse/"): ("move", "refuse", {"approver"}),
+    ("post", "/api/v1/write-offs/"): ("facility_defaulted", "api_write_off", AGENCY),
     # webhook endpoints probed with an empty body: nobody registers or changes one with it (tests/webhooks holds
     # who may, and that another organisation gets 404)
     ("post", "/api/v1/webhooks/endpoints/"): (None, "api_empty", NOBODY),
@@ -619,6 +630,18 @@ def _build_facilities(w, program, guaranteed, company):
     o["facility_write_off"] = active(program, "wm-write-off")
     facility_services.facility_default(facility=o["facility_write_off"], actor=lender, reason_code="D10")
     o["move"] = recovery.write_off_request(facility=o["facility_write_off"], actor=officer, reason="W20")
+    # a restructuring proposed by the bank on a loan disbursed last month (months are left to reschedule)
+    restructured = facility(program)
+    facility_services.facility_disburse(
+        facility=restructured,
+        actor=lender,
+        amount=restructured.principal,
+        disbursed_on=timezone.localdate() - timedelta(days=30),
+        idempotency_key="wm-restructuring",
+    )
+    o["restructuring"] = restructuring_propose(
+        facility=restructured, actor=lender, extension_months=6, reason="sales fell"
+    )
 
 
 def _build_funds(w):
@@ -725,7 +748,15 @@ PAYLOADS = {
     "waive": lambda w, o, a: {"reason": "a valuation from last year"},
     "api_default": lambda w, o, a: {"reason_code": "D10"},
     "api_endpoint_patch": lambda w, o, a: {"description": "core banking"},
-    "api_restructuring": lambda w, o, a: {"description": "new terms"},
+    "api_restructuring": lambda w, o, a: {"grace_months": 2, "reason": "new terms"},
+    "api_write_off": lambda w, o, a: {"facility": w.objects["facility_defaulted"].pk, "reason": "W20"},
+    "api_tranche": lambda w, o, a: {"amount": str(o.principal), "disbursed_on": "2026-01-01"},
+    "proposal": lambda w, o, a: {"grace_months": "2", "extension_months": "0", "reason": "new terms"},
+    "tranche": lambda w, o, a: {
+        "amount": str(o.principal),
+        "disbursed_on": "2026-01-01",
+        "idempotency_key": "wm-tranche",
+    },
     "api_claim": lambda w, o, a: {
         "facility": w.objects["facility_defaulted"].pk,
         "checklist": {item: True for item in recovery.CLAIM_CHECKLIST},
@@ -874,6 +905,8 @@ def _web_request(client, w, actor, name, action, spec):
         kwargs = {"pk": w.objects["sub_fund"].pk, "entry_pk": target.pk}
     if name.startswith("recoveries:move"):
         kwargs = {"pk": target.facility_id, "move_pk": target.pk}
+    if name.startswith("facilities:restructuring_"):
+        kwargs = {"pk": target.facility_id, "restructuring_pk": target.pk}
     if action is not None:
         kwargs["step" if name == "applications:wizard" else "action"] = action
     url = reverse(name, kwargs=kwargs)
