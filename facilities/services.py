@@ -72,8 +72,8 @@ def facility_move(
     *,
     facility: Facility,
     action: str,
-    actor,
-    maker=None,
+    actor: User | None,
+    maker: User | None = None,
     changes: dict | None = None,
     details: dict | None = None,
 ) -> Facility:

@@ -151,6 +151,29 @@ def test_every_action_in_the_source_is_registered():
     assert unregistered == [] and problems == []
 
 
+def test_every_move_of_a_transition_table_records_a_registered_action():
+    """The lifecycles' tables (core.transitions.Table) name the audit action of each move."""
+    from importlib import import_module
+
+    from core.transitions import Table
+
+    tables = {}
+    for path, tree in _sources():
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and _name(node.value) == "Table"
+            ):
+                module = import_module(path.removesuffix(".py").replace("/", "."))
+                for target in node.targets:
+                    tables[f"{path}:{target.id}"] = getattr(module, target.id)
+    assert tables and all(isinstance(table, Table) for table in tables.values())
+    named = {(where, move.audit) for where, table in tables.items() for move in table if move.audit}
+    assert len(named) >= 10
+    assert sorted(f"{where}: {name}" for where, name in named if not is_registered(name)) == []
+
+
 def test_what_the_timeline_and_webhooks_map_is_registered():
     assert sorted(set(EVENT_LABELS) - REGISTERED) == []
     assert sorted(set(WEBHOOK_ACTIONS) - REGISTERED) == []
