@@ -378,7 +378,7 @@ def generate_audit():
             at, previous = submitted, ""
             path = PATHS.get(status, [])
             for step, action in enumerate(path):
-                state = TRANSITIONS[(previous or "draft", action)]
+                state = TRANSITIONS.target(previous or "draft", action)
                 yield (
                     at,
                     f"application.{action}",
