@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.models import Membership, Organization
 from accounts.notifications import later, notify
 from accounts.roles import OrganizationKind, Role
-from audit.services import audit_record
+from audit.services import audit_record, transition_recorder
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import currency_places, round_money
 from core.transitions import move
@@ -99,21 +99,6 @@ def stage_span_move(*, application: Application, stage: str, at: datetime | None
 DECIDING = frozenset(move.action for move in TRANSITIONS if move.target in DECIDED_STATUSES)
 
 
-def _recorder(applicant_visible):
-    def _record(*, obj, actor, action, old_state, new_state, details):
-        audit_record(
-            actor=actor,
-            action=action,
-            target=obj,
-            old_state=old_state,
-            new_state=new_state,
-            details=details,
-            applicant_visible=applicant_visible,
-        )
-
-    return _record
-
-
 def _illegal(application, action):
     current = Application.objects.get(pk=application.pk)
     return IllegalTransition(
@@ -150,7 +135,7 @@ def application_transition(
             action=action,
             actor=actor,
             maker=maker,
-            record=_recorder(applicant_visible),
+            record=transition_recorder(applicant_visible=applicant_visible),
             changes=changes,
             details=details,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,28 @@ def _system_event(*, action, target, case, old_state="", new_state="", details=N
         new_state=new_state or "",
         details=_plain(details or {}),
     )
+
+
+def transition_recorder(
+    *, target: Callable[[Model], Model] | None = None, case: Callable[[Model], Model] | None = None, **extra
+) -> Callable[..., AuditEvent]:
+    """The ``record`` that ``core.transitions.move()`` calls (core sits below audit): the audit event of a move,
+    on ``target(obj)`` (the moved row by default) in ``case(obj)`` (the target by default), with ``extra``
+    arguments of ``audit_record`` (``applicant_visible``)."""
+
+    def record(*, obj, actor, action, old_state, new_state, details):
+        return audit_record(
+            actor=actor,
+            action=action,
+            target=target(obj) if target else obj,
+            case=case(obj) if case else None,
+            old_state=old_state,
+            new_state=new_state,
+            details=details,
+            **extra,
+        )
+
+    return record
 
 
 def audit_record_system_many(*, events: list[dict]) -> list[AuditEvent]:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
-from audit.services import audit_record
+from audit.services import transition_recorder
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import minor_unit, minor_unit_message
 from core.transitions import move
@@ -45,6 +45,9 @@ from .versions import schedule_rebuild
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+# a restructuring's moves are events of its facility (the timeline, the webhooks)
+_RECORD = transition_recorder(target=lambda r: r.facility, case=lambda r: r.facility.application)
 
 RUNNING = (FacilityStatus.ACTIVE, FacilityStatus.DELINQUENT)
 
@@ -211,19 +214,6 @@ def _open_proposal(restructuring, actor, action):
     return locked
 
 
-def _record(*, obj, actor, action, old_state, new_state, details):
-    """A restructuring's moves are events of its facility (the timeline, the webhooks)."""
-    audit_record(
-        actor=actor,
-        action=action,
-        target=obj.facility,
-        case=obj.facility.application,
-        old_state=old_state,
-        new_state=new_state,
-        details=details,
-    )
-
-
 def _decide(proposal, actor, action, *, changes, details):
     changes = {"decided_by": actor, "decided_at": timezone.now(), **changes}
     return move(
@@ -232,7 +222,7 @@ def _decide(proposal, actor, action, *, changes, details):
         action=action,
         actor=actor,
         maker=proposal.proposed_by,
-        record=_record,
+        record=_RECORD,
         changes=changes,
         details=details,
     )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import AGENCY_ROLES, Role
 from applications.models import Status
-from audit.services import audit_record, audit_record_system_many
+from audit.services import audit_record, audit_record_system_many, transition_recorder
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import round_money
 from core.transitions import move
@@ -46,24 +46,14 @@ if TYPE_CHECKING:
     from applications.models import Application, IPAsset
     from programs.models import GuaranteeTier
 
+_RECORD = transition_recorder(case=lambda facility: facility.application)
+
 MAX_CSV_ROWS = 10_000
 
 
 def _event(facility, actor, action, **kwargs):
     audit_record(
         actor=actor, action=f"facility.{action}", target=facility, case=facility.application, **kwargs
-    )
-
-
-def _record(*, obj, actor, action, old_state, new_state, details):
-    audit_record(
-        actor=actor,
-        action=action,
-        target=obj,
-        case=obj.application,
-        old_state=old_state,
-        new_state=new_state,
-        details=details,
     )
 
 
@@ -86,7 +76,7 @@ def facility_move(
         action=action,
         actor=actor,
         maker=maker,
-        record=_record,
+        record=_RECORD,
         changes=changes,
         details=details,
     )

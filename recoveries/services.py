@@ -20,7 +20,7 @@ from accounts.roles import AGENCY_ROLES, OrganizationKind, Role
 from applications.encumbrance import TRANSITIONS as ENCUMBRANCE
 from applications.encumbrance import ip_asset_encumbrance_move
 from applications.holders import ip_asset_disposed, ip_asset_taken_over
-from audit.services import audit_record
+from audit.services import audit_record, transition_recorder
 from core.errors import Conflict, InvalidInput, PermissionRefused
 from core.money import minor_unit_message, round_money
 from core.transitions import move as transition
@@ -55,6 +55,10 @@ if TYPE_CHECKING:
     from accounts.models import Organization, User
     from applications.models import IPAsset
 
+# a claim's, disposal's or money move's own moves are events of its facility, as all recovery events
+_RECORD = transition_recorder(target=lambda obj: obj.facility, case=lambda obj: obj.facility.application)
+_BUYER_RECORD = transition_recorder(case=lambda buyer: buyer.agency)
+
 CLAIM_CHECKLIST = [
     "default notice sent",
     "collection efforts documented",
@@ -75,24 +79,10 @@ def _agency_check(facility, actor):
         raise PermissionRefused(_("Only the program's agency does this."))
 
 
-def _record(*, obj, actor, action, old_state, new_state, details):
-    """The audit event of a claim's, disposal's or money move's own move: on its facility, as all recovery events."""
-    facility = obj.facility
-    audit_record(
-        actor=actor,
-        action=action,
-        target=facility,
-        case=facility.application,
-        old_state=old_state,
-        new_state=new_state,
-        details=details,
-    )
-
-
 def _move(obj, action, actor, **kwargs):
     """Move a claim, disposal or money move under its model's ``TRANSITIONS`` table (core.transitions)."""
     return transition(
-        obj=obj, table=type(obj).TRANSITIONS, action=action, actor=actor, record=_record, **kwargs
+        obj=obj, table=type(obj).TRANSITIONS, action=action, actor=actor, record=_RECORD, **kwargs
     )
 
 
@@ -448,18 +438,6 @@ def _buyer_event(buyer, actor, action, **kwargs):
     audit_record(actor=actor, action=f"recovery.buyer_{action}", target=buyer, case=buyer.agency, **kwargs)
 
 
-def _buyer_record(*, obj, actor, action, old_state, new_state, details):
-    audit_record(
-        actor=actor,
-        action=action,
-        target=obj,
-        case=obj.agency,
-        old_state=old_state,
-        new_state=new_state,
-        details=details,
-    )
-
-
 @transaction.atomic
 def buyer_register(*, agency: Organization, organization: Organization, actor: User, note: str = "") -> Buyer:
     """Agency staff put an organisation on the agency's buyer registry, awaiting verification; writes
@@ -510,7 +488,7 @@ def buyer_verify(*, buyer: Buyer, actor: User) -> Buyer:
         action="verify",
         actor=actor,
         maker=locked.registered_by,
-        record=_buyer_record,
+        record=_BUYER_RECORD,
         changes=changes,
     )
     buyer.refresh_from_db()
@@ -531,7 +509,7 @@ def buyer_revoke(*, buyer: Buyer, actor: User, reason: str = "") -> Buyer:
         table=Buyer.TRANSITIONS,
         action="revoke",
         actor=actor,
-        record=_buyer_record,
+        record=_BUYER_RECORD,
         details={"comment": reason},
     )
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.notifications import later, notify
 from accounts.roles import Role
 from applications.models import Encumbrance, IPAsset, Status
-from audit.services import audit_record
+from audit.services import audit_record, transition_recorder
 from core.errors import Conflict, InvalidInput, PermissionRefused
 from core.money import round_money
 from core.templatetags.ipfin_format import money
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from applications.models import Application
 
 
+_RECORD = transition_recorder(case=lambda order: order.application)
+
+
 def split_fee(program: Program, fee: Decimal) -> tuple[Decimal, Decimal]:
     """(agency pays, applicant pays): the program's subsidy share of the fee, capped."""
     fee = Decimal(fee)
@@ -53,18 +56,6 @@ def split_fee(program: Program, fee: Decimal) -> tuple[Decimal, Decimal]:
         min(fee * program.valuation_subsidy_share, program.valuation_subsidy_cap), program.currency
     )
     return subsidy, fee - subsidy
-
-
-def _record(*, obj, actor, action, old_state, new_state, details):
-    audit_record(
-        actor=actor,
-        action=action,
-        target=obj,
-        case=obj.application,
-        old_state=old_state,
-        new_state=new_state,
-        details=details,
-    )
 
 
 def _move(order, action, actor, *, fields=None, details=None):
@@ -75,7 +66,7 @@ def _move(order, action, actor, *, fields=None, details=None):
         table=TRANSITIONS,
         action=action,
         actor=actor,
-        record=_record,
+        record=_RECORD,
         changes={**(fields or {}), "updated_at": timezone.now()},
         details=details,
     )
