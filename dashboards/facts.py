@@ -5,18 +5,19 @@ Every figure of the dashboard is a sum over facts of one measure: ``(program, ke
 groups the cases of a period as below; the stored path (``DashboardFact``, refreshed by beat) holds the same groups
 per day, so that a period's figures are the sums of its days' rows: equal by construction, and
 ``tests/dashboards/test_facts.py`` compares both on generated data. Rows grow with programs, days and distinct keys,
-not with cases; companies financed (a distinct count) are stored per company and day and counted in SQL.
+not with cases. Companies financed (a distinct count, which no sum of days gives) have their own store,
+``CompanyFact``: financed cases by day and by the day of their company's previous financed case, so that a period
+counts, with one sum, the cases that are their company's first of the period.
 """
 
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -31,8 +32,9 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import ExtractYear, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, ExtractYear, Lag, TruncDate, TruncMonth
 from django.utils import timezone
 
 from applications.models import LOW_CREDIT_GRADES, Application, StageSpan, Status
@@ -42,7 +44,7 @@ from programs.models import Stage
 from recoveries.models import Claim, ClaimStatus, Disposal
 from valuations.models import OrderStatus, ValuationOrder, ValuationReport
 
-from .models import DashboardFact, DashboardRefresh
+from .models import CompanyFact, DashboardFact, DashboardRefresh
 
 # Disposal.status has inline choices (open / awarded / closed), no enum yet
 DISPOSAL_CLOSED = "closed"
@@ -60,8 +62,14 @@ FUNNEL = [
 ]
 ENTERED = {status: stage for stage, status in FUNNEL if status}
 SIZE_BUCKETS = [(10, "1–10"), (50, "11–50"), (300, "51–300"), (None, "300+")]
-COMPANIES, LOW_COMPANIES = "companies", "companies_low"
-FACTS_VERSION = 2  # raise it whenever a measure or its key changes (a refresh of another version is not read)
+# the CompanyFact column of the previous financed day that counts for a scope's programs (``program.programs_in``:
+# one program, an agency's, a country's; any other scope reads every program)
+PREVIOUS_FOR_SCOPE = {
+    "program": "previous_in_program",
+    "agency": "previous_in_agency",
+    "country": "previous_in_country",
+}
+FACTS_VERSION = 3  # raise it whenever a measure or its key changes (a refresh of another version is not read)
 NONE = Value(None, output_field=DecimalField())
 
 
@@ -175,12 +183,6 @@ def _iso(value):
 
 MEASURES = {
     "cases": Measure(lambda ids: _grouped(_cases(ids), "")),
-    COMPANIES: Measure(lambda ids: _grouped(_financed(ids), "", "company_id")),
-    LOW_COMPANIES: Measure(
-        lambda ids: _grouped(
-            _financed(ids).filter(company__credit_grade__in=LOW_CREDIT_GRADES), "", "company_id"
-        )
-    ),
     "disbursed": Measure(
         lambda ids: _grouped(
             _facilities(ids).annotate(submitted=SUBMITTED),
@@ -303,19 +305,25 @@ def _normalised(measure, rows):
             yield program, day, json.dumps(MEASURES[measure].key(day, *raw)), n, a, b
 
 
+def _financed_companies(ids) -> tuple[int, int]:
+    """The distinct companies of the cases ``ids`` financed, and of those the ones with a low credit grade."""
+    counted = _financed(ids).aggregate(
+        companies=Count("company_id", distinct=True),
+        low=Count("company_id", distinct=True, filter=Q(company__credit_grade__in=LOW_CREDIT_GRADES)),
+    )
+    return counted["companies"], counted["low"]
+
+
 def live(programs, period_start: date, period_end: date) -> Facts:
     """The facts of the cases of ``programs`` in the period, read from the cases themselves."""
     ids = cases_in(programs, period_start, period_end).values(
         "pk"
     )  # a subquery, however many cases there are
-    facts, companies = Facts(), defaultdict(set)
+    facts = Facts()
     for measure, definition in MEASURES.items():
         for program, _day, key, n, a, b in _normalised(measure, definition.rows(ids)):
-            if measure in (COMPANIES, LOW_COMPANIES):
-                companies[measure].add(key)
-            else:
-                _add(facts.setdefault(measure, {}), (program, tuple(json.loads(key))), n, a, b)
-    facts.companies, facts.low_companies = len(companies[COMPANIES]), len(companies[LOW_COMPANIES])
+            _add(facts.setdefault(measure, {}), (program, tuple(json.loads(key))), n, a, b)
+    facts.companies, facts.low_companies = _financed_companies(ids)
     return facts
 
 
@@ -333,23 +341,34 @@ def latest_refresh() -> DashboardRefresh | None:
     )
 
 
-def stored(programs, period_start: date, period_end: date, refresh: DashboardRefresh) -> Facts:
-    """The same facts summed from the store's days: one grouped query and one count of distinct companies."""
-    days = DashboardFact.objects.filter(program__in=programs, day__range=(period_start, period_end))
+def _stored_companies(programs, period_start: date, period_end: date, scope: str) -> tuple[int, int]:
+    """The companies financed in the period (all, low grade): the financed cases of the period that are their
+    company's first of the period among the scope's programs, i.e. whose previous financed day is before the period."""
+    previous = PREVIOUS_FOR_SCOPE.get(scope.partition(":")[0], "previous")
+    first = Q(**{f"{previous}__lt": period_start}) | Q(**{f"{previous}__isnull": True})
+    counted = CompanyFact.objects.filter(
+        program__in=programs, day__range=(period_start, period_end)
+    ).aggregate(
+        companies=Coalesce(Sum("n", filter=first), 0), low=Coalesce(Sum("n", filter=first & Q(low=True)), 0)
+    )
+    return counted["companies"], counted["low"]
+
+
+def stored(
+    programs, period_start: date, period_end: date, refresh: DashboardRefresh, scope: str = "all"
+) -> Facts:
+    """The same facts summed from the store's days: one grouped query and one sum of first financed cases.
+    ``programs`` are those of ``scope`` (``program.programs_in``), whose kind says which previous day counts."""
     facts = Facts()
     grouped = (
-        days.exclude(measure__in=(COMPANIES, LOW_COMPANIES))
+        DashboardFact.objects.filter(program__in=programs, day__range=(period_start, period_end))
         .values_list("measure", "program_id", "key")
         .annotate(sn=Sum("n"), sa=Sum("a"), sb=Sum("b"))
         .order_by()
     )
     for measure, program, key, n, a, b in grouped:
         _add(facts.setdefault(measure, {}), (program, tuple(json.loads(key))), n, a, b)
-    counted = days.aggregate(
-        companies=Count("key", distinct=True, filter=Q(measure=COMPANIES)),
-        low=Count("key", distinct=True, filter=Q(measure=LOW_COMPANIES)),
-    )
-    facts.companies, facts.low_companies = counted["companies"], counted["low"]
+    facts.companies, facts.low_companies = _stored_companies(programs, period_start, period_end, scope)
     facts.as_of = refresh.finished_at
     return facts
 
@@ -362,6 +381,46 @@ def _day_rows(ids) -> Iterable[DashboardFact]:
             _add(merged, (program, day, key), n, a, b)
         for (program, day, key), (n, a, b) in merged.items():
             yield DashboardFact(measure=measure, program_id=program, day=day, key=key, n=n, a=a, b=b)
+
+
+def _previous(*partition):
+    """The day of the previous financed case of the same company (and ``partition``): None for its first."""
+    return Window(
+        Lag("day"), partition_by=[F("company_id"), *partition], order_by=[F("day").asc(), F("pk").asc()]
+    )
+
+
+COMPANY_COLUMNS = ["program_id", "day", "low", "previous", "previous_in_program", "previous_in_agency"]
+COMPANY_COLUMNS += ["previous_in_country"]
+
+
+def refresh_companies() -> int:
+    """Recompute ``CompanyFact`` from the financed cases in the database itself (in the caller's transaction): one
+    ``INSERT … SELECT`` of the cases grouped by program, day, grade flag and previous days; the rows written."""
+    financed = (
+        Application.objects.filter(status=Status.APPROVED)
+        .annotate(day=case_day())
+        .filter(day__isnull=False)
+        .annotate(
+            low=LOW,
+            previous=_previous(),
+            previous_in_program=_previous(F("program_id")),
+            previous_in_agency=_previous(F("program__agency_id")),
+            previous_in_country=_previous(F("program__country")),
+        )
+        .values(*COMPANY_COLUMNS)
+    )
+    inner, params = financed.query.sql_with_params()
+    columns = ", ".join(connection.ops.quote_name(c) for c in COMPANY_COLUMNS)
+    table = connection.ops.quote_name(CompanyFact._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, n) SELECT {columns}, COUNT(*) FROM ({inner}) financed "
+            f"GROUP BY {columns} ORDER BY {columns}",  # in order of program and day: a period's rows lie together
+            params,
+        )
+    return CompanyFact.objects.count()
 
 
 def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
@@ -379,7 +438,7 @@ def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
             islice(facts, batch)
         ):  # in batches: at 10x the rows would not fit a worker at once
             rows += len(DashboardFact.objects.bulk_create(chunk))
-        rows += refresh_portfolio()
+        rows += refresh_companies() + refresh_portfolio()
         DashboardRefresh.objects.all().delete()
         return DashboardRefresh.objects.create(
             started_at=started,

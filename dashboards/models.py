@@ -19,14 +19,36 @@ class DashboardFact(models.Model):
     b = models.DecimalField(**SUMS)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["program", "day"], name="dashboard_fact_program_day"),
-            # the distinct companies of a period: an index-only scan
-            models.Index(fields=["measure", "day", "key"], name="dashboard_fact_measure_day"),
-        ]
+        indexes = [models.Index(fields=["program", "day"], name="dashboard_fact_program_day")]
 
     def __str__(self):
         return f"{self.measure} {self.program_id} {self.day} {self.key}: {self.n}"
+
+
+class CompanyFact(models.Model):
+    """``n`` financed cases of ``program`` whose day is ``day``, by whether their company has a low credit grade and by
+    the day of the same company's previous financed case (None: none before) among the cases of the same program, of
+    the programs of the same agency, of the same country, and of every program.
+
+    A period counts each company financed in it once, at its first financed case of the period: the rows of the
+    period whose previous day falls before it (a sum, not a distinct count, so that it holds at any number of
+    companies). The previous day is kept per kind of scope, because which case comes first depends on the programs
+    read."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    low = models.BooleanField()
+    previous = models.DateField(null=True)
+    previous_in_program = models.DateField(null=True)
+    previous_in_agency = models.DateField(null=True)
+    previous_in_country = models.DateField(null=True)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="company_fact_program_day")]
+
+    def __str__(self):
+        return f"{self.program_id} {self.day} previous {self.previous}: {self.n}"
 
 
 class DashboardRefresh(models.Model):

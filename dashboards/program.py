@@ -451,12 +451,12 @@ def _figures(parts, to_decision):
     }
 
 
-def _facts(programs, period_start, period_end, source):
+def _facts(scope, programs, period_start, period_end, source):
     """The facts of the period: from the store when it has been refreshed (``source`` "auto" or "stored"), else live."""
     refresh = fact_source.latest_refresh() if source != "live" else None
     if refresh is None:
         return fact_source.live(programs, period_start, period_end)
-    return fact_source.stored(programs, period_start, period_end, refresh)
+    return fact_source.stored(programs, period_start, period_end, refresh, scope)
 
 
 def _parts(facts, programs, convert, period_end):
@@ -478,7 +478,7 @@ def build_dashboard(scope, period_start, period_end, *, source="auto"):
     currency = settings.REPORTING_CURRENCY
     programs = list(programs_in(scope))
     convert = Converter(currency, period_end)
-    facts = _facts(programs, period_start, period_end, source)
+    facts = _facts(scope, programs, period_start, period_end, source)
     parts = _parts(facts, programs, convert, period_end)
     market_tables, market_charts, market_flags = market(scope, programs, period_end, convert)
     funnel_part, speed_part = parts["funnel"], parts["speed"]

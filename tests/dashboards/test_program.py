@@ -37,16 +37,28 @@ TRANSITION_TARGET = {move.action: move.target for move in TRANSITIONS}
 
 
 def _case(
-    program, *, submitted, decided=None, status="submitted", stages=(), amount="100", grade="BB", employees=40
+    program,
+    *,
+    submitted,
+    decided=None,
+    status="submitted",
+    stages=(),
+    amount="100",
+    grade="BB",
+    employees=40,
+    company=None,
 ):
+    """A case of ``program``; of a new company with ``grade`` and ``employees`` unless ``company`` is given."""
+    of_company = (
+        {"company": company} if company else {"company__credit_grade": grade, "company__employees": employees}
+    )
     application = ApplicationFactory(
         program=program,
         status=status,
         reference=f"R-{ApplicationFactory._meta.model.objects.count()}",
         requested_amount=Decimal(amount),
         approved_amount=Decimal(amount) if status == "approved" else None,
-        company__credit_grade=grade,
-        company__employees=employees,
+        **of_company,
     )
     Application.objects.filter(pk=application.pk).update(
         submitted_at=datetime.combine(submitted, datetime.min.time(), tzinfo=UTC),
