@@ -5,10 +5,11 @@ the monthly immutable snapshots. Every figure is a sum over the facts of ``dashb
 that beat refreshes (the page says as of when), or from the cases themselves; a constant number of queries either way.
 """
 
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from statistics import median
+from itertools import accumulate
 
 from django.conf import settings
 
@@ -73,9 +74,36 @@ def loan_size_buckets(amounts):
     return [(f"{10**e:,} – {10 ** (e + 1):,}", counts[e]) for e in sorted(counts)]
 
 
-def _expand(pairs):
-    """[(value, count)] -> the list of values, each repeated count times (for medians and percentiles)."""
-    return [value for value, count in pairs for _ in range(count)]
+class Spread:
+    """The values of (value, count) pairs, each repeated count times, read without writing them out (a period's
+    facts count days of hundreds of thousands of cases in a few hundred pairs): ``median`` is
+    ``statistics.median`` of the repeated values, ``percentile`` the module's nearest-rank ``percentile``."""
+
+    def __init__(self, pairs):
+        counts = Counter()
+        for value, count in pairs:
+            counts[value] += count
+        self.values = sorted(value for value, count in counts.items() if count)
+        self.ends = list(accumulate(counts[value] for value in self.values))  # the last rank of each value
+
+    def __len__(self):
+        return self.ends[-1] if self.ends else 0
+
+    def at(self, rank):
+        """The value of 1-based ``rank`` in ascending order."""
+        return self.values[bisect_left(self.ends, rank)]
+
+    def median(self):
+        half = len(self) // 2
+        return self.at(half + 1) if len(self) % 2 else (self.at(half) + self.at(half + 1)) / 2
+
+    def percentile(self, share):
+        return self.at(int(max(1, -(-len(self) * share // 1))))
+
+    def at_most(self, limit):
+        """How many values are ``<= limit``."""
+        below = bisect_right(self.values, limit)
+        return self.ends[below - 1] if below else 0
 
 
 def _s(value):
@@ -110,9 +138,9 @@ def _sum(rows, rate_of, field=3):
     return sum(((row[field] or 0) * rate_of[row[0]] for row in rows), Decimal(0))
 
 
-def _spread(values):
-    """Median, 90th percentile and count of a list (None for an empty one)."""
-    return [median(values) if values else None, percentile(values, 0.9) if values else None, len(values)]
+def _spread(values: Spread):
+    """Median, 90th percentile and count (None for no values)."""
+    return [values.median() if values else None, values.percentile(0.9) if values else None, len(values)]
 
 
 def funnel(facts):
@@ -162,14 +190,14 @@ def _stage_rows(facts, programs):
         days_by_stage[stage].append((days, n))
     rows = []
     for stage, pairs in sorted(days_by_stage.items()):
-        days = _expand(sorted(pairs))
+        days = Spread(pairs)
         levels = sorted({p.service_level_days(stage) for p in programs} - {None})
-        within = _r(Decimal(sum(d <= max(levels) for d in days)) / len(days)) if levels else None
+        within = _r(Decimal(days.at_most(max(levels))) / len(days)) if levels else None
         rows.append(
             [
                 stage,
-                median(days),
-                percentile(days, 0.9),
+                days.median(),
+                days.percentile(0.9),
                 "–".join(map(str, levels)) or None,
                 within,
                 len(days),
@@ -182,11 +210,11 @@ def speed(facts, programs):
     """Days from submission to decision and to disbursement, valuation turnaround, days per stage (calendar days of
     the agency's time zone)."""
     decided = facts.rows("decided")
-    to_decision = _expand((days, n) for _p, (days,), n, _a, _b in decided)
-    to_disbursement = _expand(
+    to_decision = Spread((days, n) for _p, (days,), n, _a, _b in decided)
+    to_disbursement = Spread(
         (days, n) for _p, (_paid, days), n, _a, _b in facts.rows("disbursed") if days is not None
     )
-    turnaround = _expand((days, n) for _p, (days,), n, _a, _b in facts.rows("turnaround"))
+    turnaround = Spread((days, n) for _p, (days,), n, _a, _b in facts.rows("turnaround"))
     return {
         "to_decision": to_decision,
         "within_share": _within_service_level(decided, programs),
@@ -368,7 +396,7 @@ def _headline(parts, facts, currency):
         parts["volume"]["lending"],
         parts["cost"]["public_money"],
     )
-    decision = f"{median(to_decision):.0f} ({percentile(to_decision, 0.9)})" if to_decision else "—"
+    decision = f"{to_decision.median():.0f} ({to_decision.percentile(0.9)})" if to_decision else "—"
     companies = f"{facts.companies} ({facts.low_companies / facts.companies:.0%})" if facts.companies else "0"
     pace = {
         "code": "dash.pace.on_track" if proj["meets_target"] else "dash.pace.short",
@@ -444,8 +472,8 @@ def _figures(parts, to_decision):
         "projection": {
             k: (str(v) if isinstance(v, Decimal) else v) for k, v in volumes["projection"].items()
         },
-        "median_days_to_decision": median(to_decision) if to_decision else None,
-        "p90_days_to_decision": percentile(to_decision, 0.9) if to_decision else None,
+        "median_days_to_decision": to_decision.median() if to_decision else None,
+        "p90_days_to_decision": to_decision.percentile(0.9) if to_decision else None,
         "lending": _s(volumes["lending"]),
         "public_money": _s(parts["cost"]["public_money"]),
     }

@@ -9,7 +9,7 @@ from django.utils import translation
 from applications.models import TRANSITIONS, Application, StageSpan
 from applications.services import stage_span_move
 from casework.models import Decision
-from dashboards.program import build_dashboard, percentile, projection
+from dashboards.program import Spread, build_dashboard, percentile, projection
 from programs.models import Program
 from reporting import labels
 from reporting.labels import rendered_table
@@ -24,6 +24,28 @@ def test_percentile_is_nearest_rank():
     assert percentile([5, 1, 3, 2, 4], 0.9) == 5
     assert percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9) == 9
     assert percentile([7], 0.5) == 7
+
+
+def test_a_spread_of_counted_values_reads_as_the_values_written_out():
+    """Median, nearest-rank percentiles and counts from (value, count) pairs equal those of the expanded list, for
+    odd and even counts (the median of two middle values is their mean), repeated values and zero counts."""
+    import random
+    import statistics
+
+    rng = random.Random(11)
+    for trial in range(300):
+        pairs = [(rng.randint(-5, 60), rng.choice([0, 1, 1, 2, 3, 7])) for _ in range(rng.randint(1, 12))]
+        values = [value for value, count in pairs for _ in range(count)]
+        spread = Spread(pairs)
+        assert len(spread) == len(values), trial
+        if not values:
+            continue
+        median = spread.median()
+        assert (median, type(median)) == (statistics.median(values), type(statistics.median(values))), trial
+        for share in (0.1, 0.5, 0.9, 1):
+            assert spread.percentile(share) == percentile(values, share), (trial, share)
+        for limit in (-6, 0, 10, 59, 60):
+            assert spread.at_most(limit) == sum(value <= limit for value in values), (trial, limit)
 
 
 def test_the_projection_extends_the_pace_on_a_straight_line():
