@@ -423,6 +423,16 @@ def refresh_companies() -> int:
     return CompanyFact.objects.count()
 
 
+def _analyze(*models) -> None:
+    """PostgreSQL's statistics of the stores taken anew (in the transaction, so of the rows just written): the first
+    pages read after a refresh are planned for the rows they read, not for an empty or a deleted table."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+            )
+
+
 def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
     """Recompute the dashboard's and the portfolio's stores in one transaction (readers see the old rows until it
     commits)."""
@@ -439,6 +449,7 @@ def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
         ):  # in batches: at 10x the rows would not fit a worker at once
             rows += len(DashboardFact.objects.bulk_create(chunk))
         rows += refresh_companies() + refresh_portfolio()
+        _analyze(DashboardFact, CompanyFact)
         DashboardRefresh.objects.all().delete()
         return DashboardRefresh.objects.create(
             started_at=started,
