@@ -229,19 +229,19 @@ def pages(repeat):
 
 
 def _dashboard_sql():
-    """The stored dashboard's own SQL, run bare: its grouped facts and its distinct companies."""
+    """The stored dashboard's own SQL, run bare: its grouped facts and its companies financed (the period's financed
+    cases whose company's previous financed case is before the period)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT measure, program_id, key, sum(n), sum(a), sum(b) FROM dashboards_dashboardfact "
-            "WHERE day BETWEEN %s AND %s AND measure NOT IN ('companies', 'companies_low') "
-            "GROUP BY measure, program_id, key",
+            "WHERE day BETWEEN %s AND %s GROUP BY measure, program_id, key",
             DASHBOARD_PERIOD,
         )
         cursor.fetchall()
         cursor.execute(
-            "SELECT count(DISTINCT key) FILTER (WHERE measure = 'companies'), count(DISTINCT key) FILTER "
-            "(WHERE measure = 'companies_low') FROM dashboards_dashboardfact WHERE day BETWEEN %s AND %s",
-            DASHBOARD_PERIOD,
+            "SELECT sum(n) FILTER (WHERE previous IS NULL OR previous < %s), sum(n) FILTER (WHERE low AND "
+            "(previous IS NULL OR previous < %s)) FROM dashboards_companyfact WHERE day BETWEEN %s AND %s",
+            [DASHBOARD_PERIOD[0], DASHBOARD_PERIOD[0], *DASHBOARD_PERIOD],
         )
         cursor.fetchall()
 
