@@ -354,9 +354,7 @@ def _stored_companies(programs, period_start: date, period_end: date, scope: str
     return counted["companies"], counted["low"]
 
 
-def stored(
-    programs, period_start: date, period_end: date, refresh: DashboardRefresh, scope: str = "all"
-) -> Facts:
+def stored(programs, period_start: date, period_end: date, refresh: DashboardRefresh, *, scope: str) -> Facts:
     """The same facts summed from the store's days: one grouped query and one sum of first financed cases.
     ``programs`` are those of ``scope`` (``program.programs_in``), whose kind says which previous day counts."""
     facts = Facts()

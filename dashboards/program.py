@@ -484,7 +484,7 @@ def _facts(scope, programs, period_start, period_end, source):
     refresh = fact_source.latest_refresh() if source != "live" else None
     if refresh is None:
         return fact_source.live(programs, period_start, period_end)
-    return fact_source.stored(programs, period_start, period_end, refresh, scope)
+    return fact_source.stored(programs, period_start, period_end, refresh, scope=scope)
 
 
 def _parts(facts, programs, convert, period_end):
