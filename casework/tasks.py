@@ -15,8 +15,7 @@ def send_overdue_digest():
     digest = overdue_digest_recipients()
     for user, cases in digest.items():
         lines = [
-            (c.reference, c.company.legal_name, Status(c.status).label, f"{c.stage_due_at:%Y-%m-%d}")
-            for c in cases
+            (c.reference, c.company, Status(c.status).label, f"{c.stage_due_at:%Y-%m-%d}") for c in cases
         ]
         notify(
             users=[user],
