@@ -10,7 +10,9 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils import timezone
 
+from core.bulk import rows_insert
 from core.middleware import current_ip
 
 from .actions import is_registered
@@ -87,6 +89,52 @@ def audit_record_system_many(*, events: list[dict]) -> list[AuditEvent]:
     for event in created:  # the same signal as one event at a time: webhooks hear of delinquencies too
         transaction.on_commit(partial(audit_recorded.send_robust, sender=AuditEvent, event=event))
     return created
+
+
+SYSTEM_ROW_FIELDS = (
+    "occurred_at",
+    "actor",
+    "actor_label",
+    "organization",
+    "action",
+    "target_type",
+    "target_id",
+    "case_type",
+    "case_id",
+    "old_state",
+    "new_state",
+    "details",
+    "ip_address",
+    "applicant_visible",
+)
+
+
+def audit_record_system_rows(
+    *, target_model: type[Model], case_model: type[Model], events: list[tuple]
+) -> list:
+    """Append many events made by the system on rows of one model in cases of one model, in one INSERT and
+    without a model instance per event (a nightly job's thousands): ``events`` are ``(action, target id, case id,
+    old state, new state, details)``. The events are the ones ``audit_record_system_many`` writes, announced the
+    same way once the transaction commits. Returns their ids."""
+    if not events:
+        return []
+    target_type = ContentType.objects.get_for_model(target_model).pk
+    case_type = ContentType.objects.get_for_model(case_model).pk
+    now, actions = timezone.now(), {action: _checked(action) for action, *_rest in events}
+    rows = [
+        (now, None, "system", None, actions[action], target_type, str(target), case_type, str(case))
+        + (old or "", new or "", _plain(details or {}), None, False)
+        for action, target, case, old, new, details in events
+    ]
+    ids = rows_insert(model=AuditEvent, fields=SYSTEM_ROW_FIELDS, rows=rows)
+    transaction.on_commit(partial(_announce, ids))
+    return ids
+
+
+def _announce(ids):
+    """``audit_recorded`` for each event of ``ids`` (read back in one query), as one event at a time is."""
+    for event in AuditEvent.objects.filter(pk__in=ids).select_related("target_type").order_by("pk"):
+        audit_recorded.send_robust(sender=AuditEvent, event=event)
 
 
 def audit_record(

@@ -15,8 +15,7 @@ def send_overdue_digest():
     digest = overdue_digest_recipients()
     for user, cases in digest.items():
         lines = [
-            (c.reference, c.company.legal_name, Status(c.status).label, f"{c.stage_due_at:%Y-%m-%d}")
-            for c in cases
+            (c.reference, c.company, Status(c.status).label, f"{c.stage_due_at:%Y-%m-%d}") for c in cases
         ]
         notify(
             users=[user],
@@ -29,8 +28,9 @@ def send_overdue_digest():
 
 def _lines(lines):
     """One line per overdue case, its stage in the reader's language (evaluated when the notice is written)."""
+    due_word = str(_lazy("due"))  # once, not once a line (thousands at scale)
     return "\n".join(
-        f"- {ref} · {company} · {status} · {_lazy('due')} {due}" for ref, company, status, due in lines
+        f"- {ref} · {company} · {status} · {due_word} {due}" for ref, company, status, due in lines
     )
 
 

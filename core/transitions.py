@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .bulk import rows_update
 from .errors import IllegalTransition, PermissionRefused
 
 SYSTEM = "system"  # the role of a nightly job: a move it may take without a person
@@ -118,3 +119,53 @@ def move(
     if on_commit is not None:
         transaction.on_commit(on_commit)
     return locked
+
+
+def move_many(
+    *,
+    model,
+    table: Table,
+    rows: Iterable[tuple],
+    fields: tuple[str, ...] = (),
+    actor=None,
+    record_many: Callable | None = None,
+    state_field: str = "status",
+) -> list[tuple]:
+    """Move many rows under ``table`` in one statement: the set-based ``move()`` of the nightly jobs.
+
+    ``rows``: ``(pk, expected state, steps, *values of fields)``, ``steps`` the moves taken one after the other from
+    the expected state, each ``(action, details)`` (a facility may turn delinquent and default the same night).
+    Every step is checked against the table as ``move()`` checks it (IllegalTransition / PermissionRefused, and
+    nothing changes); each row is written once, with its last state and ``fields``, and only if it is still in its
+    expected state (``UPDATE … WHERE state = expected RETURNING``: a row changed meanwhile is left alone).
+    ``record_many(moves=…)`` records the steps of the rows written, each ``(pk, old state, new state, audit name,
+    details)``, and they are returned."""
+    rows, checked = list(rows), {}
+    paths = [_path(table, expected, steps, actor, checked) for _pk, expected, steps, *_values in rows]
+    done = rows_update(
+        model=model,
+        match=(state_field,),
+        fields=(state_field, *fields),
+        rows=[
+            (pk, old, path[-1][1], *values)
+            for (pk, old, _steps, *values), path in zip(rows, paths, strict=True)
+        ],
+    )
+    moves = [
+        (row[0], *step) for row, path in zip(rows, paths, strict=True) if row[0] in done for step in path
+    ]
+    if moves and record_many is not None:
+        record_many(moves=moves)
+    return moves
+
+
+def _path(table, state, steps, actor, checked):
+    """``(old, new, audit name, details)`` of each step from ``state``, checked by the table (once per pair)."""
+    path = []
+    for action, details in steps:
+        if (state, action) not in checked:
+            checked[state, action] = table.check(source=state, action=action, actor=actor)
+        step = checked[state, action]
+        path.append((state, step.target, step.audit, details))
+        state = step.target
+    return path

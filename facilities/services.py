@@ -6,20 +6,21 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Max, Min, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import AGENCY_ROLES, Role
-from applications.models import Status
-from audit.services import audit_record, audit_record_system_many, transition_recorder
+from applications.models import Application, Status
+from audit.services import audit_record, audit_record_system_rows, transition_recorder
+from core.bulk import rows_update
 from core.errors import Conflict, IllegalTransition, InvalidInput, PermissionRefused
 from core.money import round_money
-from core.transitions import move
+from core.transitions import move, move_many
 from programs.services import program_budget_release, program_budget_share, program_budget_use
 from programs.tiers import growth_group_of, guarantee_tier_for
 from valuations.selectors import technology_grade_for
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from accounts.models import Organization, User
-    from applications.models import Application, IPAsset
+    from applications.models import IPAsset
     from programs.models import GuaranteeTier
 
 _RECORD = transition_recorder(case=lambda facility: facility.application)
@@ -565,18 +566,22 @@ def _default_checks(locked, actor, reason_code, on):
 
 def _default_date_check(facility, on):
     """A default is dated between the disbursement and today: the exposure at default is computed as of it."""
-    if on > timezone.localdate():
-        raise InvalidInput(
-            _("A default cannot be dated in the future."),
-            code="invalid_date",
-            details={"defaulted_on": [_("today or earlier")]},
-        )
+    _not_in_future(on)
     if facility.disbursed_on and on < facility.disbursed_on:
         raise InvalidInput(
             _("A default cannot be dated before the disbursement of %(day)s.")
             % {"day": facility.disbursed_on},
             code="before_disbursement",
             details={"defaulted_on": [_("on or after %(day)s") % {"day": facility.disbursed_on}]},
+        )
+
+
+def _not_in_future(on):
+    if on > timezone.localdate():
+        raise InvalidInput(
+            _("A default cannot be dated in the future."),
+            code="invalid_date",
+            details={"defaulted_on": [_("today or earlier")]},
         )
 
 
@@ -604,50 +609,155 @@ def _default_reason(facility, actor, reason_code):
     )
 
 
-def _oldest_unpaid_due_date(today):
-    """The earliest instalment of a facility that fell due before ``today`` and is not settled."""
-    return (
-        Installment.objects.filter(facility=OuterRef("pk"), due_date__lt=today)
-        .filter(Q(paid_principal__lt=F("principal")) | Q(paid_interest__lt=F("interest")))
-        .order_by("due_date")
-        .values("due_date")[:1]
-    )
-
-
-def facilities_update_dpd(*, today: date | None = None) -> list:
+def facilities_update_dpd(*, today: date | None = None) -> list[int]:
     """Daily: days past due, bucket and ACTIVE/DELINQUENT status of every live facility, past the program's
-    threshold a default.
+    threshold a default (the same state, dates, reason, exposure at default and audit event as
+    ``facility_default`` by the system). Returns the ids of the facilities it declared in default.
 
-    Set-based: one read of every live facility with its oldest unpaid due date, one batched UPDATE of the rows
-    whose figures changed and one batched INSERT of the audit events of the status flips, however many
-    facilities there are; only the defaults (rare, each a locked service call) cost queries per facility.
-    """
+    Set-based, a fixed number of statements however many facilities and defaults there are: the live facilities
+    are locked (a repayment waits, or is seen), their instalments summed in one query, the new figures written in
+    one conditional UPDATE, the flips and the defaults each by ``core.transitions.move_many`` (the table checked
+    for every step, one conditional UPDATE, one INSERT of the audit events); a second run the same day changes
+    nothing."""
     today = today or timezone.localdate()
-    rows = (
-        Facility.objects.filter(status__in=DPD_STATES)
-        .annotate(oldest_unpaid=Subquery(_oldest_unpaid_due_date(today)))
-        .select_related("application__program")
-        .only("status", "days_past_due", "dpd_bucket", "application__program__default_threshold_days")
-    )
-    changed, flips, to_default = [], [], []
-    for facility in rows:
-        dpd = (today - facility.oldest_unpaid).days if facility.oldest_unpaid else 0
-        status = _dpd_status(facility.status, dpd)
-        if (facility.days_past_due, facility.dpd_bucket, facility.status) != (dpd, dpd_bucket(dpd), status):
-            if facility.status != status:
-                flips.append(_dpd_flip_event(facility, status, dpd))
-            facility.days_past_due, facility.dpd_bucket, facility.status = dpd, dpd_bucket(dpd), status
-            changed.append(facility)
-        if dpd >= facility.application.program.default_threshold_days:
-            to_default.append((facility, dpd))
     with transaction.atomic():
-        Facility.objects.bulk_update(changed, ["days_past_due", "dpd_bucket", "status"], batch_size=1000)
-        audit_record_system_many(events=flips)
-    return [_default_past_threshold(facility, dpd, today) for facility, dpd in to_default]
+        rows = _dpd_rows(today)
+        plan, system = _dpd_plan(rows, today), _system_recorder(rows)
+        rows_update(
+            model=Facility,
+            match=("status", "days_past_due", "dpd_bucket"),
+            fields=DPD_FIELDS,
+            rows=plan.recounted,
+        )
+        move_many(model=Facility, table=TRANSITIONS, rows=plan.flips, fields=DPD_FIELDS, **system)
+        if plan.defaults:
+            _not_in_future(today)
+        moves = move_many(
+            model=Facility,
+            table=TRANSITIONS,
+            rows=plan.defaults,
+            fields=DPD_FIELDS + DEFAULT_FIELDS,
+            **system,
+        )
+        return [pk for pk, _old, new, *_rest in moves if new == FacilityStatus.DEFAULTED]
 
 
-# The nightly job moves facilities in one UPDATE; the table says from which states and to which.
+# The nightly job moves facilities in one UPDATE per move; the table says from which states and to which.
+DPD_ACTIONS = ("delinquent", "current_again")
 DPD_STATES = TRANSITIONS.sources("delinquent") | TRANSITIONS.sources("current_again")
+DPD_FIELDS = ("days_past_due", "dpd_bucket")
+DEFAULT_FIELDS = ("defaulted_on", "default_reason", "exposure_at_default")
+
+
+def _system_recorder(rows):
+    """The audit recorder of the job's moves: by the system, with the old and new state, in the facility's case."""
+    cases = {row.pk: row.application_id for row in rows}
+
+    def record_many(*, moves):
+        audit_record_system_rows(
+            target_model=Facility,
+            case_model=Application,
+            events=[(name, pk, cases[pk], old, new, details) for pk, old, new, name, details in moves],
+        )
+
+    return {"actor": None, "record_many": record_many}
+
+
+class DpdRow(NamedTuple):
+    """A live facility as the job reads it (locked): stored figures and its instalments summed as of today."""
+
+    pk: int
+    application_id: int
+    status: str
+    days_past_due: int
+    dpd_bucket: str
+    threshold: int
+    disbursed_on: date | None
+    subsidised_rate: Decimal
+    currency: str
+    oldest_unpaid: date | None = None
+    principal: Decimal = Decimal(0)
+    interest_due: Decimal = Decimal(0)
+    last_due: date | None = None
+
+
+def _dpd_rows(today):
+    """Every live facility, locked (in id order), with its instalments' figures: two statements in all. The sums
+    are read after the lock so that a repayment that held it is seen."""
+    locked = list(
+        Facility.objects.filter(status__in=DPD_STATES)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "application_id",
+            "status",
+            "days_past_due",
+            "dpd_bucket",
+            "application__program__default_threshold_days",
+            "disbursed_on",
+            "subsidised_rate",
+            "currency",
+        )
+    )
+    cent = Decimal(1).scaleb(-Installment._meta.get_field("principal").decimal_places)
+    sums = {facility_id: sums for facility_id, *sums in _instalment_sums(today)}
+    return [DpdRow(*row, *_summed(sums.get(row[0]), cent)) for row in locked]
+
+
+def _summed(sums, cent):
+    """The sums as ``exposure_at`` adds them: Decimals of the field's places, 0 when there is nothing to add."""
+    if sums is None:  # no instalments
+        return (None, Decimal(0), Decimal(0), None)
+    oldest, principal, interest, last = sums
+    return (oldest, principal.quantize(cent), interest.quantize(cent) if last else Decimal(0), last)
+
+
+def _instalment_sums(today):
+    """Per live facility: its oldest instalment due before today and unsettled, the principal outstanding, the
+    interest due by today and unpaid, the last due date by today (``exposure_at``'s terms; its "last" instalment in
+    number order is the latest by date, a schedule's numbers following its dates)."""
+    due = Q(due_date__lte=today)
+    unsettled = Q(due_date__lt=today) & (
+        Q(paid_principal__lt=F("principal")) | Q(paid_interest__lt=F("interest"))
+    )
+    return (
+        Installment.objects.filter(facility__status__in=DPD_STATES)
+        .values("facility_id")
+        .order_by()
+        .annotate(
+            oldest=Min("due_date", filter=unsettled),
+            principal_left=Sum(F("principal") - F("paid_principal")),
+            interest_left=Sum(F("interest") - F("paid_interest"), filter=due),
+            last=Max("due_date", filter=due),
+        )
+        .values_list("facility_id", "oldest", "principal_left", "interest_left", "last")
+    )
+
+
+class DpdPlan(NamedTuple):
+    """What the night changes. ``recounted``: (pk, status, old dpd, old bucket, dpd, bucket), new figures in the
+    same state; ``flips``: (pk, status, steps, dpd, bucket), ACTIVE <-> DELINQUENT by the table; ``defaults``:
+    (pk, status, steps, dpd, bucket, on, reason, exposure), at or past the program's threshold."""
+
+    recounted: list
+    flips: list
+    defaults: list
+
+
+def _dpd_plan(rows, today):
+    plan = DpdPlan([], [], [])
+    for row in rows:
+        dpd = (today - row.oldest_unpaid).days if row.oldest_unpaid else 0
+        bucket, status = dpd_bucket(dpd), _dpd_status(row.status, dpd)
+        steps = [(_dpd_action(dpd), {"days_past_due": dpd})] if status != row.status else []
+        if dpd >= row.threshold and not (row.disbursed_on and today < row.disbursed_on):
+            plan.defaults.append(_default_past_threshold(row, steps, dpd, bucket, today))
+        elif steps:
+            plan.flips.append((row.pk, row.status, steps, dpd, bucket))
+        elif (row.days_past_due, row.dpd_bucket) != (dpd, bucket):
+            plan.recounted.append((row.pk, row.status, row.days_past_due, row.dpd_bucket, dpd, bucket))
+    return plan
 
 
 def _dpd_action(dpd):
@@ -656,22 +766,37 @@ def _dpd_action(dpd):
 
 def _dpd_status(current, dpd):
     """The state the days past due put the facility in, per the table (unchanged when no move applies)."""
-    return TRANSITIONS.target(current, _dpd_action(dpd)) or current
+    return _DPD_TARGETS.get((current, _dpd_action(dpd)), current)
 
 
-def _dpd_flip_event(facility, status, dpd):
-    return {
-        "action": TRANSITIONS.get(facility.status, _dpd_action(dpd)).audit,
-        "target": facility,
-        "case": facility.application,
-        "old_state": facility.status,
-        "new_state": status,
-        "details": {"days_past_due": dpd},
+# the table's targets of the job's two moves, looked up once (the job asks for every live facility)
+_DPD_TARGETS = {
+    (str(move.source), move.action): move.target for move in TRANSITIONS if move.action in DPD_ACTIONS
+}
+
+
+def _default_past_threshold(row, steps, dpd, bucket, today):
+    """``facility_default`` by the system, as a move of the job (after the night's flip, if any): the same reason,
+    exposure at default (``exposure_at``'s terms, from the summed instalments) and audit details."""
+    reason = f"{dpd} days past due (threshold {row.threshold})"
+    ead = _exposure(row, today)
+    details = {
+        "reason_code": THRESHOLD,
+        "reason": reason,
+        "comment": "",
+        "days_past_due": dpd,
+        "exposure_at_default": ead,
     }
+    return (row.pk, row.status, [*steps, ("default", details)], dpd, bucket, today, reason[:300], ead)
 
 
-def _default_past_threshold(facility, dpd, today):
-    return facility_default(facility=facility, actor=None, on=today, reason_code=THRESHOLD)
+def _exposure(row, on):
+    """``exposure_at(facility, on)`` from the summed instalments: principal outstanding, interest due and unpaid,
+    and interest accrued at the subsidised rate since the last due date (the disbursement before any)."""
+    last_due = row.last_due or row.disbursed_on
+    days = max(0, (on - last_due).days) if last_due else 0
+    accrued = round_money(row.principal * row.subsidised_rate * days / 365, row.currency)
+    return row.principal + row.interest_due + accrued
 
 
 def interest_subsidy_cost(facility: Facility) -> Decimal:

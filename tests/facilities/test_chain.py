@@ -44,7 +44,7 @@ def test_the_whole_chain_from_disbursement_to_closure_is_on_the_case_timeline(
     )
     with freeze_time("2026-06-15"):
         [defaulted] = services.facilities_update_dpd()
-    assert defaulted.pk == guaranteed.pk
+    assert defaulted == guaranteed.pk
     guaranteed.refresh_from_db()
     assert guaranteed.status == FacilityStatus.DEFAULTED and guaranteed.exposure_at_default > 1000000
     claim = recovery.claim_file(facility=guaranteed, actor=banker, checklist=CHECKLIST)

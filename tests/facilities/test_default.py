@@ -9,7 +9,7 @@ from accounts.roles import OrganizationKind, Role
 from audit.models import AuditEvent
 from core.errors import InvalidInput, PermissionRefused
 from facilities import services
-from facilities.models import FacilityStatus
+from facilities.models import Facility, FacilityStatus
 from tests.factories import OrganizationFactory, make_user
 
 from .test_chain import disburse
@@ -85,6 +85,7 @@ def test_the_nightly_job_declares_at_the_threshold_and_a_person_may_cite_it_then
             services.facility_default(facility=guaranteed, actor=banker, reason_code=services.THRESHOLD)
     with freeze_time("2026-06-15"):
         [defaulted] = services.facilities_update_dpd()
+    defaulted = Facility.objects.get(pk=defaulted)
     assert defaulted.status == FacilityStatus.DEFAULTED
     event = AuditEvent.objects.get(action="facility.defaulted")
     assert event.actor is None and event.details["reason_code"] == services.THRESHOLD

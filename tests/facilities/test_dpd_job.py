@@ -74,19 +74,20 @@ def test_the_job_makes_the_same_number_of_queries_for_one_facility_and_for_fifty
             services.facilities_update_dpd()
         return len(queries.captured_queries)
 
-    one = queries_of_one_run("2026-02-10")  # one flip to delinquent: read, update, audit insert
+    one = queries_of_one_run("2026-02-10")  # one flip to delinquent: lock, sums, update, audit insert
     copies_of(guaranteed, 49)
     assert Facility.objects.filter(status__in=["active", "delinquent"]).count() == 50
-    fifty = queries_of_one_run("2026-02-11")  # 49 flips and one new day count: the same statements
+    fifty = queries_of_one_run("2026-02-10")  # the 49 copies flip the same day: the same statements
     assert fifty == one
-    assert set(Facility.objects.values_list("days_past_due", flat=True)) == {10}
+    assert set(Facility.objects.values_list("days_past_due", flat=True)) == {9}
+    assert AuditEvent.objects.filter(action="facility.delinquent").count() == 50
 
 
 def test_a_facility_past_the_threshold_defaults_with_the_reason(guaranteed, banker):
     disburse(guaranteed, banker, "k-dpd-4")
     with freeze_time("2026-05-02"):  # 90 days after 2026-02-01
         [defaulted] = services.facilities_update_dpd()
-    assert defaulted.pk == guaranteed.pk
+    assert defaulted == guaranteed.pk
     guaranteed.refresh_from_db()
     assert guaranteed.status == FacilityStatus.DEFAULTED
 
