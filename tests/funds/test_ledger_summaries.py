@@ -176,3 +176,44 @@ def test_eight_writers_to_one_fund_leave_the_summaries_a_rebuild_gives():
     assert sum(row["called"] for row in kept[1].values()) == sum(
         e.amount for e in CashFlow.objects.filter(fund=fund, kind="call")
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_each_way_of_setting_a_day_in_the_investor_flows_gives_what_a_rebuild_gives():
+    """PostgreSQL sets a day's flow in place (its amount overwritten, or the day appended after the last) and reads
+    and rewrites the arrays otherwise (a fund's first flow, a new day before the last, a day that goes)."""
+    from django.test.utils import CaptureQueriesContext
+
+    fund, _british = _funds()
+
+    ways = {
+        'UPDATE "funds_investorflows" SET amounts = overlay': "set",
+        'UPDATE "funds_investorflows" SET days = days ||': "append",
+        'SELECT days, amounts FROM "funds_investorflows"': "read",
+        'INSERT INTO "funds_investorflows"': "write",
+    }
+
+    def record(kind, day, amount, corrects=None):
+        """The entry, and what was done to the arrays."""
+        with CaptureQueriesContext(connection) as queries:
+            entry = services.cash_flow_record(
+                fund=fund, actor=None, kind=kind, date=day, amount=Decimal(amount), corrects=corrects
+            )
+        return entry, [way for q in queries for start, way in ways.items() if q["sql"].startswith(start)]
+
+    early, how = record("call", date(2023, 5, 1), "100")
+    assert how == ["read", "write"]  # no arrays yet
+    assert record("call", date(2023, 9, 1), "50")[1] == ["append"]
+    assert record("distribution", date(2023, 5, 1), "30")[1] == ["set"]
+    early, how = record("call", date(2023, 2, 1), "7")
+    assert how == ["read", "write"]  # a new day before the last
+    assert record("call", date(2023, 2, 1), "-7", corrects=early)[1] == ["read", "write"]  # the day goes
+    assert record("distribution", date(2023, 9, 1), "50")[1] == ["set"]  # its net flow is 0: it stays
+    kept = summaries()
+    assert kept[2][fund.pk] == (
+        [date(2023, 5, 1).toordinal(), date(2023, 9, 1).toordinal()],
+        [-70.0, 0.0],
+    )
+    ledger.rebuild()
+    assert summaries() == kept
