@@ -2,19 +2,24 @@
 fund and quarter (LedgerQuarter) and the investors' dated flows per fund (InvestorFlows). Fund reports and pages
 read these, never the entries.
 
-Every write to the ledger (an entry recorded, an entry accepted or rejected) recomputes the day it touches from the
-entries themselves, then that day's quarter from its days and the day's place in the fund's investor flows, inside
-its transaction and under a lock on the fund, so that two entries of the same fund recorded at once cannot each miss
-the other. ``rebuild``
-recomputes everything (the migration that introduced the tables, the benchmark's generated data, a repair after a
-manual change of entries).
+A new entry adds its amount to its day and its quarter (``add``: one upsert each, the sums added in SQL, exact
+decimals) and, for a call or a distribution, sets its day's net flow in the fund's sorted arrays, inside the
+entry's transaction and under the lock on the fund its caller holds, so that two entries of the same fund
+recorded at once cannot each miss the other. An entry rejected on review leaves the sums: ``refresh``
+recomputes the day it touches from the entries themselves, then that day's quarter from its days and the day's
+place in the investor flows. ``rebuild`` recomputes everything (the migration that introduced the tables, the
+benchmark's generated data, a repair after a manual change of entries); the tests hold ``add`` and ``refresh``
+to what it gives.
 """
 
+import functools
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 from django.apps import apps as installed_apps
+from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncQuarter
 
@@ -99,6 +104,27 @@ def _net(called, distributions):
     return float(distributions - called)
 
 
+def _flow_of(called, distributions):
+    """The day's place in the investor flows: its net flow, or None when the day has neither a call nor a
+    distribution (the days ``rebuild`` keeps: see _investor_rows)."""
+    return _net(called, distributions) if called or distributions else None
+
+
+def _placed(flows, ordinal, net):
+    """The (days, amounts) columns of ``flows`` (an InvestorFlows row, or None) with the day ``ordinal`` set to
+    ``net``, or taken out when ``net`` is None; the days stay sorted."""
+    days, amounts = (np.array(a) for a in unpack(flows)) if flows else (np.array([], np.int64), np.array([]))
+    at = int(np.searchsorted(days, ordinal))
+    present = at < days.size and days[at] == ordinal
+    if present and net is not None:
+        amounts[at] = net
+    elif present:
+        days, amounts = np.delete(days, at), np.delete(amounts, at)
+    elif net is not None:
+        days, amounts = np.insert(days, at, ordinal), np.insert(amounts, at, net)
+    return pack(days, amounts)
+
+
 def refresh(fund_id, day, apps=installed_apps):
     """Recompute the fund's summaries that the entries of ``day`` feed: the day, its quarter and the day's investor
     flow in the fund's sorted arrays. Call inside the writing transaction."""
@@ -122,19 +148,174 @@ def refresh(fund_id, day, apps=installed_apps):
     else:
         del quarter["fund_id"], quarter["quarter"]
         m["LedgerQuarter"].objects.update_or_create(fund_id=fund_id, quarter=start, defaults=quarter)
-    net = _net(totals["called"], totals["distributions"]) if totals else 0.0
+    net = _flow_of(totals["called"], totals["distributions"]) if totals else None
     flows, _created = m["InvestorFlows"].objects.get_or_create(fund_id=fund_id)
-    days, amounts = (np.array(a) for a in unpack(flows))  # writable copies, sorted by day
-    ordinal = day.toordinal()
-    at = int(np.searchsorted(days, ordinal))
-    present = at < days.size and days[at] == ordinal
-    if present and net:
-        amounts[at] = net
-    elif present:
-        days, amounts = np.delete(days, at), np.delete(amounts, at)
-    elif net:
-        days, amounts = np.insert(days, at, ordinal), np.insert(amounts, at, net)
-    m["InvestorFlows"].objects.filter(pk=flows.pk).update(**pack(days, amounts))
+    m["InvestorFlows"].objects.filter(pk=flows.pk).update(**_placed(flows, day.toordinal(), net))
+
+
+# A new entry, inserted and added to its day's and its quarter's sums in SQL (exact decimals). A NAV (and its cash)
+# is the sum of the day's NAV entries, null when there are none; a quarter's last investment and last NAV days are
+# the latest of its days with a positive deployment, with a NAV. Each statement runs as it is on SQLite; PostgreSQL
+# runs the three as one (``_run``).
+_ADD_SUMS = ", ".join(f"{name} = s.{name} + excluded.{name}" for name in SUMS)
+_ADD_NULLABLE = "{0} = CASE WHEN excluded.{0} IS NULL THEN s.{0} ELSE COALESCE(s.{0}, 0) + excluded.{0} END"
+_LATEST = (
+    "{0} = CASE WHEN excluded.{0} IS NOT NULL AND (s.{0} IS NULL OR excluded.{0} > s.{0}) "
+    "THEN excluded.{0} ELSE s.{0} END"
+)
+_SQL = {
+    "lock": "SELECT id FROM {Fund} WHERE id = %s{for_update}",
+    "entry": "INSERT INTO {CashFlow} ({entry_columns}) VALUES ({entry_values}) RETURNING id",
+    "day": "INSERT INTO {LedgerDay} AS s (fund_id, date, called, reserved, deployed, fees, distributions, nav, cash, "
+    "invested) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (fund_id, date) DO UPDATE SET "
+    f"{_ADD_SUMS}, {_ADD_NULLABLE.format('nav')}, {_ADD_NULLABLE.format('cash')}, "
+    "invested = s.invested OR excluded.invested RETURNING called, distributions",
+    "quarter": "INSERT INTO {LedgerQuarter} AS s (fund_id, quarter, called, reserved, deployed, fees, distributions, "
+    "last_investment, last_nav) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (fund_id, quarter) DO UPDATE "
+    f"SET {_ADD_SUMS}, {_LATEST.format('last_investment')}, {_LATEST.format('last_nav')}",
+    "read_flows": "SELECT days, amounts FROM {InvestorFlows} WHERE fund_id = %s",
+    # PostgreSQL: where the day is in the fund's days (1-based byte, 0: absent), their length and the last one
+    "probe": "position(%s::bytea in f.days), length(f.days), substring(f.days from length(f.days) - 7)",
+    "join": "LEFT JOIN {InvestorFlows} f ON f.fund_id = %s",
+    "set_flow": "UPDATE {InvestorFlows} SET amounts = overlay(amounts placing %s from %s for 8) "
+    "WHERE fund_id = %s AND substring(days from %s for 8) = %s",
+    "append_flow": "UPDATE {InvestorFlows} SET days = days || %s, amounts = amounts || %s "
+    "WHERE fund_id = %s AND length(days) = %s AND length(amounts) = %s",
+    "write_flows": "INSERT INTO {InvestorFlows} (fund_id, days, amounts) VALUES (%s, %s, %s) "
+    "ON CONFLICT (fund_id) DO UPDATE SET days = excluded.days, amounts = excluded.amounts",
+}
+FLOW_KINDS = ("call", "distribution")
+CENT = Decimal("0.01")
+
+
+def _entry_fields():
+    return [f for f in _models(installed_apps)["CashFlow"]._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _sql():
+    """The statements of ``lock`` and ``append`` with the tables' names, built once."""
+    names = {
+        name: connection.ops.quote_name(model._meta.db_table)
+        for name, model in _models(installed_apps).items()
+    }
+    fields = _entry_fields()
+    return {
+        key: template.format(
+            **names,
+            for_update=" FOR UPDATE" if connection.features.has_select_for_update else "",
+            entry_columns=", ".join(connection.ops.quote_name(f.column) for f in fields),
+            entry_values=", ".join(["%s"] * len(fields)),
+        )
+        for key, template in _SQL.items()
+    }
+
+
+def lock(fund_id):
+    """Lock the fund's row for a write to its ledger: one writer of a fund's ledger at a time (and no licence change
+    meanwhile). Anything the write reads must be read by a later statement: a statement that waited for the lock
+    still sees the tables as they were when it started."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql()["lock"], [fund_id])
+
+
+def _decimal(value):
+    """A sum read back from the database: exact on PostgreSQL; SQLite keeps its numbers as floats."""
+    return value if isinstance(value, Decimal) else Decimal(repr(value)).quantize(CENT)
+
+
+def _parameters(entry):
+    """The parameters of the entry's INSERT (its values as the ORM would write them) and of the upserts that add it
+    to its day and its quarter."""
+    inserted = [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in _entry_fields()]
+    amount, cash = (
+        entry._meta.get_field(name).to_python(getattr(entry, name)) for name in ("amount", "cash")
+    )
+    sums = [amount if kind == entry.kind else Decimal(0) for kind in SUMS.values()]
+    nav, invested = entry.kind == "nav", entry.kind == "deploy" and amount > 0
+    day, quarter = (
+        connection.ops.adapt_datefield_value(d) for d in (entry.date, quarter_bounds(entry.date)[0])
+    )
+    navs = [amount, cash] if nav else [None, None]
+    quarter_sums = [entry.fund_id, quarter, *sums, day if invested else None, day if nav else None]
+    return inserted, [entry.fund_id, day, *sums, *navs, invested], quarter_sums
+
+
+def _run(cursor, entry, flows):
+    """Insert ``entry`` and add it to its day and its quarter: (its id, its day's calls and distributions, and with
+    ``flows`` on PostgreSQL where the day is in the fund's investor flows: see _set_in_place). One statement on
+    PostgreSQL (a data-modifying WITH: its parts see the tables as they were before it, none reads what another
+    writes)."""
+    sql, (inserted, day, quarter) = _sql(), _parameters(entry)
+    if connection.vendor == "postgresql":
+        probe, join, probed = (
+            ("NULL, NULL, NULL", "", []) if not flows else (sql["probe"], sql["join"], [entry.fund_id])
+        )
+        cursor.execute(
+            f"WITH e AS ({sql['entry']}), d AS ({sql['day']}), q AS ({sql['quarter']}) "
+            f"SELECT e.id, d.called, d.distributions, {probe} FROM e CROSS JOIN d {join}",
+            [*inserted, *day, *quarter, *([_day_bytes(entry.date)] if flows else []), *probed],
+        )
+        entry_id, called, distributions, *found = cursor.fetchone()
+        return entry_id, called, distributions, found
+    results = []
+    for statement, params in ((sql["entry"], inserted), (sql["day"], day)):
+        cursor.execute(statement, params)
+        results.extend(cursor.fetchone())
+    cursor.execute(sql["quarter"], quarter)
+    return *results, None
+
+
+def _day_bytes(day):
+    return np.array([day.toordinal()], dtype=np.int64).tobytes()
+
+
+def _set_in_place(cursor, fund_id, day, net, was, found):
+    """Set the day's net flow without reading the arrays, when it is a day already there (its amount overwritten)
+    or a day after the last (appended); each UPDATE checks the arrays are as ``found`` saw them. False when the
+    day is another case (a new day before the last, a day that goes) or the arrays are not as expected."""
+    at, length, last = found
+    if at is None or net is None:
+        return False
+    amount = np.array([net], dtype=np.float64).tobytes()
+    if was and at and (at - 1) % 8 == 0:
+        cursor.execute(_sql()["set_flow"], [amount, at, fund_id, at, _day_bytes(day)])
+    elif not was and not at and (not length or np.frombuffer(bytes(last), np.int64)[0] < day.toordinal()):
+        cursor.execute(_sql()["append_flow"], [_day_bytes(day), amount, fund_id, length, length])
+    else:
+        return False
+    return cursor.rowcount == 1
+
+
+def _set_flow(cursor, entry, called, distributions, found):
+    """Set the entry's day in the fund's investor flows: in place when it can (PostgreSQL), else the arrays read,
+    the day set (or taken out) and written."""
+    called, distributions = _decimal(called), _decimal(distributions)
+    net = _flow_of(called, distributions)
+    added = Decimal(entry.amount)
+    before = (called - added, distributions) if entry.kind == "call" else (called, distributions - added)
+    was = _flow_of(*before)  # the day's flow before the entry: whether the arrays hold the day
+    if found is not None and _set_in_place(cursor, entry.fund_id, entry.date, net, was is not None, found):
+        return
+    cursor.execute(_sql()["read_flows"], [entry.fund_id])
+    row = cursor.fetchone()
+    kept = _models(installed_apps)["InvestorFlows"](days=row[0], amounts=row[1]) if row else None
+    placed = _placed(kept, entry.date.toordinal(), net)
+    cursor.execute(_sql()["write_flows"], [entry.fund_id, placed["days"], placed["amounts"]])
+
+
+def append(entry):
+    """Insert ``entry`` (a new CashFlow, not saved) and add it to the summaries: its day, its quarter and, for a
+    call or a distribution, its day's net flow in the fund's investor flows. Call after ``lock``, in the
+    transaction that records the entry. Two statements on PostgreSQL, but for a call or distribution on a new day
+    before the fund's last (four)."""
+    flows = entry.kind in FLOW_KINDS
+    with connection.cursor() as cursor:
+        entry.pk, called, distributions, found = _run(cursor, entry, flows)
+        entry._state.adding, entry._state.db = False, connection.alias
+        if flows:
+            _set_flow(cursor, entry, called, distributions, found)
+    return entry
 
 
 def rebuild(fund_ids=None, batch=5000, apps=installed_apps):

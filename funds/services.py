@@ -220,9 +220,10 @@ def _move_totals(fund, kind, amount):
 
 def _check_entry(*, fund, kind, date, amount, corrects):
     """Refuse an entry the ledger's rules forbid: an investment while the licence was not active on its date, a
-    correction of another fund or kind, a negative amount that is not a correction."""
-    licence = licence_state_on(fund=fund, day=date)
-    if licence != LicenceState.ACTIVE and kind in (FlowKind.RESERVE, FlowKind.DEPLOY) and amount > 0:
+    correction of another fund or kind, a negative amount that is not a correction. Under the fund's lock."""
+    investment = kind in (FlowKind.RESERVE, FlowKind.DEPLOY) and amount > 0
+    licence = licence_state_on(fund=fund, day=date) if investment else None  # read only when it matters
+    if investment and licence != LicenceState.ACTIVE:
         raise Conflict(
             "The manager's licence was not active on the entry's date: no new investment.",
             code="licence_inactive",
@@ -243,9 +244,9 @@ def _check_entry(*, fund, kind, date, amount, corrects):
 
 
 def _create_entry(**fields):
-    try:
-        with transaction.atomic():
-            return CashFlow.objects.create(**fields)
+    """Insert the entry and add it to the ledger's summaries (funds.ledger.append)."""
+    try:  # no savepoint of its own: the error leaves cash_flow_record's transaction, which is rolled back
+        return ledger.append(CashFlow(**fields))
     except IntegrityError:
         raise Conflict("This entry is not consistent with the ledger.", code="invalid_entry")
 
@@ -262,12 +263,13 @@ def cash_flow_record(
     cash: Decimal | None = None,
     corrects: CashFlow | None = None,
 ) -> CashFlow:
-    """Append a ledger entry (a correction is an entry of the opposite sign pointing at the original)."""
+    """Append a ledger entry (a correction is an entry of the opposite sign pointing at the original) and add it to
+    the ledger's summaries, under a lock on the fund."""
     if not fund.is_sub_fund:
         raise InvalidInput("Cash flows are recorded on sub-funds.", code="not_a_sub_fund")
     amount = Decimal(amount)
     date = date if isinstance(date, datetime.date) else datetime.date.fromisoformat(str(date))
-    list(Fund.objects.select_for_update().filter(pk=fund.pk).values_list("pk"))  # no licence change meanwhile
+    ledger.lock(fund.pk)
     _check_entry(fund=fund, kind=kind, date=date, amount=amount, corrects=corrects)
     _move_totals(fund, kind, amount)
     entry = _create_entry(
@@ -280,7 +282,6 @@ def cash_flow_record(
         corrects=corrects,
         submitted_by=actor,
     )
-    ledger.refresh(fund.pk, entry.date)
     audit_record(
         actor=actor,
         action=f"fund.cash_flow.{kind}",
@@ -299,7 +300,8 @@ def cash_flow_validate(*, entry: CashFlow, actor: User | None, accept: bool) -> 
     if not updated:
         raise Conflict("This entry has been reviewed already.", code="already_reviewed")
     entry.refresh_from_db()
-    ledger.refresh(entry.fund_id, entry.date)
+    if not accept:  # pending and validated entries count alike in the summaries: only a rejection moves them
+        ledger.refresh(entry.fund_id, entry.date)
     audit_record(
         actor=actor,
         action="fund.cash_flow.validated" if accept else "fund.cash_flow.rejected",
