@@ -1,12 +1,17 @@
 """The applicant's API: company, IP assets, applications, documents. Everything scoped to the user's company."""
 
+import functools
+
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend, FilterSet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
@@ -190,12 +195,10 @@ class IPAssetViewSet(
 
 
 class PrefetchedManyField(ManyRelatedField):
-    """A to-many field that reads the ids attached to a listed row (``attach_asset_ids``) or, for one object, the
-    prefetch cache: a related manager, or a model object per asset, for each of 50 rows costs more than the ids."""
+    """A to-many field that reads the prefetch cache when there is one: a related manager, or a model object per
+    asset, costs more than the ids."""
 
     def get_attribute(self, instance):
-        if self.source in getattr(instance, "related_ids", {}):
-            return instance.related_ids[self.source]
         prefetched = getattr(instance, "_prefetched_objects_cache", {})
         if self.source in prefetched:
             return prefetched[self.source]
@@ -208,17 +211,15 @@ class PrefetchedManyField(ManyRelatedField):
         ]
 
 
-def attach_asset_ids(applications):
-    """Give each application of a page ``related_ids["ip_assets"]``: its assets' ids, in one query of the link table."""
-    ids = {application.pk: [] for application in applications}
+def asset_ids_of(application_ids: list[int]) -> dict[int, list[int]]:
+    """{application id: its assets' ids, ascending} for a page of applications, in one query of the link table."""
+    ids = {application_id: [] for application_id in application_ids}
     links = Application.ip_assets.through.objects.filter(application_id__in=ids).order_by(
         "application_id", "ipasset_id"
     )
     for application_id, asset_id in links.values_list("application_id", "ipasset_id"):
         ids[application_id].append(asset_id)
-    for application in applications:
-        application.related_ids = {"ip_assets": ids[application.pk]}
-    return applications
+    return ids
 
 
 class PrefetchedPrimaryKeysField(serializers.PrimaryKeyRelatedField):
@@ -329,6 +330,73 @@ LIST_COLUMNS = [
 ]
 
 
+@functools.cache
+def _amount_writers():
+    """The serializer's own fields for the two amounts (DRF's DecimalField: quantized, written as a string)."""
+    fields = ApplicationSerializer().fields
+    return fields["requested_amount"].to_representation, fields["approved_amount"].to_representation
+
+
+def _amount(write, value):
+    return None if value is None else write(value)
+
+
+def _when(value, zone):
+    """What DRF's DateTimeField writes for an aware datetime: ISO 8601 in the current time zone, UTC as "Z"."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def application_list_data(rows: list[dict]) -> list[dict]:
+    """A page of ``values(*LIST_COLUMNS)`` rows as ApplicationSerializer writes them: the same fields in the same
+    order and formats, without a model object and the serializer's field machinery for each of 50 rows (the
+    columns are already the types the fields write; tests/applications/test_list_data.py compares the two)."""
+    requested, approved = _amount_writers()
+    labels, zone = Status.label_map(), timezone.get_current_timezone()
+    assets = asset_ids_of([row["id"] for row in rows])
+    return [
+        {
+            "id": row["id"],
+            "reference": row["reference"],
+            "program": row["program__code"],
+            "currency": row["program__currency"],
+            "status": row["status"],
+            "status_display": labels.get(row["status"], row["status"]),
+            "requested_amount": _amount(requested, row["requested_amount"]),
+            "purpose": row["purpose"],
+            "ip_assets": assets[row["id"]],
+            "submitted_at": _when(row["submitted_at"], zone),
+            "decided_at": _when(row["decided_at"], zone),
+            "approved_amount": _amount(approved, row["approved_amount"]),
+            "eligibility_snapshot": row["eligibility_snapshot"],
+            "created_at": _when(row["created_at"], zone),
+        }
+        for row in rows
+    ]
+
+
+class ListFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which builds the filter set and its form at every request: not when the request
+    names none of its filters (a filter set given no values returns the queryset as it is)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not set(filterset_class.base_filters) & set(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+class ApplicationFilter(FilterSet):
+    """The list's filters: what ``filterset_fields = ["status", "program__code"]`` made, as a class made once
+    (django-filter makes a class per request from filterset_fields)."""
+
+    class Meta:
+        model = Application
+        fields = ["status", "program__code"]
+
+
 class ApplicationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -341,21 +409,24 @@ class ApplicationViewSet(
     queryset = Application.objects.none()  # for the schema; get_queryset scopes to the user
     serializer_class = ApplicationSerializer
     permission_classes = [IsApplicant]
-    filterset_fields = ["status", "program__code"]
+    filter_backends = [ListFilterBackend, OrderingFilter]
+    filterset_class = ApplicationFilter
     ordering_fields = ["created_at", "submitted_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         queryset = application_visible_to(user=self.request.user).order_by("-created_at", "-pk")
-        if (
-            self.action == "list"
-        ):  # read only what the list shows: a page of 50 builds no program or asset objects
-            return queryset.select_related(None).select_related("program").only(*LIST_COLUMNS)
-        return queryset.prefetch_related("ip_assets")
+        return queryset if self.action == "list" else queryset.prefetch_related("ip_assets")
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        return attach_asset_ids(page) if page is not None and self.action == "list" else page
+    # The page read as plain rows of the columns it shows (no model objects), written as the documented
+    # ApplicationSerializer writes them (application_list_data). A comment, not a docstring: the schema would
+    # take a docstring as the operation's description.
+    def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset()).values(*LIST_COLUMNS)
+        page = self.paginate_queryset(rows)
+        if page is None:
+            return Response(application_list_data(list(rows)))
+        return self.get_paginated_response(application_list_data(list(page)))
 
     def get_object(self):
         return application_get_for(user=self.request.user, pk=self.kwargs["pk"])
