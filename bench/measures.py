@@ -45,34 +45,63 @@ def alone(fn, repeat, target=None, **extra):
 # -- fund utilisation report ------------------------------------------------------------------------------------
 
 
+FLOOR_SQL = {
+    # the sub-funds' terms and names (every figure needs the commitment and investment period)
+    "funds": "SELECT f.id, f.name, p.name, f.category, m.name, f.currency, f.size, f.investment_period_start, "
+    "f.investment_period_end, f.licence_state FROM funds_fund f JOIN funds_fund p ON p.id = f.parent_id "
+    "LEFT JOIN accounts_organization m ON m.id = f.manager_id ORDER BY f.parent_id, f.name",
+    # every sum of the ledger, the last investment and NAV days per fund
+    "totals": "SELECT q.fund_id, sum(q.called), sum(q.reserved), sum(q.deployed), sum(q.fees), "
+    "sum(q.distributions), max(q.last_investment), max(q.last_nav) FROM funds_ledgerquarter q "
+    "JOIN funds_fund f ON f.id = q.fund_id WHERE f.parent_id IS NOT NULL AND q.quarter <= %s GROUP BY q.fund_id",
+    # the deployments per quarter (the pace chart)
+    "pace": "SELECT q.quarter, f.currency, sum(q.deployed) FROM funds_ledgerquarter q JOIN funds_fund f "
+    "ON f.id = q.fund_id WHERE f.parent_id IS NOT NULL AND q.quarter <= %s GROUP BY q.quarter, f.currency",
+    # NAV and the cash reported with it, on each fund's last NAV day
+    "navs": "SELECT d.fund_id, d.nav, d.cash FROM funds_ledgerday d JOIN unnest(%s::bigint[], %s::date[]) "
+    "AS l(fund_id, day) ON l.fund_id = d.fund_id AND l.day = d.date",
+    "investors": "SELECT i.fund_id, i.days, i.amounts FROM funds_investorflows i JOIN funds_fund f "
+    "ON f.id = i.fund_id WHERE f.parent_id IS NOT NULL",
+    # the management fees by day (the gross IRR adds them back), packed per fund
+    "fees": "SELECT d.fund_id, string_agg(int4send(d.date - DATE '0001-01-01' + 1), ''::bytea), "
+    "string_agg(float8send(d.fees::float8), ''::bytea) FROM funds_ledgerday d JOIN funds_fund f "
+    "ON f.id = d.fund_id WHERE f.parent_id IS NOT NULL AND d.date <= %s AND d.fees <> 0 GROUP BY d.fund_id",
+}
+
+
 def _report_floor():
-    """The report's own summaries read by SQL (its quarter sums, the current quarter's days, the NAV days, the
-    investors' packed flows) and the XIRR of every fund: what any design over these summaries must do."""
-    from funds.ledger import unpack
+    """What any design over these summaries must do: the report's reads by SQL (the sub-funds' terms, the ledger's
+    quarter sums per fund and per quarter, the last NAV days, the investors' packed flows, the fees by day) and the
+    XIRR of every fund, net (the investors' flows and the NAV) and gross (the fees added back)."""
+    import numpy as np
+
     from funds.metrics import xirr_many
-    from funds.models import InvestorFlows
 
     end = PERIOD[1]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT q.fund_id, sum(q.called), sum(q.deployed), sum(q.fees), sum(q.distributions), max(q.last_nav) "
-            "FROM funds_ledgerquarter q JOIN funds_fund f ON f.id = q.fund_id "
-            "WHERE f.parent_id IS NOT NULL AND q.quarter <= %s GROUP BY q.fund_id",
-            [end],
-        )
-        last_nav = {row[0]: row[5] for row in cursor.fetchall()}
-        cursor.execute(
-            "SELECT d.fund_id, d.nav FROM funds_ledgerday d JOIN (SELECT unnest(%s::int[]) AS fund_id, "
-            "unnest(%s::date[]) AS day) l ON l.fund_id = d.fund_id AND l.day = d.date",
-            [list(last_nav), list(last_nav.values())],
-        )
-        navs = dict(cursor.fetchall())
-    series = []
-    for row in InvestorFlows.objects.filter(fund_id__in=list(last_nav)).only("fund_id", "days", "amounts"):
-        days, amounts = unpack(row)
+        cursor.execute(FLOOR_SQL["funds"])
+        cursor.fetchall()
+        cursor.execute(FLOOR_SQL["totals"], [end])
+        last_nav = {row[0]: row[7] for row in cursor.fetchall() if row[7]}
+        cursor.execute(FLOOR_SQL["pace"], [end])
+        cursor.fetchall()
+        cursor.execute(FLOOR_SQL["navs"], [list(last_nav), list(last_nav.values())])
+        navs = {fund_id: nav for fund_id, nav, _cash in cursor.fetchall()}
+        cursor.execute(FLOOR_SQL["investors"])
+        investors = cursor.fetchall()
+        cursor.execute(FLOOR_SQL["fees"], [end])
+        fees = {fund_id: (np.frombuffer(d, ">i4"), np.frombuffer(a, ">f8")) for fund_id, d, a in cursor}
+    net, gross = [], []
+    for fund_id, days, amounts in investors:
+        days, amounts = np.frombuffer(days, dtype=np.int64), np.frombuffer(amounts, dtype=np.float64)
         until = days <= end.toordinal()
-        series.append((days[until], amounts[until]))
-    return xirr_many(series), navs
+        days, amounts = days[until], amounts[until]
+        if navs.get(fund_id) is not None:  # the latest NAV, as if received at the period end
+            days, amounts = np.append(days, end.toordinal()), np.append(amounts, float(navs[fund_id]))
+        fee_days, fee_amounts = fees.get(fund_id, (days[:0], amounts[:0]))
+        net.append((days, amounts))
+        gross.append((np.append(days, fee_days), np.append(amounts, fee_amounts)))
+    return xirr_many(net + gross)
 
 
 def _report_from_entries():
