@@ -5,9 +5,10 @@ Every figure of the dashboard is a sum over facts of one measure: ``(program, ke
 groups the cases of a period as below; the stored path (``DashboardFact``, refreshed by beat) holds the same groups
 per day, so that a period's figures are the sums of its days' rows: equal by construction, and
 ``tests/dashboards/test_facts.py`` compares both on generated data. Rows grow with programs, days and distinct keys,
-not with cases. Companies financed (a distinct count, which no sum of days gives) have their own store,
-``CompanyFact``: financed cases by day and by the day of their company's previous financed case, so that a period
-counts, with one sum, the cases that are their company's first of the period.
+not with cases. Companies financed (a distinct count, which no sum of days gives) have their own stores: financed
+cases by day and by the day of their company's previous financed case, so that a period counts the cases that are
+their company's first of the period, by the month of the previous case (``CompanyMonthFact``, bounded rows) and,
+within the period's first month, by its day (``CompanyFact``).
 """
 
 import json
