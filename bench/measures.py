@@ -259,7 +259,8 @@ def pages(repeat):
 
 def _dashboard_sql():
     """The stored dashboard's own SQL, run bare: its grouped facts and its companies financed (the period's financed
-    cases whose company's previous financed case is before the period)."""
+    cases whose company's previous financed case is in an earlier month: the period starts on the 1st, so the
+    dashboard reads no exact previous days)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT measure, program_id, key, sum(n), sum(a), sum(b) FROM dashboards_dashboardfact "
@@ -268,9 +269,9 @@ def _dashboard_sql():
         )
         cursor.fetchall()
         cursor.execute(
-            "SELECT sum(n) FILTER (WHERE previous IS NULL OR previous < %s), sum(n) FILTER (WHERE low AND "
-            "(previous IS NULL OR previous < %s)) FROM dashboards_companyfact WHERE day BETWEEN %s AND %s",
-            [DASHBOARD_PERIOD[0], DASHBOARD_PERIOD[0], *DASHBOARD_PERIOD],
+            "SELECT sum(n), sum(n) FILTER (WHERE low) FROM dashboards_companymonthfact "
+            "WHERE day BETWEEN %s AND %s AND (previous IS NULL OR previous < %s)",
+            [*DASHBOARD_PERIOD, DASHBOARD_PERIOD[0]],
         )
         cursor.fetchall()
 

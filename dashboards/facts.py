@@ -5,9 +5,10 @@ Every figure of the dashboard is a sum over facts of one measure: ``(program, ke
 groups the cases of a period as below; the stored path (``DashboardFact``, refreshed by beat) holds the same groups
 per day, so that a period's figures are the sums of its days' rows: equal by construction, and
 ``tests/dashboards/test_facts.py`` compares both on generated data. Rows grow with programs, days and distinct keys,
-not with cases. Companies financed (a distinct count, which no sum of days gives) have their own store,
-``CompanyFact``: financed cases by day and by the day of their company's previous financed case, so that a period
-counts, with one sum, the cases that are their company's first of the period.
+not with cases. Companies financed (a distinct count, which no sum of days gives) have their own stores: financed
+cases by day and by the day of their company's previous financed case, so that a period counts the cases that are
+their company's first of the period, by the month of the previous case (``CompanyMonthFact``, bounded rows) and,
+within the period's first month, by its day (``CompanyFact``).
 """
 
 import json
@@ -44,7 +45,7 @@ from programs.models import Stage
 from recoveries.models import Claim, ClaimStatus, Disposal
 from valuations.models import OrderStatus, ValuationOrder, ValuationReport
 
-from .models import CompanyFact, DashboardFact, DashboardRefresh
+from .models import CompanyFact, CompanyMonthFact, DashboardFact, DashboardRefresh
 
 # Disposal.status has inline choices (open / awarded / closed), no enum yet
 DISPOSAL_CLOSED = "closed"
@@ -69,7 +70,7 @@ PREVIOUS_FOR_SCOPE = {
     "agency": "previous_in_agency",
     "country": "previous_in_country",
 }
-FACTS_VERSION = 3  # raise it whenever a measure or its key changes (a refresh of another version is not read)
+FACTS_VERSION = 4  # raise it whenever a measure or its key changes (a refresh of another version is not read)
 NONE = Value(None, output_field=DecimalField())
 
 
@@ -341,17 +342,30 @@ def latest_refresh() -> DashboardRefresh | None:
     )
 
 
-def _stored_companies(programs, period_start: date, period_end: date, scope: str) -> tuple[int, int]:
-    """The companies financed in the period (all, low grade): the financed cases of the period that are their
-    company's first of the period among the scope's programs, i.e. whose previous financed day is before the period."""
-    previous = PREVIOUS_FOR_SCOPE.get(scope.partition(":")[0], "previous")
-    first = Q(**{f"{previous}__lt": period_start}) | Q(**{f"{previous}__isnull": True})
-    counted = CompanyFact.objects.filter(
-        program__in=programs, day__range=(period_start, period_end)
-    ).aggregate(
-        companies=Coalesce(Sum("n", filter=first), 0), low=Coalesce(Sum("n", filter=first & Q(low=True)), 0)
+def _sums(store, condition: Q) -> tuple[int, int]:
+    """Σ n of the rows of ``store`` under ``condition``, and of those with a low grade."""
+    counted = store.objects.filter(condition).aggregate(
+        companies=Coalesce(Sum("n"), 0), low=Coalesce(Sum("n", filter=Q(low=True)), 0)
     )
     return counted["companies"], counted["low"]
+
+
+def _stored_companies(programs, period_start: date, period_end: date, scope: str) -> tuple[int, int]:
+    """The companies financed in the period (all, low grade): the financed cases of the period that are their
+    company's first of the period among the scope's programs, i.e. whose previous financed day is before the period.
+    Those whose previous one is in an earlier month are counted by month (``CompanyMonthFact``, bounded rows), those
+    whose previous one is in the period's first month, before its start, by their exact day (``CompanyFact``)."""
+    previous = PREVIOUS_FOR_SCOPE.get(scope.partition(":")[0], "previous")
+    month = period_start.replace(day=1)
+    period = Q(program__in=programs, day__range=(period_start, period_end))
+    earlier = Q(**{f"{previous}__lt": month}) | Q(**{f"{previous}__isnull": True})
+    companies, low = _sums(CompanyMonthFact, period & earlier)
+    if month < period_start:
+        days, low_days = _sums(
+            CompanyFact, period & Q(**{f"{previous}__gte": month, f"{previous}__lt": period_start})
+        )
+        companies, low = companies + days, low + low_days
+    return companies, low
 
 
 def stored(programs, period_start: date, period_end: date, refresh: DashboardRefresh, *, scope: str) -> Facts:
@@ -392,9 +406,25 @@ COMPANY_COLUMNS = ["program_id", "day", "low", "previous", "previous_in_program"
 COMPANY_COLUMNS += ["previous_in_country"]
 
 
+def _insert(store, query: QuerySet, columns: list[str]) -> None:
+    """``INSERT INTO store (COMPANY_COLUMNS, n) SELECT columns, Σ n FROM (query) GROUP BY columns``, in their order
+    (program and day first: a period's rows lie together)."""
+    inner, params = query.query.sql_with_params()
+    quoted = connection.ops.quote_name
+    names, into = ", ".join(map(quoted, columns)), ", ".join(map(quoted, COMPANY_COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quoted(store._meta.db_table)} ({into}, n) SELECT {names}, SUM(n) "
+            f"FROM ({inner}) grouped GROUP BY {names} ORDER BY {names}",
+            params,
+        )
+
+
 def refresh_companies() -> int:
-    """Recompute ``CompanyFact`` from the financed cases in the database itself (in the caller's transaction): one
-    ``INSERT … SELECT`` of the cases grouped by program, day, grade flag and previous days; the rows written."""
+    """Recompute ``CompanyFact`` from the financed cases, and ``CompanyMonthFact`` from it, in the database itself
+    (in the caller's transaction): ``INSERT … SELECT``; the rows written."""
+    CompanyFact.objects.all().delete()
+    CompanyMonthFact.objects.all().delete()
     financed = (
         Application.objects.filter(status=Status.APPROVED)
         .annotate(day=case_day())
@@ -405,20 +435,15 @@ def refresh_companies() -> int:
             previous_in_program=_previous(F("program_id")),
             previous_in_agency=_previous(F("program__agency_id")),
             previous_in_country=_previous(F("program__country")),
+            n=Value(1),
         )
-        .values(*COMPANY_COLUMNS)
+        .values(*COMPANY_COLUMNS, "n")
     )
-    inner, params = financed.query.sql_with_params()
-    columns = ", ".join(connection.ops.quote_name(c) for c in COMPANY_COLUMNS)
-    table = connection.ops.quote_name(CompanyFact._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}, n) SELECT {columns}, COUNT(*) FROM ({inner}) financed "
-            f"GROUP BY {columns} ORDER BY {columns}",  # in order of program and day: a period's rows lie together
-            params,
-        )
-    return CompanyFact.objects.count()
+    _insert(CompanyFact, financed, COMPANY_COLUMNS)
+    months = {f"month{i}": TruncMonth(column) for i, column in enumerate(COMPANY_COLUMNS[3:])}
+    by_month = CompanyFact.objects.annotate(**months).values(*COMPANY_COLUMNS[:3], *months, "n")
+    _insert(CompanyMonthFact, by_month, COMPANY_COLUMNS[:3] + list(months))
+    return CompanyFact.objects.count() + CompanyMonthFact.objects.count()
 
 
 def _analyze(*models) -> None:
@@ -447,7 +472,7 @@ def refresh_facts(*, batch: int = 5000) -> DashboardRefresh:
         ):  # in batches: at 10x the rows would not fit a worker at once
             rows += len(DashboardFact.objects.bulk_create(chunk))
         rows += refresh_companies() + refresh_portfolio()
-        _analyze(DashboardFact, CompanyFact)
+        _analyze(DashboardFact, CompanyFact, CompanyMonthFact)
         DashboardRefresh.objects.all().delete()
         return DashboardRefresh.objects.create(
             started_at=started,

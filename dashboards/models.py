@@ -25,15 +25,14 @@ class DashboardFact(models.Model):
         return f"{self.measure} {self.program_id} {self.day} {self.key}: {self.n}"
 
 
-class CompanyFact(models.Model):
+class CompanyFacts(models.Model):
     """``n`` financed cases of ``program`` whose day is ``day``, by whether their company has a low credit grade and by
     the day of the same company's previous financed case (None: none before) among the cases of the same program, of
     the programs of the same agency, of the same country, and of every program.
 
     A period counts each company financed in it once, at its first financed case of the period: the rows of the
-    period whose previous day falls before it (a sum, not a distinct count, so that it holds at any number of
-    companies). The previous day is kept per kind of scope, because which case comes first depends on the programs
-    read."""
+    period whose previous day falls before it (a sum, not a distinct count). The previous day is kept per kind of
+    scope, because which case comes first depends on the programs read."""
 
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
@@ -45,10 +44,32 @@ class CompanyFact(models.Model):
     n = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["program", "day"], name="company_fact_program_day")]
+        abstract = True
 
     def __str__(self):
         return f"{self.program_id} {self.day} previous {self.previous}: {self.n}"
+
+
+class CompanyFact(CompanyFacts):
+    """Financed cases with the exact day of their company's previous one: read only for the previous days that fall
+    in the period's first month before its start (by the indexes on each previous day)."""
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["program", "day"], name="company_fact_program_day"),
+            models.Index(fields=["previous", "day"], name="company_fact_previous"),
+            models.Index(fields=["previous_in_program", "day"], name="company_fact_prev_program"),
+            models.Index(fields=["previous_in_agency", "day"], name="company_fact_prev_agency"),
+            models.Index(fields=["previous_in_country", "day"], name="company_fact_prev_country"),
+        ]
+
+
+class CompanyMonthFact(CompanyFacts):
+    """The same cases with the month of their company's previous financed case (its first day) for its day: what
+    counts the cases whose previous one is in a month before the period's first, in rows bounded by days × months."""
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="company_month_fact_program_day")]
 
 
 class DashboardRefresh(models.Model):

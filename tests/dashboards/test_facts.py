@@ -5,13 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from applications.models import Application
 from casework.models import Decision
 from dashboards.facts import refresh_facts
-from dashboards.models import CompanyFact, DashboardFact, DashboardRefresh, PortfolioFact
+from dashboards.models import CompanyFact, CompanyMonthFact, DashboardFact, DashboardRefresh, PortfolioFact
 from dashboards.program import build_dashboard
 from programs.models import MarketTarget, MarketVolume
 from recoveries.models import Claim, Disposal
@@ -222,7 +222,7 @@ def test_the_stored_facts_give_the_figures_of_the_cases_themselves(seed, setting
     _generated(random.Random(seed))
     live = {period: build_dashboard(*period, source="live") for period in PERIODS}
     refresh = refresh_facts()
-    stores = (DashboardFact, CompanyFact, PortfolioFact)
+    stores = (DashboardFact, CompanyFact, CompanyMonthFact, PortfolioFact)
     assert refresh.rows == sum(store.objects.count() for store in stores) > 0
     for period in PERIODS:
         title, data = build_dashboard(*period, source="stored")
@@ -288,8 +288,9 @@ def test_facts_written_by_another_version_of_the_code_are_not_read(settings):
 
 def test_companies_financed_from_the_store_equal_the_distinct_companies_of_any_period_and_scope(settings):
     """The stored count (the period's financed cases whose company's previous financed case, among the scope's
-    programs, is before the period) against a distinct count over the cases, for every scope and 80 periods cut at
-    any day, and for the days either side of the cases of companies financed several times."""
+    programs, is before the period: by month before the period's first month, by day within it) against a distinct
+    count over the cases, for every scope and 80 periods cut at any day, and for the days either side of the cases
+    of companies financed several times (whose previous case is in the period's first month, before its start)."""
     from dashboards.facts import _financed_companies, _stored_companies, cases_in
     from dashboards.program import programs_in
 
@@ -317,3 +318,7 @@ def test_companies_financed_from_the_store_equal_the_distinct_companies_of_any_p
         previous_in_program__isnull=False, previous_in_country__lt=F("day")
     ).exists()
     assert CompanyFact.objects.filter(low=True).exists() and CompanyFact.objects.filter(low=False).exists()
+    assert CompanyFact.objects.filter(day=date(2025, 12, 15), previous=date(2025, 12, 14)).exists()  # by day
+    months = CompanyMonthFact.objects.exclude(previous=None).values_list("previous", flat=True)
+    assert months and {m.day for m in months} == {1}
+    assert CompanyMonthFact.objects.aggregate(n=Sum("n")) == CompanyFact.objects.aggregate(n=Sum("n"))
