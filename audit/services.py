@@ -26,8 +26,13 @@ if TYPE_CHECKING:
 audit_recorded = Signal()
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value):
     """JSON-safe copy of ``details`` (Decimals, dates and money as strings)."""
+    if type(value) in _JSON_SCALARS:  # the common case, first (a nightly job's thousands of details)
+        return value
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
@@ -120,7 +125,7 @@ def audit_record_system_rows(
         return []
     target_type = ContentType.objects.get_for_model(target_model).pk
     case_type = ContentType.objects.get_for_model(case_model).pk
-    now, actions = timezone.now(), {action: _checked(action) for action, *_rest in events}
+    now, actions = timezone.now(), {action: _checked(action) for action in {event[0] for event in events}}
     rows = [
         (now, None, "system", None, actions[action], target_type, str(target), case_type, str(case))
         + (old or "", new or "", _plain(details or {}), None, False)

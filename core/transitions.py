@@ -164,8 +164,9 @@ def _path(table, state, steps, actor, checked):
     path = []
     for action, details in steps:
         if (state, action) not in checked:
-            checked[state, action] = table.check(source=state, action=action, actor=actor)
-        step = checked[state, action]
-        path.append((state, step.target, step.audit, details))
-        state = step.target
+            move = table.check(source=state, action=action, actor=actor)
+            checked[state, action] = (str(move.target), move.audit)  # plain text: thousands of lookups follow
+        target, audit = checked[state, action]
+        path.append((state, target, audit, details))
+        state = target
     return path

@@ -6,7 +6,7 @@ import pytest
 from accounts.roles import Role
 from applications.models import Encumbrance, IPAsset
 from core.errors import IllegalTransition, PermissionRefused
-from core.transitions import SYSTEM, Move, Table, move
+from core.transitions import SYSTEM, Move, Table, move, move_many
 from tests.factories import IPAssetFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +122,36 @@ def test_the_table_answers_the_set_based_jobs_questions():
     assert TABLE.sources("release") == {Encumbrance.PLEDGED}
     assert TABLE.target(Encumbrance.FREE, "pledge") == Encumbrance.PLEDGED
     assert TABLE.target(Encumbrance.FREE, "release") is None
+
+
+def _many(rows, recorder, actor=None):
+    return move_many(
+        model=IPAsset,
+        table=TABLE,
+        rows=rows,
+        actor=actor,
+        record_many=lambda moves: recorder.events.extend(moves),
+        state_field="encumbrance",
+    )
+
+
+def test_many_moves_are_checked_like_one_and_a_refusal_changes_nothing():
+    pledged, free, recorder = IPAssetFactory(), IPAssetFactory(), Recorder()
+    IPAsset.objects.filter(pk=pledged.pk).update(encumbrance=Encumbrance.PLEDGED)
+    release = [(pledged.pk, Encumbrance.PLEDGED, [("release", {})])]
+    with pytest.raises(PermissionRefused):  # the system may release, not pledge
+        _many([*release, (free.pk, Encumbrance.FREE, [("pledge", {})])], recorder)
+    with pytest.raises(IllegalTransition):  # nothing is released from FREE
+        _many([*release, (free.pk, Encumbrance.FREE, [("release", {})])], recorder)
+    assert (_state(pledged), _state(free), recorder.events) == (Encumbrance.PLEDGED, Encumbrance.FREE, [])
+
+
+def test_many_moves_write_only_the_rows_still_in_their_expected_state_and_record_each_step():
+    first, second, recorder = IPAssetFactory(), IPAssetFactory(), Recorder()
+    IPAsset.objects.filter(pk__in=[first.pk, second.pk]).update(encumbrance=Encumbrance.PLEDGED)
+    IPAsset.objects.filter(pk=second.pk).update(encumbrance=Encumbrance.TAKEN_OVER)  # moved meanwhile
+    steps = [("release", {"why": "repaid"})]
+    moves = _many([(first.pk, Encumbrance.PLEDGED, steps), (second.pk, Encumbrance.PLEDGED, steps)], recorder)
+    assert moves == recorder.events == [(first.pk, "pledged", "free", "", {"why": "repaid"})]
+    assert (_state(first), _state(second)) == (Encumbrance.FREE, Encumbrance.TAKEN_OVER)
+    assert _many([(first.pk, Encumbrance.PLEDGED, steps)], recorder) == []  # a second run: nothing to do
