@@ -1,13 +1,11 @@
 """The fund utilisation report: metrics and flags of every sub-fund at the period end, rolled up."""
 
-import operator
 from collections import defaultdict
-from datetime import date, timedelta
+from dataclasses import dataclass, fields
+from datetime import date
 from decimal import Decimal
-from functools import reduce
 
 from django.conf import settings
-from django.db.models import Q
 
 from accounts.models import User
 from accounts.roles import Role
@@ -18,9 +16,7 @@ from reporting.periods import quarter_bounds
 from reporting.registry import register
 
 from .ledger import SUMS as LEDGER_SUMS
-from .ledger import quarter_totals, unpack
 from .metrics import (
-    ZERO,
     FlagRules,
     FundTerms,
     LedgerSummary,
@@ -33,11 +29,18 @@ from .metrics import (
     roll_up,
     xirr_many,
 )
-from .models import Deal, Fund, InvestorFlows, LedgerDay, LedgerQuarter
+from .models import Deal, Fund
 from .reconciliation import amount_text, reconciliation
+from .selectors import (
+    deployed_by_quarter,
+    fee_flows,
+    investor_flows,
+    latest_navs,
+    ledger_totals,
+    report_sub_funds,
+)
 
 KIND = "fund_utilisation"
-ONE_DAY = timedelta(days=1)
 # (column code, format): formats tell the exports how to type a cell (money, ratio, percent, int, text)
 SUB_FUND_COLUMNS = [
     ("col.sub_fund", "text"),
@@ -129,85 +132,38 @@ def _audience():
     return User.objects.filter(is_active=True, memberships__role=Role.OFFICIAL).distinct()
 
 
+@dataclass(frozen=True)
+class SubFund:
+    """What the report reads of a sub-fund: its terms and names, one row of one query (no model instances)."""
+
+    pk: int
+    name: str
+    parent_name: str
+    manager_name: str | None
+    category: str
+    currency: str
+    size: Decimal
+    investment_period_start: date
+    investment_period_end: date
+    licence_state: str
+
+
 def _sub_funds(scope):
-    funds = (
-        Fund.objects.filter(parent__isnull=False)
-        .select_related("parent", "manager")
-        .order_by("parent_id", "name")
-    )
-    if scope.startswith("fund:"):
-        funds = funds.filter(parent_id=int(scope.split(":", 1)[1]))
-    return list(funds)
-
-
-def _quarter_sums(funds, as_of):
-    """Rows of (fund, quarter) sums of the ledger up to ``as_of``, with each quarter's last investment and last NAV
-    day (funds.ledger keeps them): the quarters that have ended by ``as_of``, and the days of the one it falls in."""
-    start, end = quarter_bounds(as_of)
-    rows = list(
-        LedgerQuarter.objects.filter(
-            fund__in=funds, quarter__lte=as_of if end == as_of else start - ONE_DAY
-        ).values("fund_id", "quarter", *LEDGER_SUMS, "last_investment", "last_nav")
-    )
-    if end != as_of:
-        rows.extend(quarter_totals(LedgerDay.objects.filter(fund__in=funds, date__range=(start, as_of))))
-    return rows
-
-
-def _investor_flows(funds, as_of):
-    """{fund id: (ordinal days, amounts)}: the investors' net flow of each day (distributions − calls) up to
-    ``as_of``, from the packed arrays funds.ledger keeps per fund."""
-    flows = {}
-    for row in InvestorFlows.objects.filter(fund__in=funds):
-        days, amounts = unpack(row)
-        until = days <= as_of.toordinal()
-        flows[row.fund_id] = (days[until], amounts[until])
-    return flows
-
-
-def _totals(quarters):
-    """{fund id: sums of the ledger and the latest investment and NAV days} from _quarter_sums' rows."""
-    totals = {}
-    for row in quarters:
-        total = totals.setdefault(
-            row["fund_id"], {**dict.fromkeys(LEDGER_SUMS, ZERO), "last_investment": None, "last_nav": None}
-        )
-        for name in LEDGER_SUMS:
-            total[name] += row[name]
-        for name in ("last_investment", "last_nav"):  # the latest day of any quarter
-            if row[name] and (total[name] is None or row[name] > total[name]):
-                total[name] = row[name]
-    return totals
-
-
-def _latest_navs(totals):
-    """{fund id: (NAV, reported cash)} of each fund's last NAV day: one query."""
-    latest = [Q(fund_id=fund_id, date=t["last_nav"]) for fund_id, t in totals.items() if t["last_nav"]]
-    if not latest:
-        return {}
-    rows = LedgerDay.objects.filter(reduce(operator.or_, latest)).values_list("fund_id", "nav", "cash")
-    return {fund_id: (nav, cash) for fund_id, nav, cash in rows}
-
-
-def _fee_flows(funds, as_of):
-    """{fund id: (ordinal days, amounts)} of the management fees paid up to ``as_of`` (for the gross IRR)."""
-    paid = defaultdict(list)
     rows = (
-        LedgerDay.objects.filter(fund__in=funds, date__lte=as_of)
-        .exclude(fees=0)
-        .order_by("date")
-        .values_list("fund_id", "date", "fees")
+        report_sub_funds(scope)
+        .order_by("parent_id", "name")
+        .values_list("pk", "name", "parent__name", "manager__name", *(f.name for f in fields(SubFund)[4:]))
     )
-    for fund_id, day, fees in rows:
-        paid[fund_id].append((day, fees))
-    return {fund_id: dated_arrays(flows) for fund_id, flows in paid.items()}
+    return [SubFund(*row) for row in rows]
 
 
-def _summaries(funds, as_of, quarters):
-    """{fund id: LedgerSummary} at ``as_of`` from its quarters' sums (see _quarter_sums), the NAV of its last NAV day,
-    its investors' flows and its fees: three more queries."""
-    totals = _totals(quarters)
-    navs, investor, fees = _latest_navs(totals), _investor_flows(funds, as_of), _fee_flows(funds, as_of)
+def ledger_summaries(funds, as_of):
+    """{fund id: LedgerSummary} at ``as_of`` of the sub-funds ``funds`` (a queryset, read as a subquery): their
+    ledger sums and last days, the NAV and cash of the last NAV day, the investors' flows and the fees paid, in five
+    queries whatever the number of funds (four when ``as_of`` ends a quarter)."""
+    totals = ledger_totals(funds, as_of)
+    navs = latest_navs({fund_id: total["last_nav"] for fund_id, total in totals.items()})
+    investor, fees = investor_flows(funds, as_of), fee_flows(funds, as_of)
     none = dated_arrays([])
     summaries = {}
     for fund_id, total in totals.items():
@@ -226,14 +182,17 @@ def _summaries(funds, as_of, quarters):
     return summaries
 
 
-def metrics_of(funds, as_of, quarters=None):
-    """The Metrics of each fund at ``as_of``, in a constant number of queries and one vectorised IRR (``quarters``:
-    _quarter_sums of the same funds and date, when the caller has them)."""
-    summaries = _summaries(funds, as_of, _quarter_sums(funds, as_of) if quarters is None else quarters)
+def metrics_of(funds, as_of, summaries=None):
+    """The Metrics of each fund at ``as_of``, in a constant number of queries and one vectorised IRR (``summaries``:
+    ledger_summaries of the same funds and date, when the caller has them). The gross IRR is solved only for the
+    funds whose ledger records fees (elsewhere it is not shown)."""
+    if summaries is None:
+        summaries = ledger_summaries(Fund.objects.filter(pk__in=[fund.pk for fund in funds]), as_of)
     ledgers = [summaries.get(fund.pk, LedgerSummary()) for fund in funds]
+    no_flows = dated_arrays([])
     irrs = xirr_many(
         [investor_flows_at(ledger, as_of) for ledger in ledgers]
-        + [gross_flows_at(ledger, as_of) for ledger in ledgers]
+        + [gross_flows_at(ledger, as_of) if ledger.fees_known else no_flows for ledger in ledgers]
     )
     return [
         metrics_from_summary(_terms(fund), ledger, as_of, irr, gross)
@@ -274,15 +233,33 @@ class Amounts:
         return f"{value:.4f}" if isinstance(value, float) else str(Decimal(value).quantize(Decimal("0.0001")))
 
 
-def sub_fund_rows(funds, as_of, currency, rate_on=None, quarters=None):
+class Rates:
+    """The rate of each currency into ``to`` on ``on`` (reporting.money.rate_for), read once per currency."""
+
+    def __init__(self, to, on):
+        self.to, self.on, self.rows = to, on, {}
+
+    def row(self, currency):
+        if currency not in self.rows:
+            self.rows[currency] = rate_for(currency, self.to, self.on)
+        return self.rows[currency]
+
+    def factor(self, currency):
+        row = self.row(currency)
+        return row.rate if row is not None else Decimal(1)
+
+
+def sub_fund_rows(funds, as_of, currency, rate_on=None, summaries=None, rates=None):
     """Per sub-fund metrics converted to ``currency`` at full precision at the rate of ``rate_on`` (default
-    ``as_of``), its flags (codes, the fund's own currency named) and the rates used (``quarters``: see metrics_of)."""
-    rules, rows, flags, rates = flag_rules(), [], [], {}
-    for fund, metrics in zip(funds, metrics_of(funds, as_of, quarters), strict=True):
-        rate_row = rate_for(fund.currency, currency, rate_on or as_of)
+    ``as_of``), its flags (codes, the fund's own currency named) and the rates used (``summaries``: see metrics_of;
+    ``rates``: a Rates into ``currency`` on that day, when the caller has one)."""
+    rules, rows, flags, used = flag_rules(), [], [], {}
+    rates = rates or Rates(currency, rate_on or as_of)
+    for fund, metrics in zip(funds, metrics_of(funds, as_of, summaries), strict=True):
+        rate_row = rates.row(fund.currency)
         if rate_row is not None:
-            rates[fund.currency] = describe(rate_row)
-        factor = rate_row.rate if rate_row is not None else Decimal(1)
+            used[fund.currency] = describe(rate_row)
+        factor = rates.factor(fund.currency)
         money = {
             k: (None if getattr(metrics, k) is None else getattr(metrics, k) * factor) for k in MONEY_FIELDS
         }
@@ -309,7 +286,7 @@ def sub_fund_rows(funds, as_of, currency, rate_on=None, quarters=None):
                     "params": {**params, "currency": fund.currency},
                 }
             )
-    return rows, flags, list(rates.values())
+    return rows, flags, list(used.values())
 
 
 def _rollup_table(key, title, rows, group, fmt):
@@ -334,22 +311,19 @@ def _rollup_table(key, title, rows, group, fmt):
     return table(key, {"code": title, "params": {"currency": fmt.currency}}, ROLLUP_COLUMNS, table_rows)
 
 
-def _pace_series(funds, period_end, currency, quarters):
+def _pace_series(funds, period_end, fmt, deployed_in, rates):
     """Deployed against the straight-line pace at each quarter end up to the period end (for the chart).
 
-    The deployments per fund and quarter (``quarters``: _quarter_sums), accumulated here; converted at the period
-    end's rate at full precision and rounded once, as the table's figures are.
+    The deployments per quarter and currency (``deployed_in``: funds.selectors.deployed_by_quarter), accumulated
+    here; converted at the period end's rate (``rates``) at full precision and rounded once, as the table's figures
+    are.
     """
     if not funds:
         return [], [], []
-    factor = {
-        f.pk: (rate.rate if (rate := rate_for(f.currency, currency, period_end)) else Decimal(1))
-        for f in funds
-    }
+    factor = {f.pk: rates.factor(f.currency) for f in funds}
     per_quarter = defaultdict(Decimal)
-    for row in quarters:
-        per_quarter[quarter_bounds(row["quarter"])[1]] += row["deployed"] * factor[row["fund_id"]]
-    fmt = Amounts(currency)
+    for (quarter, currency), amount in deployed_in.items():
+        per_quarter[quarter_bounds(quarter)[1]] += amount * rates.factor(currency)
     labels, deployed, expected, running = [], [], [], Decimal(0)
     day = quarter_bounds(min(f.investment_period_start for f in funds))[1]
     while day <= period_end:
@@ -371,7 +345,7 @@ def _pace_series(funds, period_end, currency, quarters):
 def _exclusions(funds, period_end):
     counts = defaultdict(int)
     for reasons in Deal.objects.filter(
-        fund__in=funds, eligible=False, considered_on__lte=period_end
+        fund__in=funds.values("pk"), eligible=False, considered_on__lte=period_end
     ).values_list("exclusion_reasons", flat=True):
         for reason in reasons:
             counts[reason["rule"]] += 1
@@ -393,9 +367,9 @@ def _sub_fund_table(rows, fmt):
         [
             [
                 r["fund"].name,
-                r["fund"].parent.name,
+                r["fund"].parent_name,
                 r["fund"].category,
-                r["fund"].manager.name if r["fund"].manager else "",
+                "" if r["fund"].manager_name is None else r["fund"].manager_name,
                 fmt.money(r["committed"]),
                 fmt.money(r["called"]),
                 fmt.money(r["reserved"]),
@@ -462,13 +436,14 @@ def _vc_line(total):
 
 
 def _change_line(total, previous, currency):
-    if not (previous and previous.data.get("totals")):
+    """The change since the previous report of the scope (``previous``: _previous)."""
+    if not (previous and previous[1]):
         return []
-    before = previous.data["totals"]
+    period_end, before = previous
     change = {name: _delta(total[name], before[name], currency) for name in ("deployed", "reserved", "idle")}
     return [
         {
-            "label": {"code": "head.change", "params": {"date": previous.period_end.isoformat()}},
+            "label": {"code": "head.change", "params": {"date": period_end.isoformat()}},
             "value": {"code": "head.change.value", "params": change},
         }
     ]
@@ -555,9 +530,12 @@ def _follow_ups(report):
 
 
 def _previous(scope, period_end):
+    """(period end, totals) of the scope's latest report before ``period_end`` (its totals only, not the whole
+    snapshot), or None."""
     return (
         Report.objects.filter(kind=KIND, scope=scope, period_end__lt=period_end)
         .order_by("-period_end")
+        .values_list("period_end", "data__totals")
         .first()
     )
 
@@ -567,10 +545,14 @@ def _tables(recon, rows, exclusions, fmt):
         recon["table"],
         recon["by_sub_fund"],
         _sub_fund_table(rows, fmt),
-        _rollup_table("by_mother", "table.by_mother", rows, lambda f: f.parent.name, fmt),
+        _rollup_table("by_mother", "table.by_mother", rows, lambda f: f.parent_name, fmt),
         _rollup_table("by_category", "table.by_category", rows, lambda f: f.category or "—", fmt),
         _rollup_table(
-            "by_manager", "table.by_manager", rows, lambda f: f.manager.name if f.manager else "—", fmt
+            "by_manager",
+            "table.by_manager",
+            rows,
+            lambda f: "—" if f.manager_name is None else f.manager_name,
+            fmt,
         ),
         table(
             "exclusions",
@@ -590,21 +572,22 @@ def _totals_text(total, fmt):
 def build(scope, period_start, period_end):
     currency = settings.REPORTING_CURRENCY
     fmt = Amounts(currency)
-    funds, mothers = _sub_funds(scope), _mothers(scope)
-    quarters = _quarter_sums(funds, period_end)
-    rows, flags, rates = sub_fund_rows(funds, period_end, currency, quarters=quarters)
+    funds, mothers, in_scope = _sub_funds(scope), _mothers(scope), report_sub_funds(scope)
+    rates = Rates(currency, period_end)
+    summaries = ledger_summaries(in_scope, period_end)
+    rows, flags, used = sub_fund_rows(funds, period_end, currency, summaries=summaries, rates=rates)
     tolerance = flag_rules().reconciliation_tolerance
     recon = reconciliation(mothers=mothers, rows=rows, currency=currency, on=period_end, tolerance=tolerance)
     total = roll_up(rows)
-    exclusions = _exclusions(funds, period_end)
+    exclusions = _exclusions(in_scope, period_end)
     title_item, title = _title(mothers, scope, period_end)
-    pace = _pace_series(funds, period_end, currency, quarters)
+    pace = _pace_series(funds, period_end, fmt, deployed_by_quarter(in_scope, period_end), rates)
     return title, {
         "scope": scope,
         "fund_ids": [fund.pk for fund in funds],
         "title": title_item,
         "currency": currency,
-        "rates": list({r["currency"]: r for r in rates + recon["rates"]}.values()),
+        "rates": list({r["currency"]: r for r in used + recon["rates"]}.values()),
         "headline": _headline(total, recon, _previous(scope, period_end), fmt) if rows or mothers else [],
         "flags": recon["flags"] + flags,
         "totals": _totals_text(total, fmt),
