@@ -81,7 +81,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def active_memberships(self):
-        return list(self.memberships.select_related("organization").filter(organization__is_active=True))
+        """Memberships in active organisations, each with its organisation (one query, accounts.memberships)."""
+        from .memberships import active_memberships_of
+
+        return active_memberships_of(self.pk, using=self._state.db or "default")
 
     @cached_property
     def roles(self):

@@ -8,9 +8,9 @@ where the item goes: ``"main"`` (the pages of the user's work, in the bar) or
 """
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from core.discovery import app_modules
 
@@ -31,6 +31,14 @@ def all_items():
 
 
 def items_for(roles):
+    """The menu of a user holding ``roles``. The same for everyone with the same roles, so it is built once per set
+    of roles (and URLconf and script prefix, which decide what ``reverse`` answers) and shared: every page and each
+    panel rendered with the request used to reverse every item again. The labels stay lazy: translated when shown."""
+    return list(_items_for(frozenset(roles), get_urlconf(), get_script_prefix()))
+
+
+@lru_cache(maxsize=256)
+def _items_for(roles, urlconf, prefix):
     visible = []
     for item in all_items():
         if roles & item.roles:
@@ -45,4 +53,4 @@ def items_for(roles):
                 )
             except NoReverseMatch:
                 continue
-    return visible
+    return tuple(visible)
