@@ -136,10 +136,13 @@ def audit_record_system_rows(
     return ids
 
 
-def _announce(ids):
-    """``audit_recorded`` for each event of ``ids`` (read back in one query), as one event at a time is."""
-    for event in AuditEvent.objects.filter(pk__in=ids).select_related("target_type").order_by("pk"):
-        audit_recorded.send_robust(sender=AuditEvent, event=event)
+def _announce(ids, chunk=10_000):
+    """``audit_recorded`` for each event of ``ids`` (read back a chunk at a time: SQLite takes at most 32,766
+    parameters a statement), as one event at a time is announced."""
+    for start in range(0, len(ids), chunk):
+        events = AuditEvent.objects.filter(pk__in=ids[start : start + chunk]).select_related("target_type")
+        for event in events.order_by("pk"):
+            audit_recorded.send_robust(sender=AuditEvent, event=event)
 
 
 def audit_record(
