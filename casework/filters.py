@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +10,7 @@ from accounts.roles import Role
 from applications.models import OPEN_STATUSES, Application, CreditGrade, Status
 from programs.models import Program
 
-from .selectors import overdue_q
+from .selectors import case_text_q, overdue_q
 
 
 def _descending(label):
@@ -109,11 +108,7 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset, name, value):
         value = value.replace("\x00", "").strip()
-        return (
-            queryset.filter(Q(reference__icontains=value) | Q(company__legal_name__icontains=value))
-            if value
-            else queryset
-        )
+        return queryset.filter(case_text_q(value)) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.roles import AGENCY_ROLES
-from applications.models import OPEN_STATUSES, Status
+from applications.models import OPEN_STATUSES, Company, Status
 from applications.selectors import application_staff_visible_to
 from core.counts import cached
 
@@ -31,6 +31,31 @@ def case_get_for(*, user: User, pk: int) -> Application:
     if case is None:
         raise Http404
     return case
+
+
+# A term naming more companies than this is broad (case_text_q).
+TEXT_SEARCH_COMPANIES = 200
+
+
+def case_text_q(term: str) -> Q:
+    """Cases whose reference or company's legal name contains ``term``, ignoring case: ``icontains``, what the
+    queue's search has always meant, on PostgreSQL and SQLite alike.
+
+    ``reference OR company.legal_name`` across the join can use no index: PostgreSQL read every case. So the term's
+    companies are looked up first (any visibility is the query's that uses the condition), and a narrow term becomes
+    ``reference OR company_id IN (…)`` on the cases alone, which the trigram indexes of
+    applications/migrations/0008 and the company index answer. A term naming more than TEXT_SEARCH_COMPANIES
+    companies matches many cases: the join condition then lets PostgreSQL walk the queue's order to a page's worth
+    (the indexes' statistics tell it how many rows match)."""
+    by_reference = Q(reference__icontains=term)
+    companies = list(
+        Company.objects.filter(legal_name__icontains=term)
+        .order_by()
+        .values_list("pk", flat=True)[: TEXT_SEARCH_COMPANIES + 1]
+    )
+    if len(companies) > TEXT_SEARCH_COMPANIES:
+        return by_reference | Q(company__legal_name__icontains=term)
+    return by_reference | Q(company_id__in=companies)
 
 
 def queue_counts(*, user: User, base: QuerySet[Application], version: tuple) -> dict[str, int]:
