@@ -20,6 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from .setup import ENV, ROOT
 
 PORT = int(os.environ.get("BENCH_PORT", "8899"))
+# Production runs with Redis (the cache, and the sessions read from it: config/settings/base.py); so does the
+# server measured here, its keys prefixed with the bench database's name.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 WEB_ARGS = os.environ.get("BENCH_WEB_ARGS", "--workers 3 --threads 4")
 OFFICERS = 20
 CLK = os.sysconf("SC_CLK_TCK")
@@ -85,7 +88,14 @@ class Server:
             *WEB_ARGS.split(),
         ]
         self.process = subprocess.Popen(
-            ["taskset", "-c", "1", *command, "--log-level", "warning"], cwd=ROOT, env={**os.environ, **ENV}
+            ["taskset", "-c", "1", *command, "--log-level", "warning"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                **ENV,
+                "REDIS_URL": REDIS_URL,
+                "CACHE_KEY_PREFIX": ENV["DATABASE_URL"].rsplit("/", 1)[1],
+            },
         )
         for _ in range(150):
             try:
@@ -227,4 +237,5 @@ def load_test(seconds):
         "officers": OFFICERS,
         "web_args": WEB_ARGS,
         "pinning": "server CPU 1, client CPU 0, PostgreSQL unpinned",
+        "redis": REDIS_URL,
     }

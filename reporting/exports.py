@@ -195,7 +195,7 @@ def download_response(report, fmt, filename):
     files are rendered by the worker that made it (reporting.services.report_files_render); a live snapshot's
     (the program dashboard, the portfolio) by a worker on its first download (render_live_export). A file not yet
     there is queued and the answer (202) says it is being prepared; the page asks again a few seconds later."""
-    from django.http import Http404, HttpResponse
+    from django.http import Http404
 
     if fmt not in FORMATS:
         raise Http404
@@ -207,6 +207,43 @@ def download_response(report, fmt, filename):
         )  # a worker that runs in-process (tests, CELERY_TASK_ALWAYS_EAGER)
     if content is None:
         return _pending_response(report, fmt)
+    return _file_response(content, fmt, filename)
+
+
+def download_name(report):
+    from django.utils.text import slugify
+
+    return slugify(f"{report.kind}-{report.scope}-{report.period_end}")
+
+
+def stored_download(visible, pk, fmt):
+    """A stored report's file, ``pk`` among the reports ``visible`` to the user: the file's row and the report's
+    name in one query, without the report's snapshot (``data``: hundreds of kB at scale, which a download of a
+    rendered file never reads). A report without the file yet goes the way of ``download_response`` (queued, 202);
+    one not visible is a 404."""
+    from django.http import Http404
+
+    from .models import ReportFile
+
+    if fmt not in FORMATS:
+        raise Http404
+    stored = (
+        ReportFile.objects.filter(report__in=visible.filter(pk=pk), fmt=fmt, language=get_language())
+        .select_related("report")
+        .defer("report__data")
+        .first()
+    )
+    if stored is not None:
+        return _file_response(stored.read(), fmt, download_name(stored.report))
+    report = visible.filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    return download_response(report, fmt, download_name(report))
+
+
+def _file_response(content, fmt, filename):
+    from django.http import HttpResponse
+
     response = HttpResponse(content, content_type=FORMATS[fmt][0])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response

@@ -3,7 +3,6 @@ from django.core.paginator import Paginator
 from django.db.models.fields.json import KeyTransform
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -71,11 +70,7 @@ def report_detail(request, pk):
 
 @role_required(*READERS)
 def report_download(request, pk, fmt):
-    pk = int(pk)
-    report = report_get_for(user=request.user, pk=pk)
-    return exports.download_response(
-        report, fmt, slugify(f"{report.kind}-{report.scope}-{report.period_end}")
-    )
+    return exports.stored_download(reports_visible_to(user=request.user), int(pk), fmt)
 
 
 STAFF_REQUESTERS = (Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR, Role.OFFICIAL)

@@ -135,7 +135,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # several installations (or benchmark databases) on one Redis keep their keys apart
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default=""),
+        }
+    }
+    # Sessions are read from the cache, written through to the database (a missing or evicted entry is read from
+    # the table): a page no longer starts with a query of the session table. Only with a cache that every web
+    # process shares: with one cache per process a session ended in one (sign-out, a new key at sign-in) would
+    # live on in the others' copies.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
