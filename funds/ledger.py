@@ -2,14 +2,14 @@
 fund and quarter (LedgerQuarter) and the investors' dated flows per fund (InvestorFlows). Fund reports and pages
 read these, never the entries.
 
-A new entry adds its amount to its day and its quarter (``add``: one upsert each, the sums added in SQL, exact
-decimals) and, for a call or a distribution, sets its day's net flow in the fund's sorted arrays, inside the
-entry's transaction and under the lock on the fund its caller holds, so that two entries of the same fund
-recorded at once cannot each miss the other. An entry rejected on review leaves the sums: ``refresh``
-recomputes the day it touches from the entries themselves, then that day's quarter from its days and the day's
-place in the investor flows. ``rebuild`` recomputes everything (the migration that introduced the tables, the
-benchmark's generated data, a repair after a manual change of entries); the tests hold ``add`` and ``refresh``
-to what it gives.
+A new entry is inserted and added to its day and its quarter (``append``: one upsert each, the sums added in SQL,
+exact decimals; on PostgreSQL the three are one statement) and, for a call or a distribution, its day's net flow
+is set in the fund's sorted arrays (in place when it can), inside the entry's transaction and after ``lock`` (the
+fund's row), so that two entries of the same fund recorded at once cannot each miss the other. An entry rejected
+on review leaves the sums: ``refresh`` recomputes the day it touches from the entries themselves, then that day's
+quarter from its days and the day's place in the investor flows. ``rebuild`` recomputes everything (the migration
+that introduced the tables, the benchmark's generated data, a repair after a manual change of entries); the tests
+hold ``append`` and ``refresh`` to what it gives.
 """
 
 import functools
