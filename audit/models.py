@@ -25,7 +25,8 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=80, db_index=True)
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     target_id = models.CharField(max_length=64)
-    case_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # no index of its own: audit_case_idx (case_type, case_id, occurred_at) starts with it
+    case_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     case_id = models.CharField(max_length=64)
     old_state = models.CharField(max_length=40, blank=True)
     new_state = models.CharField(max_length=40, blank=True)
