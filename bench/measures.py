@@ -298,9 +298,10 @@ class TooManyQueries(Exception):
     pass
 
 
-def _job(task):
-    """Seconds and queries of ``task`` run once, its writes rolled back (the data stays as generated); a job that
-    passes JOB_QUERY_LIMIT queries is stopped there (its count grows with the data: (None, the limit))."""
+def _job(task, prepare=None):
+    """Seconds and queries of ``task`` run once, its writes rolled back (the data stays as generated); ``prepare``
+    runs first in the same transaction, neither timed nor counted. A job that passes JOB_QUERY_LIMIT queries is
+    stopped there (its count grows with the data: (None, the limit))."""
     executed = []
 
     def count(execute, sql, params, many, context):
@@ -310,30 +311,52 @@ def _job(task):
         return execute(sql, params, many, context)
 
     try:
-        with transaction.atomic(), connection.execute_wrapper(count):
-            started = time.perf_counter()
-            task()
-            spent = time.perf_counter() - started
+        with transaction.atomic():
+            if prepare:
+                prepare()
+            with connection.execute_wrapper(count):
+                started = time.perf_counter()
+                task()
+                spent = time.perf_counter() - started
             transaction.set_rollback(True)
     except TooManyQueries:
         return None, len(executed)
     return spent, len(executed)
 
 
+BEHIND_ONE_IN = 50
+
+
+def _usual_night():
+    """The portfolio as a night usually finds it: every facility paid to date but one in BEHIND_ONE_IN (2 %). The
+    generated data leave every loan unpaid from its sixth instalment (June 2025), so on the generated data alone
+    the job defaults every loan at once: that worst night is measured too (``job_dpd_every_loan``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE facilities_installment SET paid_principal = principal, paid_interest = interest "
+            "WHERE due_date <= %s AND facility_id %% %s <> 0",
+            [date.today(), BEHIND_ONE_IN],
+        )
+
+
 def jobs(repeat):
+    from django.urls import get_resolver
+
     from casework.tasks import send_overdue_digest
     from facilities.models import Facility
     from facilities.tasks import update_days_past_due
     from reporting.tasks import sweep_report_runs
 
+    get_resolver().url_patterns  # noqa: B018  a worker imports the URL modules once, not every night
     facilities = Facility.objects.count()
     rows = {}
-    for name, task, target in [
-        ("dpd", update_days_past_due, ("<=", 2.0)),
-        ("digest", send_overdue_digest, None),
-        ("sweeper", sweep_report_runs, None),
+    for name, task, prepare, target in [
+        ("dpd", update_days_past_due, _usual_night, ("<=", 2.0)),
+        ("dpd_every_loan", update_days_past_due, None, None),
+        ("digest", send_overdue_digest, None, None),
+        ("sweeper", sweep_report_runs, None, None),
     ]:
-        runs = [_job(task)]  # once a pass (the digest alone takes seconds at 1x)
+        runs = [_job(task, prepare)]  # once a pass (the digest alone takes seconds at 1x)
         stopped = any(r[0] is None for r in runs)
         rows[f"job_{name}"] = {
             "s": None if stopped else statistics.median(r[0] for r in runs),
