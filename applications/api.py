@@ -19,7 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Role
-from core.api import role_permission
+from core.api import Pagination, role_permission
+from core.counts import FirstPageCountPaginator
 from core.errors import Conflict, InvalidInput
 from core.parsers import JSONParser
 from core.uploads import CONTENT_TYPES
@@ -388,6 +389,12 @@ class ListFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+class ApplicationPagination(Pagination):
+    """The API's pagination; an applicant's applications mostly fit on the first page, which is then its own count."""
+
+    django_paginator_class = FirstPageCountPaginator
+
+
 class ApplicationFilter(FilterSet):
     """The list's filters: what ``filterset_fields = ["status", "program__code"]`` made, as a class made once
     (django-filter makes a class per request from filterset_fields)."""
@@ -410,6 +417,7 @@ class ApplicationViewSet(
     serializer_class = ApplicationSerializer
     permission_classes = [IsApplicant]
     filter_backends = [ListFilterBackend, OrderingFilter]
+    pagination_class = ApplicationPagination
     filterset_class = ApplicationFilter
     ordering_fields = ["created_at", "submitted_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]

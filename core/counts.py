@@ -49,3 +49,20 @@ class CachedCountPaginator(Paginator):
         except EmptyResultSet:
             return 0
         return cached(("count", sql, params, self.version or latest_change(queryset.model)), queryset.count)
+
+
+class FirstPageCountPaginator(CachedCountPaginator):
+    """Page 1 is read with one row more than it shows: when that row is not there, the page holds every row and its
+    length is the count, with no COUNT query and no lookup of the table's latest change (a list that is mostly
+    shorter than a page, such as an applicant's applications). A longer list is counted as CachedCountPaginator
+    counts it."""
+
+    def page(self, number):
+        if number not in (1, "1") or "count" in self.__dict__:
+            return super().page(number)
+        fits = self.per_page + self.orphans  # the last page takes up to ``orphans`` rows more
+        rows = list(self.object_list[: fits + 1])
+        if len(rows) <= fits:
+            self.count = len(rows)
+            return self._get_page(rows, 1, self)
+        return self._get_page(rows[: self.per_page], 1, self)
