@@ -1,11 +1,12 @@
 """The fund utilisation report: metrics and flags of every sub-fund at the period end, rolled up."""
 
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Q
 
 from accounts.models import User
 from accounts.roles import Role
@@ -148,13 +149,44 @@ class SubFund:
     licence_state: str
 
 
-def _sub_funds(scope):
-    rows = (
-        report_sub_funds(scope)
-        .order_by("parent_id", "name")
-        .values_list("pk", "name", "parent__name", "manager__name", *(f.name for f in fields(SubFund)[4:]))
-    )
-    return [SubFund(*row) for row in rows]
+@dataclass(frozen=True)
+class MotherFund:
+    """What the report reads of a mother fund (its declared size is reconciled through its sub-funds)."""
+
+    pk: int
+    name: str
+    currency: str
+    size: Decimal
+    declared_size: Decimal | None
+
+
+def _funds(scope):
+    """(sub-funds by mother and name, mother funds by name) of a report scope: one query."""
+    funds = Fund.objects.all()
+    if scope.startswith("fund:"):
+        mother = int(scope.split(":", 1)[1])
+        funds = funds.filter(Q(parent_id=mother) | Q(pk=mother, parent__isnull=True))
+    sub_funds, mothers = [], []
+    for pk, parent_id, declared_size, *row in funds.order_by("parent_id", "name").values_list(
+        "pk",
+        "parent_id",
+        "declared_size",
+        "name",
+        "parent__name",
+        "manager__name",
+        "category",
+        "currency",
+        "size",
+        "investment_period_start",
+        "investment_period_end",
+        "licence_state",
+    ):
+        if parent_id is None:
+            name, _parent, _manager, _category, currency, size, *_rest = row
+            mothers.append(MotherFund(pk, name, currency, size, declared_size))
+        else:
+            sub_funds.append(SubFund(pk, *row))
+    return sub_funds, mothers
 
 
 def ledger_summaries(funds, as_of):
@@ -350,13 +382,6 @@ def _exclusions(funds, period_end):
         for reason in reasons:
             counts[reason["rule"]] += 1
     return sorted(counts.items(), key=lambda item: -item[1])
-
-
-def _mothers(scope):
-    mothers = Fund.objects.filter(parent__isnull=True).order_by("name")
-    if scope.startswith("fund:"):
-        mothers = mothers.filter(pk=int(scope.split(":", 1)[1]))
-    return list(mothers)
 
 
 def _sub_fund_table(rows, fmt):
@@ -572,7 +597,7 @@ def _totals_text(total, fmt):
 def build(scope, period_start, period_end):
     currency = settings.REPORTING_CURRENCY
     fmt = Amounts(currency)
-    funds, mothers, in_scope = _sub_funds(scope), _mothers(scope), report_sub_funds(scope)
+    (funds, mothers), in_scope = _funds(scope), report_sub_funds(scope)
     rates = Rates(currency, period_end)
     summaries = ledger_summaries(in_scope, period_end)
     rows, flags, used = sub_fund_rows(funds, period_end, currency, summaries=summaries, rates=rates)
