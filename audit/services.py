@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 # Sent with ``event`` once the transaction that wrote it commits (webhooks derive their events from it).
 audit_recorded = Signal()
+# Sent with ``events`` (a list) once the transaction that wrote them at once commits (a nightly job's thousands):
+# the receivers handle them together, in a number of queries that does not grow with the events.
+audit_recorded_many = Signal()
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
@@ -91,8 +94,8 @@ def audit_record_system_many(*, events: list[dict]) -> list[AuditEvent]:
     """Append many events made by the system (nightly jobs) in one INSERT; each dict holds
     ``action``, ``target``, ``case`` and optionally ``old_state``, ``new_state``, ``details``."""
     created = AuditEvent.objects.bulk_create([_system_event(**event) for event in events], batch_size=1000)
-    for event in created:  # the same signal as one event at a time: webhooks hear of delinquencies too
-        transaction.on_commit(partial(audit_recorded.send_robust, sender=AuditEvent, event=event))
+    if created:  # announced together: webhooks hear of delinquencies too
+        transaction.on_commit(partial(audit_recorded_many.send_robust, sender=AuditEvent, events=created))
     return created
 
 
@@ -137,12 +140,11 @@ def audit_record_system_rows(
 
 
 def _announce(ids, chunk=10_000):
-    """``audit_recorded`` for each event of ``ids`` (read back a chunk at a time: SQLite takes at most 32,766
-    parameters a statement), as one event at a time is announced."""
+    """``audit_recorded_many`` for the events of ``ids``, read back a chunk at a time (SQLite takes at most 32,766
+    parameters a statement): one signal a chunk, not one an event."""
     for start in range(0, len(ids), chunk):
         events = AuditEvent.objects.filter(pk__in=ids[start : start + chunk]).select_related("target_type")
-        for event in events.order_by("pk"):
-            audit_recorded.send_robust(sender=AuditEvent, event=event)
+        audit_recorded_many.send_robust(sender=AuditEvent, events=list(events.order_by("pk")))
 
 
 def audit_record(

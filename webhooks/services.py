@@ -64,6 +64,78 @@ def events_from_audit_signal(sender: type, event: AuditEvent, **kwargs: object) 
         log.exception("webhook event for audit event %s not recorded", event.pk)
 
 
+def events_from_audit_many_signal(sender: type, events: list[AuditEvent], **kwargs: object) -> None:
+    """Receiver of ``audit.services.audit_recorded_many`` (sent on commit). Never breaks the caller."""
+    try:
+        events_record_from_audits(audit_events=events)
+    except Exception:  # committed audit events; deliveries_sweep's catch-up derives them later
+        log.exception("webhook events for %s audit events not recorded", len(events))
+
+
+def events_record_from_audits(*, audit_events: list[AuditEvent]) -> list[Event]:
+    """The events of many audit events (a nightly job's) and their pending deliveries, as
+    ``event_record_from_audit`` derives each, in a number of queries that does not grow with the events: those
+    derived already are skipped; when the catch-up derives some meanwhile, each is derived alone instead."""
+    offered = [
+        (a, t, events.subject_of(a)) for a in audit_events if (t := events.event_type_for(a)) is not None
+    ]
+    offered = [(audit_event, kind, subject) for audit_event, kind, subject in offered if subject is not None]
+    if not offered:
+        return []
+    try:
+        with transaction.atomic():
+            return _events_insert(offered)
+    except IntegrityError:
+        return [e for a, _t, _s in offered if (e := event_record_from_audit(audit_event=a)) is not None]
+
+
+def _events_insert(offered):
+    done = set(
+        Event.objects.filter(audit_event__in=[a.pk for a, _t, _s in offered]).values_list(
+            "audit_event", flat=True
+        )
+    )
+    fresh = [
+        Event(
+            audit_event=a, type=t, occurred_at=a.occurred_at, subject_kind=s[0], subject_id=s[1], payload={}
+        )
+        for a, t, s in offered
+        if a.pk not in done
+    ]
+    created = Event.objects.bulk_create(fresh, batch_size=1000)
+    for event in created:
+        event.payload = events.payload_for(
+            event_id=event.pk,
+            event_type=event.type,
+            audit_event=event.audit_event,
+            kind=event.subject_kind,
+            subject_id=event.subject_id,
+        )
+    Event.objects.bulk_update(created, ["payload"], batch_size=1000)
+    _deliveries_insert(created)
+    return created
+
+
+def _deliveries_insert(created):
+    """One pending delivery per event and subscribed endpoint whose organisation may read the event's object."""
+    wanted = []
+    for endpoint in Endpoint.objects.filter(active=True).select_related("organization"):
+        chosen = [event for event in created if event.type in endpoint.event_types]
+        for kind in {event.subject_kind for event in chosen}:
+            ids = [event.subject_id for event in chosen if event.subject_kind == kind]
+            readable = events.organization_readable(
+                organization=endpoint.organization, kind=kind, subject_ids=ids
+            )
+            wanted += [(endpoint, e) for e in chosen if e.subject_kind == kind and e.subject_id in readable]
+    now = timezone.now()
+    deliveries = Delivery.objects.bulk_create(
+        [Delivery(endpoint=endpoint, event=event, next_attempt_at=now) for endpoint, event in wanted],
+        batch_size=1000,
+    )
+    for delivery in deliveries:
+        _queue(delivery, 1)
+
+
 @transaction.atomic
 def event_record_from_audit(*, audit_event: AuditEvent) -> Event | None:
     """Derive the event of one audit event (once: the audit event is unique) and its pending deliveries."""

@@ -92,21 +92,21 @@ def test_a_facility_past_the_threshold_defaults_with_the_reason(guaranteed, bank
     assert guaranteed.status == FacilityStatus.DEFAULTED
 
 
-def test_each_flip_is_announced_like_any_audit_event_once_the_job_commits(
+def test_the_flips_are_announced_together_once_the_job_commits(
     guaranteed, banker, django_capture_on_commit_callbacks
 ):
-    from audit.services import audit_recorded
+    from audit.services import audit_recorded_many
 
     heard = []
 
-    def listener(sender, event, **kwargs):
-        heard.append(event.action)
+    def listener(sender, events, **kwargs):
+        heard.append([event.action for event in events])
 
     disburse(guaranteed, banker, "k-dpd-5")
-    audit_recorded.connect(listener)
+    audit_recorded_many.connect(listener)
     try:
         with freeze_time("2026-02-10"), django_capture_on_commit_callbacks(execute=True):
             services.facilities_update_dpd()
     finally:
-        audit_recorded.disconnect(listener)
-    assert heard == ["facility.delinquent"]
+        audit_recorded_many.disconnect(listener)
+    assert heard == [["facility.delinquent"]]  # the job's events together, once
