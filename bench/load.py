@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .setup import ENV, ROOT
 
 PORT = int(os.environ.get("BENCH_PORT", "8899"))
-# Production runs with Redis (the cache, and the sessions read from it: config/settings/base.py); so does the
+# Production runs with Redis (the cache: config/settings/base.py; sessions stay in the database); so does the
 # server measured here, its keys prefixed with the bench database's name.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 WEB_ARGS = os.environ.get("BENCH_WEB_ARGS", "--workers 3 --threads 4")

@@ -33,7 +33,11 @@ def _line(name, row):
     ratio = (
         f"{row['ratio']:.2f} ({' / '.join(f'{r:.2f}' for r in row['ratio_runs'])})" if "ratio" in row else ""
     )
-    extra = ", ".join(f"{k} {row[k]}" for k in ("queries", "rows", "bytes", "facilities") if k in row)
+    extra = ", ".join(
+        f"{k} {_ms(row[k]).strip() + ' ms' if isinstance(row[k], float) else row[k]}"
+        for k in ("queries", "after_commit_s", "after_commit_queries", "rows", "bytes", "facilities")
+        if k in row
+    )
     met = {True: "met", False: "MISSED", None: ""}[row.get("met")]
     return f"{LABELS.get(name, name):<66}{_ms(row.get('s')):>10}{_ms(row.get('baseline_s')):>10}  {ratio:<26}{_target(row):<16}{met:<7}{extra}"
 

@@ -143,11 +143,9 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default=""),
         }
     }
-    # Sessions are read from the cache, written through to the database (a missing or evicted entry is read from
-    # the table): a page no longer starts with a query of the session table. Only with a cache that every web
-    # process shares: with one cache per process a session ended in one (sign-out, a new key at sign-in) would
-    # live on in the others' copies.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Sessions stay in the database (one query a page, about 0.5 ms): cached_db was tried and left, because a
+    # session row written inside a transaction that is then rolled back stays in the cache, and the next save of
+    # that session fails (Django's UpdateError); the write matrix, which rolls back every probe, found it.
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

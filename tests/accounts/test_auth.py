@@ -65,11 +65,7 @@ def test_an_applicant_signs_in_with_the_password_alone(client, applicant):
     assert client.session["_auth_user_id"] == str(applicant.pk)
 
 
-@pytest.mark.parametrize(
-    "engine", ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"]
-)
-def test_the_session_key_changes_at_login(client, applicant, settings, engine):
-    settings.SESSION_ENGINE = engine
+def test_the_session_key_changes_at_login(client, applicant):
     client.get(reverse("account_login"))
     client.cookies["sessionid"] = "x" * 32
     before = client.session.session_key
@@ -77,11 +73,7 @@ def test_the_session_key_changes_at_login(client, applicant, settings, engine):
     assert client.session.session_key != before
 
 
-@pytest.mark.parametrize(
-    "engine", ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"]
-)
-def test_logout_ends_the_session(client, applicant, settings, engine):
-    settings.SESSION_ENGINE = engine
+def test_logout_ends_the_session(client, applicant):
     sign_in(client, applicant.email)
     client.post(reverse("account_logout"))
     assert "_auth_user_id" not in client.session

@@ -13,8 +13,6 @@ from core.uploads import CSV, PDF, XLSX, check_upload, safe_display_name
 from tests.factories import PDF_BYTES, TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
-# the database engine, and production's with Redis (config/settings/base.py): read from the cache, written through
-SESSION_ENGINES = ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"]
 PAGES = ["/", "/accounts/login/", "/programs/", "/api/docs/", "/no-such-page/"]
 
 
@@ -68,9 +66,7 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("engine", SESSION_ENGINES)
-def test_sessions_time_out_when_idle_and_slide_with_activity(client, applicant, settings, engine):
-    settings.SESSION_ENGINE = engine
+def test_sessions_time_out_when_idle_and_slide_with_activity(client, applicant, settings):
     from django.contrib.sessions.models import Session
     from freezegun import freeze_time
 
@@ -90,9 +86,7 @@ def test_sessions_time_out_when_idle_and_slide_with_activity(client, applicant, 
         assert client.get("/api/v1/me/").status_code == 403
 
 
-@pytest.mark.parametrize("engine", SESSION_ENGINES)
-def test_an_old_session_cookie_is_useless_after_logout(client, applicant, settings, engine):
-    settings.SESSION_ENGINE = engine
+def test_an_old_session_cookie_is_useless_after_logout(client, applicant):
     client.post(reverse("account_login"), {"login": applicant.email, "password": TEST_PASSWORD})
     old = client.cookies["sessionid"].value
     client.post(reverse("account_logout"))
@@ -251,9 +245,7 @@ def test_a_download_is_not_stored(rf):
 # --- absolute session lifetime ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("engine", SESSION_ENGINES)
-def test_a_busy_session_still_ends_at_the_absolute_lifetime(client, applicant, settings, engine):
-    settings.SESSION_ENGINE = engine
+def test_a_busy_session_still_ends_at_the_absolute_lifetime(client, applicant, settings):
     from freezegun import freeze_time
 
     settings.SESSION_ABSOLUTE_SECONDS = 3 * 3600
@@ -267,11 +259,7 @@ def test_a_busy_session_still_ends_at_the_absolute_lifetime(client, applicant, s
         assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.parametrize("engine", SESSION_ENGINES)
-def test_a_session_from_before_the_rule_starts_its_lifetime_at_its_next_request(
-    client, applicant, settings, engine
-):
-    settings.SESSION_ENGINE = engine
+def test_a_session_from_before_the_rule_starts_its_lifetime_at_its_next_request(client, applicant, settings):
     from freezegun import freeze_time
 
     from core.middleware import SESSION_STARTED_KEY
