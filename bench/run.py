@@ -160,7 +160,8 @@ def prepare():
     refresh = latest_refresh() or refresh_facts()  # the data do not change between runs: refreshed once
     data["dashboard_refresh_s"] = (refresh.finished_at - refresh.started_at).total_seconds()
     data["dashboard_fact_rows"] = refresh.rows
-    measures.stored_report()  # made once: its run writes audit events, which the fingerprint counts
+    if {"downloads", "memory"} & set(SECTIONS):  # only they read it (at 10x it takes minutes to make)
+        measures.stored_report()  # made once: its run writes audit events, which the fingerprint counts
     data["fingerprint"] = generate.fingerprint()
     data["generator_version"] = generate.GENERATOR_VERSION
     return data
