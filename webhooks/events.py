@@ -117,11 +117,6 @@ class OrganizationReader(AnonymousUser):
         return bool(self.roles & set(roles))
 
 
-def organization_may_read(*, organization, kind, subject_id):
-    reader = OrganizationReader(organization)
-    return _selectors()[kind](user=reader).filter(pk=subject_id).exists()
-
-
 def organization_readable(*, organization, kind, subject_ids):
     """The ids among ``subject_ids`` of objects of ``kind`` that ``organization`` may read (one query)."""
     reader = OrganizationReader(organization)

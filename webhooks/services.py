@@ -160,15 +160,7 @@ def event_record_from_audit(*, audit_event: AuditEvent) -> Event | None:
         event_id=event.pk, event_type=event_type, audit_event=audit_event, kind=kind, subject_id=subject_id
     )
     event.save(update_fields=["payload"])
-    for endpoint in Endpoint.objects.filter(active=True).select_related("organization"):
-        if event_type not in endpoint.event_types:
-            continue
-        if not events.organization_may_read(
-            organization=endpoint.organization, kind=kind, subject_id=subject_id
-        ):
-            continue
-        delivery = Delivery.objects.create(endpoint=endpoint, event=event, next_attempt_at=timezone.now())
-        _queue(delivery, 1)
+    _deliveries_insert([event])
     return event
 
 
